@@ -1,0 +1,32 @@
+# Two entry points: `make demo` runs the product on embedded defaults, `make test` runs every check.
+# Both do their own set-up on a fresh machine (virtualenv, packages, local servers).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint services schemas clean
+
+$(STAMP): pyproject.toml
+	bash scripts/bootstrap-venv.sh "$(PYTHON)" "$(VENV)"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/collector demo
+
+services:
+	bash scripts/ensure-services.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(STAMP) services lint
+	$(BIN)/python -m pytest
+
+schemas: $(STAMP)
+	$(BIN)/python -m edge_agent.wire > docs/wire-schema.json
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

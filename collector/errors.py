@@ -1,0 +1,17 @@
+"""The collector's exception root: every error it raises on purpose derives from it."""
+
+
+class CollectorError(Exception):
+    """Base of every collector error."""
+
+
+class ConfigError(CollectorError, ValueError):
+    """The collector's settings are invalid; the message lists every problem."""
+
+
+class LedgerError(CollectorError):
+    """The ledger database failed or refused a write."""
+
+
+class RejectedEventError(CollectorError, ValueError):
+    """An event cannot be posted; its message is the dead-letter reason an operator reads."""

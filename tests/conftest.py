@@ -1,0 +1,36 @@
+"""Fixtures shared by every test: the real servers, and names that keep test runs apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.services import (
+    MOSQUITTO_HOST,
+    MOSQUITTO_PORT,
+    fresh_postgres_database,
+    is_listening,
+    require,
+    unique_name,
+)
+
+
+@pytest.fixture
+def site() -> str:
+    """A site id of its own, so concurrent tests never share MQTT topics."""
+    return unique_name("site")
+
+
+@pytest.fixture(scope="session")
+def mosquitto() -> tuple[str, int]:
+    """The system Mosquitto broker (host, port); skip without it, fail under CI."""
+    require(is_listening(MOSQUITTO_HOST, MOSQUITTO_PORT), f"Mosquitto at {MOSQUITTO_HOST}:1883")
+    return MOSQUITTO_HOST, MOSQUITTO_PORT
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """SQLAlchemy URL of an empty PostgreSQL database for this session."""
+    with fresh_postgres_database() as url:
+        yield url
