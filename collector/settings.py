@@ -1,0 +1,79 @@
+"""Collector settings from flags and ``COLLECTOR_*`` environment, validated once at start."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from collector.errors import ConfigError
+
+DEFAULT_DB_URL = "sqlite:///var/ledger.db"
+DEFAULT_MQTT_URL = "mqtt://127.0.0.1:1883"
+
+
+class CollectorSettings(BaseSettings):
+    """Everything the collector needs to run; every field can be set as ``COLLECTOR_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="COLLECTOR_", extra="forbid")
+
+    db_url: str = Field(
+        default=DEFAULT_DB_URL,
+        description="SQLAlchemy URL of the ledger: sqlite:///PATH or postgresql+psycopg://…",
+    )
+    mqtt_url: str = Field(
+        default=DEFAULT_MQTT_URL,
+        description="Broker URL: mqtt://[user:password@]host[:port] or mqtts://… for TLS.",
+    )
+    mqtt_client_id: str = Field(
+        default="inventory-collector",
+        min_length=1,
+        max_length=64,
+        description="Fixed client id: the broker keeps the persistent session under it.",
+    )
+    mqtt_ca_file: str | None = Field(default=None, description="CA bundle for mqtts://.")
+    mqtt_cert_file: str | None = Field(default=None, description="Client certificate (PEM).")
+    mqtt_key_file: str | None = Field(default=None, description="Client private key (PEM).")
+    batch_max_messages: int = Field(
+        default=500, ge=1, le=10_000, description="Most messages committed in one transaction."
+    )
+    batch_max_wait_ms: int = Field(
+        default=20, ge=0, le=5_000, description="Longest a message waits for its batch to fill."
+    )
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("db_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
+            raise ValueError(f"db_url scheme {scheme!r} is not sqlite or postgresql")
+        return value
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _known_broker(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"mqtt", "mqtts", "tcp", "ssl"} or not parts.hostname:
+            raise ValueError(f"mqtt_url {value!r} is not mqtt://host[:port] or mqtts://host[:port]")
+        return value
+
+
+def load_settings(**overrides: Any) -> CollectorSettings:
+    """Build settings from the environment plus explicit overrides (flags set to non-None).
+
+    Raises ``ConfigError`` listing every invalid setting at once.
+    """
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return CollectorSettings(**given)
+    except ValidationError as err:
+        lines = [
+            f"  {'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+            for e in err.errors()
+        ]
+        raise ConfigError(
+            "invalid collector settings (flags or COLLECTOR_* environment):\n" + "\n".join(lines)
+        ) from err
