@@ -11,3 +11,15 @@ class ConfigError(EdgeAgentError, ValueError):
 
 class DeviceError(EdgeAgentError, OSError):
     """A sensor did not answer as its protocol says it must."""
+
+
+class OutboxFullError(EdgeAgentError, OSError):
+    """The outbox reached its disk cap; the event was NOT stored and nothing was deleted."""
+
+
+class OutboxError(EdgeAgentError, OSError):
+    """The outbox file could not be opened, read or written (disk, permissions, corruption)."""
+
+
+class LinkError(EdgeAgentError, ConnectionError):
+    """The MQTT link could not be set up (bad TLS files, unreachable broker settings)."""
