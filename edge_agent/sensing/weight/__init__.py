@@ -1,0 +1,1 @@
+"""Weight sensing: pure pipeline from raw load-cell counts to shelf lane count changes."""
