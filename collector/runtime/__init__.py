@@ -1,0 +1,1 @@
+"""The collector runtime: broker deliveries batched into ledger commits, then acknowledged."""

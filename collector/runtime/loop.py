@@ -1,0 +1,147 @@
+"""The batch loop: deliveries → one ledger commit → broker acks → device acks, in that order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import structlog
+
+from collector.errors import LedgerError
+from collector.ingest.ports import BatchOutcome, DeviceProgress, Disposition, Ingestor
+from collector.runtime.backoff import Backoff
+from collector.runtime.batching import collect_batch
+from collector.runtime.ports import Clock, Delivery, StopSignal, Transport
+from edge_agent import wire
+
+log = structlog.get_logger("collector.runtime")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPolicy:
+    """How deliveries are grouped into commits and how a failing commit is retried."""
+
+    max_messages: int = 500
+    max_wait_s: float = 0.02
+    idle_poll_s: float = 0.2
+    retry: Backoff = field(default_factory=lambda: Backoff(initial_s=0.5, max_s=15.0))
+
+
+@dataclass(slots=True)
+class LoopStats:
+    """Running totals, for logs and benchmarks."""
+
+    batches: int = 0
+    messages: int = 0
+    failed_attempts: int = 0
+    by_disposition: dict[str, int] = field(default_factory=dict)
+
+
+def encode_ack(progress: DeviceProgress) -> bytes:
+    """The ``EventAck`` wire payload reporting one device's progress."""
+    ack = wire.EventAck(
+        device_id=progress.device_id, epoch=progress.epoch, seq=progress.contiguous_seq
+    )
+    return ack.model_dump_json(by_alias=True).encode()
+
+
+class BatchLoop:
+    """Drains the transport into ledger batches; acknowledges nothing before its commit."""
+
+    def __init__(
+        self,
+        *,
+        transport: Transport,
+        ingestor: Ingestor,
+        clock: Clock,
+        stop: StopSignal,
+        policy: BatchPolicy | None = None,
+    ) -> None:
+        """Wire the loop to its ports; nothing runs until ``run``."""
+        self._transport = transport
+        self._ingestor = ingestor
+        self._clock = clock
+        self._stop = stop
+        self._policy = policy or BatchPolicy()
+        self.stats = LoopStats()
+
+    def run(self) -> None:
+        """Process batches until the stop signal is set; the batch in hand is finished first."""
+        log.info("loop.started", batch_max=self._policy.max_messages)
+        while not self._stop.is_set():
+            self.run_once()
+        log.info("loop.stopped", batches=self.stats.batches, messages=self.stats.messages)
+
+    def run_once(self) -> bool:
+        """Collect and handle one batch; False when nothing arrived or it could not commit."""
+        policy = self._policy
+        batch = collect_batch(
+            self._transport,
+            self._clock,
+            max_messages=policy.max_messages,
+            max_wait_s=policy.max_wait_s,
+            idle_poll_s=policy.idle_poll_s,
+        )
+        return bool(batch) and self.handle(batch)
+
+    def handle(self, batch: Sequence[Delivery]) -> bool:
+        """Commit a batch (retrying while the ledger is down), then ack it; False if abandoned."""
+        outcome = self._ingest_until_committed(batch)
+        if outcome is None:
+            return False
+        for delivery in batch:
+            self._transport.ack(delivery)
+        for progress in outcome.progress:
+            topic = wire.acks_topic(progress.site, progress.device_id)
+            self._transport.publish(topic, encode_ack(progress))
+        self._record(batch, outcome)
+        return True
+
+    def _ingest_until_committed(self, batch: Sequence[Delivery]) -> BatchOutcome | None:
+        """Call the ingestor until it commits; None if asked to stop while it keeps failing."""
+        messages = [delivery.message for delivery in batch]
+        attempt = 0
+        while True:
+            try:
+                return self._ingestor.ingest(messages)
+            except LedgerError as err:
+                reason = str(err)
+            except Exception as err:  # a bug must stall loudly, never drop or ack the batch
+                log.exception("ingest.unexpected_error", error=repr(err))
+                reason = repr(err)
+            delay_s = self._policy.retry.delay_s(attempt)
+            attempt += 1
+            self.stats.failed_attempts += 1
+            log.error(
+                "ledger.commit_failed",
+                reason=reason,
+                attempt=attempt,
+                retry_in_s=round(delay_s, 3),
+                batch_size=len(batch),
+                hint="nothing was acknowledged; the batch is retried and never dropped",
+            )
+            if self._stop.wait(delay_s):
+                log.warning(
+                    "batch.abandoned_unacked",
+                    batch_size=len(batch),
+                    hint="stopping while the ledger fails; the broker redelivers these messages",
+                )
+                return None
+
+    def _record(self, batch: Sequence[Delivery], outcome: BatchOutcome) -> None:
+        """Update stats and log what needs an operator's eye."""
+        stats = self.stats
+        stats.batches += 1
+        stats.messages += len(batch)
+        for delivery, result in zip(batch, outcome.outcomes, strict=False):
+            key = result.disposition.value
+            stats.by_disposition[key] = stats.by_disposition.get(key, 0) + 1
+            if result.disposition is Disposition.DEAD_LETTERED:
+                log.warning(
+                    "event.dead_lettered",
+                    topic=delivery.message.topic,
+                    device=result.device_id,
+                    event_id=str(result.event_id) if result.event_id else None,
+                    reason=result.reason,
+                )
+        log.debug("batch.committed", size=len(batch), acks=len(outcome.progress))

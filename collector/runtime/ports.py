@@ -1,0 +1,58 @@
+"""What the batch loop needs from the outside world: a broker transport, a clock, a stop signal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from collector.ingest.ports import InboundMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One message handed over by the broker, with the packet id needed to acknowledge it."""
+
+    mid: int
+    qos: int
+    message: InboundMessage
+
+
+class Transport(Protocol):
+    """The broker as the batch loop sees it; only the MQTT adapter implements it for real."""
+
+    def receive(self, timeout_s: float) -> Delivery | None:
+        """Next delivery, waiting at most ``timeout_s`` (0 = only what is already queued)."""
+        ...
+
+    def ack(self, delivery: Delivery) -> None:
+        """Acknowledge a delivery to the broker (PUBACK); call only after its commit."""
+        ...
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        """Publish a QoS 1 message (an ``EventAck`` to a device)."""
+        ...
+
+
+class Clock(Protocol):
+    """Wall-clock time for records and monotonic time for deadlines."""
+
+    def now(self) -> datetime:
+        """Current time, timezone-aware UTC."""
+        ...
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes backwards."""
+        ...
+
+
+class StopSignal(Protocol):
+    """Set once to ask the runtime to stop; ``threading.Event`` is one."""
+
+    def is_set(self) -> bool:
+        """True once a stop was requested."""
+        ...
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Sleep up to ``timeout`` seconds or until set; returns whether it is set."""
+        ...
