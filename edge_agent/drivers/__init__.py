@@ -1,0 +1,1 @@
+"""Hardware adapters: the only code that touches ports and pins."""

@@ -1,0 +1,1 @@
+"""RFID: reader frame decoders, EPC decoding and the gate's de-duplication and direction rules."""
