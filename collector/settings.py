@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -36,6 +37,29 @@ class CollectorSettings(BaseSettings):
     mqtt_ca_file: str | None = Field(default=None, description="CA bundle for mqtts://.")
     mqtt_cert_file: str | None = Field(default=None, description="Client certificate (PEM).")
     mqtt_key_file: str | None = Field(default=None, description="Client private key (PEM).")
+    mqtt_username: str | None = Field(
+        default=None, description="Broker user name; overrides the one in mqtt_url."
+    )
+    mqtt_password: str | None = Field(
+        default=None, description="Broker password; overrides the one in mqtt_url."
+    )
+    mqtt_protocol: Literal["5", "3.1.1"] = Field(
+        default="5",
+        description="MQTT 5 (session expiry, receive maximum) or 3.1.1 (clean_session=False).",
+    )
+    mqtt_session_expiry_s: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        description="MQTT 5: how long the broker keeps the session (and queued events) offline.",
+    )
+    mqtt_keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keepalive.")
+    mqtt_reconnect_min_s: float = Field(
+        default=1.0, gt=0, description="First reconnect delay; doubles, with jitter."
+    )
+    mqtt_reconnect_max_s: float = Field(default=60.0, gt=0, description="Longest reconnect delay.")
+    ledger_retry_max_s: float = Field(
+        default=15.0, gt=0, description="Longest wait between retries of a refused batch."
+    )
     batch_max_messages: int = Field(
         default=500, ge=1, le=10_000, description="Most messages committed in one transaction."
     )
@@ -58,6 +82,13 @@ class CollectorSettings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in {"mqtt", "mqtts", "tcp", "ssl"} or not parts.hostname:
             raise ValueError(f"mqtt_url {value!r} is not mqtt://host[:port] or mqtts://host[:port]")
+        return value
+
+    @field_validator("mqtt_ca_file", "mqtt_cert_file", "mqtt_key_file")
+    @classmethod
+    def _readable_file(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"file {value!r} does not exist or is not a file")
         return value
 
 

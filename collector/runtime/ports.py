@@ -16,6 +16,8 @@ class Delivery:
     mid: int
     qos: int
     message: InboundMessage
+    connection: int = 0
+    """Which broker connection delivered it: a packet id means nothing on a later one."""
 
 
 class Transport(Protocol):
