@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from collector.errors import ConfigError
@@ -67,6 +67,26 @@ class CollectorSettings(BaseSettings):
         default=20, ge=0, le=5_000, description="Longest a message waits for its batch to fill."
     )
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    influx_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/]+",
+        description="InfluxDB v2 write API base URL (http[s]://host:port); unset: no time series.",
+    )
+    influx_org: str = Field(default="inventory", min_length=1, description="InfluxDB organization.")
+    influx_bucket: str = Field(default="inventory", min_length=1, description="Bucket (or db/rp).")
+    influx_token: SecretStr = Field(
+        default=SecretStr(""), description="API token with write access to the bucket."
+    )
+    influx_batch_max_lines: int = Field(
+        default=5_000, ge=1, le=50_000, description="Most lines in one write request."
+    )
+    influx_timeout_s: float = Field(default=10.0, gt=0, le=300, description="Per write request.")
+    influx_flush_interval_s: float = Field(
+        default=1.0, gt=0, le=60, description="How often an idle writer looks for new points."
+    )
+    influx_retry_max_s: float = Field(
+        default=60.0, ge=1, le=3_600, description="Longest wait between retries while down."
+    )
 
     @field_validator("db_url")
     @classmethod
