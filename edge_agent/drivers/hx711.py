@@ -1,0 +1,252 @@
+"""HX711 load-cell amplifiers on gpiozero: one clock pin, one data pin per chip, read in lockstep.
+
+Returns raw 24-bit signed counts only; turning counts into grams is the weight
+pipeline's job.  The pin factory is injected like any gpiozero device's, and
+every timing check uses that factory's ``ticks()``, so the simulated chip in
+:mod:`edge_agent.drivers.hx711_sim` exercises exactly this code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Any, Protocol
+
+import structlog
+from gpiozero import DigitalInputDevice, DigitalOutputDevice, GPIOZeroError
+
+from edge_agent.errors import DeviceError
+
+log = structlog.get_logger(__name__)
+
+SATURATION_CODES = (0x7FFFFF, -0x800000)
+"""Full-scale readings: the input is out of range, so the value means nothing."""
+DATA_BITS = 24
+
+
+class ChannelGain(StrEnum):
+    """Input channel and gain; selected by the pulses after the 24 data bits."""
+
+    A128 = "A128"
+    B32 = "B32"
+    A64 = "A64"
+
+
+PULSES_PER_READ = {ChannelGain.A128: 25, ChannelGain.B32: 26, ChannelGain.A64: 27}
+
+
+class HX711NotReadyError(DeviceError, TimeoutError):
+    """A chip's DOUT never went low: no conversion arrived in time."""
+
+
+class HX711SaturatedError(DeviceError):
+    """A chip kept reading full scale: overloaded cell or a broken bridge wire."""
+
+
+class HX711TimingError(DeviceError):
+    """Every attempt had a clock pulse held high so long the chip may have reset."""
+
+
+class HX711PinError(DeviceError):
+    """The clock or a data pin could not be opened."""
+
+
+class RawLoadCells(Protocol):
+    """Load cells read together; raw counts in data-pin order."""
+
+    def read_raw_counts(self) -> tuple[int, ...]:
+        """One settled conversion per cell."""
+        ...
+
+    def power_down(self) -> None:
+        """Stop converting to save power."""
+        ...
+
+    def power_up(self) -> None:
+        """Wake and wait until readings have settled."""
+        ...
+
+    def close(self) -> None:
+        """Release the pins."""
+        ...
+
+
+def to_signed_24(word: int) -> int:
+    """Two's-complement 24-bit word to a Python int."""
+    return -(word & 0x800000) + (word & 0x7FFFFF)
+
+
+class HX711:
+    """One or more HX711 chips sharing clock pin ``clock_pin``, read in lockstep."""
+
+    def __init__(
+        self,
+        clock_pin: int | str,
+        data_pins: Sequence[int | str],
+        *,
+        gain: ChannelGain = ChannelGain.A128,
+        pin_factory: Any = None,
+        ready_timeout_s: float = 1.0,
+        settle_conversions: int = 4,
+        max_pulse_s: float = 50e-6,
+        max_attempts: int = 3,
+        poll_interval_s: float = 0.001,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not data_pins:
+            raise ValueError("HX711 needs at least one data pin")
+        self.gain = gain
+        self.ready_timeout_s = ready_timeout_s
+        self.settle_conversions = settle_conversions
+        self.max_pulse_s = max_pulse_s
+        self.max_attempts = max_attempts
+        self.poll_interval_s = poll_interval_s
+        self.retries = 0
+        self.rejected = 0
+        self._sleep = sleep
+        self._devices: list[Any] = []
+        self._open(clock_pin, data_pins, pin_factory)
+        self._factory = self._sck.pin_factory
+        self._powered_down = False
+        try:
+            self._settle()
+        except DeviceError:
+            self.close()
+            raise
+
+    def _open(self, clock_pin: int | str, data_pins: Sequence[int | str], factory: Any) -> None:
+        """Claim the pins; on failure release what was claimed and say which pin failed."""
+        for index, pin in enumerate((clock_pin, *data_pins)):
+            try:
+                if index == 0:
+                    dev: Any = DigitalOutputDevice(pin, initial_value=False, pin_factory=factory)
+                    self._sck = dev
+                else:
+                    dev = DigitalInputDevice(pin, pull_up=False, pin_factory=factory)
+            except GPIOZeroError as err:
+                self.close()
+                raise HX711PinError(
+                    f"HX711 pin {pin}: cannot open it ({err}); check the pin number in the "
+                    "shelf config and that no other device or process uses it"
+                ) from err
+            self._devices.append(dev)
+        self._sck_pin = self._sck.pin
+        self._dout_pins = [d.pin for d in self._devices[1:]]
+
+    @property
+    def where(self) -> str:
+        """Pins for messages, e.g. ``clock GPIO6, data GPIO5+GPIO13``."""
+        data = "+".join(str(p.info.name) for p in self._dout_pins)
+        return f"clock {self._sck_pin.info.name}, data {data}"
+
+    def read_raw_counts(self) -> tuple[int, ...]:
+        """One conversion from every chip, retried on long pulses and saturation."""
+        if self._powered_down:
+            raise DeviceError(f"HX711 ({self.where}) is powered down; call power_up() first")
+        error: DeviceError | None = None
+        for _attempt in range(self.max_attempts):
+            counts, longest_s = self._read_once()
+            error = self._check(counts, longest_s)
+            if error is None:
+                return counts
+            self.retries += 1
+            log.warning("hx711.read_retried", pins=self.where, reason=str(error))
+            if isinstance(error, HX711TimingError):
+                self._settle()  # the chip may have reset to A128: relatch and let it settle
+        self.rejected += 1
+        assert error is not None
+        raise error
+
+    def _check(self, counts: tuple[int, ...], longest_s: float) -> DeviceError | None:
+        """Why this reading cannot be trusted, or None."""
+        if longest_s >= self.max_pulse_s:
+            return HX711TimingError(
+                f"HX711 ({self.where}): a clock pulse lasted {longest_s * 1e6:.0f} µs "
+                f"(limit {self.max_pulse_s * 1e6:.0f} µs, the chip resets at 60 µs); "
+                "check CPU load and that no other process drives the clock pin"
+            )
+        saturated = [
+            str(p.info.name)
+            for p, c in zip(self._dout_pins, counts, strict=True)
+            if c in SATURATION_CODES
+        ]
+        if saturated:
+            return HX711SaturatedError(
+                f"HX711 data pin {', '.join(saturated)} (clock {self._sck_pin.info.name}) "
+                "reads full scale: check the load is within the cell's rating and the "
+                "E+/E-/A+/A- wires of that load cell"
+            )
+        return None
+
+    def _read_once(self) -> tuple[tuple[int, ...], float]:
+        """Wait for DOUT low on every chip, then clock 24 bits and the gain pulses."""
+        self._wait_ready()
+        words = [0] * len(self._dout_pins)
+        longest_s = 0.0
+        for _bit in range(DATA_BITS):
+            longest_s = max(longest_s, self._pulse())
+            # DOUT holds the bit from the rising edge until the next one.
+            for i, pin in enumerate(self._dout_pins):
+                words[i] = (words[i] << 1) | int(pin.state)
+        for _extra in range(PULSES_PER_READ[self.gain] - DATA_BITS):
+            longest_s = max(longest_s, self._pulse())
+        return tuple(to_signed_24(w) for w in words), longest_s
+
+    def _pulse(self) -> float:
+        """One clock pulse; returns an upper bound of its high time in seconds."""
+        ticks = self._factory.ticks
+        start = ticks()
+        self._sck_pin.state = True
+        self._sck_pin.state = False
+        return float(self._factory.ticks_diff(ticks(), start))
+
+    def _wait_ready(self) -> None:
+        """Poll DOUT until every chip has a conversion ready, or time out."""
+        start = self._factory.ticks()
+        while True:
+            busy = [p for p in self._dout_pins if p.state]
+            if not busy:
+                return
+            waited_s = self._factory.ticks_diff(self._factory.ticks(), start)
+            if waited_s >= self.ready_timeout_s:
+                names = ", ".join(str(p.info.name) for p in busy)
+                raise HX711NotReadyError(
+                    f"HX711 data pin {names} (clock {self._sck_pin.info.name}) not ready "
+                    f"within {self.ready_timeout_s} s: check the chip's power (VCC, GND), "
+                    "the DOUT wire, and that the clock pin is not stuck high"
+                )
+            self._sleep(self.poll_interval_s)
+
+    def _settle(self) -> None:
+        """One read latches the gain; then discard the conversions made before it settled."""
+        for _ in range(1 + self.settle_conversions):
+            self._read_once()
+
+    def power_down(self) -> None:
+        """Hold SCK high past 60 µs: the chip stops converting."""
+        self._sck_pin.state = True
+        self._sleep(100e-6)
+        self._powered_down = True
+
+    def power_up(self) -> None:
+        """SCK low wakes the chip reset to A128; relatch the gain and let it settle."""
+        self._sck_pin.state = False
+        self._powered_down = False
+        try:
+            self._settle()
+        except DeviceError:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Release every pin this driver claimed."""
+        for dev in self._devices:
+            dev.close()
+        self._devices.clear()
+
+    def __enter__(self) -> HX711:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
