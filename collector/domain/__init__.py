@@ -1,0 +1,1 @@
+"""Pure ledger logic: valuation, posting and sequencing. Imports no IO and no SQL."""

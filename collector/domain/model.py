@@ -1,0 +1,184 @@
+"""The ledger's value objects: items, positions, cost layers and movement lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from collector.domain.money import ZERO
+
+
+class Valuation(StrEnum):
+    """How an item's outbound stock is costed."""
+
+    FIFO = "fifo"
+    MOVING_AVERAGE = "moving_average"
+
+
+class MovementType(StrEnum):
+    """What a movement line records; reversals keep the type of the line they reverse."""
+
+    RECEIPT = "receipt"
+    SALE = "sale"
+    RETURN = "return"
+    ADJUSTMENT = "adjustment"
+    TRANSFER = "transfer"
+    TRUE_UP = "true_up"
+    """Qty 0: settles the provisional cost of stock sold short once real stock arrives."""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPolicy:
+    """What the ledger needs to know about an item to post it."""
+
+    sku: str
+    valuation: Valuation = Valuation.FIFO
+    allow_negative: bool = False
+    last_unit_cost: Decimal | None = None
+    """Unit cost of the item's latest receipt anywhere: the fallback cost."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PositionKey:
+    """Where stock sits: one item at one location for one owner."""
+
+    sku: str
+    location: str
+    owner: str
+
+    def label(self) -> str:
+        """Human form used in messages: ``SKU-1 at main/a1`` (owner shown unless ``own``)."""
+        owner = "" if self.owner == "own" else f" (owner {self.owner})"
+        return f"{self.sku} at {self.location}{owner}"
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """A FIFO cost layer: stock that came in together at one cost, with what remains of it."""
+
+    layer_id: int
+    movement_id: int
+    order_key: int
+    """Age for FIFO: the id of the layer the stock first arrived in (kept across transfers)."""
+    unit_cost: Decimal
+    qty_in: Decimal
+    value_in: Decimal
+    qty: Decimal
+    value: Decimal
+
+    @property
+    def is_intact(self) -> bool:
+        """Nothing has been taken from this layer yet."""
+        return self.qty == self.qty_in and self.value == self.value_in
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Quantity and value of one position; FIFO positions also carry their open layers.
+
+    Invariants: for FIFO with ``qty >= 0`` the layers sum to (qty, value); a negative
+    position has no layers; ``qty == 0`` implies ``value == 0`` once true-ups settle.
+    """
+
+    key: PositionKey
+    qty: Decimal = ZERO
+    value: Decimal = ZERO
+    layers: tuple[Layer, ...] = ()
+    last_unit_cost: Decimal | None = None
+
+    @property
+    def unit_cost(self) -> Decimal | None:
+        """Average unit cost of what is on hand, or None without positive stock."""
+        if self.qty <= 0:
+            return None
+        return abs(self.value / self.qty)
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """Some stock with its value, leaving one position or entering another."""
+
+    qty: Decimal
+    value: Decimal
+    unit_cost: Decimal
+    order_key: int | None = None
+    """FIFO age to keep when the piece re-enters as a layer; None makes it the newest."""
+    layer_id: int | None = None
+    """The layer it was taken from (a consumption link); None when provisional."""
+    provisional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumptionLink:
+    """An outbound movement took ``qty`` worth ``value`` from a FIFO layer."""
+
+    movement_id: int
+    layer_id: int
+    qty: Decimal
+    value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class MovementLine:
+    """One line of the append-only journal. Signs: qty and value are + in, − out."""
+
+    movement_id: int
+    event_id: UUID
+    type: MovementType
+    key: PositionKey
+    qty: Decimal
+    unit_cost: Decimal
+    value: Decimal
+    effective_at: datetime
+    cogs: Decimal | None = None
+    revenue: Decimal | None = None
+    reverses_movement_id: int | None = None
+    reason: str | None = None
+    provisional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SaleCost:
+    """The unit cost a sale left with: what a return of it comes back at."""
+
+    event_id: UUID
+    sku: str
+    owner: str
+    unit_cost: Decimal
+
+
+@dataclass(slots=True)
+class IdSequence:
+    """Hands out the next ids of movements and layers (the writer holds the ledger lock)."""
+
+    next_movement_id: int = 1
+    next_layer_id: int = 1
+
+    def movement(self) -> int:
+        """Allocate a movement id."""
+        allocated = self.next_movement_id
+        self.next_movement_id += 1
+        return allocated
+
+    def layer(self) -> int:
+        """Allocate a cost-layer id."""
+        allocated = self.next_layer_id
+        self.next_layer_id += 1
+        return allocated
+
+    def copy(self) -> IdSequence:
+        """An independent copy, so a rejected posting gives its ids back."""
+        return IdSequence(self.next_movement_id, self.next_layer_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """What one event adds to the journal."""
+
+    lines: tuple[MovementLine, ...]
+    links: tuple[ConsumptionLink, ...] = ()
+    positions: tuple[Position, ...] = field(default=())
+    """The touched positions after the posting."""

@@ -1,0 +1,36 @@
+"""Exact decimal arithmetic for quantities and money: scale 6, half-even rounding."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+SCALE_DIGITS = 6
+QUANTUM = Decimal(1).scaleb(-SCALE_DIGITS)
+ZERO = Decimal(0).quantize(QUANTUM)
+MAX_AMOUNT = Decimal(9_000_000_000_000)
+"""Largest absolute quantity or money amount the ledger stores (fits int64 micro-units)."""
+
+
+def q6(amount: Decimal) -> Decimal:
+    """Round to the ledger's scale of 6 decimals (half-even)."""
+    return amount.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+def has_scale6(amount: Decimal) -> bool:
+    """True when the amount has at most 6 decimals, so storing it loses nothing."""
+    exponent = amount.as_tuple().exponent
+    return isinstance(exponent, int) and (exponent >= -SCALE_DIGITS or amount == q6(amount))
+
+
+def prorate(total: Decimal, part: Decimal, whole: Decimal) -> Decimal:
+    """``total × part / whole`` at scale 6; the whole of ``total`` when part equals whole."""
+    if part == whole:
+        return total
+    return q6(total * part / whole)
+
+
+def unit_cost_of(value: Decimal, qty: Decimal) -> Decimal:
+    """Unit cost of ``value`` spread over ``qty`` (0 for no quantity), at scale 6."""
+    if qty == 0:
+        return ZERO
+    return q6(abs(value / qty))

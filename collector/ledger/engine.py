@@ -1,0 +1,84 @@
+"""Open the ledger database: engine settings per dialect, migrations to head, the writer lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from collector.errors import LedgerError
+
+_LEDGER_LOCK_KEY = 0x1ED6E4
+"""PostgreSQL advisory lock serialising ledger writers (SQLite uses BEGIN IMMEDIATE)."""
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+def create_ledger_engine(url: str) -> sa.Engine:
+    """An engine for ``sqlite:///PATH`` or ``postgresql+psycopg://…`` tuned for the ledger.
+
+    SQLite: WAL, foreign keys on, ``synchronous=FULL`` (commits are batched, so durability
+    is cheap), every transaction ``BEGIN IMMEDIATE`` so writers queue instead of failing.
+    The folder of a SQLite file is created when missing.
+    """
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    sa.event.listen(engine, "connect", _sqlite_on_connect)
+    sa.event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control from the driver so "begin" below decides how to begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA foreign_keys=ON",
+        "PRAGMA synchronous=FULL",
+        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}",
+    ):
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def lock_ledger(connection: sa.Connection) -> None:
+    """Make this transaction the only ledger writer until it ends (ids are allocated in order)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LEDGER_LOCK_KEY)))
+
+
+def alembic_config(connection: sa.Connection) -> Config:
+    """Alembic configuration for the packaged migrations, bound to an open connection."""
+    config = Config()
+    config.set_main_option("script_location", "collector.ledger:migrations")
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_to_head(engine: sa.Engine) -> None:
+    """Run every pending migration in one transaction; raises ``LedgerError`` on failure."""
+    try:
+        with engine.begin() as connection:
+            lock_ledger(connection)
+            command.upgrade(alembic_config(connection), "head")
+    except sa.exc.SQLAlchemyError as err:
+        raise LedgerError(f"could not migrate the ledger at {engine.url!r}: {err}") from err
+
+
+def open_ledger(url: str) -> sa.Engine:
+    """Create the engine and migrate the database to head: what every command starts with."""
+    engine = create_ledger_engine(url)
+    upgrade_to_head(engine)
+    return engine

@@ -1,0 +1,155 @@
+"""The ledger's tables (SQLAlchemy Core); the migrations create them."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from collector.ledger.types import Micro, UtcDateTime, id_column_type
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+VALUATIONS = ("fifo", "moving_average")
+
+items = sa.Table(
+    "items",
+    metadata,
+    sa.Column("sku", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("gtin", sa.String(14)),
+    sa.Column("unit_weight_g", Micro),
+    sa.Column("valuation", sa.String(16), nullable=False, server_default="fifo"),
+    sa.Column("allow_negative", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("last_unit_cost", Micro),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint("valuation IN ('fifo', 'moving_average')", name="valuation"),
+)
+
+owners = sa.Table(
+    "owners",
+    metadata,
+    sa.Column("owner", sa.String(64), primary_key=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+locations = sa.Table(
+    "locations",
+    metadata,
+    sa.Column("path", sa.String(255), primary_key=True),
+    sa.Column("parent_path", sa.String(255), sa.ForeignKey("locations.path")),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("depth", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+inbox = sa.Table(
+    "inbox",
+    metadata,
+    sa.Column("event_id", sa.Uuid, primary_key=True),
+    sa.Column("device_id", sa.String(64)),
+    sa.Column("epoch", sa.BigInteger),
+    sa.Column("seq", sa.BigInteger),
+    sa.Column("site", sa.String(64)),
+    sa.Column("kind", sa.String(64)),
+    sa.Column("observed_at", UtcDateTime),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("disposition", sa.String(16), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.UniqueConstraint("device_id", "epoch", "seq"),
+)
+
+movements = sa.Table(
+    "movements",
+    metadata,
+    sa.Column("id", id_column_type(), primary_key=True, autoincrement=False),
+    sa.Column("event_id", sa.Uuid, sa.ForeignKey("inbox.event_id"), nullable=False, index=True),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("sku", sa.String(64), sa.ForeignKey("items.sku"), nullable=False),
+    sa.Column("location", sa.String(255), sa.ForeignKey("locations.path"), nullable=False),
+    sa.Column("owner", sa.String(64), sa.ForeignKey("owners.owner"), nullable=False),
+    sa.Column("qty", Micro, nullable=False),
+    sa.Column("unit_cost", Micro, nullable=False),
+    sa.Column("value", Micro, nullable=False),
+    sa.Column("cogs", Micro),
+    sa.Column("revenue", Micro),
+    sa.Column("effective_at", UtcDateTime, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Column("reverses_movement_id", sa.BigInteger, sa.ForeignKey("movements.id"), unique=True),
+    sa.Column("reason", sa.String(200)),
+    sa.Column("provisional", sa.Boolean, nullable=False),
+    sa.Index("ix_movements_sku_effective_at", "sku", "effective_at"),
+)
+
+balances = sa.Table(
+    "balances",
+    metadata,
+    sa.Column("sku", sa.String(64), sa.ForeignKey("items.sku"), primary_key=True),
+    sa.Column("location", sa.String(255), sa.ForeignKey("locations.path"), primary_key=True),
+    sa.Column("owner", sa.String(64), sa.ForeignKey("owners.owner"), primary_key=True),
+    sa.Column("qty", Micro, nullable=False),
+    sa.Column("value", Micro, nullable=False),
+    sa.Column("last_unit_cost", Micro),
+    sa.Column("last_movement_id", sa.BigInteger, nullable=False),
+)
+
+cost_layers = sa.Table(
+    "cost_layers",
+    metadata,
+    sa.Column("id", id_column_type(), primary_key=True, autoincrement=False),
+    sa.Column("movement_id", sa.BigInteger, sa.ForeignKey("movements.id"), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("location", sa.String(255), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("order_key", sa.BigInteger, nullable=False),
+    sa.Column("unit_cost", Micro, nullable=False),
+    sa.Column("qty_in", Micro, nullable=False),
+    sa.Column("value_in", Micro, nullable=False),
+    sa.Column("qty_remaining", Micro, nullable=False),
+    sa.Column("value_remaining", Micro, nullable=False),
+    sa.Index("ix_cost_layers_position", "sku", "location", "owner", "qty_remaining"),
+)
+
+layer_consumptions = sa.Table(
+    "layer_consumptions",
+    metadata,
+    sa.Column("movement_id", sa.BigInteger, sa.ForeignKey("movements.id"), primary_key=True),
+    sa.Column("layer_id", sa.BigInteger, sa.ForeignKey("cost_layers.id"), primary_key=True),
+    sa.Column("qty", Micro, nullable=False),
+    sa.Column("value", Micro, nullable=False),
+)
+
+dead_letters = sa.Table(
+    "dead_letters",
+    metadata,
+    sa.Column("id", id_column_type(), primary_key=True, autoincrement=True),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("topic", sa.String(255), nullable=False),
+    sa.Column("site", sa.String(64)),
+    sa.Column("device_id", sa.String(64)),
+    sa.Column("epoch", sa.BigInteger),
+    sa.Column("seq", sa.BigInteger),
+    sa.Column("event_id", sa.Uuid),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+    sa.Index("ix_dead_letters_device_seq", "device_id", "epoch", "seq"),
+)
+
+device_progress = sa.Table(
+    "device_progress",
+    metadata,
+    sa.Column("device_id", sa.String(64), primary_key=True),
+    sa.Column("epoch", sa.BigInteger, primary_key=True),
+    sa.Column("site", sa.String(64), nullable=False),
+    sa.Column("contiguous_seq", sa.BigInteger, nullable=False),
+    sa.Column("highest_seq", sa.BigInteger, nullable=False),
+    sa.Column("gaps", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+"""Per device and epoch: highest seq handled contiguously, and the open gaps as JSON ranges."""

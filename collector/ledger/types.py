@@ -1,0 +1,72 @@
+"""Column types that store decimals and instants exactly on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from collector.domain.money import QUANTUM, SCALE_DIGITS
+
+_MICRO = 10**SCALE_DIGITS
+
+
+class Micro(sa.types.TypeDecorator[Decimal]):
+    """A Decimal with at most 6 decimals, stored as a BIGINT of millionths.
+
+    Exact in both databases and summable in SQL (``SUM`` returns micro-units, which
+    this type turns back into a Decimal). More than 6 decimals is refused, never rounded.
+    """
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: sa.Dialect) -> int | None:
+        """Decimal → integer micro-units."""
+        if value is None:
+            return None
+        scaled = Decimal(value).scaleb(SCALE_DIGITS)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {SCALE_DIGITS} decimals")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
+        """Integer micro-units → Decimal with exactly 6 decimals."""
+        if value is None:
+            return None
+        return (Decimal(int(value)) / _MICRO).quantize(QUANTUM)
+
+    def coerce_compared_value(self, op: Any, value: Any) -> sa.types.TypeEngine[Any]:
+        """Compare against literals as Micro too, so ``qty > 0`` binds micro-units."""
+        return self
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """An aware instant stored in UTC; read back as aware UTC on every database."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        """Refuse naive datetimes; store UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(
+                f"naive datetime {value.isoformat()} given; instants must carry a zone"
+            )
+        converted = value.astimezone(UTC)
+        return converted.replace(tzinfo=None) if dialect.name == "sqlite" else converted
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        """Attach UTC where the database dropped the zone."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def id_column_type() -> sa.types.TypeEngine[int]:
+    """BIGINT on PostgreSQL; INTEGER on SQLite so the column is the rowid."""
+    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
