@@ -83,6 +83,7 @@ class SimulatedHX711Chip:
     pulses: int = 0
     pulse_history: deque[int] = field(default_factory=lambda: deque(maxlen=64))
     conversions: int = 0
+    wakes: int = 0
     _latched_pulses: int = 25
     _active_pulses: int = 25
     _settle_left: int = 0
@@ -164,6 +165,7 @@ class SimulatedHX711Chip:
         """Power-on reset: channel A gain 128, first conversion one period away, unsettled."""
         if self.pulses:
             self.pulse_history.append(self.pulses)
+        self.wakes += 1
         self.powered = True
         self.pulses = 0
         self._latched_pulses = self._active_pulses = 25
