@@ -35,3 +35,48 @@ def outbox(outbox_path: Path) -> Iterator[Outbox]:
     box = Outbox(outbox_path, device_id=DEVICE, max_bytes=64 * 2**20)
     yield box
     box.close()
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now_s = 1000.0
+
+    def __call__(self) -> float:
+        return self.now_s
+
+    def advance(self, seconds: float) -> None:
+        self.now_s += seconds
+
+
+class RecordingPublisher:
+    """Stands in for the MQTT link: records payloads; can be disconnected or made to fail."""
+
+    def __init__(self) -> None:
+        self.is_connected = True
+        self.payloads: list[bytes] = []
+        self.refuse_after: int | None = None
+
+    def publish_event(self, payload: bytes) -> bool:
+        if not self.is_connected:
+            return False
+        if self.refuse_after is not None and len(self.payloads) >= self.refuse_after:
+            return False
+        self.payloads.append(payload)
+        return True
+
+    def seqs(self) -> list[int]:
+        return [wire.parse_event(p).seq for p in self.payloads]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A hand-driven monotonic clock."""
+    return FakeClock()
+
+
+@pytest.fixture
+def publisher() -> RecordingPublisher:
+    """A connected fake link."""
+    return RecordingPublisher()
