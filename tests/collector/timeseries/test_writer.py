@@ -1,0 +1,65 @@
+"""The outbox writer: rows leave the outbox only once the server has decided on them."""
+
+from __future__ import annotations
+
+import pytest
+
+from collector.timeseries.outbox import list_rejected, read_status, record_lines
+from collector.timeseries.writer import OutboxWriter
+
+
+@pytest.fixture
+def writer(outbox_engine, sink, clock):
+    return OutboxWriter(engine=outbox_engine, sink=sink, clock=clock, max_lines=100)
+
+
+def _queue(engine, clock, lines):
+    with engine.begin() as conn:
+        record_lines(conn, lines, recorded_at=clock())
+
+
+def _status(engine, clock):
+    with engine.connect() as conn:
+        return read_status(conn, now=clock())
+
+
+def test_accepted_lines_leave_the_outbox(outbox_engine, writer, sink, clock):
+    _queue(outbox_engine, clock, [f"m f={i} {i}" for i in range(250)])
+    reports = [writer.drain_once() for _ in range(4)]
+    assert [r.written for r in reports] == [100, 100, 50, 0]
+    assert sink.stored == [f"m f={i} {i}" for i in range(250)]
+    assert _status(outbox_engine, clock).backlog_points == 0
+
+
+def test_lines_stay_queued_while_the_server_is_down(outbox_engine, writer, sink, clock):
+    _queue(outbox_engine, clock, ["m f=1 1", "m f=2 2"])
+    sink.down = True
+    report = writer.drain_once()
+    assert report.failure is not None
+    assert report.written == 0
+    clock.advance(90)
+    status = _status(outbox_engine, clock)
+    assert status.backlog_points == 2
+    assert status.oldest_age_s == 90
+
+
+def test_refused_line_is_set_aside_with_the_reason(outbox_engine, writer, sink, clock):
+    _queue(outbox_engine, clock, ["m f=1 1", "m,k=BAD f=2 2", "m f=3 3"])
+    report = writer.drain_once()
+    assert (report.written, report.rejected) == (2, 1)
+    with outbox_engine.connect() as conn:
+        [rejected] = list_rejected(conn)
+    assert rejected["line"] == "m,k=BAD f=2 2"
+    assert rejected["reason"] == "unable to parse 'm,k=BAD f=2 2'"
+    status = _status(outbox_engine, clock)
+    assert (status.backlog_points, status.rejected_points) == (0, 1)
+
+
+def test_status_report_goes_straight_to_the_sink(outbox_engine, writer, sink, clock):
+    _queue(outbox_engine, clock, ["m f=1 1"])
+    clock.advance(5)
+    writer.report_status()
+    [line] = sink.stored
+    assert line.startswith("collector_outbox,collector=collector ")
+    assert "backlog_points=1i" in line
+    assert "oldest_age_s=5" in line
