@@ -1,0 +1,100 @@
+"""``collector run``: the composition root that wires the real ledger, broker and batch loop."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+import structlog
+import typer
+
+from collector.errors import CollectorError, ConfigError
+from collector.logs import configure_logging
+from collector.runtime.loop import LoopStats
+from collector.runtime.signals import stop_on_signals
+from collector.settings import CollectorSettings, load_settings
+
+log = structlog.get_logger("collector")
+
+EXIT_CONFIG = 2
+EXIT_FAILURE = 1
+
+
+def serve(settings: CollectorSettings, *, stop: threading.Event) -> LoopStats:
+    """Build the real adapters from settings and run until ``stop`` is set."""
+    # Imported here: only the running collector needs the SQL and paho stacks loaded.
+    from collector.ledger.engine import open_ledger  # noqa: PLC0415
+    from collector.ledger.ingestor import SqlIngestor  # noqa: PLC0415
+    from collector.mqtt.factory import consumer_from_settings  # noqa: PLC0415
+    from collector.runtime.clock import SystemClock  # noqa: PLC0415
+    from collector.runtime.service import policy_from_settings, run_service  # noqa: PLC0415
+
+    clock = SystemClock()
+    engine = open_ledger(settings.db_url)
+    try:
+        connection = consumer_from_settings(settings, clock=clock)
+        log.info(
+            "collector.starting",
+            db=engine.url.render_as_string(hide_password=True),
+            client_id=settings.mqtt_client_id,
+            batch_max=settings.batch_max_messages,
+        )
+        return run_service(
+            connection=connection,
+            ingestor=SqlIngestor(engine, clock=clock),
+            clock=clock,
+            stop=stop,
+            policy=policy_from_settings(settings),
+        )
+    finally:
+        engine.dispose()
+
+
+def run(
+    *,
+    mqtt: Annotated[
+        str | None, typer.Option("--mqtt", help="Broker URL: mqtt://host:port (mqtts:// for TLS).")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Ledger URL, sqlite:///PATH or postgresql+psycopg://…"),
+    ] = None,
+    client_id: Annotated[
+        str | None, typer.Option("--client-id", help="Fixed MQTT client id (persistent session).")
+    ] = None,
+    batch_max: Annotated[
+        int | None, typer.Option("--batch-max", help="Most messages committed per transaction.")
+    ] = None,
+    batch_wait_ms: Annotated[
+        int | None, typer.Option("--batch-wait-ms", help="Longest wait for a batch to fill.")
+    ] = None,
+    mqtt_protocol: Annotated[
+        str | None, typer.Option("--mqtt-protocol", help="5 (default) or 3.1.1.")
+    ] = None,
+    log_level: Annotated[
+        str | None, typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR.")
+    ] = None,
+) -> None:
+    """Consume device events from MQTT into the ledger until SIGTERM or Ctrl-C."""
+    try:
+        settings = load_settings(
+            mqtt_url=mqtt,
+            db_url=db,
+            mqtt_client_id=client_id,
+            batch_max_messages=batch_max,
+            batch_max_wait_ms=batch_wait_ms,
+            mqtt_protocol=mqtt_protocol,
+            log_level=log_level,
+        )
+    except ConfigError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from err
+    configure_logging(level=settings.log_level)
+    stop = threading.Event()
+    stop_on_signals(stop)
+    try:
+        serve(settings, stop=stop)
+    except CollectorError as err:
+        log.error("collector.failed", error=str(err))
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(EXIT_FAILURE) from err
