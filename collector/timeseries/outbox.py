@@ -11,30 +11,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from collector.ledger.types import UtcDateTime, id_column_type
+
 metadata = sa.MetaData()
-_Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite autoincrements INTEGER only
+"""The outbox's own tables; they live in the ledger database but not in the ledger's schema."""
 
 outbox_table = sa.Table(
     "timeseries_outbox",
     metadata,
-    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("id", id_column_type(), primary_key=True, autoincrement=True),
     sa.Column("line", sa.Text(), nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
 rejected_table = sa.Table(
     "timeseries_rejected",
     metadata,
-    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("id", id_column_type(), primary_key=True, autoincrement=True),
     sa.Column("line", sa.Text(), nullable=False),
     sa.Column("reason", sa.Text(), nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("rejected_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("rejected_at", UtcDateTime(), nullable=False),
 )
 
 _DELETE_CHUNK = 1_000  # stays far below every driver's bound-parameter limit
@@ -91,7 +93,7 @@ def record_unbuildable(
 def fetch_batch(conn: Connection, *, max_lines: int) -> list[OutboxRow]:
     """The oldest waiting lines, oldest first."""
     query = sa.select(outbox_table).order_by(outbox_table.c.id).limit(max_lines)
-    return [OutboxRow(r.id, r.line, _aware(r.recorded_at)) for r in conn.execute(query)]
+    return [OutboxRow(r.id, r.line, r.recorded_at) for r in conn.execute(query)]
 
 
 def settle(
@@ -124,9 +126,8 @@ def read_status(conn: Connection, *, now: datetime) -> OutboxStatus:
         sa.select(outbox_table.c.recorded_at).order_by(outbox_table.c.id).limit(1)
     ).scalar_one_or_none()
     rejected = conn.execute(sa.select(sa.func.count()).select_from(rejected_table)).scalar_one()
-    oldest_at = _aware(oldest) if oldest is not None else None
-    age = max(0.0, (now - oldest_at).total_seconds()) if oldest_at else None
-    return OutboxStatus(backlog, oldest_at, age, rejected)
+    age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else None
+    return OutboxStatus(backlog, oldest, age, rejected)
 
 
 def list_rejected(conn: Connection, *, limit: int = 100) -> list[dict[str, object]]:
@@ -134,7 +135,3 @@ def list_rejected(conn: Connection, *, limit: int = 100) -> list[dict[str, objec
     query = sa.select(rejected_table).order_by(rejected_table.c.id.desc()).limit(limit)
     return [dict(r._mapping) for r in conn.execute(query)]
 
-
-def _aware(at: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything the ledger stores is UTC."""
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
