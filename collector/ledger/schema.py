@@ -85,6 +85,7 @@ movements = sa.Table(
     sa.Column("reason", sa.String(200)),
     sa.Column("provisional", sa.Boolean, nullable=False),
     sa.Index("ix_movements_sku_effective_at", "sku", "effective_at"),
+    sa.Index("ix_movements_sale_lookup", "sku", "owner", "type", "id"),
 )
 
 balances = sa.Table(

@@ -229,6 +229,9 @@ def _create_tables() -> None:
     op.create_index(
         "ix_movements_sku_effective_at", "movements", ["sku", "effective_at"], unique=False
     )
+    op.create_index(
+        "ix_movements_sale_lookup", "movements", ["sku", "owner", "type", "id"], unique=False
+    )
     op.create_table(
         "cost_layers",
         sa.Column(

@@ -1,0 +1,207 @@
+"""The event inbox, dead letters and per-device sequence progress: exactly-once bookkeeping."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+import structlog
+
+from collector.domain.sequencing import SeqProgress, advance
+from collector.ingest.ports import DeviceProgress, Disposition
+from collector.ledger.schema import dead_letters, device_progress, inbox
+from collector.ledger.store import chunks
+
+log = structlog.get_logger("collector.ledger")
+
+SeqKey = tuple[str, int, int]
+"""(device_id, epoch, seq)"""
+StreamKey = tuple[str, int]
+"""(device_id, epoch)"""
+
+
+@dataclass(frozen=True, slots=True)
+class SeenBefore:
+    """Identities already in the inbox."""
+
+    event_ids: frozenset[UUID]
+    seqs: frozenset[SeqKey]
+
+    def has(self, event_id: UUID, seq: SeqKey) -> bool:
+        """True when either identity was stored before."""
+        return event_id in self.event_ids or seq in self.seqs
+
+
+def find_seen(conn: sa.Connection, identities: Sequence[tuple[UUID, SeqKey]]) -> SeenBefore:
+    """Which of these event ids or (device, epoch, seq) the inbox holds already."""
+    event_ids: set[UUID] = set()
+    seqs: set[SeqKey] = set()
+    cols = (inbox.c.event_id, inbox.c.device_id, inbox.c.epoch, inbox.c.seq)
+    for part in chunks(identities, 300):
+        query = sa.select(*cols).where(
+            sa.or_(
+                inbox.c.event_id.in_([event_id for event_id, _ in part]),
+                sa.tuple_(inbox.c.device_id, inbox.c.epoch, inbox.c.seq).in_(
+                    [seq for _, seq in part]
+                ),
+            )
+        )
+        for row in conn.execute(query):
+            event_ids.add(row.event_id)
+            if row.device_id is not None:
+                seqs.add((row.device_id, row.epoch, row.seq))
+    return SeenBefore(frozenset(event_ids), frozenset(seqs))
+
+
+def inbox_row(
+    *,
+    event_id: UUID,
+    seq: SeqKey | None,
+    site: str | None,
+    kind: str,
+    observed_at: datetime | None,
+    received_at: datetime,
+    disposition: Disposition,
+    payload: str,
+) -> dict[str, Any]:
+    """One inbox row."""
+    device_id, epoch, number = seq if seq is not None else (None, None, None)
+    return {
+        "event_id": event_id,
+        "device_id": device_id,
+        "epoch": epoch,
+        "seq": number,
+        "site": site,
+        "kind": kind,
+        "observed_at": observed_at,
+        "received_at": received_at,
+        "disposition": disposition.value,
+        "payload": payload,
+    }
+
+
+def write_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Bulk insert (one executemany) when there is anything to insert."""
+    if rows:
+        conn.execute(table.insert(), list(rows))
+
+
+def write_inbox(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store events in the inbox."""
+    write_rows(conn, inbox, rows)
+
+
+def write_dead_letters(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store dead letters."""
+    write_rows(conn, dead_letters, rows)
+
+
+def update_progress(
+    conn: sa.Connection, streams: Mapping[StreamKey, str], now: datetime
+) -> list[DeviceProgress]:
+    """Advance each stream's contiguous seq over the handled seqs and record its gaps."""
+    if not streams:
+        return []
+    stored = _load_progress(conn, streams.keys())
+    handled = _handled_seqs(conn, {key: stored.get(key, 0) for key in streams})
+    inserts, updates, result = [], [], []
+    for key, site in sorted(streams.items()):
+        progress = advance(stored.get(key, 0), handled.get(key, ()))
+        row = _progress_row(key, site, progress, now)
+        (updates if key in stored else inserts).append(row)
+        result.append(DeviceProgress(site, key[0], key[1], progress.contiguous_seq))
+        if progress.gaps:
+            log.info(
+                "device.seq_gaps",
+                site=site,
+                device=key[0],
+                epoch=key[1],
+                contiguous_seq=progress.contiguous_seq,
+                gaps=progress.gaps[:10],
+            )
+    _write_progress(conn, inserts, updates)
+    return result
+
+
+def _load_progress(conn: sa.Connection, keys: Iterable[StreamKey]) -> dict[StreamKey, int]:
+    found: dict[StreamKey, int] = {}
+    cols = (device_progress.c.device_id, device_progress.c.epoch, device_progress.c.contiguous_seq)
+    for part in chunks(sorted(keys)):
+        query = sa.select(*cols).where(
+            sa.tuple_(device_progress.c.device_id, device_progress.c.epoch).in_(part)
+        )
+        for row in conn.execute(query):
+            found[(row.device_id, row.epoch)] = row.contiguous_seq
+    return found
+
+
+def _handled_seqs(
+    conn: sa.Connection, floors: Mapping[StreamKey, int]
+) -> dict[StreamKey, set[int]]:
+    """Seqs above each stream's contiguous point that the inbox or dead letters hold."""
+    found: dict[StreamKey, set[int]] = {}
+    for part in chunks(sorted(floors.items()), 100):
+        for table in (inbox, dead_letters):
+            query = sa.select(table.c.device_id, table.c.epoch, table.c.seq).where(
+                sa.or_(
+                    *(
+                        sa.and_(
+                            table.c.device_id == device_id,
+                            table.c.epoch == epoch,
+                            table.c.seq > floor,
+                        )
+                        for (device_id, epoch), floor in part
+                    )
+                )
+            )
+            for row in conn.execute(query):
+                found.setdefault((row.device_id, row.epoch), set()).add(row.seq)
+    return found
+
+
+def _progress_row(
+    key: StreamKey, site: str, progress: SeqProgress, now: datetime
+) -> dict[str, Any]:
+    return {
+        "b_device": key[0],
+        "b_epoch": key[1],
+        "b_site": site,
+        "b_contiguous": progress.contiguous_seq,
+        "b_highest": progress.highest_seq,
+        "b_gaps": json.dumps([list(gap) for gap in progress.gaps]),
+        "b_now": now,
+    }
+
+
+def _write_progress(
+    conn: sa.Connection, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]
+) -> None:
+    values = {
+        "site": sa.bindparam("b_site"),
+        "contiguous_seq": sa.bindparam("b_contiguous"),
+        "highest_seq": sa.bindparam("b_highest"),
+        "gaps": sa.bindparam("b_gaps"),
+        "updated_at": sa.bindparam("b_now", type_=device_progress.c.updated_at.type),
+    }
+    if inserts:
+        conn.execute(
+            device_progress.insert().values(
+                device_id=sa.bindparam("b_device"), epoch=sa.bindparam("b_epoch"), **values
+            ),
+            inserts,
+        )
+    if updates:
+        conn.execute(
+            device_progress.update()
+            .where(
+                device_progress.c.device_id == sa.bindparam("b_device"),
+                device_progress.c.epoch == sa.bindparam("b_epoch"),
+            )
+            .values(**values),
+            updates,
+        )

@@ -1,0 +1,310 @@
+"""``SqlIngestor``: a batch of raw MQTT messages into the ledger, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+import sqlalchemy as sa
+import structlog
+
+from collector.domain.model import PositionKey, Posting
+from collector.domain.posting import post_transaction
+from collector.errors import LedgerError, RejectedEventError
+from collector.ingest.decode import Decoded, Undecodable, decode
+from collector.ingest.ports import (
+    BatchOutcome,
+    Disposition,
+    InboundMessage,
+    MessageOutcome,
+)
+from collector.ledger.engine import lock_ledger
+from collector.ledger.inbox import (
+    SeqKey,
+    StreamKey,
+    find_seen,
+    inbox_row,
+    update_progress,
+    write_dead_letters,
+    write_inbox,
+)
+from collector.ledger.observers import BalanceAfter, Posted, PostingObserver, StoredEvent
+from collector.ledger.store import BookRequest, LoadedBook, ensure_places, load_book, write_postings
+from edge_agent.wire import StockTransactionEvent
+
+log = structlog.get_logger("collector.ledger")
+
+
+class WallClock(Protocol):
+    """Where the ingestor reads the time it records (``collector.runtime`` clocks fit)."""
+
+    def now(self) -> datetime:
+        """Current time, timezone-aware."""
+        ...
+
+
+@dataclass(slots=True)
+class _BatchWork:
+    """What one batch is writing, gathered while walking its messages in order."""
+
+    now: datetime
+    outcomes: list[MessageOutcome | None]
+    inbox_rows: list[dict[str, Any]] = field(default_factory=list)
+    dead_rows: list[dict[str, Any]] = field(default_factory=list)
+    postings: list[Posting] = field(default_factory=list)
+    stored: list[StoredEvent] = field(default_factory=list)
+    streams: dict[StreamKey, str] = field(default_factory=dict)
+
+
+class SqlIngestor:
+    """Implements ``collector.ingest.ports.Ingestor`` on the SQL ledger (SQLite or PostgreSQL)."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        clock: WallClock,
+        observers: Sequence[PostingObserver] = (),
+    ) -> None:
+        """Use a migrated engine (``collector.ledger.engine.open_ledger``)."""
+        self._engine = engine
+        self._clock = clock
+        self._observers = tuple(observers)
+
+    def ingest(self, batch: Sequence[InboundMessage]) -> BatchOutcome:
+        """Decode, de-duplicate, post and commit a batch; ``LedgerError`` if the database fails."""
+        decoded = [decode(message) for message in batch]
+        try:
+            with self._engine.begin() as conn:
+                lock_ledger(conn)
+                result, work = self._apply(conn, decoded)
+        except sa.exc.SQLAlchemyError as err:
+            raise LedgerError(
+                f"ledger transaction for a batch of {len(batch)} messages failed and was rolled "
+                f"back: {err.__class__.__name__}: {err}"
+            ) from err
+        log.info(
+            "batch.committed",
+            messages=len(batch),
+            movements=sum(len(p.lines) for p in work.postings),
+            dead_lettered=len(work.dead_rows),
+            devices=len(work.streams),
+        )
+        return result
+
+    def _apply(
+        self, conn: sa.Connection, decoded: Sequence[Decoded | Undecodable]
+    ) -> tuple[BatchOutcome, _BatchWork]:
+        work = _BatchWork(now=self._clock.now(), outcomes=[None] * len(decoded))
+        fresh = self._classify(conn, decoded, work)
+        loaded = load_book(conn, _book_request(item for _, item in fresh))
+        for index, item in fresh:
+            self._post_one(index, item, loaded, work)
+        self._write(conn, loaded, work)
+        progress = update_progress(conn, work.streams, work.now)
+        posted = _posted(loaded, work)
+        for observer in self._observers:
+            observer.on_posted(conn, posted)
+        outcomes = [outcome for outcome in work.outcomes if outcome is not None]
+        return BatchOutcome(outcomes=outcomes, progress=progress), work
+
+    def _classify(
+        self, conn: sa.Connection, decoded: Sequence[Decoded | Undecodable], work: _BatchWork
+    ) -> list[tuple[int, Decoded]]:
+        """Dead-letter the undecodable, mark duplicates; return the new events in order."""
+        valid = [(i, d) for i, d in enumerate(decoded) if isinstance(d, Decoded)]
+        seen = find_seen(conn, [(d.event.event_id, _seq_key(d)) for _, d in valid])
+        batch_ids: set[UUID] = set()
+        batch_seqs: set[SeqKey] = set()
+        fresh: list[tuple[int, Decoded]] = []
+        for index, item in enumerate(decoded):
+            if isinstance(item, Undecodable):
+                self._dead_letter_undecodable(index, item, work)
+                continue
+            event, seq = item.event, _seq_key(item)
+            work.streams[(event.device_id, event.epoch)] = item.site
+            if seen.has(event.event_id, seq) or event.event_id in batch_ids or seq in batch_seqs:
+                work.outcomes[index] = _outcome(Disposition.DUPLICATE, item)
+                log.debug("event.duplicate", device=event.device_id, event_id=str(event.event_id))
+                continue
+            batch_ids.add(event.event_id)
+            batch_seqs.add(seq)
+            fresh.append((index, item))
+        return fresh
+
+    def _dead_letter_undecodable(self, index: int, item: Undecodable, work: _BatchWork) -> None:
+        message = item.message
+        work.dead_rows.append(
+            {
+                "received_at": message.received_at,
+                "topic": message.topic[:255],
+                "site": item.site,
+                "device_id": item.device_id,
+                "epoch": item.epoch,
+                "seq": item.seq,
+                "event_id": item.event_id,
+                "reason": item.reason,
+                "payload": message.payload,
+            }
+        )
+        if item.device_id and item.site and item.epoch is not None and item.seq is not None:
+            work.streams[(item.device_id, item.epoch)] = item.site
+        work.outcomes[index] = MessageOutcome(
+            Disposition.DEAD_LETTERED,
+            device_id=item.device_id,
+            epoch=item.epoch,
+            seq=item.seq,
+            event_id=item.event_id,
+            reason=item.reason,
+        )
+        log.warning(
+            "event.dead_lettered",
+            topic=message.topic,
+            device=item.device_id,
+            event_id=str(item.event_id) if item.event_id else None,
+            reason=item.reason,
+        )
+
+    def _post_one(self, index: int, item: Decoded, loaded: LoadedBook, work: _BatchWork) -> None:
+        event = item.event
+        if not isinstance(event, StockTransactionEvent):
+            work.stored.append(StoredEvent(item.site, event.device_id, event))
+            self._record(index, item, Disposition.STORED, work)
+            log.debug(
+                "event.stored",
+                device=event.device_id,
+                event_id=str(event.event_id),
+                kind=event.kind.value,
+                note="stored; its ledger handling comes with later work",
+            )
+            return
+        try:
+            posting = post_transaction(
+                loaded.book,
+                event_id=event.event_id,
+                effective_at=event.observed_at,
+                tx=event.data,
+            )
+        except RejectedEventError as err:
+            self._reject(index, item, str(err), work)
+            return
+        work.postings.append(posting)
+        self._record(index, item, Disposition.APPLIED, work)
+        log.debug(
+            "event.applied",
+            device=event.device_id,
+            sku=event.data.sku,
+            event_id=str(event.event_id),
+            type=event.data.type.value,
+        )
+
+    def _reject(self, index: int, item: Decoded, reason: str, work: _BatchWork) -> None:
+        event, message = item.event, item.message
+        self._record(index, item, Disposition.DEAD_LETTERED, work, reason=reason)
+        work.dead_rows.append(
+            {
+                "received_at": message.received_at,
+                "topic": message.topic,
+                "site": item.site,
+                "device_id": event.device_id,
+                "epoch": event.epoch,
+                "seq": event.seq,
+                "event_id": event.event_id,
+                "reason": reason,
+                "payload": message.payload,
+            }
+        )
+        log.warning(
+            "event.dead_lettered",
+            device=event.device_id,
+            sku=getattr(event.data, "sku", None),
+            event_id=str(event.event_id),
+            reason=reason,
+        )
+
+    def _record(
+        self,
+        index: int,
+        item: Decoded,
+        disposition: Disposition,
+        work: _BatchWork,
+        *,
+        reason: str | None = None,
+    ) -> None:
+        event = item.event
+        work.inbox_rows.append(
+            inbox_row(
+                event_id=event.event_id,
+                seq=_seq_key(item),
+                site=item.site,
+                kind=event.kind.value,
+                observed_at=event.observed_at,
+                received_at=item.message.received_at,
+                disposition=disposition,
+                payload=item.message.payload.decode("utf-8"),
+            )
+        )
+        work.outcomes[index] = _outcome(disposition, item, reason)
+
+    def _write(self, conn: sa.Connection, loaded: LoadedBook, work: _BatchWork) -> None:
+        keys = {line.key for posting in work.postings for line in posting.lines}
+        ensure_places(
+            conn,
+            owner_ids={key.owner for key in keys},
+            paths={key.location for key in keys},
+            now=work.now,
+        )
+        write_inbox(conn, work.inbox_rows)
+        write_dead_letters(conn, work.dead_rows)
+        write_postings(conn, loaded, work.postings, work.now)
+
+
+def _seq_key(item: Decoded) -> SeqKey:
+    return (item.event.device_id, item.event.epoch, item.event.seq)
+
+
+def _outcome(disposition: Disposition, item: Decoded, reason: str | None = None) -> MessageOutcome:
+    event = item.event
+    return MessageOutcome(
+        disposition,
+        device_id=event.device_id,
+        epoch=event.epoch,
+        seq=event.seq,
+        event_id=event.event_id,
+        reason=reason,
+    )
+
+
+def _book_request(items: Any) -> BookRequest:
+    """Items, positions and sale costs the batch's stock transactions may touch."""
+    skus: set[str] = set()
+    keys: set[PositionKey] = set()
+    named: set[UUID] = set()
+    return_owners: set[tuple[str, str]] = set()
+    for item in items:
+        event = item.event
+        if not isinstance(event, StockTransactionEvent):
+            continue
+        tx = event.data
+        skus.add(tx.sku)
+        keys.add(PositionKey(tx.sku, tx.location, tx.owner))
+        if tx.to_location is not None:
+            keys.add(PositionKey(tx.sku, tx.to_location, tx.owner))
+        if tx.returns_event_id is not None:
+            named.add(tx.returns_event_id)
+        if tx.type.value == "return":
+            return_owners.add((tx.sku, tx.owner))
+    return BookRequest(frozenset(skus), frozenset(keys), frozenset(named), frozenset(return_owners))
+
+
+def _posted(loaded: LoadedBook, work: _BatchWork) -> Posted:
+    lines = tuple(line for posting in work.postings for line in posting.lines)
+    touched = sorted({line.key for line in lines})
+    balances = tuple(
+        BalanceAfter(key, loaded.book.position(key).qty, loaded.book.position(key).value)
+        for key in touched
+    )
+    return Posted(movements=lines, balances=balances, stored_events=tuple(work.stored))
