@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from collector.cli import run_command
+
 app = typer.Typer(
     name="collector",
     no_args_is_help=True,
     help="Perpetual inventory collector: MQTT events into the stock ledger, reports and alerts.",
 )
+
+app.command("run")(run_command.run)
 
 
 def main() -> None:
