@@ -1,0 +1,98 @@
+"""Weight traces: CSV files of recorded samples, replayed through the live pipeline.
+
+Format (see docs/weight-sensing.md): a header ``t_s,lane,raw`` (raw HX711
+counts, calibrated by each lane's settings) or ``t_s,lane,grams`` (already
+calibrated), then one sample per row.  Lines starting with ``#`` are comments.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from edge_agent.errors import EdgeAgentError
+from edge_agent.sensing.weight.lane import LaneEvent
+from edge_agent.sensing.weight.settings import LaneSettings, WeightPipelineSettings
+from edge_agent.sensing.weight.shelf import ShelfPipeline
+
+HEADERS = {("t_s", "lane", "raw"): "raw", ("t_s", "lane", "grams"): "grams"}
+MAX_PROBLEMS = 10
+
+
+class TraceFormatError(EdgeAgentError, ValueError):
+    """A trace file is not a weight trace; the message lists the bad lines."""
+
+
+@dataclass(frozen=True)
+class TraceSample:
+    """One row: a lane's reading at ``t_s``; ``value`` is raw counts or grams per ``unit``."""
+
+    t_s: float
+    lane: str
+    value: float
+    unit: str
+
+
+def read_weight_trace(lines: Iterable[str], *, source: str = "trace") -> list[TraceSample]:
+    """Parse a trace; every bad row is reported (up to 10) in one ``TraceFormatError``."""
+    rows = csv.reader(line for line in lines if line.strip() and not line.startswith("#"))
+    header = tuple(h.strip() for h in next(rows, []))
+    unit = HEADERS.get(header)
+    if unit is None:
+        raise TraceFormatError(
+            f"{source}: header is {','.join(header) or 'missing'}; expected t_s,lane,raw "
+            "or t_s,lane,grams"
+        )
+    samples, problems = [], []
+    for number, row in enumerate(rows, start=2):
+        try:
+            samples.append(_sample(row, unit))
+        except ValueError as err:
+            problems.append(f"row {number}: {err}")
+    if problems:
+        shown = "; ".join(problems[:MAX_PROBLEMS])
+        raise TraceFormatError(f"{source}: {len(problems)} bad row(s): {shown}")
+    return samples
+
+
+def _sample(row: list[str], unit: str) -> TraceSample:
+    if len(row) != 3:
+        raise ValueError(f"expected 3 columns, got {len(row)}")
+    t_text, lane, value_text = (c.strip() for c in row)
+    if not lane:
+        raise ValueError("empty lane")
+    value = float(value_text) if unit == "grams" else int(value_text)
+    return TraceSample(float(t_text), lane, value, unit)
+
+
+def replay_samples(samples: Iterable[TraceSample], pipeline: ShelfPipeline) -> Iterator[LaneEvent]:
+    """Feed samples in file order; yields each event as the pipeline emits it."""
+    for s in samples:
+        lane = pipeline.lane(s.lane)
+        event = (
+            lane.push_raw(s.t_s, int(s.value))
+            if s.unit == "raw"
+            else lane.push_grams(s.t_s, s.value)
+        )
+        if event is not None:
+            yield event
+
+
+def replay_weight_trace(
+    path: str | Path,
+    lanes_settings: Iterable[LaneSettings],
+    settings: WeightPipelineSettings | None = None,
+) -> list[LaneEvent]:
+    """Every ``shelf.weight_changed`` a recorded trace produces, with the time it settled."""
+    pipeline = ShelfPipeline(lanes_settings, settings)
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        samples = read_weight_trace(handle, source=str(path))
+    unknown = sorted({s.lane for s in samples} - set(pipeline.lanes))
+    if unknown:
+        raise TraceFormatError(
+            f"{path}: lanes {', '.join(unknown)} are not in the config "
+            f"(configured: {', '.join(pipeline.lanes)})"
+        )
+    return list(replay_samples(samples, pipeline))
