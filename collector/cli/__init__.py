@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from collector.cli import run_command
+from collector.cli.influx_commands import app as influx_app
 
 app = typer.Typer(
     name="collector",
@@ -13,6 +14,8 @@ app = typer.Typer(
 )
 
 app.command("run")(run_command.run)
+
+app.add_typer(influx_app)
 
 
 def main() -> None:
