@@ -31,9 +31,9 @@ class Catalog:
     unit_costs: dict[str, Decimal]
 
     @classmethod
-    def make(cls, count: int, rng: random.Random) -> Catalog:
-        """``count`` SKUs with costs between 1.00 and 20.00."""
-        costs = {f"SKU-{n:03d}": Decimal(rng.randint(100, 2000)) / 100 for n in range(count)}
+    def make(cls, count: int, rng: random.Random, *, prefix: str = "SKU") -> Catalog:
+        """``count`` SKUs named ``PREFIX-000``… with costs between 1.00 and 20.00."""
+        costs = {f"{prefix}-{n:03d}": Decimal(rng.randint(100, 2000)) / 100 for n in range(count)}
         return cls(unit_costs=costs)
 
     def items_csv(self) -> str:
