@@ -21,6 +21,8 @@ from edge_agent.wire import CountCandidate, ShelfWeightChanged, WeightResolution
 
 UNNAMED_SKU = "unit"
 """Key used in candidate counts when a single-SKU lane has no SKU assigned yet."""
+RAW_SATURATION_CODES = frozenset((0x7FFFFF, -0x800000))
+"""HX711 full-scale codes: the input is out of range, the sample means nothing."""
 MEDIAN_NOISE_FACTOR = 1.25
 """A median's noise relative to a mean of the same samples (normal noise)."""
 
@@ -56,6 +58,7 @@ class LanePipeline:
         self.is_stable = False
         self._disturbed = False
         self._last_t_s: float | None = None
+        self.saturated_samples = 0
 
     @property
     def noise_grams(self) -> float:
@@ -86,7 +89,10 @@ class LanePipeline:
         self.is_stable = False
 
     def push_raw(self, t_s: float, raw_counts: int) -> LaneEvent | None:
-        """Feed one raw HX711 reading taken at ``t_s``."""
+        """Feed one raw HX711 reading taken at ``t_s``; full-scale codes are dropped."""
+        if raw_counts in RAW_SATURATION_CODES:
+            self.saturated_samples += 1
+            return None
         return self.push_grams(t_s, self._calibration.grams(raw_counts))
 
     def push_grams(self, t_s: float, grams: float) -> LaneEvent | None:

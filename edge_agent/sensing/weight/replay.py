@@ -2,12 +2,14 @@
 
 Format (see docs/weight-sensing.md): a header ``t_s,lane,raw`` (raw HX711
 counts, calibrated by each lane's settings) or ``t_s,lane,grams`` (already
-calibrated), then one sample per row.  Lines starting with ``#`` are comments.
+calibrated), then one sample per row.  Lines starting with ``#`` are comments;
+a ``.gz`` suffix means gzip-compressed.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +82,14 @@ def replay_samples(samples: Iterable[TraceSample], pipeline: ShelfPipeline) -> I
             yield event
 
 
+def _open_text(path: Path) -> list[str]:
+    """The file's lines; ``.gz`` files are decompressed (long traces are stored that way)."""
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    return data.decode("utf-8").splitlines()
+
+
 def replay_weight_trace(
     path: str | Path,
     lanes_settings: Iterable[LaneSettings],
@@ -87,8 +97,7 @@ def replay_weight_trace(
 ) -> list[LaneEvent]:
     """Every ``shelf.weight_changed`` a recorded trace produces, with the time it settled."""
     pipeline = ShelfPipeline(lanes_settings, settings)
-    with Path(path).open(encoding="utf-8", newline="") as handle:
-        samples = read_weight_trace(handle, source=str(path))
+    samples = read_weight_trace(_open_text(Path(path)), source=str(path))
     unknown = sorted({s.lane for s in samples} - set(pipeline.lanes))
     if unknown:
         raise TraceFormatError(
