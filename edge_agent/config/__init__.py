@@ -1,0 +1,1 @@
+"""Device and site configuration: pydantic models, YAML loading and the exported JSON Schema."""
