@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import typer
 
+from edge_agent.commands.validate import validate
+
 app = typer.Typer(
     name="edge-agent",
     no_args_is_help=True,
     help="Edge agent: reads shelf scales, RFID readers and barcode scanners; publishes over MQTT.",
 )
+
+
+@app.callback()
+def _root() -> None:
+    """Keep sub-command syntax (``edge-agent validate …``) even while one command exists."""
+
+
+app.command("validate")(validate)
 
 
 def main() -> None:
