@@ -120,37 +120,67 @@ def in_process_collector(mqtt_port: int, engine: sa.Engine, client_id: str) -> I
         assert not thread.is_alive(), "collector did not stop"
 
 
+class Fleet:
+    """Simulated devices publishing their plans concurrently, each waiting for its acks."""
+
+    def __init__(
+        self,
+        port: int,
+        site: str,
+        plans: dict[str, list[PlannedMessage]],
+        *,
+        max_outstanding: int = 200,
+    ) -> None:
+        clock = SystemClock()
+        self.plans = plans
+        self.devices = {
+            device_id: SimulatedDevice(
+                host="127.0.0.1",
+                port=port,
+                site=site,
+                device_id=device_id,
+                clock=clock,
+                max_outstanding=max_outstanding,
+            )
+            for device_id in plans
+        }
+        self.errors: list[BaseException] = []
+        self._threads: list[threading.Thread] = []
+
+    def start(self, timeout_s: float) -> None:
+        for device in self.devices.values():
+            device.connect()
+        for device_id in self.plans:
+            thread = threading.Thread(target=self._play, args=(device_id, timeout_s))
+            thread.start()
+            self._threads.append(thread)
+
+    def acked_total(self) -> int:
+        return sum(device.acked_seq for device in self.devices.values())
+
+    def join(self) -> dict[str, SimulatedDevice]:
+        for thread in self._threads:
+            thread.join()
+        for device in self.devices.values():
+            device.close()
+        if self.errors:
+            raise self.errors[0]
+        return self.devices
+
+    def _play(self, device_id: str, timeout_s: float) -> None:
+        try:
+            self.devices[device_id].run(self.plans[device_id], timeout_s=timeout_s)
+        except BaseException as err:
+            self.errors.append(err)
+
+
 def run_fleet(
     port: int, site: str, plans: dict[str, list[PlannedMessage]], *, timeout_s: float
 ) -> dict[str, SimulatedDevice]:
-    """Every device publishes its plan concurrently and waits for its acks."""
-    clock = SystemClock()
-    devices = {
-        device_id: SimulatedDevice(
-            host="127.0.0.1", port=port, site=site, device_id=device_id, clock=clock
-        )
-        for device_id in plans
-    }
-    errors: list[BaseException] = []
-
-    def play(device_id: str) -> None:
-        try:
-            devices[device_id].run(plans[device_id], timeout_s=timeout_s)
-        except BaseException as err:
-            errors.append(err)
-
-    for device in devices.values():
-        device.connect()
-    threads = [threading.Thread(target=play, args=(d,)) for d in plans]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for device in devices.values():
-        device.close()
-    if errors:
-        raise errors[0]
-    return devices
+    """Run a fleet to completion."""
+    fleet = Fleet(port, site, plans)
+    fleet.start(timeout_s)
+    return fleet.join()
 
 
 def seed_plan(stream: Stream) -> dict[str, list[PlannedMessage]]:
@@ -179,6 +209,7 @@ def prepared_ledger(url: str, stream: Stream, tmp_path: Path) -> sa.Engine:
 
 
 __all__: Sequence[str] = (
+    "Fleet",
     "Stream",
     "in_process_collector",
     "prepared_ledger",
