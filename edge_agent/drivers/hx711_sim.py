@@ -14,12 +14,21 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from edge_agent.drivers.load_cell_sim import RAW_MAX, RAW_MIN, LoadCellModel
+from edge_agent.drivers.load_cell_sim import (
+    RAW_MAX,
+    RAW_MIN,
+    CellFaults,
+    LoadCellModel,
+    ScriptedLoad,
+)
+from edge_agent.sensing.weight.calibration import calibration_from_settings
+from edge_agent.sensing.weight.settings import LaneSettings
 
 POWER_DOWN_HIGH_S = 60e-6
 """SCK high this long or longer powers the chip down (datasheet: > 60 µs)."""
@@ -251,3 +260,36 @@ class SimulatedHX711Factory(MockFactory):
         self.clock_pin(clock_pin).chips.append(chip)
         self.pin(data_pin, pin_class=HX711DataPin, chip=chip)
         return chip
+
+
+def simulated_shelf(
+    clock_pin: int | str,
+    data_pins: Mapping[str, int | str],
+    lanes: Sequence[LaneSettings],
+    *,
+    clock: SimClock | None = None,
+    faults: CellFaults | None = None,
+    start_counts: Mapping[str, int] | None = None,
+    rate_hz: float = 10.0,
+) -> tuple[SimulatedHX711Factory, dict[str, ScriptedLoad]]:
+    """A factory with one simulated chip per lane, calibrated as each lane's settings say.
+
+    Returns the factory (pass it as ``pin_factory``) and each lane's scripted load,
+    so a test or ``--simulate`` run can place and remove items.
+    """
+    factory = SimulatedHX711Factory(clock=clock)
+    loads = {}
+    counts = start_counts or {}
+    for lane in lanes:
+        line = calibration_from_settings(lane.calibration)
+        unit = lane.unit_grams or 0.0
+        loads[lane.lane] = load = ScriptedLoad(base_grams=unit * counts.get(lane.lane, 0))
+        model = LoadCellModel(
+            load=load,
+            zero_raw_counts=round(line.zero_raw_counts),
+            counts_per_gram=line.counts_per_gram,
+            faults=faults or CellFaults(noise_grams=0.3),
+            seed=len(loads),
+        )
+        factory.add_chip(clock_pin, data_pins[lane.lane], model, rate_hz=rate_hz)
+    return factory, loads
