@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from collector.cli import run_command
+from collector.cli import demo_command, run_command
 from collector.cli.influx_commands import app as influx_app
 
 app = typer.Typer(
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 
 app.command("run")(run_command.run)
+app.command("demo")(demo_command.demo)
 
 app.add_typer(influx_app)
 
