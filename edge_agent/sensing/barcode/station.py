@@ -62,14 +62,18 @@ class Station:
         """Handle one scanner line (CR/LF removed); returns the event it produced, if any."""
         split = split_scan(line)
         if isinstance(split, RejectedScan):
-            raw = line.decode("latin-1").encode("unicode_escape").decode("ascii")
-            return [self._rejected(t_s, raw, None, split.reason)]
+            return [self.reject(t_s, line, split.reason)]
         command = split.data.strip().upper()
         if command in MODE_BARCODES:
             return self._switch_mode(MODE_BARCODES[command])
         if command.startswith(QTY_PREFIX) or command.startswith("MODE:"):
             return self._set_quantity(t_s, split, command)
         return [self._item(t_s, split)]
+
+    def reject(self, t_s: float, raw: bytes, reason: str) -> TimedEvent:
+        """A rejected scan for input that never became a whole line (noise, overlong)."""
+        shown = raw.decode("latin-1").encode("unicode_escape").decode("ascii")
+        return self._rejected(t_s, shown, None, reason)
 
     def _switch_mode(self, mode: StationMode) -> list[TimedEvent]:
         self.mode = mode

@@ -65,14 +65,14 @@ class _Passage:
     first_s: dict[Side, float] = field(default_factory=dict)
     last_s: dict[Side, float] = field(default_factory=dict)
     last_t_s: float = 0.0
-    best: Sighting | None = None
+    best: Sighting | None = None  # strongest read; the latest among equals (no RSSI)
 
     def add(self, sighting: Sighting, side: Side | None) -> None:
         if side is not None:
             self.first_s.setdefault(side, sighting.t_s)
             self.last_s[side] = sighting.t_s
         self.last_t_s = sighting.t_s
-        if self.best is None or _strength(sighting) > _strength(self.best):
+        if self.best is None or _strength(sighting) >= _strength(self.best):
             self.best = sighting
 
 

@@ -1,0 +1,161 @@
+"""The live serial loop over real pseudo-terminals; its recording replays to the same events."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import pty
+import threading
+import time
+import tty
+from collections.abc import Iterator
+
+import pytest
+
+from edge_agent.config.devices import RfidGateDevice, ScannerStationDevice
+from edge_agent.drivers.serial_port import RecordingByteSource, open_serial_port
+from edge_agent.sensing.records import Rejection, SerialOutput, TimedEvent
+from edge_agent.sensing.serial_devices import build_serial_pipeline, port_specs
+from edge_agent.sensing.serial_pump import SerialPump
+from edge_agent.sensing.serial_trace import dump_records, read_serial_trace, replay_serial_trace
+from edge_agent.wire import BarcodeScanned, GateDirection
+
+GATE = RfidGateDevice.model_validate(
+    {
+        "kind": "rfid_gate",
+        "id": "gate-t",
+        "location": "main/gate",
+        "readers": [
+            {"name": "rdm-out", "port": "PTY", "protocol": "rdm6300"},
+            {"name": "id12-in", "port": "PTY2", "protocol": "id12", "antenna": 2},
+        ],
+        "outside": {"reader": "rdm-out"},
+        "inside": {"reader": "id12-in", "antenna": 2},
+        "presence_timeout_s": 0.5,
+    }
+)
+FRAME_RDM = b"\x0267003B51C6CB\x03"
+FRAME_ID12 = b"\x0267003B51C6CB\r\n\x03"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t_s = 0.0
+
+    def __call__(self) -> float:
+        return self.t_s
+
+
+@pytest.fixture
+def ptys() -> Iterator[list[tuple[int, str]]]:
+    """Two (device fd, agent tty path) pairs."""
+    pairs = [pty.openpty() for _ in range(2)]
+    for _, agent in pairs:
+        tty.setraw(agent)
+    yield [(device, os.ttyname(agent)) for device, agent in pairs]
+    for fds in pairs:
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def poll_until(pump: SerialPump, clock: Clock, t_s: float, expect_bytes: int) -> None:
+    clock.t_s = t_s
+    got = 0
+    for _ in range(50):
+        got += pump.poll_once()
+        if got >= expect_bytes:
+            return
+    raise AssertionError(f"only {got} of {expect_bytes} bytes arrived")
+
+
+def test_two_reader_gate_over_ptys_and_its_recording_replays_identically(
+    ptys: list[tuple[int, str]],
+) -> None:
+    (out_fd, out_path), (in_fd, in_path) = ptys
+    clock, outputs, trace = Clock(), [], io.StringIO()
+    ports = {
+        name: RecordingByteSource(
+            open_serial_port(path, baudrate=9600, timeout_s=0.01, name=name),
+            port=name,
+            sink=trace,
+            clock_s=clock,
+        )
+        for name, path in (("rdm-out", out_path), ("id12-in", in_path))
+    }
+    pump = SerialPump(
+        device_id="gate-t",
+        pipeline=build_serial_pipeline(GATE),
+        ports=ports,
+        clock_s=clock,
+        on_output=outputs.append,
+    )
+    os.write(out_fd, b"\xee" + FRAME_RDM)
+    poll_until(pump, clock, 1.0, len(FRAME_RDM) + 1)
+    os.write(in_fd, FRAME_ID12)
+    poll_until(pump, clock, 1.3, len(FRAME_ID12))
+    clock.t_s = 2.0
+    pump.poll_once()
+
+    tags = [o.data for o in outputs if isinstance(o, TimedEvent)]
+    assert [(t.epc, t.direction, t.antenna) for t in tags] == [  # type: ignore[union-attr]
+        ("67003B51C6", GateDirection.IN, 2)
+    ]
+    assert [o.raw for o in outputs if isinstance(o, Rejection)] == [b"\xee"]
+
+    replayed = replay_serial_trace(
+        read_serial_trace(trace.getvalue().splitlines()), build_serial_pipeline(GATE)
+    )
+    assert dump_records(replayed) == dump_records(outputs)
+
+
+def test_pump_rejects_ports_the_pipeline_does_not_know() -> None:
+    port = open_serial_port("loop://", baudrate=9600, timeout_s=0.01, name="x")
+    with pytest.raises(ValueError, match="not in the device's pipeline"):
+        SerialPump(
+            device_id="gate-t",
+            pipeline=build_serial_pipeline(GATE),
+            ports={"nope": port},
+            clock_s=Clock(),
+            on_output=lambda _: None,
+        )
+
+
+def test_scanner_station_runs_in_a_thread_until_stopped() -> None:
+    station = ScannerStationDevice.model_validate(
+        {
+            "kind": "scanner_station",
+            "id": "recv-t",
+            "location": "main/in",
+            "scanners": [{"name": "scanner-1", "port": "loop://"}],
+        }
+    )
+    [spec] = port_specs(station)
+    port = open_serial_port(spec.url, baudrate=spec.baudrate, timeout_s=0.01, name=spec.name)
+    outputs: list[SerialOutput] = []
+    arrived = threading.Event()
+
+    def collect(output: SerialOutput) -> None:
+        outputs.append(output)
+        arrived.set()
+
+    pump = SerialPump(
+        device_id="recv-t",
+        pipeline=build_serial_pipeline(station),
+        ports={"scanner-1": port},
+        clock_s=time.monotonic,
+        on_output=collect,
+    )
+    stop = threading.Event()
+    worker = threading.Thread(target=pump.run, args=(stop,), daemon=True)
+    worker.start()
+    port._port.write(b"]C0QTY:3\r\n]E09506000134352\r\n")
+    assert arrived.wait(5.0)
+    stop.set()
+    worker.join(5.0)
+    assert not worker.is_alive()
+    [event] = outputs
+    assert isinstance(event, TimedEvent)
+    assert isinstance(event.data, BarcodeScanned)
+    assert (event.data.gtin, event.data.quantity) == ("09506000134352", 3)
