@@ -17,6 +17,9 @@ from edge_agent.config.loader import SITE_FILE, load_config, load_site
 from edge_agent.config.site import SiteSettings
 from edge_agent.errors import ConfigError
 
+COLLECTOR_FILES = frozenset({"bindings.yaml"})
+"""Collector-side files that live beside device files; the collector validates them."""
+
 
 @dataclass(frozen=True, slots=True)
 class FileResult:
@@ -31,7 +34,8 @@ def validate_path(path: Path) -> list[FileResult]:
     """Validate one file, or every ``*.yaml`` under a folder plus device ids across files."""
     if not path.exists():
         return [FileResult(path, error=f"{path}: no such file or folder")]
-    files = sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
+    found = sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
+    files = [f for f in found if not (path.is_dir() and f.name in COLLECTOR_FILES)]
     if not files:
         return [FileResult(path, error=f"{path}: no *.yaml files in this folder")]
     results = [_validate_file(f) for f in files]

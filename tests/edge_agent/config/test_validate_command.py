@@ -54,3 +54,13 @@ def test_missing_path_exits_1(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(tmp_path / "nope")])
     assert result.exit_code == 1
     assert "no such file" in result.output
+
+
+def test_collector_bindings_file_in_the_folder_is_left_to_the_collector(
+    config_dir: Callable[[str, str], Path],
+) -> None:
+    path = config_dir("a.yaml", shelf_yaml([6]))
+    (path.parent / "bindings.yaml").write_text("site: test-site\nbindings: []\n")
+    result = runner.invoke(app, ["validate", str(path.parent)])
+    assert result.exit_code == 0, result.output
+    assert "bindings.yaml" not in result.output
