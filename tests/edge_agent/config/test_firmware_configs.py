@@ -8,11 +8,13 @@ import pytest
 
 from edge_agent.config.devices import RfidGateDevice, ScannerStationDevice, ShelfDevice
 from edge_agent.config.loader import SITE_FILE, load_config, load_site
-from edge_agent.config.validation import validate_path
+from edge_agent.config.validation import COLLECTOR_FILES, validate_path
 
 ROOT = Path(__file__).resolve().parents[3]
 CONFIGS = ROOT / "firmware_configs"
-DEVICE_FILES = sorted(p for p in CONFIGS.rglob("*.yaml") if p.name != SITE_FILE)
+DEVICE_FILES = sorted(
+    p for p in CONFIGS.rglob("*.yaml") if p.name != SITE_FILE and p.name not in COLLECTOR_FILES
+)
 SITE_FILES = sorted(CONFIGS.rglob(SITE_FILE))
 
 
