@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 from uuid import UUID
 
 from collector.domain.money import ZERO
@@ -41,9 +42,8 @@ class ItemPolicy:
     """Unit cost of the item's latest receipt anywhere: the fallback cost."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class PositionKey:
-    """Where stock sits: one item at one location for one owner."""
+class PositionKey(NamedTuple):
+    """Where stock sits: one item at one location for one owner (a tuple: hashed in C)."""
 
     sku: str
     location: str

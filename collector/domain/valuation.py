@@ -44,12 +44,8 @@ def take_out(
     moved_value = sum((p.value for p in pieces), ZERO)
     settled = [p for p in pieces if not p.provisional]
     last_cost = settled[-1].unit_cost if settled else position.last_unit_cost
-    after = replace(
-        position,
-        qty=position.qty - qty,
-        value=position.value - moved_value,
-        layers=layers,
-        last_unit_cost=last_cost,
+    after = Position(
+        position.key, position.qty - qty, position.value - moved_value, layers, last_cost
     )
     return after, tuple(pieces)
 
@@ -107,12 +103,12 @@ def put_in(
         layers = _add_layers(layers, rest, ids=ids, movement_id=movement_id)
     total_qty = sum((p.qty for p in pieces), ZERO)
     total_value = sum((p.value for p in pieces), ZERO)
-    after = replace(
-        position,
-        qty=position.qty + total_qty,
-        value=position.value + total_value - true_up,
-        layers=layers,
-        last_unit_cost=pieces[-1].unit_cost if pieces else position.last_unit_cost,
+    after = Position(
+        position.key,
+        position.qty + total_qty,
+        position.value + total_value - true_up,
+        layers,
+        pieces[-1].unit_cost if pieces else position.last_unit_cost,
     )
     return after, true_up
 

@@ -31,8 +31,9 @@ from collector.ledger.inbox import (
     write_dead_letters,
     write_inbox,
 )
+from collector.ledger.loading import BookRequest, LoadedBook, PositionCache, load_book
 from collector.ledger.observers import BalanceAfter, Posted, PostingObserver, StoredEvent
-from collector.ledger.store import BookRequest, LoadedBook, ensure_places, load_book, write_postings
+from collector.ledger.writing import ensure_places, write_postings
 from edge_agent.wire import StockTransactionEvent
 
 log = structlog.get_logger("collector.ledger")
@@ -52,11 +53,12 @@ class _BatchWork:
 
     now: datetime
     outcomes: list[MessageOutcome | None]
-    inbox_rows: list[dict[str, Any]] = field(default_factory=list)
+    inbox_rows: list[tuple[Any, ...]] = field(default_factory=list)
     dead_rows: list[dict[str, Any]] = field(default_factory=list)
     postings: list[Posting] = field(default_factory=list)
     stored: list[StoredEvent] = field(default_factory=list)
     streams: dict[StreamKey, str] = field(default_factory=dict)
+    loaded: LoadedBook | None = None
 
 
 class SqlIngestor:
@@ -73,6 +75,9 @@ class SqlIngestor:
         self._engine = engine
         self._clock = clock
         self._observers = tuple(observers)
+        self._cache = PositionCache()
+        # Resolved once: per-event debug lines then cost nothing when debug is filtered out.
+        self._log = log.bind()
 
     def ingest(self, batch: Sequence[InboundMessage]) -> BatchOutcome:
         """Decode, de-duplicate, post and commit a batch; ``LedgerError`` if the database fails."""
@@ -82,10 +87,16 @@ class SqlIngestor:
                 lock_ledger(conn)
                 result, work = self._apply(conn, decoded)
         except sa.exc.SQLAlchemyError as err:
+            self._cache.clear()
             raise LedgerError(
                 f"ledger transaction for a batch of {len(batch)} messages failed and was rolled "
                 f"back: {err.__class__.__name__}: {err}"
             ) from err
+        except BaseException:
+            self._cache.clear()
+            raise
+        if work.loaded is not None:
+            self._cache.remember(work.loaded.book)
         log.info(
             "batch.committed",
             messages=len(batch),
@@ -100,7 +111,8 @@ class SqlIngestor:
     ) -> tuple[BatchOutcome, _BatchWork]:
         work = _BatchWork(now=self._clock.now(), outcomes=[None] * len(decoded))
         fresh = self._classify(conn, decoded, work)
-        loaded = load_book(conn, _book_request(item for _, item in fresh))
+        loaded = load_book(conn, _book_request(item for _, item in fresh), self._cache)
+        work.loaded = loaded
         for index, item in fresh:
             self._post_one(index, item, loaded, work)
         self._write(conn, loaded, work)
@@ -128,7 +140,9 @@ class SqlIngestor:
             work.streams[(event.device_id, event.epoch)] = item.site
             if seen.has(event.event_id, seq) or event.event_id in batch_ids or seq in batch_seqs:
                 work.outcomes[index] = _outcome(Disposition.DUPLICATE, item)
-                log.debug("event.duplicate", device=event.device_id, event_id=str(event.event_id))
+                self._log.debug(
+                    "event.duplicate", device=event.device_id, event_id=str(event.event_id)
+                )
                 continue
             batch_ids.add(event.event_id)
             batch_seqs.add(seq)
@@ -173,7 +187,7 @@ class SqlIngestor:
         if not isinstance(event, StockTransactionEvent):
             work.stored.append(StoredEvent(item.site, event.device_id, event))
             self._record(index, item, Disposition.STORED, work)
-            log.debug(
+            self._log.debug(
                 "event.stored",
                 device=event.device_id,
                 event_id=str(event.event_id),
@@ -193,7 +207,7 @@ class SqlIngestor:
             return
         work.postings.append(posting)
         self._record(index, item, Disposition.APPLIED, work)
-        log.debug(
+        self._log.debug(
             "event.applied",
             device=event.device_id,
             sku=event.data.sku,

@@ -27,16 +27,17 @@ class Micro(sa.types.TypeDecorator[Decimal]):
         """Decimal → integer micro-units."""
         if value is None:
             return None
-        scaled = Decimal(value).scaleb(SCALE_DIGITS)
-        if scaled != scaled.to_integral_value():
+        scaled = value * _MICRO
+        micro_units = int(scaled)
+        if micro_units != scaled:
             raise ValueError(f"{value} has more than {SCALE_DIGITS} decimals")
-        return int(scaled)
+        return micro_units
 
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
         """Integer micro-units → Decimal with exactly 6 decimals."""
         if value is None:
             return None
-        return (Decimal(int(value)) / _MICRO).quantize(QUANTUM)
+        return Decimal(int(value)).scaleb(-SCALE_DIGITS).quantize(QUANTUM)
 
     def coerce_compared_value(self, op: Any, value: Any) -> sa.types.TypeEngine[Any]:
         """Compare against literals as Micro too, so ``qty > 0`` binds micro-units."""
@@ -44,26 +45,39 @@ class Micro(sa.types.TypeDecorator[Decimal]):
 
 
 class UtcDateTime(sa.types.TypeDecorator[datetime]):
-    """An aware instant stored in UTC; read back as aware UTC on every database."""
+    """An aware instant stored in UTC; read back as aware UTC on every database.
+
+    PostgreSQL stores ``timestamptz``. SQLite has no date type: the value is stored as
+    ``YYYY-MM-DD HH:MM:SS.ffffff`` text in UTC (sortable, SQLAlchemy's own layout),
+    formatted here in one step because ingest writes several per event.
+    """
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        """Text on SQLite, timestamptz elsewhere."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String(32))
+        return dialect.type_descriptor(sa.DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> Any:
         """Refuse naive datetimes; store UTC."""
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError(
-                f"naive datetime {value.isoformat()} given; instants must carry a zone"
-            )
+            raise ValueError(f"naive datetime {value.isoformat()}: instants must carry a zone")
         converted = value.astimezone(UTC)
-        return converted.replace(tzinfo=None) if dialect.name == "sqlite" else converted
+        if dialect.name == "sqlite":
+            return converted.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        return converted
 
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        """Attach UTC where the database dropped the zone."""
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        """Parse SQLite text; attach UTC where the database dropped the zone."""
         if value is None:
             return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
