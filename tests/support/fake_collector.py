@@ -33,9 +33,12 @@ class _Stream:
 class FakeCollectorAcker:
     """Applies each event once; acks the contiguous high-water mark on the device's acks topic."""
 
-    def __init__(self, host: str, port: int, *, site: str, acking: bool = True) -> None:
+    def __init__(
+        self, host: str, port: int, *, site: str, acking: bool = True, apply_s: float = 0.0
+    ) -> None:
         self.site = site
         self.acking = acking
+        self.apply_s = apply_s  # per-event ledger work, to play a collector slower than the edge
         self.received = 0
         self.duplicates = 0
         self.conflicts: list[tuple[str, int, int]] = []
@@ -104,6 +107,8 @@ class FakeCollectorAcker:
         except ValueError:
             self.bad_payloads += 1
             return
+        if self.apply_s:
+            time.sleep(self.apply_s)
         with self._lock:
             self.received += 1
             contiguous = self._apply(event)

@@ -45,8 +45,10 @@ def fake_collector() -> Iterator[Callable[..., FakeCollectorAcker]]:
     """Factory of started fake collectors; all stopped at teardown."""
     started: list[FakeCollectorAcker] = []
 
-    def make(host: str, port: int, *, site: str, acking: bool = True) -> FakeCollectorAcker:
-        acker = FakeCollectorAcker(host, port, site=site, acking=acking).start()
+    def make(
+        host: str, port: int, *, site: str, acking: bool = True, apply_s: float = 0.0
+    ) -> FakeCollectorAcker:
+        acker = FakeCollectorAcker(host, port, site=site, acking=acking, apply_s=apply_s).start()
         started.append(acker)
         return acker
 
