@@ -46,6 +46,13 @@ class StabilityWindow:
         """Max minus min over the window."""
         return max(self._values) - min(self._values)
 
+    def trend(self) -> float:
+        """Mean of the newer half minus mean of the older half: still moving if large."""
+        values = list(self._values)
+        half = len(values) // 2
+        older, newer = values[:half], values[len(values) - half :]
+        return (sum(newer) - sum(older)) / half
+
     def mean(self) -> float:
         """Mean over the window: the plateau level when stable."""
         return sum(self._values) / len(self._values)

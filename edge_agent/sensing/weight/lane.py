@@ -108,7 +108,10 @@ class LanePipeline:
         band = max(
             self.settings.stable_band_min_grams, self.settings.stable_band_sigma * self.noise_grams
         )
-        self.is_stable = window.spread() <= band
+        trend_limit = self.settings.stable_trend_sigma * self._sigma_level(window.samples // 2)
+        self.is_stable = window.spread() <= band and abs(window.trend()) <= max(
+            self.settings.stable_band_min_grams, trend_limit
+        )
         if not self.is_stable:
             self._disturbed = self.reference_grams is not None
             return None
@@ -140,6 +143,10 @@ class LanePipeline:
             reference -= shift
         self.reference_grams = reference
 
+    def _sigma_level(self, samples: int) -> float:
+        """Noise of a mean over ``samples`` median-filtered samples."""
+        return self.noise_grams * MEDIAN_NOISE_FACTOR / math.sqrt(samples)
+
     def _count_from_level(self, level: float) -> int | None:
         """Units on a single-SKU lane from its level, when the level is a whole number of them."""
         if len(self._units) != 1:
@@ -154,8 +161,7 @@ class LanePipeline:
 
     def _settled(self, t_s: float, before: float, after: float) -> LaneEvent | None:
         """A new plateau after a disturbance: count it, or emit nothing for no change."""
-        samples = self._window.samples
-        sigma_level = self.noise_grams * MEDIAN_NOISE_FACTOR / math.sqrt(samples)
+        sigma_level = self._sigma_level(self._window.samples)
         result = quantize_change(
             after - before,
             self._units,

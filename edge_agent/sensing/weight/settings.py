@@ -141,6 +141,12 @@ class WeightPipelineSettings(_Settings):
     stable_band_sigma: float = Field(
         default=6.0, gt=0, description="Stable band (max-min in the window) in noise sigmas."
     )
+    stable_trend_sigma: float = Field(
+        default=3.0,
+        gt=0,
+        description="Stable only if the window's newer and older halves differ by less than "
+        "this many sigmas of a half-window mean (the load is not still moving).",
+    )
     stable_band_min_grams: float = Field(
         default=1.0, ge=0, description="Stable band never narrower than this."
     )
