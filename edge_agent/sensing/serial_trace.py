@@ -106,7 +106,11 @@ def output_record(output: SerialOutput) -> dict[str, Any]:
         if isinstance(output.data, RfidTagSeen)
         else EventKind.BARCODE_SCANNED
     )
-    return {"t_s": output.t_s, "kind": kind.value, "data": output.data.model_dump(mode="json")}
+    return {
+        "t_s": output.t_s,
+        "kind": kind.value,
+        "data": output.data.model_dump(mode="json", exclude_none=True),
+    }
 
 
 def dump_records(outputs: Iterable[SerialOutput]) -> str:
