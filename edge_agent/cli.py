@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from edge_agent.commands.replay import replay
 from edge_agent.commands.validate import validate
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ def _root() -> None:
 
 
 app.command("validate")(validate)
+app.command("replay")(replay)
 
 
 def main() -> None:
