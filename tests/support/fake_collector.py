@@ -34,7 +34,14 @@ class FakeCollectorAcker:
     """Applies each event once; acks the contiguous high-water mark on the device's acks topic."""
 
     def __init__(
-        self, host: str, port: int, *, site: str, acking: bool = True, apply_s: float = 0.0
+        self,
+        host: str,
+        port: int,
+        *,
+        site: str,
+        acking: bool = True,
+        apply_s: float = 0.0,
+        configure: Callable[[mqtt.Client], None] | None = None,
     ) -> None:
         self.site = site
         self.acking = acking
@@ -54,6 +61,8 @@ class FakeCollectorAcker:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = lambda *_: self._connected.clear()
         self._client.on_message = self._on_message
+        if configure is not None:
+            configure(self._client)  # TLS files, credentials
         self._host, self._port = host, port
 
     def start(self, timeout_s: float = 10) -> FakeCollectorAcker:

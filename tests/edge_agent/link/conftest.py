@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,10 +46,8 @@ def fake_collector() -> Iterator[Callable[..., FakeCollectorAcker]]:
     """Factory of started fake collectors; all stopped at teardown."""
     started: list[FakeCollectorAcker] = []
 
-    def make(
-        host: str, port: int, *, site: str, acking: bool = True, apply_s: float = 0.0
-    ) -> FakeCollectorAcker:
-        acker = FakeCollectorAcker(host, port, site=site, acking=acking, apply_s=apply_s).start()
+    def make(host: str, port: int, *, site: str, **options: Any) -> FakeCollectorAcker:
+        acker = FakeCollectorAcker(host, port, site=site, **options).start()
         started.append(acker)
         return acker
 
