@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from edge_agent.config.devices import RfidGateDevice, ScannerStationDevice
@@ -9,6 +10,7 @@ from edge_agent.sensing.barcode.pipeline import ScannerPipeline
 from edge_agent.sensing.barcode.station import StationRules
 from edge_agent.sensing.rfid.gate import AntennaKey, GateRules, Side
 from edge_agent.sensing.rfid.pipeline import ReaderSpec, RfidPipeline
+from edge_agent.wire import SensorHealth
 
 SerialDevice = RfidGateDevice | ScannerStationDevice
 SerialPipeline = RfidPipeline | ScannerPipeline
@@ -63,3 +65,21 @@ def port_specs(device: SerialDevice) -> list[PortSpec]:
     if isinstance(device, RfidGateDevice):
         return [PortSpec(r.name, r.port, r.effective_baudrate) for r in device.readers]
     return [PortSpec(s.name, s.port, s.baudrate) for s in device.scanners]
+
+
+class HealthTally:
+    """Turns a pipeline's running rejection counts into per-interval heartbeat figures."""
+
+    def __init__(self, pipeline: SerialPipeline) -> None:
+        self._pipeline = pipeline
+        self._reported: Counter[str] = Counter()
+
+    def take(self) -> list[SensorHealth]:
+        """One ``SensorHealth`` per port with the rejections since the previous call."""
+        now = Counter(self._pipeline.rejected_by_port)
+        health = [
+            SensorHealth(sensor=port, rejected=now[port] - self._reported[port])
+            for port in self._pipeline.ports
+        ]
+        self._reported = now
+        return health

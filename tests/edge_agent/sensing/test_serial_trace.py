@@ -12,7 +12,7 @@ import pytest
 from edge_agent.config.devices import RfidGateDevice
 from edge_agent.config.loader import load_config
 from edge_agent.sensing.records import Rejection, SerialOutput, TimedEvent
-from edge_agent.sensing.serial_devices import build_serial_pipeline
+from edge_agent.sensing.serial_devices import HealthTally, build_serial_pipeline
 from edge_agent.sensing.serial_trace import (
     SerialTraceError,
     TraceChunk,
@@ -146,3 +146,13 @@ def test_time_going_back_is_reported_with_all_problems() -> None:
     ]
     with pytest.raises(SerialTraceError, match=r"2 bad line\(s\): line 4: t_s 1.0 goes back"):
         read_serial_trace(lines, source="t.jsonl")
+
+
+def test_health_tally_reports_rejections_per_interval() -> None:
+    device = load_config(CONFIGS / "receiving-1.yaml").device
+    pipeline = build_serial_pipeline(device)  # type: ignore[arg-type]
+    tally = HealthTally(pipeline)
+    pipeline.feed("scanner-1", 1.0, b"]E09506000134353\r\n\x07\r\n")
+    assert [(h.sensor, h.rejected) for h in tally.take()] == [("scanner-1", 2)]
+    pipeline.feed("scanner-1", 2.0, b"]E09506000134352\r\n")
+    assert [(h.sensor, h.rejected) for h in tally.take()] == [("scanner-1", 0)]
