@@ -190,8 +190,8 @@ class MqttLink:
                 log.error("link.refused", device=self.device_id, reason=str(reason),
                           hint="check username, password, client certificate and ACL")  # fmt: skip
                 return
+            # subscribe before anything is published, so no ack can arrive unheard
             client.subscribe([(self.acks_topic, 1), (self.commands_topic, 1)])
-            client.publish(self.status_topic, _dump(self._birth()), qos=1, retain=True)
             self._backoff.reset()
             self._connected.set()
             log.info("link.connected", device=self.device_id, host=self.settings.host,
@@ -199,6 +199,14 @@ class MqttLink:
             self._notify_connection(connected=True)
         except Exception:
             log.exception("link.on_connect_failed", device=self.device_id)
+        self._publish_birth(client)
+
+    def _publish_birth(self, client: mqtt.Client) -> None:
+        try:
+            client.publish(self.status_topic, _dump(self._birth()), qos=1, retain=True)
+        except Exception:
+            # a broken birth message must not stop delivery; the status stays stale, loudly
+            log.exception("link.birth_failed", device=self.device_id, topic=self.status_topic)
 
     def _handle_disconnect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any

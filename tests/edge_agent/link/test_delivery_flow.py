@@ -151,3 +151,28 @@ def test_resend_command_sends_unacked_events_again(
     delivery.forwarder.wake()
     assert wait_for(lambda: collector.received == 6, 5)
     assert collector.duplicates == 2
+
+
+def test_a_failing_birth_message_does_not_stop_delivery(mosquitto, site, device_id) -> None:
+    from edge_agent.link.mqtt import MqttLink  # noqa: PLC0415
+    from edge_agent.link.settings import LinkSettings  # noqa: PLC0415
+
+    def broken_birth() -> wire.DeviceStatus:
+        raise RuntimeError("calibration store unreadable")
+
+    host, port = mosquitto
+    link = MqttLink(
+        LinkSettings(host=host, port=port),
+        site=site,
+        device_id=device_id,
+        birth=broken_birth,
+        on_ack=lambda _a: None,
+        on_command=lambda _c: None,
+    )
+    link.start()
+    try:
+        assert wait_for(lambda: link.is_connected, 10)
+        assert link.publish_event(b"{}")
+    finally:
+        link.stop()
+    assert not link.is_connected
