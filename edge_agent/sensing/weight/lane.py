@@ -97,7 +97,7 @@ class LanePipeline:
 
     def push_grams(self, t_s: float, grams: float) -> LaneEvent | None:
         """Feed one calibrated reading (grams on the lane) taken at ``t_s``."""
-        dt_s = 0.0 if self._last_t_s is None else t_s - self._last_t_s
+        dt_s = 0.0 if self._last_t_s is None else max(0.0, t_s - self._last_t_s)
         self._last_t_s = t_s
         net = grams - self.zero_grams
         self._noise.update(net, dt_s, stable=self.is_stable)

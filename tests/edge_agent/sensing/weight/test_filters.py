@@ -59,3 +59,13 @@ def test_noise_estimate_learns_only_while_stable_and_skips_spikes():
     noise.update(0.0, 0.1, stable=False)  # a hand
     noise.update(300.0, 0.1, stable=False)
     assert noise.sigma == 1.0
+
+
+def test_trend_tells_a_settling_load_from_a_still_one():
+    window = StabilityWindow(10)
+    for v in (0, 1, 2, 3, 4, 5, 6, 7, 8, 9):
+        window.push(float(v))
+    assert window.trend() == 5.0
+    for _ in range(10):
+        window.push(4.0)
+    assert window.trend() == 0.0

@@ -191,3 +191,14 @@ def test_events_fit_the_wire_envelope(feeder):
     parsed = parse_event(dump_event(envelope))
     assert isinstance(parsed.data, ShelfWeightChanged)
     assert parsed.data == event.change
+
+
+def test_a_load_still_creeping_in_is_not_taken_as_settled(lane):
+    # The last part of a placement: 2 g per sample for a while, within the band
+    # of a noisy lane but clearly still moving; the count must wait for the end.
+    noisy = Feeder(LanePipeline(make_lane(noise_grams=4.0), WeightPipelineSettings()), 0.2)
+    noisy.hold(1000.0, 5)
+    noisy.hold(lambda t: 1000.0 + min(200.0, 150.0 + 20.0 * (t - 5.0)), 3)
+    noisy.hold(1200.0, 5)
+    (event,) = noisy.events
+    assert event.change.grams_after == pytest.approx(1200.0, abs=5.0)
