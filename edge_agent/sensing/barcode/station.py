@@ -31,7 +31,8 @@ from edge_agent.sensing.barcode.scan import (
 from edge_agent.sensing.records import TimedEvent
 from edge_agent.wire import BarcodeScanned, StationMode
 
-MODE_BARCODES: dict[str, StationMode] = {f"MODE:{mode.name}": mode for mode in StationMode}
+MODE_PREFIX = "MODE:"
+MODE_BARCODES: dict[str, StationMode] = {f"{MODE_PREFIX}{mode.name}": mode for mode in StationMode}
 """Barcode text that switches a station's mode."""
 QTY_PREFIX = "QTY:"
 """Barcode text prefix that sets the quantity of the next item scan."""
@@ -66,7 +67,10 @@ class Station:
         command = split.data.strip().upper()
         if command in MODE_BARCODES:
             return self._switch_mode(MODE_BARCODES[command])
-        if command.startswith(QTY_PREFIX) or command.startswith("MODE:"):
+        if command.startswith(MODE_PREFIX):
+            reason = f"unknown mode; use {', '.join(MODE_BARCODES)}"
+            return [self._rejected(t_s, split.raw, split.symbology, reason)]
+        if command.startswith(QTY_PREFIX):
             return self._set_quantity(t_s, split, command)
         return [self._item(t_s, split)]
 
@@ -82,9 +86,6 @@ class Station:
         return []
 
     def _set_quantity(self, t_s: float, split: ScanText, command: str) -> list[TimedEvent]:
-        if command.startswith("MODE:"):
-            known = ", ".join(MODE_BARCODES)
-            return [self._rejected(t_s, split.raw, split.symbology, f"unknown mode; use {known}")]
         quantity = _quantity(command.removeprefix(QTY_PREFIX), self.rules.max_quantity)
         if isinstance(quantity, str):
             return [self._rejected(t_s, split.raw, split.symbology, quantity)]

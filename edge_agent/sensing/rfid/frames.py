@@ -95,6 +95,11 @@ class StxEtxDecoder:
             out.append(self._decode_head())
         return out
 
+    @property
+    def pending(self) -> bytes:
+        """Bytes of a frame still waiting for its rest."""
+        return bytes(self._buffer)
+
     def _decode_head(self) -> TagRead | FrameError:
         """Decode the frame at the buffer's start; on failure drop up to the next STX."""
         candidate = bytes(self._buffer[: self._format.length])
