@@ -1,0 +1,100 @@
+"""The cost-of-goods-sold report: lines defined so that BI + P − COGS = EI holds exactly.
+
+Over a period, per item, from the value (signed, + in / − out) of its movements:
+
+- ``purchases`` (P)        = Σ value of receipts
+- ``cost_of_sales``        = −Σ value of sales (the cost that left with them)
+- ``true_ups``             = −Σ value of true-ups (real minus provisional cost of stock sold short)
+- ``returns``              = Σ value of returns (stock back at the cost it left with)
+- ``adjustments``          = Σ value of adjustments (signed: gains +, losses −)
+- ``cogs``                 = cost_of_sales + true_ups − returns − adjustments
+- ``ending_value`` (EI)    = BI + P − COGS
+
+Transfers move value between locations of the same item and owner, so per item
+they sum to zero and have no line. Reversals keep the type of what they reverse
+and so net inside the same line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from collector.domain.model import MovementType
+from collector.domain.money import ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class CogsLine:
+    """One item's (or the total's) figures for a period."""
+
+    sku: str
+    beginning_value: Decimal
+    purchases: Decimal
+    cost_of_sales: Decimal
+    true_ups: Decimal
+    returns: Decimal
+    adjustments: Decimal
+    cogs: Decimal
+    ending_value: Decimal
+    revenue: Decimal | None
+    gross_margin: Decimal | None
+    """Revenue − cost of the sales that carried a price; None when no sale had one."""
+
+
+def cogs_line(
+    sku: str,
+    *,
+    beginning_value: Decimal,
+    value_by_type: Mapping[MovementType, Decimal],
+    revenue: Decimal | None = None,
+    priced_cost_of_sales: Decimal = ZERO,
+) -> CogsLine:
+    """Build one line from the period's summed movement values by type."""
+
+    def total(kind: MovementType) -> Decimal:
+        return value_by_type.get(kind, ZERO)
+
+    purchases = total(MovementType.RECEIPT)
+    cost_of_sales = -total(MovementType.SALE)
+    true_ups = -total(MovementType.TRUE_UP)
+    returns = total(MovementType.RETURN)
+    adjustments = total(MovementType.ADJUSTMENT)
+    cogs = cost_of_sales + true_ups - returns - adjustments
+    return CogsLine(
+        sku=sku,
+        beginning_value=beginning_value,
+        purchases=purchases,
+        cost_of_sales=cost_of_sales,
+        true_ups=true_ups,
+        returns=returns,
+        adjustments=adjustments,
+        cogs=cogs,
+        ending_value=beginning_value + purchases - cogs,
+        revenue=revenue,
+        gross_margin=None if revenue is None else revenue - priced_cost_of_sales,
+    )
+
+
+def total_line(lines: list[CogsLine]) -> CogsLine:
+    """Sum of item lines (``sku`` is ``*``)."""
+    revenues = [line.revenue for line in lines if line.revenue is not None]
+    margins = [line.gross_margin for line in lines if line.gross_margin is not None]
+
+    def add(name: str) -> Decimal:
+        return sum((getattr(line, name) for line in lines), ZERO)
+
+    return CogsLine(
+        sku="*",
+        beginning_value=add("beginning_value"),
+        purchases=add("purchases"),
+        cost_of_sales=add("cost_of_sales"),
+        true_ups=add("true_ups"),
+        returns=add("returns"),
+        adjustments=add("adjustments"),
+        cogs=add("cogs"),
+        ending_value=add("ending_value"),
+        revenue=sum(revenues, ZERO) if revenues else None,
+        gross_margin=sum(margins, ZERO) if margins else None,
+    )
