@@ -1,0 +1,66 @@
+"""Devices that fell silent, and devices whose event sequence has holes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from collector.reconcile.findings import AlertKey, AlertType, Clearance, Finding, Severity, Verdict
+from collector.sites.bindings import Rules
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceLiveness:
+    """When a device was last heard from, and how often it promised to speak."""
+
+    site: str
+    device_id: str
+    last_seen_at: datetime
+    interval_s: float
+
+
+def assess_silence(device: DeviceLiveness, now: datetime, rules: Rules) -> Verdict:
+    """Alert when silent for ``silent_after_intervals`` heartbeat intervals; clear when heard."""
+    key = AlertKey(device.site, AlertType.DEVICE_SILENT, subject=device.device_id)
+    silent_s = (now - device.last_seen_at).total_seconds()
+    limit_s = device.interval_s * rules.silent_after_intervals
+    if silent_s <= limit_s:
+        return Clearance(key, "the device is heard from again")
+    return Finding(
+        key,
+        f"device {device.device_id} silent for {silent_s:.0f} s (heartbeat every "
+        f"{device.interval_s:g} s): check its power, network and broker connection",
+        Severity.MAJOR,
+        device_id=device.device_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SeqGaps:
+    """Missing seq ranges of one device stream, and when the reconciler first saw them."""
+
+    site: str
+    device_id: str
+    epoch: int
+    gaps: tuple[tuple[int, int], ...]
+    first_seen_at: datetime | None
+
+
+def assess_gaps(stream: SeqGaps, now: datetime, rules: Rules) -> Verdict | None:
+    """Alert when events are still missing ``grace_s`` after the gap was first seen."""
+    key = AlertKey(stream.site, AlertType.SEQUENCE_GAP, subject=stream.device_id)
+    if not stream.gaps:
+        return Clearance(key, "the missing events arrived")
+    if stream.first_seen_at is None or (now - stream.first_seen_at).total_seconds() < rules.grace_s:
+        return None  # late events are normal for a while: the outbox resends them
+    missing = sum(high - low + 1 for low, high in stream.gaps)
+    ranges = ", ".join(f"{low}-{high}" if low != high else str(low) for low, high in stream.gaps)
+    return Finding(
+        key,
+        f"device {stream.device_id} epoch {stream.epoch}: {missing} event(s) missing "
+        f"(seq {ranges}); the device's outbox should resend them, else they are lost",
+        Severity.MAJOR,
+        device_id=stream.device_id,
+        expected=None,
+        observed=None,
+    )

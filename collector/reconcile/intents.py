@@ -1,0 +1,163 @@
+"""What a sensor event asks of the ledger: a transaction to post, a count, or an unknown code.
+
+Scanner stations post receipts, issues (sales) and returns, or record counts.  At
+``post`` locations a resolved weight change posts an issue (taken) or a positive
+adjustment (put back), and a gate pass moves the unit between the gate's sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from collector.sites.bindings import GateBinding, LaneBinding, StationBinding
+from edge_agent.wire import (
+    BarcodeScanned,
+    GateDirection,
+    StationMode,
+    StockTransaction,
+    TransactionType,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """Post this transaction under the sensor event's id."""
+
+    tx: StockTransaction
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A person counted ``qty`` units of ``sku`` at ``location``."""
+
+    location: str
+    sku: str
+    qty: Decimal
+    owner: str = "own"
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A code no item carries (labelling error), or a posting that cannot be built."""
+
+    code: str
+    location: str
+    reason: str
+
+
+Intent = Post | Count | Unknown
+
+
+def scanned_units(scan: BarcodeScanned) -> Decimal:
+    """Units a scan stands for: the typed quantity times the package count (AI 30/37)."""
+    return scan.quantity * (scan.count or 1)
+
+
+def scan_intent(
+    scan: BarcodeScanned, station: StationBinding, sku: str | None, unit_cost: Decimal | None
+) -> Intent:
+    """A scan at a bound station; ``sku`` resolved from the scan's SKU or GTIN (None: unknown)."""
+    code = scan.gtin or scan.sku or scan.raw
+    if sku is None:
+        reason = f"code {code!r} scanned at station {station.station} matches no item"
+        return Unknown(code, station.location, reason)
+    units = scanned_units(scan)
+    if scan.mode is StationMode.COUNT:
+        return Count(station.location, sku, units, station.owner)
+    kind = _SCAN_TYPES[scan.mode]
+    if kind is TransactionType.RECEIPT and unit_cost is None:
+        reason = f"receipt of {sku} scanned at {station.station}: the item has no known unit cost"
+        return Unknown(code, station.location, reason)
+    return Post(
+        _tx(
+            kind,
+            sku=sku,
+            units=units,
+            location=station.location,
+            owner=station.owner,
+            unit_cost=unit_cost,
+            scan=scan,
+        )
+    )
+
+
+_SCAN_TYPES = {
+    StationMode.RECEIVE: TransactionType.RECEIPT,
+    StationMode.PICK: TransactionType.SALE,
+    StationMode.RETURN: TransactionType.RETURN,
+}
+
+
+def _tx(
+    kind: TransactionType,
+    *,
+    sku: str,
+    units: Decimal,
+    location: str,
+    owner: str,
+    unit_cost: Decimal | None,
+    scan: BarcodeScanned,
+) -> StockTransaction:
+    return StockTransaction(
+        type=kind,
+        sku=sku,
+        qty=units,
+        location=location,
+        owner=owner,
+        unit_cost=unit_cost if kind is TransactionType.RECEIPT else None,
+        reference=f"scan {scan.station} {scan.mode.value}"
+        + (f" lot {scan.lot}" if scan.lot else ""),
+    )
+
+
+def weight_intent(lane: LaneBinding, sku: str, count_change: int) -> Post | None:
+    """At a ``post`` location: units taken are issued, units put back are adjusted in."""
+    if count_change == 0:
+        return None
+    kind = TransactionType.SALE if count_change < 0 else TransactionType.ADJUSTMENT
+    return Post(
+        StockTransaction(
+            type=kind,
+            sku=sku,
+            qty=Decimal(abs(count_change)),
+            location=lane.location,
+            owner=lane.owner,
+            reference=f"shelf {lane.device_id}/{lane.lane}",
+        )
+    )
+
+
+def gate_intent(gate: GateBinding, sku: str, direction: GateDirection, epc: str) -> Post | None:
+    """At a ``post`` location: a unit through the gate moves between its sides.
+
+    Off site (no ``outside``) a unit going out is issued, one coming in adjusted in.
+    """
+    reference = f"gate {gate.gate} tag {epc}"[:128]
+    one = Decimal(1)
+    common = {"sku": sku, "qty": one, "owner": gate.owner, "reference": reference}
+    if direction is GateDirection.OUT:
+        if gate.outside is None:
+            return Post(StockTransaction(type=TransactionType.SALE, location=gate.inside, **common))
+        return Post(
+            StockTransaction(
+                type=TransactionType.TRANSFER,
+                location=gate.inside,
+                to_location=gate.outside,
+                **common,
+            )
+        )
+    if direction is GateDirection.IN:
+        if gate.outside is None:
+            return Post(
+                StockTransaction(type=TransactionType.ADJUSTMENT, location=gate.inside, **common)
+            )
+        return Post(
+            StockTransaction(
+                type=TransactionType.TRANSFER,
+                location=gate.outside,
+                to_location=gate.inside,
+                **common,
+            )
+        )
+    return None

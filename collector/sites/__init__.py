@@ -1,0 +1,1 @@
+"""Site bindings: the ledger location and SKU each shelf lane, gate and scanner stands for."""
