@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import structlog
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -14,6 +15,13 @@ from collector.demo.ledger_summary import StockRow
 from collector.demo.runner import check, run_demo
 
 pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """The demo command configures structlog onto this test's captured stderr; undo that."""
+    yield
+    structlog.reset_defaults()
 
 
 def test_demo_ledger_matches_the_hand_worked_figures(tmp_path) -> None:
