@@ -3,21 +3,37 @@
 Ports, clock and the output callback are injected, so the loop runs the same
 against real ports, pseudo-terminals, or pyserial ``loop://`` in tests.  Each
 rejected frame or scan is logged with its port and reason; the pipeline counts it.
+With a ``reopen`` function, a port that fails (a USB reader unplugged) is closed
+and reopened with a doubling delay while the device's other ports keep running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import structlog
 
 from edge_agent.drivers.serial_port import READ_CHUNK_BYTES, ByteSource
+from edge_agent.errors import DeviceError
 from edge_agent.sensing.records import Rejection, SerialOutput
 from edge_agent.sensing.serial_devices import SerialPipeline
 from edge_agent.wire import BarcodeScanned
 
 log = structlog.get_logger(__name__)
+
+RETRY_MIN_S = 1.0
+RETRY_MAX_S = 30.0
+IDLE_WAIT_S = 0.1
+"""How long ``run`` waits when every port is down, instead of spinning."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Down:
+    retry_at_s: float
+    delay_s: float
 
 
 class SerialPump:
@@ -31,6 +47,7 @@ class SerialPump:
         ports: Mapping[str, ByteSource],
         clock_s: Callable[[], float],
         on_output: Callable[[SerialOutput], None],
+        reopen: Callable[[str], ByteSource] | None = None,
     ) -> None:
         unknown = set(ports) - set(pipeline.ports)
         if unknown:
@@ -40,12 +57,20 @@ class SerialPump:
         self._ports = dict(ports)
         self._clock_s = clock_s
         self._on_output = on_output
+        self._reopen = reopen
+        self._down: dict[str, _Down] = {}
+
+    @property
+    def ports_down(self) -> tuple[str, ...]:
+        """Ports that failed and wait to be reopened."""
+        return tuple(self._down)
 
     def poll_once(self) -> int:
-        """Read every port once (each waits at most its timeout); returns the bytes read."""
+        """Read every working port once (each waits at most its timeout); returns bytes read."""
+        self._retry_down_ports()
         total = 0
-        for name, port in self._ports.items():
-            chunk = port.read(READ_CHUNK_BYTES)
+        for name, port in list(self._ports.items()):
+            chunk = b"" if name in self._down else self._read(name, port)
             if chunk:
                 total += len(chunk)
                 self._deliver(self._pipeline.feed(name, self._clock_s(), chunk))
@@ -53,12 +78,46 @@ class SerialPump:
         return total
 
     def run(self, stop: threading.Event) -> None:
-        """Poll until ``stop`` is set, then flush open passages; a ``DeviceError`` ends the loop."""
+        """Poll until ``stop`` is set, then flush open passages.
+
+        Without ``reopen``, a ``DeviceError`` from a port ends the loop (after the flush).
+        """
         try:
             while not stop.is_set():
-                self.poll_once()
+                if self.poll_once() == 0 and len(self._down) == len(self._ports):
+                    stop.wait(IDLE_WAIT_S)
         finally:
             self._deliver(self._pipeline.flush())
+
+    def _read(self, name: str, port: ByteSource) -> bytes:
+        try:
+            return port.read(READ_CHUNK_BYTES)
+        except DeviceError as err:
+            if self._reopen is None:
+                raise
+            log.error("serial.port_failed", device=self._device_id, port=name, error=str(err))
+            with contextlib.suppress(Exception):
+                port.close()
+            self._down[name] = _Down(self._clock_s() + RETRY_MIN_S, RETRY_MIN_S)
+            return b""
+
+    def _retry_down_ports(self) -> None:
+        if self._reopen is None:
+            return
+        now_s = self._clock_s()
+        for name, down in list(self._down.items()):
+            if now_s < down.retry_at_s:
+                continue
+            try:
+                self._ports[name] = self._reopen(name)
+            except DeviceError as err:
+                delay_s = min(down.delay_s * 2, RETRY_MAX_S)
+                self._down[name] = _Down(now_s + delay_s, delay_s)
+                log.warning("serial.reopen_failed", device=self._device_id, port=name,
+                            error=str(err), retry_in_s=delay_s)  # fmt: skip
+                continue
+            del self._down[name]
+            log.info("serial.port_reopened", device=self._device_id, port=name)
 
     def _deliver(self, outputs: list[SerialOutput]) -> None:
         for output in outputs:

@@ -15,6 +15,7 @@ import pytest
 
 from edge_agent.config.devices import RfidGateDevice, ScannerStationDevice
 from edge_agent.drivers.serial_port import RecordingByteSource, open_serial_port
+from edge_agent.errors import DeviceError
 from edge_agent.sensing.records import Rejection, SerialOutput, TimedEvent
 from edge_agent.sensing.serial_devices import build_serial_pipeline, port_specs
 from edge_agent.sensing.serial_pump import SerialPump
@@ -159,3 +160,65 @@ def test_scanner_station_runs_in_a_thread_until_stopped() -> None:
     assert isinstance(event, TimedEvent)
     assert isinstance(event.data, BarcodeScanned)
     assert (event.data.gtin, event.data.quantity) == ("09506000134352", 3)
+
+
+def test_unplugged_reader_is_reopened_with_backoff_while_the_other_keeps_reading(
+    ptys: list[tuple[int, str]],
+) -> None:
+    (out_fd, out_path), (in_fd, in_path) = ptys
+    replug_device, replug_agent = pty.openpty()
+    tty.setraw(replug_agent)
+    clock, outputs = Clock(), []
+    attempts: list[float] = []
+
+    def reopen(name: str):
+        attempts.append(clock.t_s)
+        if len(attempts) == 1:
+            raise DeviceError(f"{name}: still unplugged")
+        return open_serial_port(os.ttyname(replug_agent), baudrate=9600, timeout_s=0.01, name=name)
+
+    pump = SerialPump(
+        device_id="gate-t",
+        pipeline=build_serial_pipeline(GATE),
+        ports={
+            "rdm-out": open_serial_port(out_path, baudrate=9600, timeout_s=0.01, name="rdm-out"),
+            "id12-in": open_serial_port(in_path, baudrate=9600, timeout_s=0.01, name="id12-in"),
+        },
+        clock_s=clock,
+        on_output=outputs.append,
+        reopen=reopen,
+    )
+    os.close(out_fd)  # the outside reader's USB cable is pulled
+    clock.t_s = 10.0
+    for _ in range(5):
+        pump.poll_once()
+    assert pump.ports_down == ("rdm-out",)
+    os.write(in_fd, FRAME_ID12)  # the other reader still works meanwhile
+    poll_until(pump, clock, 10.2, len(FRAME_ID12))
+    clock.t_s = 11.0
+    pump.poll_once()  # first retry fails: wait doubles to 2 s
+    clock.t_s = 12.5
+    pump.poll_once()  # too early for the second retry
+    clock.t_s = 13.0
+    pump.poll_once()
+    assert attempts == [11.0, 13.0]
+    assert pump.ports_down == ()
+    os.write(replug_device, FRAME_RDM)
+    poll_until(pump, clock, 14.0, len(FRAME_RDM))
+    assert pump._pipeline.gate.counts["sightings"] == 2  # type: ignore[union-attr]
+    for fd in (replug_device, replug_agent):
+        os.close(fd)
+
+
+def test_without_reopen_a_failing_port_ends_the_run(ptys: list[tuple[int, str]]) -> None:
+    (out_fd, out_path), _ = ptys
+    pump = SerialPump(
+        device_id="gate-t",
+        pipeline=build_serial_pipeline(GATE),
+        ports={"rdm-out": open_serial_port(out_path, baudrate=9600, timeout_s=0.01, name="x")},
+        clock_s=Clock(),
+        on_output=lambda _: None,
+    )
+    os.close(out_fd)
+    with pytest.raises(DeviceError):
+        pump.run(threading.Event())
