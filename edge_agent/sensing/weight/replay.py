@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +39,14 @@ class TraceSample:
 
 
 def read_weight_trace(lines: Iterable[str], *, source: str = "trace") -> list[TraceSample]:
-    """Parse a trace; every bad row is reported (up to 10) in one ``TraceFormatError``."""
-    rows = csv.reader(line for line in lines if line.strip() and not line.startswith("#"))
-    header = tuple(h.strip() for h in next(rows, []))
+    """Parse a trace; every bad line is reported (up to 10) in one ``TraceFormatError``."""
+    numbered = [
+        (number, row)
+        for number, line in enumerate(lines, start=1)
+        if line.strip() and not line.startswith("#")
+        for row in csv.reader([line])
+    ]
+    header = tuple(h.strip() for h in numbered[0][1]) if numbered else ()
     unit = HEADERS.get(header)
     if unit is None:
         raise TraceFormatError(
@@ -48,14 +54,14 @@ def read_weight_trace(lines: Iterable[str], *, source: str = "trace") -> list[Tr
             "or t_s,lane,grams"
         )
     samples, problems = [], []
-    for number, row in enumerate(rows, start=2):
+    for number, row in numbered[1:]:
         try:
             samples.append(_sample(row, unit))
         except ValueError as err:
-            problems.append(f"row {number}: {err}")
+            problems.append(f"line {number}: {err}")
     if problems:
         shown = "; ".join(problems[:MAX_PROBLEMS])
-        raise TraceFormatError(f"{source}: {len(problems)} bad row(s): {shown}")
+        raise TraceFormatError(f"{source}: {len(problems)} bad line(s): {shown}")
     return samples
 
 
@@ -66,7 +72,10 @@ def _sample(row: list[str], unit: str) -> TraceSample:
     if not lane:
         raise ValueError("empty lane")
     value = float(value_text) if unit == "grams" else int(value_text)
-    return TraceSample(float(t_text), lane, value, unit)
+    t_s = float(t_text)
+    if not (math.isfinite(t_s) and math.isfinite(value)):
+        raise ValueError("t_s and the reading must be finite numbers")
+    return TraceSample(t_s, lane, value, unit)
 
 
 def replay_samples(samples: Iterable[TraceSample], pipeline: ShelfPipeline) -> Iterator[LaneEvent]:

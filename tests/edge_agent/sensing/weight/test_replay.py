@@ -35,10 +35,13 @@ def test_parses_raw_rows_and_skips_comments():
 
 def test_every_bad_row_is_reported_at_once():
     with pytest.raises(TraceFormatError) as info:
-        read_weight_trace(["t_s,lane,raw", "0.0,a,1.5", "x,a,1", "0.2,a", "0.3,,4"], source="t.csv")
+        read_weight_trace(
+            ["# c", "t_s,lane,raw", "0.0,a,1.5", "x,a,1", "", "0.2,a", "0.3,,4", "nan,a,1"],
+            source="t.csv",
+        )
     message = str(info.value)
-    assert message.startswith("t.csv: 4 bad row(s)")
-    for row in ("row 2", "row 3", "row 4", "row 5"):
+    assert message.startswith("t.csv: 5 bad line(s)")
+    for row in ("line 3:", "line 4:", "line 6:", "line 7:", "line 8:"):
         assert row in message
 
 
