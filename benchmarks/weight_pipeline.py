@@ -202,11 +202,55 @@ def write_section(section: str) -> None:
     RESULTS.write_text(text)
 
 
+PLOT = Path(__file__).parent.parent / "docs" / "weight-sensing-trace.svg"
+PLOT_W, PLOT_H, PLOT_SECONDS = 900, 320, 240.0
+
+
+def plot_svg(name: str = "noise_medium", out: Path = PLOT) -> None:
+    """SVG of a scenario's first minutes: grams, hand actions (grey), events (labelled)."""
+    events, truth = replay_scenario(name)
+    lane = LaneSettings.model_validate(truth["lanes"][0])
+    cal = lane.calibration
+    assert cal.zero_raw_counts is not None
+    assert cal.counts_per_gram is not None
+    rows = read_weight_trace((HERE / f"{name}.csv").read_text().splitlines())
+    points = [
+        (r.t_s, (r.value - cal.zero_raw_counts) / cal.counts_per_gram)
+        for r in rows
+        if r.t_s <= PLOT_SECONDS
+    ]
+    low, high = min(g for _, g in points), max(g for _, g in points)
+
+    def xy(t_s: float, grams: float) -> str:
+        y = PLOT_H - 20 - (grams - low) / (high - low) * (PLOT_H - 40)
+        return f"{t_s / PLOT_SECONDS * PLOT_W:.1f},{y:.1f}"
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{PLOT_W}" height="{PLOT_H}">']
+    for a in truth["actions"]:
+        if a["start_s"] <= PLOT_SECONDS:
+            x0, x1 = (t / PLOT_SECONDS * PLOT_W for t in (a["start_s"], a["end_s"]))
+            parts.append(
+                f'<rect x="{x0:.1f}" y="0" width="{x1 - x0:.1f}" height="{PLOT_H}" fill="#ddd"/>'
+            )
+    line = " ".join(xy(t, g) for t, g in points)
+    parts.append(f'<polyline points="{line}" fill="none" stroke="#246" stroke-width="1"/>')
+    for e in events:
+        if e.t_s <= PLOT_SECONDS:
+            x, y = xy(e.t_s, e.change.grams_after).split(",")
+            label = f"{e.change.count_change:+d}" if e.change.count_change else "?"
+            parts.append(f'<circle cx="{x}" cy="{y}" r="4" fill="#c33"/>')
+            parts.append(f'<text x="{x}" y="{float(y) - 8:.1f}" font-size="12">{label}</text>')
+    caption = f"{name}: {truth['description']} — grey: hands, red: events (count change)"
+    parts += [f'<text x="8" y="14" font-size="13">{caption}</text>', "</svg>"]
+    out.write_text("\n".join(parts) + "\n")
+
+
 def main() -> None:
-    """Measure, print and record."""
+    """Measure, print and record; redraw the docs' example trace."""
     section = render(measure_cost(), measure_accuracy(), measure_stress())
     print(section)
     write_section(section)
+    plot_svg()
 
 
 if __name__ == "__main__":
