@@ -1,4 +1,4 @@
-"""Deliver a batch of outbox rows through a sink, bisecting refused batches (pure over the port).
+"""Deliver outbox lines through a sink, bisecting refused requests (pure over the port).
 
 A server refuses a whole request for one bad line.  Splitting the refused
 batch in halves and sending each again isolates the bad lines in about
@@ -13,45 +13,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from collector.timeseries.outbox import OutboxRow, Rejection
+from collector.timeseries.outbox import PendingLine, Rejection
 from collector.timeseries.sink import LineSink, WriteResult, WriteStatus
 
 
 @dataclass(slots=True)
 class Delivery:
-    """What happened to a batch: accepted ids, rejected rows, and the failure that stopped it."""
+    """What happened to the lines: accepted, rejected, and the failure that stopped it."""
 
-    accepted_ids: list[int] = field(default_factory=list)
+    accepted: list[PendingLine] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     failure: WriteResult | None = None
     requests: int = 0
 
-    @property
-    def settled(self) -> int:
-        """Rows that may leave the outbox (accepted or rejected)."""
-        return len(self.accepted_ids) + len(self.rejections)
+    def unsettled(self, lines: Sequence[PendingLine]) -> list[PendingLine]:
+        """Those of ``lines`` the server has decided nothing about yet."""
+        done = {(p.row_id, p.index) for p in self.accepted}
+        done.update((r.pending.row_id, r.pending.index) for r in self.rejections)
+        return [p for p in lines if (p.row_id, p.index) not in done]
 
 
-def deliver(sink: LineSink, rows: Sequence[OutboxRow]) -> Delivery:
-    """Send rows; on a retryable failure stop at once and leave the rest for the next attempt."""
+def deliver(sink: LineSink, lines: Sequence[PendingLine], *, max_lines: int) -> Delivery:
+    """Send lines in requests of at most ``max_lines``; stop at the first retryable failure."""
     delivery = Delivery()
-    if rows:
-        _send(sink, rows, delivery)
+    for start in range(0, len(lines), max_lines):
+        if not _send(sink, lines[start : start + max_lines], delivery):
+            break
     return delivery
 
 
-def _send(sink: LineSink, rows: Sequence[OutboxRow], out: Delivery) -> bool:
+def _send(sink: LineSink, lines: Sequence[PendingLine], out: Delivery) -> bool:
     """Send one slice; False when a retryable failure ended the whole delivery."""
-    result = sink.write([r.line for r in rows])
+    result = sink.write([p.line for p in lines])
     out.requests += 1
     if result.status is WriteStatus.ACCEPTED:
-        out.accepted_ids.extend(r.id for r in rows)
+        out.accepted.extend(lines)
         return True
     if result.status is WriteStatus.RETRYABLE:
         out.failure = result
         return False
-    if len(rows) == 1:
-        out.rejections.append(Rejection(rows[0], result.reason or "rejected without a reason"))
+    if len(lines) == 1:
+        out.rejections.append(Rejection(lines[0], result.reason or "rejected without a reason"))
         return True
-    middle = len(rows) // 2
-    return _send(sink, rows[:middle], out) and _send(sink, rows[middle:], out)
+    middle = len(lines) // 2
+    return _send(sink, lines[:middle], out) and _send(sink, lines[middle:], out)

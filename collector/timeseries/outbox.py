@@ -1,15 +1,18 @@
 """The durable outbox in the ledger database: points wait here until the server accepts them.
 
 Rows are written in the ledger's own transaction (see ``observer``), so a point
-exists exactly when the movement or event that caused it was committed.  The
-writer deletes a row only after the server accepted its line, or moves it to
-``timeseries_rejected`` with the server's reason when the server refused it.
-The tables are created by the Alembic revision ``0002_timeseries_outbox``.
+exists exactly when the movement or event that caused it was committed.  One
+row holds all the lines of one ledger batch (newline-separated, with their
+count): one INSERT per batch instead of one per point keeps the ledger's
+transaction short.  The writer deletes a row only once the server accepted
+every line of it, or refused some (those move to ``timeseries_rejected`` with
+the server's reason).  The tables are created by the Alembic revision
+``0002_timeseries_outbox``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,7 +28,8 @@ outbox_table = sa.Table(
     "timeseries_outbox",
     metadata,
     sa.Column("id", id_column_type(), primary_key=True, autoincrement=True),
-    sa.Column("line", sa.Text(), nullable=False),
+    sa.Column("lines", sa.Text(), nullable=False),
+    sa.Column("line_count", sa.Integer(), nullable=False),
     sa.Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
@@ -40,13 +44,15 @@ rejected_table = sa.Table(
 )
 
 _DELETE_CHUNK = 1_000  # stays far below every driver's bound-parameter limit
+_SCAN_ROWS = 1_000
 
 
 @dataclass(frozen=True, slots=True)
-class OutboxRow:
-    """One waiting line."""
+class PendingLine:
+    """One waiting line: which row it belongs to, its place there, and the line itself."""
 
-    id: int
+    row_id: int
+    index: int
     line: str
     recorded_at: datetime
 
@@ -55,7 +61,7 @@ class OutboxRow:
 class Rejection:
     """A line the server refused, and why."""
 
-    row: OutboxRow
+    pending: PendingLine
     reason: str
 
 
@@ -70,10 +76,11 @@ class OutboxStatus:
 
 
 def record_lines(conn: Connection, lines: Sequence[str], *, recorded_at: datetime) -> int:
-    """Queue lines in the caller's transaction; returns how many were queued."""
+    """Queue lines in the caller's transaction, as one row; returns how many were queued."""
     if lines:
         conn.execute(
-            outbox_table.insert(), [{"line": ln, "recorded_at": recorded_at} for ln in lines]
+            outbox_table.insert(),
+            {"lines": "\n".join(lines), "line_count": len(lines), "recorded_at": recorded_at},
         )
     return len(lines)
 
@@ -90,48 +97,68 @@ def record_unbuildable(
         conn.execute(rejected_table.insert(), rows)
 
 
-def fetch_batch(conn: Connection, *, max_lines: int) -> list[OutboxRow]:
-    """The oldest waiting lines, oldest first."""
-    query = sa.select(outbox_table).order_by(outbox_table.c.id).limit(max_lines)
-    return [OutboxRow(r.id, r.line, r.recorded_at) for r in conn.execute(query)]
+def fetch_pending(conn: Connection, *, max_lines: int) -> list[PendingLine]:
+    """The oldest whole rows holding about ``max_lines`` lines (at least one row), oldest first."""
+    counts = conn.execute(
+        sa.select(outbox_table.c.id, outbox_table.c.line_count)
+        .order_by(outbox_table.c.id)
+        .limit(_SCAN_ROWS)
+    ).all()
+    ids, total = [], 0
+    for row_id, count in counts:
+        if ids and total + count > max_lines:
+            break
+        ids.append(row_id)
+        total += count
+    if not ids:
+        return []
+    rows = conn.execute(
+        sa.select(outbox_table).where(outbox_table.c.id.in_(ids)).order_by(outbox_table.c.id)
+    )
+    return [
+        PendingLine(r.id, i, line, r.recorded_at)
+        for r in rows
+        for i, line in enumerate(r.lines.split("\n"))
+    ]
 
 
 def settle(
     conn: Connection,
     *,
-    accepted_ids: Sequence[int],
+    done_row_ids: Collection[int],
     rejections: Sequence[Rejection],
     at: datetime,
 ) -> None:
-    """Drop accepted lines and move rejected ones aside, in the caller's transaction."""
+    """Drop finished rows and keep refused lines aside, in the caller's transaction."""
     if rejections:
         conn.execute(
             rejected_table.insert(),
             [
-                {"line": r.row.line, "reason": r.reason, "recorded_at": r.row.recorded_at,
-                 "rejected_at": at}
+                {"line": r.pending.line, "reason": r.reason,
+                 "recorded_at": r.pending.recorded_at, "rejected_at": at}
                 for r in rejections
             ],
         )  # fmt: skip
-    done = [*accepted_ids, *(r.row.id for r in rejections)]
+    done = sorted(done_row_ids)
     for start in range(0, len(done), _DELETE_CHUNK):
         chunk = done[start : start + _DELETE_CHUNK]
         conn.execute(outbox_table.delete().where(outbox_table.c.id.in_(chunk)))
 
 
 def read_status(conn: Connection, *, now: datetime) -> OutboxStatus:
-    """Backlog size, age of the oldest waiting point, and the rejected count."""
-    backlog = conn.execute(sa.select(sa.func.count()).select_from(outbox_table)).scalar_one()
+    """Backlog size in points, age of the oldest waiting point, and the rejected count."""
+    backlog = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(outbox_table.c.line_count), 0))
+    ).scalar_one()
     oldest = conn.execute(
         sa.select(outbox_table.c.recorded_at).order_by(outbox_table.c.id).limit(1)
     ).scalar_one_or_none()
     rejected = conn.execute(sa.select(sa.func.count()).select_from(rejected_table)).scalar_one()
     age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else None
-    return OutboxStatus(backlog, oldest, age, rejected)
+    return OutboxStatus(int(backlog), oldest, age, rejected)
 
 
 def list_rejected(conn: Connection, *, limit: int = 100) -> list[dict[str, object]]:
     """The most recently rejected lines with their reasons, newest first."""
     query = sa.select(rejected_table).order_by(rejected_table.c.id.desc()).limit(limit)
     return [dict(r._mapping) for r in conn.execute(query)]
-

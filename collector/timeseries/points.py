@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 
 from influxdb_client import Point, WritePrecision
 
@@ -23,7 +24,6 @@ from collector.timeseries.schema import (
     SHELF_WEIGHT,
     STOCK_LEVEL,
     STOCK_MOVEMENT,
-    FieldKind,
     MeasurementSpec,
 )
 from edge_agent.wire import DeviceHeartbeatEvent, ShelfWeightChangedEvent
@@ -87,6 +87,20 @@ def timestamp_ns(at: datetime, ordinal: int) -> int:
     return micros * 1_000 + ordinal % 1_000
 
 
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """A spec's name sets, computed once: builders run inside the ledger transaction."""
+
+    tags: frozenset[str]
+    fields: frozenset[str]
+    integers: frozenset[str]
+
+
+@cache
+def _names(spec: MeasurementSpec) -> _Names:
+    return _Names(spec.tag_names, spec.field_names, spec.integer_fields)
+
+
 def build_point(
     spec: MeasurementSpec,
     *,
@@ -95,18 +109,18 @@ def build_point(
     time_ns: int,
 ) -> Point:
     """A point of ``spec``: unknown tag or field names raise, ``None`` values are left out."""
-    unknown = (set(tags) - spec.tag_names) | (set(fields) - spec.field_names)
-    if unknown:
+    names = _names(spec)
+    if not (names.tags.issuperset(tags) and names.fields.issuperset(fields)):
+        unknown = (set(tags) - names.tags) | (set(fields) - names.fields)
         raise ValueError(f"{spec.name}: {sorted(unknown)} are not in the schema")
     point = Point(spec.name).time(time_ns, WritePrecision.NS)
     for name, tag in tags.items():
         if tag:
             point.tag(name, tag)
-    kinds = {f.name: f.kind for f in spec.fields}
     for name, value in fields.items():
         if value is not None:
             # A field's type must never change: InfluxDB rejects the whole line if it does.
-            point.field(name, int(value) if kinds[name] is FieldKind.INTEGER else float(value))
+            point.field(name, int(value) if name in names.integers else float(value))
     return point
 
 

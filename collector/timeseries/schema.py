@@ -59,6 +59,11 @@ class MeasurementSpec:
         """Names of the measurement's fields."""
         return frozenset(f.name for f in self.fields)
 
+    @property
+    def integer_fields(self) -> frozenset[str]:
+        """Fields written as integers; the others are floats."""
+        return frozenset(f.name for f in self.fields if f.kind is FieldKind.INTEGER)
+
 
 _SITE = TagSpec("site", "sites are configured; a handful per deployment")
 _DEVICE = TagSpec("device", "edge devices in the fleet (device_id from the wire envelope)")

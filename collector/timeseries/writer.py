@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy.engine import Engine
 
 from collector.timeseries.delivery import deliver
-from collector.timeseries.outbox import fetch_batch, read_status, settle
+from collector.timeseries.outbox import PendingLine, fetch_pending, read_status, settle
 from collector.timeseries.points import build_point, timestamp_ns, to_lines
 from collector.timeseries.schema import COLLECTOR_OUTBOX
 from collector.timeseries.sink import LineSink, WriteResult
@@ -48,6 +48,8 @@ class OutboxWriter:
         """Nothing happens until ``drain_once``."""
         self._engine, self._sink, self._clock = engine, sink, clock
         self._max_lines, self._name = max_lines, collector_name
+        self._unsettled: list[PendingLine] = []
+        """Lines the server has not decided on yet: retried without reading them again."""
 
     @property
     def max_lines(self) -> int:
@@ -61,29 +63,32 @@ class OutboxWriter:
         waits on it.  Raises ``sqlalchemy.exc.SQLAlchemyError`` when the ledger
         database fails; nothing is lost then either (the rows stay queued).
         """
-        with self._engine.connect() as conn:
-            rows = fetch_batch(conn, max_lines=self._max_lines)
-        if not rows:
+        pending = self._unsettled or self._fetch()
+        if not pending:
             return DrainReport(0, 0, 0, None)
-        delivery = deliver(self._sink, rows)
-        if delivery.settled:
+        delivery = deliver(self._sink, pending, max_lines=self._max_lines)
+        self._unsettled = delivery.unsettled(pending) if delivery.failure else []
+        waiting_rows = {p.row_id for p in self._unsettled}
+        done_rows = {p.row_id for p in pending} - waiting_rows
+        if done_rows or delivery.rejections:
             with self._engine.begin() as conn:
                 settle(
-                    conn,
-                    accepted_ids=delivery.accepted_ids,
-                    rejections=delivery.rejections,
-                    at=self._clock(),
+                    conn, done_row_ids=done_rows, rejections=delivery.rejections, at=self._clock()
                 )
         for rejection in delivery.rejections:
             log.error(
                 "timeseries.point_rejected",
-                outbox_id=rejection.row.id,
+                outbox_row=rejection.pending.row_id,
                 reason=rejection.reason,
-                line=rejection.row.line[:200],
+                line=rejection.pending.line[:200],
             )
         return DrainReport(
-            len(rows), len(delivery.accepted_ids), len(delivery.rejections), delivery.failure
+            len(pending), len(delivery.accepted), len(delivery.rejections), delivery.failure
         )
+
+    def _fetch(self) -> list[PendingLine]:
+        with self._engine.connect() as conn:
+            return fetch_pending(conn, max_lines=self._max_lines)
 
     def report_status(self) -> WriteResult:
         """Write the outbox's own backlog figures straight to the sink (best effort, not queued)."""

@@ -14,7 +14,7 @@ from collector.ledger.engine import open_ledger
 from collector.ledger.observers import BalanceAfter
 from collector.timeseries.backfill import backfill
 from collector.timeseries.observer import balances_after_each
-from collector.timeseries.outbox import fetch_batch, outbox_table
+from collector.timeseries.outbox import fetch_pending, outbox_table
 from edge_agent import wire
 from tests.collector.timeseries.ledger_support import (
     T0,
@@ -71,7 +71,7 @@ def _ingest_day(engine):
 
 def _outbox_lines(engine) -> list[str]:
     with engine.connect() as conn:
-        return [r.line for r in fetch_batch(conn, max_lines=10_000)]
+        return [p.line for p in fetch_pending(conn, max_lines=10_000)]
 
 
 def test_every_movement_leaves_its_stock_level(ledger):

@@ -24,9 +24,35 @@ def _status(engine, clock):
 
 
 def test_accepted_lines_leave_the_outbox(outbox_engine, writer, sink, clock):
-    _queue(outbox_engine, clock, [f"m f={i} {i}" for i in range(250)])
+    for start in range(0, 250, 50):  # five ledger batches of 50 points
+        _queue(outbox_engine, clock, [f"m f={i} {i}" for i in range(start, start + 50)])
+    assert _status(outbox_engine, clock).backlog_points == 250
     reports = [writer.drain_once() for _ in range(4)]
     assert [r.written for r in reports] == [100, 100, 50, 0]
+    assert sink.stored == [f"m f={i} {i}" for i in range(250)]
+    assert _status(outbox_engine, clock).backlog_points == 0
+
+
+def test_a_row_larger_than_a_request_goes_in_several(outbox_engine, writer, sink, clock):
+    _queue(outbox_engine, clock, [f"m f={i} {i}" for i in range(250)])
+    report = writer.drain_once()
+    assert report.written == 250
+    assert sink.requests == [100, 100, 50]
+    assert _status(outbox_engine, clock).backlog_points == 0
+
+
+def test_a_half_written_row_resumes_where_it_stopped(outbox_engine, writer, sink, clock):
+    _queue(outbox_engine, clock, [f"m f={i} {i}" for i in range(250)])
+    real_write = sink.write
+
+    def fail_third_request(lines):
+        sink.down = len(sink.requests) == 2
+        return real_write(lines)
+
+    sink.write = fail_third_request
+    assert writer.drain_once().written == 200
+    assert _status(outbox_engine, clock).backlog_points == 250  # the row is not done yet
+    assert writer.drain_once().written == 50
     assert sink.stored == [f"m f={i} {i}" for i in range(250)]
     assert _status(outbox_engine, clock).backlog_points == 0
 

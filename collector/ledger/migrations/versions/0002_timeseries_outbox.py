@@ -1,4 +1,4 @@
-"""Time-series outbox: points waiting for InfluxDB, and points the server refused.
+"""Time-series outbox: points waiting for InfluxDB (a row per ledger batch), and refused points.
 
 Revision ID: 0002_timeseries_outbox
 Revises: 0001_ledger
@@ -26,7 +26,8 @@ def upgrade() -> None:
     op.create_table(
         "timeseries_outbox",
         sa.Column("id", types.id_column_type(), autoincrement=True, nullable=False),
-        sa.Column("line", sa.Text(), nullable=False),
+        sa.Column("lines", sa.Text(), nullable=False),
+        sa.Column("line_count", sa.Integer(), nullable=False),
         sa.Column("recorded_at", types.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_timeseries_outbox")),
     )
