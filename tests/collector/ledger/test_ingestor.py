@@ -1,0 +1,246 @@
+"""SqlIngestor contract: exactly once, nothing lost, bad input set aside, on both databases."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from collector.errors import LedgerError
+from collector.ingest.ports import DeviceProgress, Disposition
+from collector.ledger.ingestor import SqlIngestor
+from collector.ledger.schema import balances, dead_letters, device_progress, inbox, movements
+from tests.collector.ledger.messages import (
+    SITE,
+    balance,
+    heartbeat_message,
+    movement_count,
+    raw_message,
+    tx_message,
+)
+
+
+def dispositions(outcome) -> list[Disposition]:
+    return [o.disposition for o in outcome.outcomes]
+
+
+def test_transactions_are_applied_and_sensor_events_stored(ingestor, engine):
+    outcome = ingestor.ingest(
+        [tx_message(1, qty=10), tx_message(2, "sale", 4), heartbeat_message(3)]
+    )
+    assert dispositions(outcome) == [Disposition.APPLIED, Disposition.APPLIED, Disposition.STORED]
+    assert balance(engine) == (Decimal(6), Decimal(12))  # 10 × 2.00 − 4 × 2.00
+    with engine.connect() as conn:
+        kinds = conn.execute(sa.select(inbox.c.kind, inbox.c.disposition).order_by(inbox.c.seq))
+        assert [tuple(r) for r in kinds] == [
+            ("stock.transaction", "applied"),
+            ("stock.transaction", "applied"),
+            ("device.heartbeat", "stored"),
+        ]
+
+
+def test_duplicates_within_a_batch_change_the_ledger_once(ingestor, engine):
+    first = tx_message(1, qty=10)
+    outcome = ingestor.ingest([first, first, tx_message(2, qty=1), first])
+    assert dispositions(outcome) == [
+        Disposition.APPLIED,
+        Disposition.DUPLICATE,
+        Disposition.APPLIED,
+        Disposition.DUPLICATE,
+    ]
+    assert balance(engine)[0] == 11
+
+
+def test_duplicates_across_batches_by_event_id_or_by_seq(ingestor, engine):
+    event_id = uuid.uuid4()
+    ingestor.ingest([tx_message(1, qty=10, event_id=event_id)])
+    again = ingestor.ingest(
+        [
+            tx_message(1, qty=10, event_id=event_id),  # the same message redelivered
+            tx_message(1, qty=99),  # another event id, but seq 1 of pos-1 epoch 1 again
+            tx_message(2, qty=5, device="pos-2", event_id=event_id),  # same id elsewhere
+        ]
+    )
+    assert dispositions(again) == [Disposition.DUPLICATE] * 3
+    assert balance(engine)[0] == 10
+    assert movement_count(engine) == 1
+
+
+def test_progress_reports_the_contiguous_seq_and_records_gaps(ingestor, engine):
+    outcome = ingestor.ingest([tx_message(1), tx_message(2), tx_message(5), tx_message(7)])
+    assert outcome.progress == [DeviceProgress(SITE, "pos-1", 1, 2)]
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(device_progress)).one()
+    assert (row.contiguous_seq, row.highest_seq, json.loads(row.gaps)) == (2, 7, [[3, 4], [6, 6]])
+    filled = ingestor.ingest([tx_message(3), tx_message(4), tx_message(6)])
+    assert filled.progress == [DeviceProgress(SITE, "pos-1", 1, 7)]
+
+
+def test_progress_is_per_device_and_epoch_and_repeated_for_duplicates(ingestor):
+    ingestor.ingest([tx_message(1), tx_message(2)])
+    outcome = ingestor.ingest([tx_message(1, epoch=2), tx_message(2, device="pos-9")])
+    assert outcome.progress == [
+        DeviceProgress(SITE, "pos-1", 2, 1),
+        DeviceProgress(SITE, "pos-9", 1, 0),
+    ]
+    redelivered = ingestor.ingest([tx_message(2)])  # a device that missed its ack
+    assert dispositions(redelivered) == [Disposition.DUPLICATE]
+    assert redelivered.progress == [DeviceProgress(SITE, "pos-1", 1, 2)]
+
+
+def test_rejected_events_are_dead_lettered_leaving_the_ledger_untouched(ingestor, engine):
+    ingestor.ingest([tx_message(1, qty=3)])
+    with engine.connect() as conn:
+        before = conn.execute(sa.select(balances)).all()
+    outcome = ingestor.ingest(
+        [
+            tx_message(2, "sale", 5),  # SKU-1 forbids negative stock
+            tx_message(3, sku="NOPE"),  # unknown SKU
+        ]
+    )
+    assert dispositions(outcome) == [Disposition.DEAD_LETTERED] * 2
+    assert outcome.outcomes[0].reason == (
+        "sale of 5 SKU-1 at main/a1 exceeds on-hand 3 and SKU-1 forbids negative stock"
+    )
+    assert outcome.progress == [DeviceProgress(SITE, "pos-1", 1, 3)]  # handled: droppable
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(balances)).all() == before
+        reasons = conn.execute(sa.select(dead_letters.c.seq, dead_letters.c.reason)).all()
+        assert [seq for seq, _ in reasons] == [2, 3]
+        assert "unknown SKU 'NOPE'" in reasons[1].reason
+    assert movement_count(engine) == 1
+
+
+def test_malformed_payloads_are_kept_raw_and_the_batch_goes_on(ingestor, engine):
+    outcome = ingestor.ingest([raw_message(b"\x00not json"), tx_message(1, qty=2)])
+    assert dispositions(outcome) == [Disposition.DEAD_LETTERED, Disposition.APPLIED]
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(dead_letters)).one()
+    assert row.payload == b"\x00not json"
+    assert row.device_id == "pos-1"
+    assert row.reason.startswith("payload is not valid JSON")
+
+
+def test_schema_invalid_event_with_a_seq_counts_as_handled(ingestor):
+    body = json.loads(tx_message(1).payload)
+    body["data"]["qty"] = "-1"
+    outcome = ingestor.ingest([raw_message(json.dumps(body).encode()), tx_message(2)])
+    assert dispositions(outcome) == [Disposition.DEAD_LETTERED, Disposition.APPLIED]
+    assert outcome.progress == [DeviceProgress(SITE, "pos-1", 1, 2)]
+
+
+def test_value_and_quantity_of_every_balance_equal_the_sum_of_its_movements(ingestor, engine):
+    ingestor.ingest(
+        [
+            tx_message(1, qty=10, unit_cost="1.10"),
+            tx_message(2, qty=5, unit_cost="1.30"),
+            tx_message(3, "sale", 7, unit_price="3"),
+            tx_message(4, "transfer", 4, to_location="back/b1"),
+            tx_message(5, "return", 1),
+            tx_message(6, "sale", 3, sku="SKU-2"),
+            tx_message(7, qty=3, sku="SKU-2", unit_cost="0.333333"),
+            tx_message(8, "adjustment", -1, location="back/b1"),
+        ]
+    )
+    sums = (
+        sa.select(
+            movements.c.sku,
+            movements.c.location,
+            sa.func.sum(movements.c.qty).label("qty"),
+            sa.func.sum(movements.c.value).label("value"),
+        )
+        .group_by(movements.c.sku, movements.c.location)
+        .order_by(movements.c.sku, movements.c.location)
+    )
+    stored = sa.select(balances.c.sku, balances.c.location, balances.c.qty, balances.c.value)
+    with engine.connect() as conn:
+        assert [tuple(r) for r in conn.execute(sums)] == [
+            tuple(r) for r in conn.execute(stored.order_by(balances.c.sku, balances.c.location))
+        ]
+
+
+def test_fifo_layers_and_sale_costs_survive_a_restart(engine, clock):
+    SqlIngestor(engine, clock=clock).ingest(
+        [
+            tx_message(1, qty=10, unit_cost="2.00"),
+            tx_message(2, qty=10, unit_cost="3.00"),
+            tx_message(3, "sale", 15),  # 10 × 2.00 + 5 × 3.00 = 35.00
+        ]
+    )
+    restarted = SqlIngestor(engine, clock=clock)  # nothing cached
+    restarted.ingest([tx_message(4, "sale", 2), tx_message(5, "return", 1)])
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(movements.c.type, movements.c.value).where(movements.c.id > 3)
+        ).all()
+    assert [tuple(r) for r in rows] == [("sale", Decimal(-6)), ("return", Decimal(3))]
+
+
+def test_another_writer_between_batches_is_noticed(engine, clock):
+    first, second = SqlIngestor(engine, clock=clock), SqlIngestor(engine, clock=clock)
+    first.ingest([tx_message(1, qty=5)])
+    second.ingest([tx_message(2, "sale", 4)])
+    outcome = first.ingest([tx_message(3, "sale", 2)])  # only 1 left: its cache is stale
+    assert dispositions(outcome) == [Disposition.DEAD_LETTERED]
+    assert balance(engine)[0] == 1
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.seen = []
+
+    def on_posted(self, conn, posted) -> None:
+        self.seen.append(posted)
+
+
+class _Failing:
+    def on_posted(self, conn, posted) -> None:
+        conn.execute(sa.text("SELECT * FROM no_such_table"))
+
+
+def test_observers_see_movements_balances_and_stored_events(engine, clock):
+    recorder = _Recorder()
+    SqlIngestor(engine, clock=clock, observers=[recorder]).ingest(
+        [tx_message(1, qty=4), heartbeat_message(2), tx_message(3, "transfer", 1,
+                                                                 to_location="back/b1")]
+    )  # fmt: skip
+    (posted,) = recorder.seen
+    assert [m.type.value for m in posted.movements] == ["receipt", "transfer", "transfer"]
+    assert all(m.movement_id > 0 for m in posted.movements)
+    assert {(b.key.location, b.qty) for b in posted.balances} == {
+        ("main/a1", Decimal(3)),
+        ("back/b1", Decimal(1)),
+    }
+    assert [(e.site, e.event.kind.value) for e in posted.stored_events] == [
+        (SITE, "device.heartbeat")
+    ]
+
+
+def test_database_failure_raises_ledger_error_and_commits_nothing(engine, clock):
+    failing = SqlIngestor(engine, clock=clock, observers=[_Failing()])
+    with pytest.raises(LedgerError, match="rolled back"):
+        failing.ingest([tx_message(1, qty=4)])
+    assert movement_count(engine) == 0
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(inbox)).scalar_one() == 0
+    outcome = SqlIngestor(engine, clock=clock).ingest([tx_message(1, qty=4)])
+    assert dispositions(outcome) == [Disposition.APPLIED]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE movements SET qty = 0", "DELETE FROM movements", "DELETE FROM layer_consumptions"],
+)
+def test_the_journal_is_append_only_in_the_database(ingestor, engine, statement):
+    ingestor.ingest([tx_message(1, qty=4), tx_message(2, "sale", 1)])
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as conn:
+        conn.execute(sa.text(statement))
+    assert movement_count(engine) == 2
+
+
+def test_empty_batch_is_a_no_op(ingestor):
+    outcome = ingestor.ingest([])
+    assert (outcome.outcomes, outcome.progress) == ([], [])
