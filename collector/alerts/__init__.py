@@ -1,0 +1,1 @@
+"""Discrepancy alerts: storage, lifecycle (open → acknowledged → resolved), publishing, webhook."""
