@@ -117,22 +117,30 @@ class HX711:
 
     def _open(self, clock_pin: int | str, data_pins: Sequence[int | str], factory: Any) -> None:
         """Claim the pins; on failure release what was claimed and say which pin failed."""
-        for index, pin in enumerate((clock_pin, *data_pins)):
-            try:
-                if index == 0:
-                    dev: Any = DigitalOutputDevice(pin, initial_value=False, pin_factory=factory)
-                    self._sck = dev
-                else:
-                    dev = DigitalInputDevice(pin, pull_up=False, pin_factory=factory)
-            except GPIOZeroError as err:
-                self.close()
-                raise HX711PinError(
-                    f"HX711 pin {pin}: cannot open it ({err}); check the pin number in the "
-                    "shelf config and that no other device or process uses it"
-                ) from err
-            self._devices.append(dev)
+        self._sck = self._claim(
+            clock_pin,
+            lambda: DigitalOutputDevice(clock_pin, initial_value=False, pin_factory=factory),
+        )
+        for pin in data_pins:
+            # DOUT is a push-pull output on the HX711: the pull only matters if it is unplugged.
+            self._claim(
+                pin, lambda p=pin: DigitalInputDevice(p, pull_up=False, pin_factory=factory)
+            )
         self._sck_pin = self._sck.pin
         self._dout_pins = [d.pin for d in self._devices[1:]]
+
+    def _claim(self, pin: int | str, make: Callable[[], Any]) -> Any:
+        """Open one gpiozero device, translating its errors into ``HX711PinError``."""
+        try:
+            device = make()
+        except GPIOZeroError as err:
+            self.close()
+            raise HX711PinError(
+                f"HX711 pin {pin}: cannot open it ({err}); check the pin number in the "
+                "shelf config and that no other device or process uses it"
+            ) from err
+        self._devices.append(device)
+        return device
 
     @property
     def where(self) -> str:

@@ -88,7 +88,6 @@ class SimulatedHX711Chip:
     rate_hz: float = 10.0
     settle_conversions: int = 4
     channel_b: LoadCellModel | None = None
-    powered: bool = True
     pulses: int = 0
     pulse_history: deque[int] = field(default_factory=lambda: deque(maxlen=64))
     conversions: int = 0
@@ -119,7 +118,7 @@ class SimulatedHX711Chip:
     def dout(self) -> bool:
         """DOUT level now: high while busy or powered down, then the data bits."""
         t_s = self.clock.now_s()
-        if not self.powered or self._is_held_down(t_s):
+        if self._is_held_down(t_s):
             return True
         if 1 <= self.pulses <= 24:
             return bool((self._word >> (24 - self.pulses)) & 1)
@@ -133,8 +132,6 @@ class SimulatedHX711Chip:
         """SCK went high: shift out the next bit, or count a gain pulse."""
         t_s = self.clock.now_s()
         self._high_since_s = t_s
-        if not self.powered:
-            return
         if (self.pulses == 0 or self.pulses >= 25) and self._is_ready(t_s):
             self._start_read(t_s)
         elif 1 <= self.pulses < 27:
@@ -175,7 +172,6 @@ class SimulatedHX711Chip:
         if self.pulses:
             self.pulse_history.append(self.pulses)
         self.wakes += 1
-        self.powered = True
         self.pulses = 0
         self._latched_pulses = self._active_pulses = 25
         self._settle_left = self.settle_conversions
