@@ -15,11 +15,13 @@ with ``#`` are skipped.  ``RecordingByteSource`` writes this format from a live 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from edge_agent.drivers.serial_sim import ScriptedSerialSource
 from edge_agent.errors import EdgeAgentError
 from edge_agent.sensing.records import Rejection, SerialOutput, TimedEvent
 from edge_agent.sensing.serial_devices import SerialPipeline
@@ -88,6 +90,16 @@ def replay_serial_trace(
         out.extend(pipeline.tick(chunk.t_s))
     out.extend(pipeline.flush())
     return out
+
+
+def trace_sources(
+    chunks: Iterable[TraceChunk], *, clock_s: Callable[[], float]
+) -> dict[str, ScriptedSerialSource]:
+    """One simulated port per trace port, playing the trace live against ``clock_s``."""
+    by_port: dict[str, list[tuple[float, bytes]]] = defaultdict(list)
+    for chunk in chunks:
+        by_port[chunk.port].append((chunk.t_s, chunk.data))
+    return {port: ScriptedSerialSource(script, clock_s=clock_s) for port, script in by_port.items()}
 
 
 def output_record(output: SerialOutput) -> dict[str, Any]:

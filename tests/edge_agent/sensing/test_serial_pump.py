@@ -10,16 +10,24 @@ import threading
 import time
 import tty
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from edge_agent.config.devices import RfidGateDevice, ScannerStationDevice
+from edge_agent.config.loader import load_config
 from edge_agent.drivers.serial_port import RecordingByteSource, open_serial_port
 from edge_agent.errors import DeviceError
 from edge_agent.sensing.records import Rejection, SerialOutput, TimedEvent
 from edge_agent.sensing.serial_devices import build_serial_pipeline, port_specs
 from edge_agent.sensing.serial_pump import SerialPump
-from edge_agent.sensing.serial_trace import dump_records, read_serial_trace, replay_serial_trace
+from edge_agent.sensing.serial_trace import (
+    dump_records,
+    output_record,
+    read_serial_trace,
+    replay_serial_trace,
+    trace_sources,
+)
 from edge_agent.wire import BarcodeScanned, GateDirection
 
 GATE = RfidGateDevice.model_validate(
@@ -222,3 +230,37 @@ def test_without_reopen_a_failing_port_ends_the_run(ptys: list[tuple[int, str]])
     os.close(out_fd)
     with pytest.raises(DeviceError):
         pump.run(threading.Event())
+
+
+def test_demo_gate_plays_a_recorded_trace_live_with_the_same_result_as_replay() -> None:
+    root = Path(__file__).resolve().parents[3]
+    device = load_config(root / "firmware_configs" / "demo" / "gate-1.yaml").device
+    assert isinstance(device, RfidGateDevice)
+    assert device.simulate
+    chunks = read_serial_trace(
+        (root / "tests" / "fixtures" / "serial_traces" / "gate-dock-1.jsonl")
+        .read_text()
+        .splitlines()
+    )
+    clock, outputs = Clock(), []
+    sources = trace_sources(chunks, clock_s=clock)
+    pump = SerialPump(
+        device_id=device.id,
+        pipeline=build_serial_pipeline(device),
+        ports=sources,
+        clock_s=clock,
+        on_output=outputs.append,
+    )
+    stop = threading.Event()
+    for step in range(100):  # 10 s of simulated time in 0.1 s steps
+        clock.t_s = round(step * 0.1, 1)
+        pump.poll_once()
+    stop.set()
+    pump.run(stop)  # flushes
+    assert all(s.exhausted for s in sources.values())
+    replayed = replay_serial_trace(chunks, build_serial_pipeline(device))
+    live = [(r["kind"], r.get("data", {}).get("direction")) for r in map(output_record, outputs)]
+    assert live == [
+        (r["kind"], r.get("data", {}).get("direction")) for r in map(output_record, replayed)
+    ]
+    assert [d for _, d in live] == [None, "in", "out", "unknown"]
