@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edge_agent.sensing.weight.lane import LaneNotStableError, LanePipeline
 from edge_agent.sensing.weight.settings import WeightPipelineSettings
@@ -202,3 +205,22 @@ def test_a_load_still_creeping_in_is_not_taken_as_settled(lane):
     noisy.hold(1200.0, 5)
     (event,) = noisy.events
     assert event.change.grams_after == pytest.approx(1200.0, abs=5.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    counts=st.lists(st.integers(0, 10), min_size=2, max_size=8),  # ≤ max_items_per_event
+    unit=st.floats(20, 500),
+    seed=st.integers(0, 1000),
+)
+def test_any_sequence_of_settled_counts_is_reported_exactly(counts, unit, seed):
+    feeder = Feeder(LanePipeline(make_lane(unit_grams=unit), WeightPipelineSettings()), 0.5, seed)
+    feeder.hold(counts[0] * unit, 5)
+    for before, after in itertools.pairwise(counts):
+        low = min(before, after) * unit
+        feeder.hold(lambda t, low=low: low + 0.6 * unit * (1 + math.sin(9 * t)), 1.5)
+        feeder.hold(after * unit, 4)
+    expected = [b - a for a, b in itertools.pairwise(counts) if a != b]
+    assert [e.change.count_change for e in feeder.events] == expected
+    if feeder.events:
+        assert feeder.events[-1].change.estimated_count == counts[-1]
