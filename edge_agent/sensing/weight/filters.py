@@ -1,7 +1,8 @@
 """Streaming filters of the weight pipeline: median, stability window and noise estimate.
 
-Every call is O(window) with small windows (≤ 15 samples) and no allocation
-beyond a sort, so a lane costs a few microseconds per sample.
+The median sorts a handful of samples; the stability window answers spread,
+mean and trend in O(1) amortized, so a lane costs a few microseconds per sample
+at any window length.
 """
 
 from __future__ import annotations
@@ -23,43 +24,99 @@ class RunningMedian:
         return ordered[len(ordered) // 2]
 
 
+class SlidingExtremes:
+    """Max and min of the last ``samples`` values in O(1) amortized (monotonic queues)."""
+
+    def __init__(self, samples: int) -> None:
+        self._samples = samples
+        self._index = 0
+        self._max: deque[tuple[int, float]] = deque()
+        self._min: deque[tuple[int, float]] = deque()
+
+    def push(self, value: float) -> None:
+        """Add a value; values older than the window fall out."""
+        index, self._index = self._index, self._index + 1
+        highs, lows = self._max, self._min
+        while highs and highs[-1][1] <= value:
+            highs.pop()
+        while lows and lows[-1][1] >= value:
+            lows.pop()
+        highs.append((index, value))
+        lows.append((index, value))
+        oldest = index - self._samples
+        if highs[0][0] <= oldest:
+            highs.popleft()
+        if lows[0][0] <= oldest:
+            lows.popleft()
+
+    def spread(self) -> float:
+        """Max minus min of the window."""
+        return self._max[0][1] - self._min[0][1]
+
+
 class StabilityWindow:
-    """The last ``samples`` filtered values; stable when their spread is within a band."""
+    """The last ``samples`` filtered values; stable when their spread is within a band.
+
+    Sums of the whole window and of its older and newer halves are kept
+    incrementally (recomputed exactly once per window length so rounding cannot
+    accumulate), so every query is O(1) even with 80-sample windows.
+    """
 
     def __init__(self, samples: int) -> None:
         self._values: deque[float] = deque(maxlen=samples)
+        self._half = samples // 2
+        self.clear()
 
-    def push(self, value: float) -> None:
-        """Add a sample, dropping the oldest."""
-        self._values.append(value)
+    def clear(self) -> None:
+        """Forget every sample (after a tare or recalibration)."""
+        self._values.clear()
+        self._extremes = SlidingExtremes(self.samples)
+        self._total = self._older = self._newer = 0.0
+        self._until_exact = 0
 
     @property
     def samples(self) -> int:
         """Window length in samples."""
         return self._values.maxlen or 0
 
+    def push(self, value: float) -> None:
+        """Add a sample, dropping the oldest."""
+        values, half = self._values, self._half
+        self._extremes.push(value)
+        if len(values) < self.samples or self._until_exact <= 0:
+            values.append(value)
+            self._recompute()
+            return
+        dropped = values[0]
+        self._total += value - dropped
+        self._older += values[half] - dropped
+        self._newer += value - values[self.samples - half]
+        values.append(value)
+        self._until_exact -= 1
+
+    def _recompute(self) -> None:
+        values = list(self._values)
+        half = self._half
+        self._total = sum(values)
+        self._older = sum(values[:half])
+        self._newer = sum(values[len(values) - half :])
+        self._until_exact = self.samples
+
     def is_full(self) -> bool:
         """True once the window holds ``samples`` values."""
-        return len(self._values) == self._values.maxlen
+        return len(self._values) == self.samples
 
     def spread(self) -> float:
         """Max minus min over the window."""
-        return max(self._values) - min(self._values)
+        return self._extremes.spread()
 
     def trend(self) -> float:
         """Mean of the newer half minus mean of the older half: still moving if large."""
-        values = list(self._values)
-        half = len(values) // 2
-        older, newer = values[:half], values[len(values) - half :]
-        return (sum(newer) - sum(older)) / half
+        return (self._newer - self._older) / self._half
 
     def mean(self) -> float:
         """Mean over the window: the plateau level when stable."""
-        return sum(self._values) / len(self._values)
-
-    def clear(self) -> None:
-        """Forget every sample (after a tare or recalibration)."""
-        self._values.clear()
+        return self._total / len(self._values)
 
 
 class NoiseEstimator:

@@ -69,3 +69,20 @@ def test_trend_tells_a_settling_load_from_a_still_one():
     for _ in range(10):
         window.push(4.0)
     assert window.trend() == 0.0
+
+
+@given(
+    samples=st.integers(3, 40),
+    values=st.lists(st.floats(-1e5, 1e5), min_size=1, max_size=200),
+)
+def test_incremental_window_matches_direct_computation(samples, values):
+    window = StabilityWindow(samples)
+    for i, v in enumerate(values):
+        window.push(v)
+        recent = values[max(0, i + 1 - samples) : i + 1]
+        assert window.spread() == max(recent) - min(recent)
+        assert window.mean() == pytest.approx(sum(recent) / len(recent), abs=1e-6)
+        if window.is_full():
+            half = samples // 2
+            trend = (sum(recent[samples - half :]) - sum(recent[:half])) / half
+            assert window.trend() == pytest.approx(trend, abs=1e-6)
