@@ -19,12 +19,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import structlog
 from pydantic import BaseModel
 
 from edge_agent import wire
 from edge_agent.errors import EdgeAgentError, OutboxError, OutboxFullError
+from edge_agent.outbox.codec import CURRENT_CODEC, PayloadCodec
 
 log = structlog.get_logger(__name__)
 
@@ -32,7 +34,7 @@ SCHEMA_VERSION = "1"
 NEAR_CAP_RATIO = 0.8
 """Share of the disk cap above which the heartbeat carries ``outbox_near_cap``."""
 MIN_CAP_BYTES = 256 * 1024
-_ROW_OVERHEAD_BYTES = 48  # b-tree cell header, rowid and the observed_at column, rounded up
+_ROW_OVERHEAD_BYTES = 32  # b-tree cell header, rowid and the observed_at column, rounded up
 _SQLITE_FULL = 13
 
 _SCHEMA = (
@@ -88,6 +90,7 @@ class Outbox:
         self._near_cap_bytes = int(max_bytes * near_cap_ratio)
         self._lock = threading.Lock()
         self._conn = _connect(self.path)
+        self._codec = PayloadCodec(CURRENT_CODEC)
         try:
             self.epoch, self._last_seq = self._load_or_create(new_epoch)
         except BaseException:
@@ -114,7 +117,10 @@ class Outbox:
             ]
             if not events:
                 return []
-            rows = [(e.seq, e.observed_at.timestamp(), wire.dump_event(e)) for e in events]
+            rows = [
+                (e.seq, e.observed_at.timestamp(), self._codec.encode(wire.dump_event(e)))
+                for e in events
+            ]
             self._check_cap(sum(len(r[2]) + _ROW_OVERHEAD_BYTES for r in rows))
             last_seq = events[-1].seq
             with self._write_txn():
@@ -157,7 +163,8 @@ class Outbox:
             "SELECT seq, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
             (after_seq, limit),
         )
-        return [StoredEvent(self.epoch, seq, bytes(payload)) for seq, payload in rows]
+        decode = self._codec.decode
+        return [StoredEvent(self.epoch, int(seq), decode(blob)) for seq, blob in rows]
 
     def acked_through(self) -> int:
         """Highest seq known to be acknowledged: everything below the oldest stored event."""
@@ -221,7 +228,7 @@ class Outbox:
                 "broker and collector, or raise outbox max_bytes"
             )
 
-    def _query(self, sql: str, params: Sequence[object]) -> list[tuple[object, ...]]:
+    def _query(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
         with self._lock, _translated(self.path):
             return self._conn.execute(sql, params).fetchall()
 
@@ -247,11 +254,12 @@ class Outbox:
                 f"outbox {self.path} belongs to device {meta.get('device_id')!r}, not "
                 f"{self.device_id!r}; point outbox path elsewhere or fix device_id"
             )
+        self._codec = PayloadCodec(str(meta.get("codec", "missing")))
         return int(str(meta["epoch"])), int(str(meta["last_seq"]))
 
     def _create(self, epoch: int) -> int:
         meta = {"schema": SCHEMA_VERSION, "device_id": self.device_id, "epoch": str(epoch),
-                "last_seq": "0"}  # fmt: skip
+                "last_seq": "0", "codec": self._codec.name}  # fmt: skip
         with self._lock, self._write_txn():
             for statement in _SCHEMA:
                 self._conn.execute(statement)

@@ -149,3 +149,13 @@ def test_file_is_in_wal_mode_with_full_sync(outbox: Outbox, outbox_path: Path) -
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
     assert outbox._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_unknown_payload_codec_is_refused_with_advice(outbox_path: Path) -> None:
+    Outbox(outbox_path, device_id=DEVICE, max_bytes=MIN_CAP_BYTES).close()
+    conn = sqlite3.connect(outbox_path)
+    conn.execute("UPDATE meta SET value = 'deflate-dict-99' WHERE key = 'codec'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(OutboxError, match="upgrade the edge agent"):
+        Outbox(outbox_path, device_id=DEVICE, max_bytes=MIN_CAP_BYTES)

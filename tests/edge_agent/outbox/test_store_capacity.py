@@ -12,7 +12,7 @@ from tests.edge_agent.outbox.conftest import DEVICE, T0, weight_change
 
 WEEK_AT_1_HZ = 600_000
 BATCH = 2_000
-MAX_BYTES_PER_EVENT = 600  # a ~360-byte shelf event plus b-tree overhead
+MAX_BYTES_PER_EVENT = 200  # a 366-byte shelf event compresses to ~120 bytes
 
 
 @pytest.mark.slow
