@@ -149,6 +149,10 @@ class RfidGateDevice(_Device):
     order_margin_s: float = Field(
         default=0.05, ge=0, le=5, description="Sightings closer than this count as simultaneous."
     )
+    report_one_sided: bool = Field(
+        default=False,
+        description="Report tags seen by one antenna only as direction unknown (else count them).",
+    )
 
     @model_validator(mode="wrap")
     @classmethod

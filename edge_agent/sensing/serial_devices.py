@@ -46,6 +46,7 @@ def gate_rules(device: RfidGateDevice) -> GateRules:
         presence_timeout_s=device.presence_timeout_s,
         dedup_window_s=device.dedup_window_s,
         order_margin_s=device.order_margin_s,
+        report_one_sided=device.report_one_sided,
     )
 
 

@@ -4,7 +4,10 @@ A *passage* is the run of sightings of one EPC with no gap longer than the
 presence timeout.  When it ends (``expire``), the gate decides the direction:
 the side that saw the tag first is where it came from, the side that saw it
 last is where it went.  Both clues must agree (or one be a tie) for ``in`` or
-``out``; a tag seen by one side only, or that turned back, is ``unknown``.
+``out``; a tag that turned back, or whose clues are both ties, is ``unknown``.
+A tag seen by one side only never crossed as far as the gate can tell: it is
+counted (``one_side_only``) and reported as ``unknown`` only with
+``report_one_sided``, since tags staged near a dock door would flood the ledger.
 A gate with no sides configured is a presence reader: it reports ``present``
 at the first sighting and stays quiet while the tag remains in the field.
 """
@@ -42,6 +45,7 @@ class GateRules:
     presence_timeout_s: float = 1.0
     dedup_window_s: float = 10.0
     order_margin_s: float = 0.05
+    report_one_sided: bool = False
 
     @property
     def has_direction(self) -> bool:
@@ -121,10 +125,9 @@ class Gate:
         ended = [e for e, p in self._passages.items() if now_s - p.last_t_s > timeout_s]
         out: list[TimedEvent] = []
         for epc in ended:
-            passage = self._passages.pop(epc)
-            if self.rules.has_direction and passage.best is not None:
-                out.extend(self._emit_at(passage.best, _direction(passage, self.rules), passage))
-        self._forget_before(now_s - self.rules.dedup_window_s)
+            out.extend(self._close(self._passages.pop(epc)))
+        # a passage still open may close later with an event time up to one timeout ago
+        self._forget_before(now_s - self.rules.dedup_window_s - timeout_s)
         return out
 
     def flush(self) -> list[TimedEvent]:
@@ -139,6 +142,15 @@ class Gate:
         if self.rules.sides and key not in self.rules.sides:
             return "antenna_not_in_gate"
         return None
+
+    def _close(self, passage: _Passage) -> list[TimedEvent]:
+        """Decide a finished passage; a one-sided one is only counted unless configured."""
+        if not self.rules.has_direction or passage.best is None:
+            return []
+        if len(passage.first_s) < 2 and not self.rules.report_one_sided:
+            self.counts["one_side_only"] += 1
+            return []
+        return self._emit_at(passage.best, _direction(passage, self.rules), passage)
 
     def _emit_at(
         self, best: Sighting, direction: GateDirection, passage: _Passage

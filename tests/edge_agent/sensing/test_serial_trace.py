@@ -29,7 +29,6 @@ CONFIGS = ROOT / "firmware_configs"
 
 def replay(trace: str, config: Path) -> list[SerialOutput]:
     device = load_config(config).device
-    assert not isinstance(device, type(None))
     pipeline = build_serial_pipeline(device)  # type: ignore[arg-type]
     chunks = read_serial_trace((TRACES / trace).read_text().splitlines(), source=trace)
     return replay_serial_trace(chunks, pipeline)
@@ -39,7 +38,7 @@ def events(outputs: list[SerialOutput]) -> list[TimedEvent]:
     return [o for o in outputs if isinstance(o, TimedEvent)]
 
 
-def test_gate_trace_gives_in_out_and_unknown() -> None:
+def test_gate_trace_gives_in_out_and_unknown_and_counts_the_stray_tag() -> None:
     outputs = replay("gate-dock-1.jsonl", CONFIGS / "gate-dock-1.yaml")
     tags = [(e.t_s, e.data) for e in events(outputs)]
     assert all(isinstance(d, RfidTagSeen) for _, d in tags)
@@ -47,7 +46,7 @@ def test_gate_trace_gives_in_out_and_unknown() -> None:
     assert summary == [
         (0.45, "1A85", GateDirection.IN, "80614141123458", "6789"),
         (3.2, "1A86", GateDirection.OUT, "80614141123458", "6790"),
-        (6.0, "ABCD", GateDirection.UNKNOWN, None, None),
+        (8.6, "1A87", GateDirection.UNKNOWN, "80614141123458", "6791"),
     ]
     assert tags[0][1].gate == "dock-1"  # type: ignore[union-attr]
 
@@ -156,3 +155,13 @@ def test_health_tally_reports_rejections_per_interval() -> None:
     assert [(h.sensor, h.rejected) for h in tally.take()] == [("scanner-1", 2)]
     pipeline.feed("scanner-1", 2.0, b"]E09506000134352\r\n")
     assert [(h.sensor, h.rejected) for h in tally.take()] == [("scanner-1", 0)]
+
+
+def test_gate_trace_counts_what_it_filtered() -> None:
+    device = load_config(CONFIGS / "gate-dock-1.yaml").device
+    pipeline = build_serial_pipeline(device)  # type: ignore[arg-type]
+    chunks = read_serial_trace((TRACES / "gate-dock-1.jsonl").read_text().splitlines())
+    replay_serial_trace(chunks, pipeline)
+    counts = pipeline.gate.counts  # type: ignore[union-attr]
+    assert (counts["below_rssi_floor"], counts["one_side_only"]) == (1, 1)
+    assert pipeline.rejected_by_port["uhf"] == 1

@@ -61,8 +61,14 @@ def test_nothing_emitted_while_tag_is_still_present(gate: Gate) -> None:
     assert len(gate.expire(1.6)) == 1
 
 
-def test_seen_by_one_side_only_is_unknown(gate: Gate) -> None:
-    assert walk(gate, [(0.0, 1), (0.3, 1)]) == [GateDirection.UNKNOWN]
+def test_seen_by_one_side_only_is_counted_not_reported(gate: Gate) -> None:
+    assert walk(gate, [(0.0, 1), (0.3, 1)]) == []
+    assert gate.counts["one_side_only"] == 1
+
+
+def test_seen_by_one_side_only_is_unknown_when_configured() -> None:
+    gate = Gate(GateRules(gate="dock-1", sides=SIDES, report_one_sided=True))
+    assert walk(gate, [(0.0, 2), (0.3, 2)]) == [GateDirection.UNKNOWN]
 
 
 def test_simultaneous_first_and_last_sightings_are_unknown(gate: Gate) -> None:
@@ -81,9 +87,9 @@ def test_tie_at_entry_decided_by_exit_order(gate: Gate) -> None:
 def test_reads_below_rssi_floor_are_ignored_and_counted(gate: Gate) -> None:
     see(gate, 0.0, 1, rssi=-80.0)
     see(gate, 0.2, 2, rssi=-50.0)
-    [event] = gate.expire(2.0)
-    assert event.data.direction is GateDirection.UNKNOWN
+    assert gate.expire(2.0) == []  # only the inside read counted: one side
     assert gate.counts["below_rssi_floor"] == 1
+    assert gate.counts["one_side_only"] == 1
 
 
 def test_read_without_rssi_passes_the_floor(gate: Gate) -> None:
