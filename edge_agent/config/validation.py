@@ -43,6 +43,8 @@ def validate_path(path: Path) -> list[FileResult]:
 
 
 def _validate_file(path: Path) -> FileResult:
+    if path.name in COLLECTOR_FILES:
+        return FileResult(path, error=f"{path}: a collector file; the collector validates it")
     try:
         config = load_site(path) if path.name == SITE_FILE else load_config(path)
     except ConfigError as err:

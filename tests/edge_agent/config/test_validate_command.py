@@ -64,3 +64,11 @@ def test_collector_bindings_file_in_the_folder_is_left_to_the_collector(
     result = runner.invoke(app, ["validate", str(path.parent)])
     assert result.exit_code == 0, result.output
     assert "bindings.yaml" not in result.output
+
+
+def test_bindings_file_given_alone_is_pointed_to_the_collector(tmp_path: Path) -> None:
+    path = tmp_path / "bindings.yaml"
+    path.write_text("site_id: x\n")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "collector" in result.output
