@@ -1,0 +1,236 @@
+"""Ledger commands: ``items import``, ``stock``, ``movements``, ``dead-letters``, ``report cogs``,
+``reverse``. Every one takes ``--db`` and migrates the database to head on open; ``--json``
+prints a JSON array of objects whose fields docs/ledger.md documents (decimals as strings).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, is_dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from collector.errors import CollectorError, ConfigError
+from collector.settings import load_settings
+
+EXIT_REFUSED = 1
+EXIT_CONFIG = 2
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Ledger URL (default: COLLECTOR_DB_URL or sqlite:///var/ledger.db)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")]
+
+items_app = typer.Typer(name="items", no_args_is_help=True, help="The item catalogue.")
+report_app = typer.Typer(name="report", no_args_is_help=True, help="Period reports.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ledger commands to the root ``collector`` app."""
+    app.add_typer(items_app)
+    app.add_typer(report_app)
+    app.command("stock")(stock)
+    app.command("movements")(movements)
+    app.command("dead-letters")(dead_letters)
+    app.command("reverse")(reverse)
+
+
+def _engine(db: str | None) -> Any:
+    from collector.ledger.engine import open_ledger  # noqa: PLC0415 - SQL stack on demand
+
+    try:
+        return open_ledger(load_settings(db_url=db).db_url)
+    except ConfigError as err:
+        _fail(str(err), EXIT_CONFIG)
+    except CollectorError as err:
+        _fail(str(err), EXIT_REFUSED)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _print_json(records: list[dict[str, Any]]) -> None:
+    typer.echo(json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in records], indent=2))
+
+
+def _print_table(title: str, records: list[dict[str, Any]], columns: list[str]) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="right" if column in _NUMERIC else "left")
+    for record in records:
+        table.add_row(*("" if record[c] is None else str(_jsonable(record[c])) for c in columns))
+    Console().print(table)
+
+
+_NUMERIC = {
+    "qty", "value", "avg_unit_cost", "unit_cost", "cogs", "revenue", "id", "seq", "epoch",
+    "beginning_value", "purchases", "cost_of_sales", "true_ups", "returns", "adjustments",
+    "ending_value", "gross_margin",
+}  # fmt: skip
+
+
+def _records(rows: list[Any]) -> list[dict[str, Any]]:
+    return [asdict(r) if is_dataclass(r) else dict(r) for r in rows]  # type: ignore[arg-type]
+
+
+@items_app.command("import")
+def import_items(
+    file: Annotated[
+        Path, typer.Argument(help="CSV: sku,name,gtin,unit_weight_g,valuation,allow_negative")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Create or update items from a CSV file; every bad row is reported and nothing imported."""
+    from collector.ledger.catalog import CatalogError, import_items, parse_items_csv  # noqa: PLC0415
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        _fail(f"cannot read {file}: {err}", EXIT_REFUSED)
+    engine = _engine(db)
+    try:
+        result = import_items(engine, parse_items_csv(text), now=datetime.now(UTC))
+    except CatalogError as err:
+        _fail(f"{file}: {err}", EXIT_REFUSED)
+    typer.echo(f"{file}: {result.created} items created, {result.updated} updated")
+
+
+def stock(
+    sku: Annotated[str | None, typer.Option("--sku", help="Only this SKU.")] = None,
+    location: Annotated[
+        str | None, typer.Option("--location", help="Only this location and those below it.")
+    ] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this owner.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """On hand, stock value and average unit cost per (sku, location, owner)."""
+    from collector.ledger.queries import stock as read_stock  # noqa: PLC0415
+
+    with _engine(db).connect() as conn:
+        records = _records(read_stock(conn, sku=sku, location_prefix=location, owner=owner))
+    if as_json:
+        _print_json(records)
+        return
+    columns = ["sku", "location", "owner", "qty", "value", "avg_unit_cost"]
+    _print_table("Stock on hand", records, columns)
+
+
+def movements(
+    sku: Annotated[str | None, typer.Option("--sku", help="Only this SKU.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Newest N lines; 0 = all.")] = 0,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The movement journal in posting order."""
+    from collector.ledger.queries import movement_rows  # noqa: PLC0415
+
+    with _engine(db).connect() as conn:
+        records = movement_rows(conn, sku=sku, limit=limit or None)
+    if as_json:
+        _print_json(records)
+        return
+    columns = ["id", "effective_at", "type", "sku", "location", "owner", "qty", "value", "cogs"]
+    _print_table("Movements", records, columns)
+
+
+def dead_letters(
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Newest N; 0 = all.")] = 0,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Messages set aside with the reason, oldest first."""
+    from collector.ledger.queries import dead_letter_rows  # noqa: PLC0415
+
+    with _engine(db).connect() as conn:
+        records = dead_letter_rows(conn, limit=limit or None)
+    if as_json:
+        _print_json(records)
+        return
+    _print_table("Dead letters", records, ["id", "received_at", "device_id", "seq", "reason"])
+
+
+def _day(value: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{flag} {value!r} is not a date like 2026-11-25", EXIT_CONFIG)
+
+
+@report_app.command("cogs")
+def report_cogs(
+    start: Annotated[str, typer.Option("--from", help="First day (UTC), e.g. 2026-11-01.")],
+    end: Annotated[str, typer.Option("--to", help="Last day (UTC), included.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """BI, purchases, returns, adjustments, COGS, EI per item and in total (BI + P − COGS = EI)."""
+    from collector.ledger.queries import cogs_report  # noqa: PLC0415
+
+    first, last = _day(start, "--from"), _day(end, "--to")
+    if last < first:
+        _fail(f"--to {end} is before --from {start}", EXIT_CONFIG)
+    since = datetime.combine(first, time(0), tzinfo=UTC)
+    until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
+    with _engine(db).connect() as conn:
+        records = _records(cogs_report(conn, start=since, end=until))
+    if as_json:
+        _print_json(records)
+        return
+    columns = [
+        "sku", "beginning_value", "purchases", "cost_of_sales", "true_ups", "returns",
+        "adjustments", "cogs", "ending_value", "revenue", "gross_margin",
+    ]  # fmt: skip
+    _print_table(f"COGS {first} to {last}", records, columns)
+
+
+def reverse(
+    event_id: Annotated[str, typer.Argument(help="The event id whose movements to reverse.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept on the reversal lines).")],
+    db: DbOption = None,
+) -> None:
+    """Post the opposite of an event's movements at their original costs (append-only journal)."""
+    from collector.ledger.reversing import reverse_in_ledger  # noqa: PLC0415
+
+    try:
+        target = uuid.UUID(event_id)
+    except ValueError:
+        _fail(f"{event_id!r} is not an event id (a UUID)", EXIT_CONFIG)
+    if not reason.strip() or len(reason) > 200:
+        _fail("--reason must say why, in 1 to 200 characters", EXIT_CONFIG)
+    engine = _engine(db)
+    try:
+        posting = reverse_in_ledger(
+            engine,
+            event_id=target,
+            reason=reason.strip(),
+            now=datetime.now(UTC),
+            reversal_event_id=uuid.uuid4(),
+        )
+    except CollectorError as err:
+        _fail(str(err), EXIT_REFUSED)
+    for line in posting.lines:
+        typer.echo(
+            f"movement {line.movement_id}: {line.type.value} {line.key.label()} "
+            f"qty {line.qty:f} value {line.value:f} (reverses {line.reverses_movement_id})"
+        )

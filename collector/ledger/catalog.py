@@ -1,0 +1,162 @@
+"""The item catalogue: validate a CSV of items, reporting every bad row, and upsert it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from collector.domain.model import Valuation
+from collector.errors import CollectorError
+from collector.ingest.decode import summarize
+from collector.ledger.engine import lock_ledger
+from collector.ledger.schema import items, movements
+from edge_agent.wire import Gtin, Sku
+
+CSV_COLUMNS = ("sku", "name", "gtin", "unit_weight_g", "valuation", "allow_negative")
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0", ""}
+
+
+class CatalogError(CollectorError, ValueError):
+    """The item file has problems; the message lists every one with its line number."""
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _flag(value: Any) -> Any:
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return value  # pydantic reports it
+
+
+def _valuation(value: Any) -> Any:
+    text = str(value or "fifo").strip().lower().replace(" ", "_").replace("-", "_")
+    return {"avg": "moving_average", "average": "moving_average"}.get(text, text)
+
+
+class ItemRow(BaseModel):
+    """One item as the CSV gives it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    sku: Sku
+    name: str = Field(min_length=1, max_length=200)
+    gtin: Annotated[Gtin | None, BeforeValidator(_blank_to_none)] = None
+    unit_weight_g: Annotated[
+        Annotated[Decimal, Field(gt=0, decimal_places=6)] | None, BeforeValidator(_blank_to_none)
+    ] = None
+    valuation: Annotated[Valuation, BeforeValidator(_valuation)] = Valuation.FIFO
+    allow_negative: Annotated[bool, BeforeValidator(_flag)] = False
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """How many items were created and updated."""
+
+    created: int
+    updated: int
+
+
+def parse_items_csv(text: str) -> list[ItemRow]:
+    """Validate every row; raise ``CatalogError`` listing each problem as ``line N: …``."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [c for c in ("sku", "name") if c not in header]
+    unknown = [c for c in header if c not in CSV_COLUMNS]
+    if missing or unknown:
+        raise CatalogError(
+            f"line 1: header must have columns {', '.join(CSV_COLUMNS)} "
+            f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'})"
+        )
+    rows, problems, first_line = [], [], {}
+    for record in reader:
+        line = reader.line_num
+        values = {k.strip(): v for k, v in record.items() if k is not None}
+        try:
+            row = ItemRow.model_validate(values)
+        except ValidationError as err:
+            problems.append(f"line {line}: {summarize(err)}")
+            continue
+        if row.sku in first_line:
+            problems.append(f"line {line}: sku {row.sku} repeats line {first_line[row.sku]}")
+            continue
+        first_line[row.sku] = line
+        rows.append(row)
+    if problems:
+        raise CatalogError(
+            "the item file has errors; nothing was imported:\n" + "\n".join(problems)
+        )
+    return rows
+
+
+def import_items(engine: sa.Engine, rows: list[ItemRow], *, now: datetime) -> ImportResult:
+    """Insert new items and update existing ones in one transaction.
+
+    An item that already has movements keeps its valuation method: changing it would
+    re-cost stock already on hand, so such a row is refused (and nothing imported).
+    """
+    with engine.begin() as conn:
+        lock_ledger(conn)
+        existing = {
+            r.sku: r.valuation for r in conn.execute(sa.select(items.c.sku, items.c.valuation))
+        }
+        _refuse_valuation_changes(conn, rows, existing)
+        fresh = [_values(r, now) for r in rows if r.sku not in existing]
+        if fresh:
+            conn.execute(items.insert(), fresh)
+        changed = [{"b_sku": r.sku, **_values(r, now)} for r in rows if r.sku in existing]
+        for record in changed:
+            record.pop("sku")
+        if changed:
+            # no .values(): the SET clause comes from the parameter names (the columns)
+            conn.execute(items.update().where(items.c.sku == sa.bindparam("b_sku")), changed)
+    return ImportResult(created=len(fresh), updated=len(changed))
+
+
+def _values(row: ItemRow, now: datetime) -> dict[str, Any]:
+    return {
+        "sku": row.sku,
+        "name": row.name,
+        "gtin": row.gtin,
+        "unit_weight_g": row.unit_weight_g,
+        "valuation": row.valuation.value,
+        "allow_negative": row.allow_negative,
+        "updated_at": now,
+    }
+
+
+def _refuse_valuation_changes(
+    conn: sa.Connection, rows: list[ItemRow], existing: dict[str, str]
+) -> None:
+    switching = [r for r in rows if r.sku in existing and existing[r.sku] != r.valuation.value]
+    if not switching:
+        return
+    used = set(
+        conn.execute(
+            sa.select(movements.c.sku)
+            .where(movements.c.sku.in_([r.sku for r in switching]))
+            .distinct()
+        ).scalars()
+    )
+    problems = [
+        f"sku {r.sku}: has movements, so its valuation stays {existing[r.sku]} "
+        f"(the file says {r.valuation.value})"
+        for r in switching
+        if r.sku in used
+    ]
+    if problems:
+        raise CatalogError(
+            "the item file has errors; nothing was imported:\n" + "\n".join(problems)
+        )

@@ -1,0 +1,161 @@
+"""Reverse a posted event in the ledger: load its lines and layers, post the opposite, commit."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from collector.domain.model import MovementLine, MovementType, Piece, PositionKey, Posting
+from collector.domain.money import ZERO, unit_cost_of
+from collector.domain.reversal import reverse_event
+from collector.errors import LedgerError, RejectedEventError
+from collector.ingest.ports import Disposition
+from collector.ledger.engine import lock_ledger
+from collector.ledger.inbox import inbox_row, write_inbox
+from collector.ledger.loading import BookRequest, load_book
+from collector.ledger.observers import BalanceAfter, Posted, PostingObserver
+from collector.ledger.schema import cost_layers, inbox, layer_consumptions, movements
+from collector.ledger.writing import write_postings
+
+REVERSAL_KIND = "ledger.reversal"
+
+
+def reverse_in_ledger(
+    engine: sa.Engine,
+    *,
+    event_id: uuid.UUID,
+    reason: str,
+    now: datetime,
+    reversal_event_id: uuid.UUID,
+    observers: Sequence[PostingObserver] = (),
+) -> Posting:
+    """Post the reversal of ``event_id`` effective ``now``; ``RejectedEventError`` says why not."""
+    try:
+        with engine.begin() as conn:
+            lock_ledger(conn)
+            original = _original_lines(conn, event_id)
+            ids = [line.movement_id for line in original]
+            reversed_ids = set(
+                conn.execute(
+                    sa.select(movements.c.reverses_movement_id).where(
+                        movements.c.reverses_movement_id.in_(ids)
+                    )
+                ).scalars()
+            )
+            keys = frozenset(line.key for line in original)
+            loaded = load_book(conn, BookRequest(frozenset(k.sku for k in keys), keys))
+            posting = reverse_event(
+                loaded.book,
+                reversal_event_id=reversal_event_id,
+                effective_at=now,
+                original_event_id=event_id,
+                original=original,
+                consumed=_consumed(conn, [x for x in original if x.qty < 0]),
+                already_reversed=reversed_ids,
+                reason=reason,
+            )
+            payload = json.dumps({"reverses_event_id": str(event_id), "reason": reason})
+            write_inbox(conn, [_inbox_row(reversal_event_id, now, payload)])
+            write_postings(conn, loaded, [posting], now)
+            posted = Posted(
+                movements=posting.lines,
+                balances=tuple(BalanceAfter(p.key, p.qty, p.value) for p in posting.positions),
+                stored_events=(),
+            )
+            for observer in observers:
+                observer.on_posted(conn, posted)
+    except sa.exc.SQLAlchemyError as err:
+        raise LedgerError(
+            f"reversal of event {event_id} failed and was rolled back: {err}"
+        ) from err
+    return posting
+
+
+def _inbox_row(event_id: uuid.UUID, now: datetime, payload: str) -> tuple[Any, ...]:
+    return inbox_row(
+        event_id=event_id,
+        seq=None,
+        site=None,
+        kind=REVERSAL_KIND,
+        observed_at=now,
+        received_at=now,
+        disposition=Disposition.APPLIED,
+        payload=payload,
+    )
+
+
+def _original_lines(conn: sa.Connection, event_id: uuid.UUID) -> list[MovementLine]:
+    rows = conn.execute(
+        sa.select(movements).where(movements.c.event_id == event_id).order_by(movements.c.id)
+    ).all()
+    if not rows:
+        found = conn.execute(
+            sa.select(inbox.c.disposition, inbox.c.kind).where(inbox.c.event_id == event_id)
+        ).first()
+        if found is None:
+            raise RejectedEventError(f"no event {event_id} in the ledger")
+        raise RejectedEventError(
+            f"event {event_id} ({found.kind}) was {found.disposition}, not posted: "
+            "there is nothing to reverse"
+        )
+    return [
+        MovementLine(
+            movement_id=r.id,
+            event_id=r.event_id,
+            type=MovementType(r.type),
+            key=PositionKey(r.sku, r.location, r.owner),
+            qty=r.qty,
+            unit_cost=r.unit_cost,
+            value=r.value,
+            effective_at=r.effective_at,
+            cogs=r.cogs,
+            revenue=r.revenue,
+            reverses_movement_id=r.reverses_movement_id,
+            reason=r.reason,
+            provisional=r.provisional,
+        )
+        for r in rows
+    ]
+
+
+def _consumed(conn: sa.Connection, outbound: list[MovementLine]) -> dict[int, list[Piece]]:
+    """Per outbound line: the layer pieces it took, plus the provisional rest it sold short."""
+    if not outbound:
+        return {}
+    query = (
+        sa.select(
+            layer_consumptions.c.movement_id,
+            layer_consumptions.c.layer_id,
+            layer_consumptions.c.qty,
+            layer_consumptions.c.value,
+            cost_layers.c.unit_cost,
+            cost_layers.c.order_key,
+        )
+        .join(cost_layers, cost_layers.c.id == layer_consumptions.c.layer_id)
+        .where(layer_consumptions.c.movement_id.in_([x.movement_id for x in outbound]))
+        .order_by(layer_consumptions.c.movement_id, cost_layers.c.order_key, cost_layers.c.id)
+    )
+    pieces: dict[int, list[Piece]] = {x.movement_id: [] for x in outbound}
+    for r in conn.execute(query):
+        pieces[r.movement_id].append(Piece(r.qty, r.value, r.unit_cost, r.order_key, r.layer_id))
+    for line in outbound:
+        taken_qty = sum((p.qty for p in pieces[line.movement_id]), ZERO)
+        taken_value = sum((p.value for p in pieces[line.movement_id]), ZERO)
+        rest_qty: Decimal = -line.qty - taken_qty
+        if rest_qty > 0:
+            rest_value = -line.value - taken_value
+            pieces[line.movement_id].append(
+                Piece(
+                    rest_qty,
+                    rest_value,
+                    unit_cost_of(rest_value, rest_qty),
+                    provisional=line.provisional,
+                )
+            )
+    return pieces
