@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from collector.cli import demo_command, run_command
+from collector.cli import demo_command, ledger_commands, run_command
 from collector.cli.influx_commands import app as influx_app
 
 app = typer.Typer(
@@ -17,6 +17,7 @@ app.command("run")(run_command.run)
 app.command("demo")(demo_command.demo)
 
 app.add_typer(influx_app)
+ledger_commands.register(app)
 
 
 def main() -> None:
