@@ -66,6 +66,8 @@ def open_serial_port(url: str, *, baudrate: int, timeout_s: float, name: str) ->
             parity=serial.PARITY_NONE,
             stopbits=serial.STOPBITS_ONE,
             timeout=timeout_s,
+            # a second agent on the same reader would split its bytes between the two
+            exclusive=True,
         )
     except (serial.SerialException, OSError, ValueError) as err:
         raise DeviceError(

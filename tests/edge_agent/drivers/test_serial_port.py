@@ -88,3 +88,11 @@ def test_recording_source_writes_trace_lines() -> None:
     assert read_all(recorder, 2) == RDM6300_FRAME  # type: ignore[arg-type]
     [line] = [json.loads(x) for x in sink.getvalue().splitlines()]
     assert line == {"t_s": 1.5, "port": "rfid-a", "hex": RDM6300_FRAME.hex()}
+
+
+def test_port_held_by_another_process_is_refused(pty_pair: tuple[int, str]) -> None:
+    _, path = pty_pair
+    first = open_serial_port(path, baudrate=9600, timeout_s=0.01, name="rfid-a")
+    with pytest.raises(DeviceError, match="rfid-b"):
+        open_serial_port(path, baudrate=9600, timeout_s=0.01, name="rfid-b")
+    first.close()
