@@ -51,6 +51,13 @@ class LanePipeline:
         self._calibration = calibration_from_settings(lane.calibration)
         self._median = RunningMedian(settings.median_window_samples)
         self._window = StabilityWindow(settings.stable_window_samples)
+        # Per-sample constants, hoisted out of the hot path.
+        self._band_min_grams = settings.stable_band_min_grams
+        self._band_sigmas = settings.stable_band_sigma
+        half_window = settings.stable_window_samples // 2
+        self._trend_per_sigma = (
+            settings.stable_trend_sigma * MEDIAN_NOISE_FACTOR / math.sqrt(half_window)
+        )
         self._noise = NoiseEstimator(lane.noise_grams, settings.noise_time_constant_s)
         self.zero_grams = 0.0
         self.reference_grams: float | None = None
@@ -105,13 +112,8 @@ class LanePipeline:
         window.push(self._median.push(net))
         if not window.is_full():
             return None
-        band = max(
-            self.settings.stable_band_min_grams, self.settings.stable_band_sigma * self.noise_grams
-        )
-        trend_limit = self.settings.stable_trend_sigma * self._sigma_level(window.samples // 2)
-        self.is_stable = window.spread() <= band and abs(window.trend()) <= max(
-            self.settings.stable_band_min_grams, trend_limit
-        )
+        band = self._stable_band_grams()
+        self.is_stable = self._is_still(window, band)
         if not self.is_stable:
             self._disturbed = self.reference_grams is not None
             return None
@@ -126,6 +128,17 @@ class LanePipeline:
             return self._settled(t_s, reference, level)
         self._track(level, reference, dt_s)
         return None
+
+    def _stable_band_grams(self) -> float:
+        """Widest spread a still window may show: a multiple of the noise, with a floor."""
+        return max(self._band_min_grams, self._band_sigmas * self._noise.sigma)
+
+    def _is_still(self, window: StabilityWindow, band: float) -> bool:
+        """Within the band, and the newer half not drifting away from the older half."""
+        if window.spread() > band:
+            return False
+        trend_limit = max(self._band_min_grams, self._trend_per_sigma * self._noise.sigma)
+        return abs(window.trend()) <= trend_limit
 
     def _start(self, level: float) -> None:
         """First plateau: take it as the reference and estimate the count from it."""
