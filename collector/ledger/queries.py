@@ -110,7 +110,7 @@ def cogs_report(conn: sa.Connection, *, start: datetime, end: datetime) -> list[
         .where(movements.c.effective_at < start)
         .group_by(movements.c.sku)
     )
-    beginning: dict[str, Decimal] = dict(conn.execute(before).tuples().all())
+    beginning: dict[str, Decimal] = {sku: value for sku, value in conn.execute(before)}  # noqa: C416
     values = _values_by_type(conn, in_period)
     revenue = _priced_sales(conn, in_period)
     lines = [
