@@ -68,6 +68,7 @@ class SimulatedDevice:
         self._acked_seq = 0
         self._changed = threading.Condition()
         self._subscribed = threading.Event()
+        self._pause = threading.Event()  # never set: a sleep that needs no time module
         self._topic = wire.events_topic(site, device_id)
         self._client = paho.Client(
             CallbackAPIVersion.VERSION2, client_id=f"sim-{device_id}-{uuid.uuid4().hex[:8]}"
@@ -93,11 +94,16 @@ class SimulatedDevice:
         self._client.disconnect()
         self._client.loop_stop()
 
-    def run(self, plan: Sequence[PlannedMessage], *, timeout_s: float) -> None:
-        """Publish the plan in order, then wait until every planned seq is acknowledged."""
-        deadline_s = self._clock.monotonic() + timeout_s
+    def run(
+        self, plan: Sequence[PlannedMessage], *, timeout_s: float, interval_s: float = 0.0
+    ) -> None:
+        """Publish the plan in order (one every ``interval_s`` if set), then await every ack."""
+        start_s = self._clock.monotonic()
+        deadline_s = start_s + timeout_s
         last_seq = 0
-        for message in plan:
+        for index, message in enumerate(plan):
+            if interval_s:
+                self._pause.wait(max(start_s + index * interval_s - self._clock.monotonic(), 0))
             if message.seq is not None:
                 self._outbox.setdefault(message.seq, message.payload)
                 self._await_ack(message.seq - self._max_outstanding, deadline_s)
