@@ -107,6 +107,14 @@ STRESS = (
         lanes=(generate.single("a", 40, 20, noise_grams=5.0),),
         seed=22,
     ),
+    replace(
+        generate.SCENARIOS[-1],
+        name="drift_24h_10sps",
+        description="the 24-hour drift day at 10 SPS with default settings",
+        rate_hz=10.0,
+        pipeline={},
+        seed=23,
+    ),
 )
 
 
@@ -118,7 +126,9 @@ def measure_stress() -> list[tuple[str, Score]]:
             generate.generate(scenario, Path(tmp))
             truth = json.loads((Path(tmp) / f"{scenario.name}.truth.json").read_text())
             lanes = [LaneSettings.model_validate(x) for x in truth["lanes"]]
-            events = replay_weight_trace(Path(tmp) / f"{scenario.name}.csv", lanes)
+            settings = WeightPipelineSettings.model_validate(truth["pipeline"])
+            trace = next(Path(tmp).glob(f"{scenario.name}.csv*"))
+            events = replay_weight_trace(trace, lanes, settings)
             result.append((f"{scenario.name} ({scenario.description})", score(events, truth)))
     return result
 
