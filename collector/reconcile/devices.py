@@ -48,7 +48,9 @@ class SeqGaps:
 
 def assess_gaps(stream: SeqGaps, now: datetime, rules: Rules) -> Verdict | None:
     """Alert when events are still missing ``grace_s`` after the gap was first seen."""
-    key = AlertKey(stream.site, AlertType.SEQUENCE_GAP, subject=stream.device_id)
+    key = AlertKey(
+        stream.site, AlertType.SEQUENCE_GAP, subject=f"{stream.device_id}/{stream.epoch}"[:64]
+    )
     if not stream.gaps:
         return Clearance(key, "the missing events arrived")
     if stream.first_seen_at is None or (now - stream.first_seen_at).total_seconds() < rules.grace_s:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from collector.reconcile.findings import AlertType
 from collector.sites.bindings import GateBinding, LaneBinding, StationBinding
 from edge_agent.wire import (
     BarcodeScanned,
@@ -44,6 +45,7 @@ class Unknown:
     code: str
     location: str
     reason: str
+    alert_type: AlertType = AlertType.UNKNOWN_CODE
 
 
 Intent = Post | Count | Unknown
@@ -68,7 +70,7 @@ def scan_intent(
     kind = _SCAN_TYPES[scan.mode]
     if kind is TransactionType.RECEIPT and unit_cost is None:
         reason = f"receipt of {sku} scanned at {station.station}: the item has no known unit cost"
-        return Unknown(code, station.location, reason)
+        return Unknown(code, station.location, reason, AlertType.REJECTED_POSTING)
     return Post(
         _tx(
             kind,

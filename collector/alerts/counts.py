@@ -1,0 +1,231 @@
+"""Cycle counts: snapshot the book under a location prefix, record counts, post the variances.
+
+A count starts by remembering the book of every position under the prefix and the
+journal's last movement id.  A position that moves after that (a sale during the
+count) is flagged: its count may be stale, so its variance is only posted when the
+counter confirms it (``accept_moved``).  Scanner stations in count mode record
+counts into every open count covering their location; ``close`` posts those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from collector.alerts.adjust import book_qty, post_adjustment
+from collector.alerts.errors import AlertError
+from collector.alerts.schema import cycle_count_lines, cycle_counts
+from collector.domain.model import PositionKey
+from collector.ledger.observers import PostingObserver
+from collector.ledger.schema import balances, movements
+from collector.reconcile.intents import Count
+
+OPEN, CLOSED = "open", "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class LineResult:
+    """What recording (or closing) one counted position did."""
+
+    key: PositionKey
+    counted: Decimal
+    book: Decimal
+    moved_during_count: bool
+    adjustment_event_id: UUID | None
+
+    @property
+    def variance(self) -> Decimal:
+        """Counted minus book: what the adjustment posts."""
+        return self.counted - self.book
+
+
+def _under(column: Any, prefix: str) -> sa.ColumnElement[bool]:
+    return sa.or_(column == prefix, column.like(prefix + "/%"))
+
+
+def start(conn: sa.Connection, *, prefix: str, by: str, now: datetime) -> int:
+    """Open a count of every position under ``prefix``; returns its id."""
+    top = conn.execute(sa.select(sa.func.max(movements.c.id))).scalar_one() or 0
+    count_id = conn.execute(
+        sa.insert(cycle_counts).values(
+            location_prefix=prefix,
+            status=OPEN,
+            started_by=by,
+            started_at=now,
+            start_movement_id=top,
+        )
+    ).inserted_primary_key[0]
+    b = balances.c
+    rows = conn.execute(
+        sa.select(b.sku, b.location, b.owner, b.qty).where(_under(b.location, prefix))
+    )
+    lines = [
+        {
+            "count_id": count_id,
+            "sku": r.sku,
+            "location": r.location,
+            "owner": r.owner,
+            "book_at_start": r.qty,
+            "moved_during_count": False,
+        }
+        for r in rows
+    ]
+    if lines:
+        conn.execute(sa.insert(cycle_count_lines), lines)
+    return int(count_id)
+
+
+def load(conn: sa.Connection, count_id: int) -> sa.Row[Any]:
+    """A count's row; ``AlertError`` when there is none."""
+    row = conn.execute(sa.select(cycle_counts).where(cycle_counts.c.id == count_id)).first()
+    if row is None:
+        raise AlertError(f"no cycle count {count_id}: start one with `collector count start`")
+    return row
+
+
+def lines(conn: sa.Connection, count_id: int) -> list[sa.Row[Any]]:
+    """The positions of a count."""
+    c = cycle_count_lines.c
+    query = sa.select(cycle_count_lines).where(c.count_id == count_id)
+    return list(conn.execute(query.order_by(c.location, c.sku, c.owner)))
+
+
+def _moved(conn: sa.Connection, count: sa.Row[Any], key: PositionKey) -> bool:
+    """Did anything but this count's own adjustments move the position since the count began?"""
+    m, line = movements.c, cycle_count_lines.c
+    own = sa.select(line.adjustment_event_id).where(
+        line.count_id == count.id, line.adjustment_event_id.is_not(None)
+    )
+    query = sa.select(sa.func.count()).where(
+        m.sku == key.sku,
+        m.location == key.location,
+        m.owner == key.owner,
+        m.id > count.start_movement_id,
+        m.event_id.not_in(own),
+    )
+    return bool(conn.execute(query).scalar_one())
+
+
+def _save_line(
+    conn: sa.Connection, count_id: int, key: PositionKey, values: dict[str, Any]
+) -> None:
+    c = cycle_count_lines.c
+    where = sa.and_(
+        c.count_id == count_id, c.sku == key.sku, c.location == key.location, c.owner == key.owner
+    )
+    if conn.execute(sa.update(cycle_count_lines).where(where).values(values)).rowcount == 0:
+        conn.execute(
+            sa.insert(cycle_count_lines).values(
+                count_id=count_id,
+                sku=key.sku,
+                location=key.location,
+                owner=key.owner,
+                book_at_start=Decimal(0),
+                moved_during_count=False,
+                **values,
+            )
+        )
+
+
+def record(
+    conn: sa.Connection,
+    count_id: int,
+    key: PositionKey,
+    *,
+    counted: Decimal,
+    by: str,
+    now: datetime,
+    accept_moved: bool = False,
+    observers: Sequence[PostingObserver] = (),
+) -> LineResult:
+    """Record a counted position and post its variance, unless it moved during the count."""
+    count = _open(conn, count_id, key.location)
+    if counted < 0:
+        raise AlertError(f"counted {counted} is negative; count the units at {key.location}")
+    moved = _moved(conn, count, key)
+    book = book_qty(conn, key)
+    event_id = None
+    if counted != book and (accept_moved or not moved):
+        reason = f"cycle count {count_id} by {by}: counted {counted:f}, book {book:f}"
+        event_id = post_adjustment(
+            conn, key, delta=counted - book, reason=reason, now=now, observers=observers
+        )
+    _save_line(
+        conn,
+        count_id,
+        key,
+        {
+            "counted": counted,
+            "counted_by": by,
+            "counted_at": now,
+            "book_at_count": book,
+            "moved_during_count": moved,
+            "adjustment_event_id": event_id,
+        },
+    )
+    return LineResult(key, counted, book, moved, event_id)
+
+
+def _open(conn: sa.Connection, count_id: int, location: str) -> sa.Row[Any]:
+    count = load(conn, count_id)
+    if count.status != OPEN:
+        raise AlertError(f"cycle count {count_id} is closed; start a new one")
+    prefix = count.location_prefix
+    if location != prefix and not location.startswith(prefix + "/"):
+        raise AlertError(f"{location} is not under {prefix}, the location of count {count_id}")
+    return count
+
+
+def record_scanned(conn: sa.Connection, intent: Count, *, by: str, now: datetime) -> None:
+    """A scanner's count: noted on every open count covering the location, posted at close."""
+    c = cycle_counts.c
+    key = PositionKey(intent.sku, intent.location, intent.owner)
+    for count in conn.execute(sa.select(cycle_counts).where(c.status == OPEN)):
+        prefix = count.location_prefix
+        if intent.location == prefix or intent.location.startswith(prefix + "/"):
+            _save_line(
+                conn,
+                count.id,
+                key,
+                {
+                    "counted": intent.qty,
+                    "counted_by": by,
+                    "counted_at": now,
+                    "moved_during_count": _moved(conn, count, key),
+                },
+            )
+
+
+def close(
+    conn: sa.Connection,
+    count_id: int,
+    *,
+    by: str,
+    now: datetime,
+    observers: Sequence[PostingObserver] = (),
+) -> list[LineResult]:
+    """Post the variances of counted, unposted lines that did not move; then close the count."""
+    count = _open(conn, count_id, load(conn, count_id).location_prefix)
+    results = []
+    for line in lines(conn, count_id):
+        if line.counted is None or line.adjustment_event_id is not None:
+            continue
+        key = PositionKey(line.sku, line.location, line.owner)
+        if _moved(conn, count, key):
+            results.append(LineResult(key, line.counted, book_qty(conn, key), True, None))
+            continue
+        results.append(
+            record(conn, count_id, key, counted=line.counted, by=by, now=now, observers=observers)
+        )
+    conn.execute(
+        sa.update(cycle_counts)
+        .where(cycle_counts.c.id == count_id)
+        .values(status=CLOSED, closed_by=by, closed_at=now)
+    )
+    return results

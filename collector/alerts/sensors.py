@@ -1,0 +1,208 @@
+"""Per-event handling of sensor events for the observer: what each kind does at a bound site."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+import structlog
+
+from collector.alerts import counts, state
+from collector.ledger.observers import StoredEvent
+from collector.reconcile.findings import AlertKey, AlertType, Finding, Severity, Verdict
+from collector.reconcile.gates import GateExit
+from collector.reconcile.intents import (
+    Count,
+    Post,
+    Unknown,
+    gate_intent,
+    scan_intent,
+    weight_intent,
+)
+from collector.reconcile.shelf import StockSlot, WeightReading, observe, record_count
+from collector.sites.bindings import LaneBinding, Policy, SiteBindings
+from edge_agent.wire import (
+    BarcodeScannedEvent,
+    DeviceHeartbeatEvent,
+    GateDirection,
+    RfidTagSeenEvent,
+    ShelfWeightChanged,
+    ShelfWeightChangedEvent,
+    StockTransaction,
+    WeightResolution,
+)
+
+log = structlog.get_logger("collector.alerts")
+
+SlotId = tuple[str, str, str]
+"""(site, location, SKU)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingPost:
+    """A transaction a sensor event asks the ledger to post, and where it came from."""
+
+    site: str
+    device_id: str
+    source: str
+    event_id: UUID
+    effective_at: datetime
+    tx: StockTransaction
+
+
+@dataclass(slots=True)
+class SensorBatch:
+    """What one ledger batch's sensor events add up to."""
+
+    now: datetime
+    posts: list[PendingPost] = field(default_factory=list)
+    slots: dict[SlotId, StockSlot] = field(default_factory=dict)
+    exits: list[tuple[GateExit, bool]] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    def slot(self, conn: sa.Connection, lane: LaneBinding, site: str, sku: str) -> StockSlot:
+        """The slot as this batch has left it, else as stored, else new."""
+        key = (site, lane.location, sku)
+        found = self.slots.get(key) or state.load_slot(conn, *key)
+        return found or StockSlot(site, lane.location, sku, lane.owner, lane.device_id, lane.lane)
+
+
+def handle(
+    conn: sa.Connection, site: SiteBindings, stored: StoredEvent, batch: SensorBatch
+) -> None:
+    """Record liveness, then let the event's kind decide what it does."""
+    event = stored.event
+    interval_s = site.heartbeat_interval_for(event.device_id)
+    if isinstance(event, DeviceHeartbeatEvent) and event.device_id not in site.device_ids():
+        interval_s = event.data.interval_s
+    state.touch_device(conn, site.site_id, event.device_id, now=batch.now, interval_s=interval_s)
+    handler = _HANDLERS.get(type(event))
+    if handler is not None:
+        handler(conn, site, event, batch)
+
+
+def _weight(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatch) -> None:
+    data: ShelfWeightChanged = event.data
+    lane = site.lane(event.device_id, data.lane)
+    if lane is None:
+        log.info("sensor.unbound_lane", device=event.device_id, lane=data.lane, site=site.site_id)
+        return
+    is_post = site.policy_for(lane.location).policy is Policy.POST
+    for sku, reading in _readings(lane, data, str(event.event_id)):
+        slot = batch.slot(conn, lane, site.site_id, sku)
+        batch.slots[(site.site_id, lane.location, sku)] = observe(slot, reading, batch.now)
+        intent = weight_intent(lane, sku, reading.count_change or 0) if reading.resolved else None
+        if is_post and intent is not None:
+            source = f"shelf {lane.device_id}/{lane.lane}"
+            batch.posts.append(_pending(site, event, source, intent))
+
+
+def _readings(
+    lane: LaneBinding, data: ShelfWeightChanged, event_id: str
+) -> list[tuple[str, WeightReading]]:
+    """One reading per SKU the change concerns (mixed lanes: each SKU with its own count)."""
+    resolved = data.resolution is WeightResolution.RESOLVED
+    if data.count_changes:
+        return [
+            (sku, WeightReading(event_id, resolved, data.confidence, count_change=n))
+            for sku, n in data.count_changes.items()
+        ]
+    sku = data.sku or lane.sku
+    if sku is None:
+        return []  # an unresolved change on a mixed lane names no SKU
+    resolved = resolved and data.count_change is not None
+    reading = WeightReading(
+        event_id,
+        resolved,
+        data.confidence,
+        count_change=data.count_change,
+        estimated_count=data.estimated_count,
+    )
+    return [(sku, reading)]
+
+
+def _tag(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatch) -> None:
+    data = event.data
+    gate = site.gate(event.device_id, data.gate)
+    if gate is None or data.direction not in {GateDirection.IN, GateDirection.OUT}:
+        return
+    item = state.item_by_code(conn, None, data.gtin)
+    if item is None:
+        reason = f"tag {data.epc} (GTIN {data.gtin or 'none'}) at gate {gate.gate} matches no item"
+        batch.verdicts.append(_unknown(site, event, Unknown(data.epc, gate.inside, reason)))
+        return
+    sku = item[0]
+    is_post = site.policy_for(gate.inside).policy is Policy.POST
+    intent = gate_intent(gate, sku, data.direction, data.epc) if is_post else None
+    if intent is not None:
+        batch.posts.append(_pending(site, event, f"gate {gate.gate}", intent))
+    if data.direction is GateDirection.OUT:
+        exit_ = GateExit(
+            0,
+            site.site_id,
+            gate.inside,
+            sku,
+            data.epc,
+            str(event.event_id),
+            event.device_id,
+            batch.now,
+        )
+        batch.exits.append((exit_, intent is not None))
+
+
+def _scan(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatch) -> None:
+    data = event.data
+    station = site.station(event.device_id, data.station)
+    if station is None or data.rejected_reason is not None:
+        return
+    item = state.item_by_code(conn, data.sku, data.gtin)
+    sku, cost = item if item is not None else (None, None)
+    intent = scan_intent(data, station, sku, cost)
+    if isinstance(intent, Unknown):
+        batch.verdicts.append(_unknown(site, event, intent))
+    elif isinstance(intent, Post):
+        batch.posts.append(_pending(site, event, f"station {station.station}", intent))
+    elif isinstance(intent, Count):
+        _count(conn, site, event, intent, batch)
+
+
+def _count(
+    conn: sa.Connection, site: SiteBindings, event: Any, intent: Count, batch: SensorBatch
+) -> None:
+    """A counted figure: the slot's best observation, and a line of any open cycle count."""
+    slot_id = (site.site_id, intent.location, intent.sku)
+    slot = batch.slots.get(slot_id) or state.load_slot(conn, *slot_id)
+    slot = slot or StockSlot(
+        site.site_id, intent.location, intent.sku, intent.owner, event.device_id
+    )
+    batch.slots[slot_id] = record_count(slot, intent.qty, str(event.event_id), batch.now)
+    counts.record_scanned(conn, intent, by=event.device_id, now=batch.now)
+
+
+def _pending(site: SiteBindings, event: Any, source: str, intent: Post) -> PendingPost:
+    return PendingPost(
+        site.site_id, event.device_id, source, event.event_id, event.observed_at, intent.tx
+    )
+
+
+def _unknown(site: SiteBindings, event: Any, unknown: Unknown) -> Finding:
+    is_label = unknown.alert_type is AlertType.UNKNOWN_CODE
+    hint = "; check the label, or add the item with its GTIN" if is_label else ""
+    return Finding(
+        AlertKey(site.site_id, unknown.alert_type, unknown.location, unknown.code[:64]),
+        unknown.reason + hint,
+        Severity.MINOR if is_label else Severity.MAJOR,
+        device_id=event.device_id,
+        evidence=(str(event.event_id),),
+    )
+
+
+_HANDLERS: dict[type, Callable[[sa.Connection, SiteBindings, Any, SensorBatch], None]] = {
+    ShelfWeightChangedEvent: _weight,
+    RfidTagSeenEvent: _tag,
+    BarcodeScannedEvent: _scan,
+}

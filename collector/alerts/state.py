@@ -1,0 +1,193 @@
+"""The reconciler's memory in the ledger database: lane readings, gate exits, device liveness."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from collector.alerts.schema import device_liveness, gate_exits, reconcile_slots
+from collector.domain.model import PositionKey
+from collector.ledger.schema import balances, items, movements
+from collector.reconcile.gates import GateExit
+from collector.reconcile.shelf import StockSlot
+
+OUTBOUND_TYPES = ("sale", "transfer", "adjustment")
+"""Movement types that can carry stock out of a location (negative qty)."""
+
+
+def _slot_row(slot: StockSlot) -> dict[str, Any]:
+    return {
+        "owner": slot.owner,
+        "device_id": slot.device_id,
+        "lane": slot.lane,
+        "observed": slot.observed,
+        "confidence": slot.confidence,
+        "observed_at": slot.observed_at,
+        "mismatch_since": slot.mismatch_since,
+        "mismatch_sign": slot.mismatch_sign,
+        "unresolved": slot.unresolved,
+        "evidence": json.dumps(list(slot.evidence)),
+    }
+
+
+def _slot_from_row(row: Any) -> StockSlot:
+    return StockSlot(
+        site=row.site,
+        location=row.location,
+        sku=row.sku,
+        owner=row.owner,
+        device_id=row.device_id,
+        lane=row.lane,
+        observed=row.observed,
+        confidence=row.confidence,
+        observed_at=row.observed_at,
+        mismatch_since=row.mismatch_since,
+        mismatch_sign=row.mismatch_sign,
+        unresolved=row.unresolved,
+        evidence=tuple(json.loads(row.evidence)),
+    )
+
+
+def _slot_where(site: str, location: str, sku: str) -> sa.ColumnElement[bool]:
+    c = reconcile_slots.c
+    return sa.and_(c.site == site, c.location == location, c.sku == sku)
+
+
+def load_slot(conn: sa.Connection, site: str, location: str, sku: str) -> StockSlot | None:
+    """The stored slot, if a lane ever reported on it."""
+    row = conn.execute(sa.select(reconcile_slots).where(_slot_where(site, location, sku))).first()
+    return _slot_from_row(row) if row is not None else None
+
+
+def save_slot(conn: sa.Connection, slot: StockSlot) -> None:
+    """Insert or update a slot."""
+    where = _slot_where(slot.site, slot.location, slot.sku)
+    updated = conn.execute(sa.update(reconcile_slots).where(where).values(_slot_row(slot)))
+    if updated.rowcount == 0:
+        keys = {"site": slot.site, "location": slot.location, "sku": slot.sku}
+        conn.execute(sa.insert(reconcile_slots).values(**keys, **_slot_row(slot)))
+
+
+def load_slots_at(conn: sa.Connection, location: str, sku: str) -> list[StockSlot]:
+    """Slots of any site watching this (location, SKU)."""
+    c = reconcile_slots.c
+    query = sa.select(reconcile_slots).where(c.location == location, c.sku == sku)
+    return [_slot_from_row(row) for row in conn.execute(query)]
+
+
+def load_slots(conn: sa.Connection, sites: Iterable[str]) -> list[StockSlot]:
+    """Every slot of these sites."""
+    query = sa.select(reconcile_slots).where(reconcile_slots.c.site.in_(list(sites)))
+    return [_slot_from_row(row) for row in conn.execute(query)]
+
+
+def book_and_cost(conn: sa.Connection, key: PositionKey) -> tuple[Decimal, Decimal | None]:
+    """Units on the book at a position, and a unit cost to value a difference at."""
+    b = balances.c
+    row = conn.execute(
+        sa.select(b.qty, b.value, b.last_unit_cost).where(
+            b.sku == key.sku, b.location == key.location, b.owner == key.owner
+        )
+    ).first()
+    if row is not None and row.qty > 0:
+        return row.qty, abs(row.value / row.qty)
+    fallback = conn.execute(sa.select(items.c.last_unit_cost).where(items.c.sku == key.sku))
+    cost = fallback.scalar_one_or_none()
+    return (row.qty if row is not None else Decimal(0)), cost
+
+
+def item_by_code(conn: sa.Connection, sku: str | None, gtin: str | None) -> tuple[str, Any] | None:
+    """(sku, last unit cost) of the item a scan or tag names by SKU or GTIN; None if unknown."""
+    for column, value in ((items.c.sku, sku), (items.c.gtin, gtin)):
+        if value is None:
+            continue
+        row = conn.execute(sa.select(items.c.sku, items.c.last_unit_cost).where(column == value))
+        found = row.first()
+        if found is not None:
+            return found.sku, found.last_unit_cost
+    if gtin is not None and len(gtin) < 14:  # GTIN-8/12/13 are stored zero-padded to 14 too
+        return item_by_code(conn, None, gtin.zfill(14))
+    return None
+
+
+def touch_device(
+    conn: sa.Connection, site: str, device_id: str, *, now: datetime, interval_s: float
+) -> None:
+    """Record that a device was heard from."""
+    c = device_liveness.c
+    where = sa.and_(c.site == site, c.device_id == device_id)
+    values = {"last_seen_at": now, "interval_s": interval_s}
+    if conn.execute(sa.update(device_liveness).where(where).values(values)).rowcount == 0:
+        conn.execute(sa.insert(device_liveness).values(site=site, device_id=device_id, **values))
+
+
+def add_exit(conn: sa.Connection, exit_: GateExit, *, matched: bool) -> None:
+    """Remember a unit that went out through a gate."""
+    conn.execute(
+        sa.insert(gate_exits).values(
+            site=exit_.site,
+            location=exit_.location,
+            sku=exit_.sku,
+            epc=exit_.epc,
+            event_id=UUID(exit_.event_id),
+            device_id=exit_.device_id,
+            seen_at=exit_.seen_at,
+            status="matched" if matched else "pending",
+        )
+    )
+
+
+def pending_exits(
+    conn: sa.Connection, sites: Iterable[str]
+) -> dict[tuple[str, str, str], list[GateExit]]:
+    """Unmatched exits grouped by (site, location, SKU)."""
+    c = gate_exits.c
+    query = sa.select(gate_exits).where(c.status == "pending", c.site.in_(list(sites)))
+    groups: dict[tuple[str, str, str], list[GateExit]] = {}
+    for r in conn.execute(query.order_by(c.seen_at, c.id)):
+        exit_ = GateExit(
+            r.id, r.site, r.location, r.sku, r.epc, str(r.event_id), r.device_id, r.seen_at
+        )
+        groups.setdefault((r.site, r.location, r.sku), []).append(exit_)
+    return groups
+
+
+def outbound_units(
+    conn: sa.Connection, site: str, location: str, sku: str, since: datetime
+) -> Decimal:
+    """Units sent out of a location since ``since``, less those matched to exits already."""
+    m = movements.c
+    sent = conn.execute(
+        sa.select(sa.func.sum(m.qty)).where(
+            m.sku == sku,
+            m.location == location,
+            m.qty < 0,
+            m.type.in_(OUTBOUND_TYPES),
+            m.recorded_at >= since,
+        )
+    ).scalar_one()
+    g = gate_exits.c
+    used = conn.execute(
+        sa.select(sa.func.count()).where(
+            g.site == site,
+            g.location == location,
+            g.sku == sku,
+            g.status == "matched",
+            g.seen_at >= since,
+        )
+    ).scalar_one()
+    total = -Decimal(str(sent)) if sent is not None else Decimal(0)
+    return total - used
+
+
+def mark_matched(conn: sa.Connection, exit_ids: Iterable[int]) -> None:
+    """Exits a movement now covers."""
+    ids = list(exit_ids)
+    if ids:
+        conn.execute(sa.update(gate_exits).where(gate_exits.c.id.in_(ids)).values(status="matched"))

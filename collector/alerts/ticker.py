@@ -1,0 +1,99 @@
+"""``ReconcileTicker.tick(now)``: the periodic pass that lets grace windows expire.
+
+Runs the pure ``Reconciler`` over what the database holds for the bound sites
+(lane readings against the book, pending gate exits, device liveness, sequence
+gaps) and stores slots, matched exits and alerts in one short transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from collector.alerts import state
+from collector.alerts.schema import device_liveness
+from collector.alerts.store import apply_verdicts
+from collector.domain.model import PositionKey
+from collector.ledger.engine import lock_ledger
+from collector.ledger.schema import device_progress
+from collector.reconcile.devices import DeviceLiveness, SeqGaps
+from collector.reconcile.gates import window_start
+from collector.reconcile.reconciler import ExitGroup, Reconciler, SlotView, Snapshot
+from collector.sites.bindings import Rules, SiteBindings
+
+GapId = tuple[str, str, int, str]
+
+
+class ReconcileTicker:
+    """Loads a snapshot, asks the reconciler, stores the result."""
+
+    def __init__(self, engine: sa.Engine, *, bindings: Mapping[str, SiteBindings]) -> None:
+        """``bindings`` by site id; sites without bindings are not reconciled."""
+        self._engine = engine
+        self._bindings = dict(bindings)
+        self._reconciler = Reconciler(rules_for=self.rules_for)
+        self._gaps_seen: dict[GapId, datetime] = {}
+
+    def rules_for(self, site: str, location: str) -> Rules:
+        """The location's rules (site rules for device alerts, where location is empty)."""
+        bound = self._bindings[site]
+        return bound.rules_for(location) if location else bound.rules
+
+    def tick(self, now: datetime) -> list[int]:
+        """One pass at ``now``; returns the ids of alerts that changed."""
+        with self._engine.begin() as conn:
+            lock_ledger(conn)
+            result = self._reconciler.tick(self._snapshot(conn, now), now)
+            for slot in result.slots:
+                state.save_slot(conn, slot)
+            state.mark_matched(conn, result.matched_exits)
+            return apply_verdicts(conn, result.verdicts, now=now)
+
+    def _snapshot(self, conn: sa.Connection, now: datetime) -> Snapshot:
+        sites = sorted(self._bindings)
+        views = []
+        for slot in state.load_slots(conn, sites):
+            book, cost = state.book_and_cost(conn, PositionKey(slot.sku, slot.location, slot.owner))
+            views.append(SlotView(slot, book, cost))
+        return Snapshot(
+            slots=tuple(views),
+            exits=tuple(self._exit_groups(conn, sites)),
+            devices=tuple(self._devices(conn, sites)),
+            gaps=tuple(self._gaps(conn, sites, now)),
+        )
+
+    def _exit_groups(self, conn: sa.Connection, sites: list[str]) -> list[ExitGroup]:
+        groups = []
+        for (site, location, sku), exits in state.pending_exits(conn, sites).items():
+            since = window_start(exits, self.rules_for(site, location))
+            sent = state.outbound_units(conn, site, location, sku, since)
+            _, cost = state.book_and_cost(conn, PositionKey(sku, location, "own"))
+            groups.append(ExitGroup(tuple(exits), sent, cost))
+        return groups
+
+    def _devices(self, conn: sa.Connection, sites: list[str]) -> list[DeviceLiveness]:
+        query = sa.select(device_liveness).where(device_liveness.c.site.in_(sites))
+        found = []
+        for row in conn.execute(query):
+            bound = self._bindings[row.site]
+            is_bound = row.device_id in bound.device_ids()
+            interval_s = bound.heartbeat_interval_for(row.device_id) if is_bound else row.interval_s
+            found.append(DeviceLiveness(row.site, row.device_id, row.last_seen_at, interval_s))
+        return found
+
+    def _gaps(self, conn: sa.Connection, sites: list[str], now: datetime) -> list[SeqGaps]:
+        """Each stream's gaps, with when this ticker first saw that exact set of gaps."""
+        query = sa.select(device_progress).where(device_progress.c.site.in_(sites))
+        streams, seen = [], {}
+        for row in conn.execute(query):
+            gaps = tuple((int(low), int(high)) for low, high in json.loads(row.gaps))
+            gap_id = (row.site, row.device_id, row.epoch, row.gaps)
+            first = self._gaps_seen.get(gap_id, now) if gaps else None
+            if first is not None:
+                seen[gap_id] = first
+            streams.append(SeqGaps(row.site, row.device_id, row.epoch, gaps, first))
+        self._gaps_seen = seen
+        return streams

@@ -1,0 +1,146 @@
+"""Sensor events through the real SqlIngestor: postings, readings and alerts in the batch."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from collector.ledger.engine import open_ledger
+from edge_agent import wire
+from tests.collector.alerts.support import (
+    GTIN,
+    Rig,
+    active,
+    add_item,
+    on_hand,
+    site_bindings,
+)
+from tests.support.services import unique_name
+
+D = Decimal
+
+
+@pytest.fixture
+def rig(tmp_path, clock) -> Rig:
+    engine = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    add_item(engine, "TEA", gtin=GTIN)
+    rig = Rig(engine, clock, site_bindings(unique_name("site"), "TEA"))
+    rig.tx("receipt", "TEA", 10, unit_cost=D(2))
+    yield rig
+    engine.dispose()
+
+
+def scan(mode: str, gtin: str = GTIN, quantity: str = "1") -> wire.BarcodeScanned:
+    return wire.BarcodeScanned(
+        station="inbound-1", mode=mode, raw=gtin, gtin=gtin, quantity=D(quantity)
+    )
+
+
+def test_theft_raises_shrinkage_only_after_the_grace_window(rig: Rig) -> None:
+    rig.weight(8, -2)
+    assert active(rig.engine, rig.bindings.site_id) == {}
+    rig.tick(59)
+    assert active(rig.engine, rig.bindings.site_id) == {}
+    rig.tick(2)
+    alert = active(rig.engine, rig.bindings.site_id)["shrinkage"]
+    assert (alert.expected, alert.observed, alert.value_at_risk) == (D(10), D(8), D(4))
+
+
+def test_pick_then_sale_within_grace_raises_nothing(rig: Rig) -> None:
+    rig.weight(9, -1)
+    rig.clock.advance(30)
+    rig.tx("sale", "TEA", 1)
+    rig.tick(120)
+    assert active(rig.engine, rig.bindings.site_id) == {}
+
+
+def test_sale_with_no_pick_raises_unmatched_issue(rig: Rig) -> None:
+    rig.weight(10, 0)
+    rig.tx("sale", "TEA", 1)
+    rig.tick(61)
+    assert set(active(rig.engine, rig.bindings.site_id)) == {"unmatched_issue"}
+
+
+def test_unresolved_weight_changes_raise_sensor_fault_not_stock(rig: Rig) -> None:
+    for _ in range(3):
+        rig.clock.advance(10)
+        rig.weight(None, None, resolved=False)
+    rig.tick(300)
+    assert set(active(rig.engine, rig.bindings.site_id)) == {"sensor_fault"}
+
+
+def test_receiving_scan_posts_a_receipt_at_the_station(rig: Rig) -> None:
+    rig.send("recv-1", scan("receive", quantity="3"))
+    assert on_hand(rig.engine, "TEA", "main/goods-in") == D(3)
+
+
+def test_unknown_gtin_at_receiving_raises_a_labelling_alert(rig: Rig) -> None:
+    event_id = rig.send("recv-1", scan("receive", gtin="04012345678901"))
+    alert = active(rig.engine, rig.bindings.site_id)["unknown_code"]
+    assert alert.sku == "04012345678901"
+    assert str(event_id) in alert.evidence
+    assert on_hand(rig.engine, "TEA", "main/goods-in") == D(0)
+
+
+def test_pick_scan_beyond_stock_becomes_a_rejected_posting_alert(rig: Rig) -> None:
+    rig.send("recv-1", scan("pick", quantity="5"))
+    assert set(active(rig.engine, rig.bindings.site_id)) == {"rejected_posting"}
+
+
+def test_weight_change_at_a_post_location_posts_the_issue(rig: Rig) -> None:
+    rig.tx("receipt", "TEA", 6, location="main/stockroom", unit_cost=D(2))
+    rig.weight(4, -2, lane="lane-9")
+    assert on_hand(rig.engine, "TEA", "main/stockroom") == D(4)
+    rig.tick(120)
+    assert active(rig.engine, rig.bindings.site_id) == {}
+
+
+def tag(gate: str, direction: str, epc: str = "3074257BF7194E4000001A85") -> wire.RfidTagSeen:
+    return wire.RfidTagSeen(epc=epc, gtin=GTIN, gate=gate, direction=direction)
+
+
+def test_tag_out_of_the_gate_with_no_shipment_alerts_after_grace(rig: Rig) -> None:
+    rig.tx("receipt", "TEA", 2, location="main/dock-1", unit_cost=D(2))
+    rig.send("gate-1", tag("dock-1", "out"))
+    rig.tick(30)
+    assert active(rig.engine, rig.bindings.site_id) == {}
+    rig.tick(31)
+    assert set(active(rig.engine, rig.bindings.site_id)) == {"gate_exit_unmatched"}
+
+
+def test_tag_out_covered_by_a_sale_raises_nothing(rig: Rig) -> None:
+    rig.tx("receipt", "TEA", 2, location="main/dock-1", unit_cost=D(2))
+    rig.send("gate-1", tag("dock-1", "out"))
+    rig.tx("sale", "TEA", 1, location="main/dock-1")
+    rig.tick(120)
+    assert active(rig.engine, rig.bindings.site_id) == {}
+
+
+def test_tag_out_at_a_post_gate_transfers_the_unit(rig: Rig) -> None:
+    rig.tx("receipt", "TEA", 2, location="main/dock-2", unit_cost=D(2))
+    rig.send("gate-2", tag("dock-2", "out"))
+    assert (on_hand(rig.engine, "TEA", "main/dock-2"), on_hand(rig.engine, "TEA", "main/yard")) == (
+        D(1),
+        D(1),
+    )
+    rig.tick(120)
+    assert active(rig.engine, rig.bindings.site_id) == {}
+
+
+def test_unknown_tag_raises_a_labelling_alert(rig: Rig) -> None:
+    data = wire.RfidTagSeen(epc="DEADBEEF00", gate="dock-1", direction="out")
+    rig.send("gate-1", data)
+    assert set(active(rig.engine, rig.bindings.site_id)) == {"unknown_code"}
+
+
+def test_silent_device_alerts_and_clears_when_heard_again(rig: Rig) -> None:
+    rig = Rig(
+        rig.engine, rig.clock, site_bindings(unique_name("site"), "TEA", heartbeat_interval_s=10)
+    )
+    rig.weight(10, 0)
+    rig.tick(31)
+    assert set(active(rig.engine, rig.bindings.site_id)) == {"device_silent"}
+    rig.weight(10, 0)
+    rig.tick(1)
+    assert active(rig.engine, rig.bindings.site_id) == {}
