@@ -1,0 +1,84 @@
+"""The simulated device keeps every event until acked and sends again when acks go quiet."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from collector.mqtt.device_sim import PlannedMessage, SimulatedDevice
+from collector.runtime.clock import SystemClock
+from edge_agent import wire
+from tests.support.fake_collector import FakeCollectorAcker
+
+pytestmark = [pytest.mark.mqtt, pytest.mark.timeout(60)]
+
+
+def plan(device_id: str, count: int) -> list[PlannedMessage]:
+    data = wire.StockTransaction.model_validate(
+        {"type": "sale", "sku": "SKU-1", "qty": "1", "location": "main/a"}
+    )
+    return [
+        PlannedMessage(
+            seq,
+            wire.dump_event(
+                wire.make_event(
+                    event_id=uuid.uuid4(),
+                    device_id=device_id,
+                    epoch=1,
+                    seq=seq,
+                    observed_at=datetime(2026, 1, 1, tzinfo=UTC),
+                    data=data,
+                )
+            ),
+        )
+        for seq in range(1, count + 1)
+    ]
+
+
+def make_device(mosquitto, site: str, device_id: str, **options) -> SimulatedDevice:
+    host, port = mosquitto
+    device = SimulatedDevice(
+        host=host, port=port, site=site, device_id=device_id, clock=SystemClock(), **options
+    )
+    device.connect()
+    return device
+
+
+def test_events_lost_before_the_collector_came_are_sent_again(mosquitto, site) -> None:
+    device = make_device(mosquitto, site, "pos-1", resend_after_s=0.5)
+    runner = threading.Thread(target=device.run, args=(plan("pos-1", 5),), kwargs={"timeout_s": 20})
+    runner.start()  # nobody subscribes yet: the broker drops these five
+    threading.Event().wait(0.3)
+    acker = FakeCollectorAcker(*mosquitto, site=site).start()
+    try:
+        runner.join(timeout=20)
+        assert device.acked_seq == 5
+        assert device.counters.resent >= 5
+        assert acker.applied("pos-1", 1) == [1, 2, 3, 4, 5]
+    finally:
+        acker.stop()
+        device.close()
+
+
+def test_without_acks_it_gives_up_at_the_deadline_with_a_clear_error(mosquitto, site) -> None:
+    device = make_device(mosquitto, site, "pos-2", resend_after_s=0.2)
+    try:
+        with pytest.raises(TimeoutError, match="pos-2: acked up to seq 0"):
+            device.run(plan("pos-2", 3), timeout_s=0.8)
+    finally:
+        device.close()
+
+
+def test_flow_control_waits_for_acks_before_running_ahead(mosquitto, site) -> None:
+    acker = FakeCollectorAcker(*mosquitto, site=site, acking=False).start()
+    device = make_device(mosquitto, site, "pos-3", max_outstanding=3, resend_after_s=5)
+    try:
+        with pytest.raises(TimeoutError):
+            device.run(plan("pos-3", 10), timeout_s=1.0)
+        assert device.counters.published == 3  # seqs 1-3, then it waited for an ack
+    finally:
+        acker.stop()
+        device.close()
