@@ -67,9 +67,15 @@ class MeasurementSpec:
 
 _SITE = TagSpec("site", "sites are configured; a handful per deployment")
 _DEVICE = TagSpec("device", "edge devices in the fleet (device_id from the wire envelope)")
-_SKU = TagSpec("sku", "the item catalog; only SKUs that actually move or are shelved appear")
-_LOCATION = TagSpec("location", "the configured location tree of the site")
-_OWNER = TagSpec("owner", "3PL clients with stock in the warehouse")
+_SKU = TagSpec(
+    "sku",
+    "the item catalog (unknown SKUs are dead-lettered, never posted); with location and owner "
+    "it makes one series per row of the ledger's balances table",
+)
+_LOCATION = TagSpec(
+    "location", "the site's location tree (paths a ledger movement or alert actually used)"
+)
+_OWNER = TagSpec("owner", "3PL clients holding stock in the warehouse (tens, not thousands)")
 _F, _I = FieldKind.FLOAT, FieldKind.INTEGER
 
 SHELF_WEIGHT = MeasurementSpec(
