@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -55,8 +56,8 @@ class HX711PinError(DeviceError):
 class RawLoadCells(Protocol):
     """Load cells read together; raw counts in data-pin order."""
 
-    def read_raw_counts(self) -> tuple[int, ...]:
-        """One settled conversion per cell."""
+    def read_lanes(self) -> list[int | DeviceError]:
+        """Per cell, a settled conversion or the reason there is none."""
         ...
 
     def power_down(self) -> None:
@@ -70,6 +71,15 @@ class RawLoadCells(Protocol):
     def close(self) -> None:
         """Release the pins."""
         ...
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One lockstep read: a count per chip, whether each was ready, the longest pulse."""
+
+    counts: tuple[int, ...]
+    ready: tuple[bool, ...]
+    longest_pulse_s: float
 
 
 def to_signed_24(word: int) -> int:
@@ -104,6 +114,9 @@ class HX711:
         self.poll_interval_s = poll_interval_s
         self.retries = 0
         self.rejected = 0
+        self.lane_faults = [0] * len(data_pins)
+        self._silent: set[int] = set()
+        self._long_pulse_s = 0.0
         self._sleep = sleep
         self._devices: list[Any] = []
         self._open(clock_pin, data_pins, pin_factory)
@@ -149,47 +162,94 @@ class HX711:
         return f"clock {self._sck_pin.info.name}, data {data}"
 
     def read_raw_counts(self) -> tuple[int, ...]:
-        """One conversion from every chip, retried on long pulses and saturation."""
-        if self._powered_down:
-            raise DeviceError(f"HX711 ({self.where}) is powered down; call power_up() first")
+        """One conversion from every chip, retried on long pulses and saturation; else raise."""
         error: DeviceError | None = None
         for _attempt in range(self.max_attempts):
-            counts, longest_s = self._read_once()
-            error = self._check(counts, longest_s)
-            if error is None:
-                return counts
+            reading = self._attempt()
+            if reading is None:
+                continue
+            errors = [e for e in self._lane_errors(reading) if e is not None]
+            if not errors:
+                return reading.counts
+            error = errors[0]
+            if isinstance(error, HX711NotReadyError):
+                break
             self.retries += 1
             log.warning("hx711.read_retried", pins=self.where, reason=str(error))
-            if isinstance(error, HX711TimingError):
-                self._settle()  # the chip may have reset to A128: relatch and let it settle
         self.rejected += 1
-        assert error is not None
-        raise error
+        raise error or self._timing_error()
 
-    def _check(self, counts: tuple[int, ...], longest_s: float) -> DeviceError | None:
-        """Why this reading cannot be trusted, or None."""
-        if longest_s >= self.max_pulse_s:
-            return HX711TimingError(
-                f"HX711 ({self.where}): a clock pulse lasted {longest_s * 1e6:.0f} µs "
-                f"(limit {self.max_pulse_s * 1e6:.0f} µs, the chip resets at 60 µs); "
-                "check CPU load and that no other process drives the clock pin"
-            )
-        saturated = [
-            str(p.info.name)
-            for p, c in zip(self._dout_pins, counts, strict=True)
-            if c in SATURATION_CODES
-        ]
-        if saturated:
-            return HX711SaturatedError(
-                f"HX711 data pin {', '.join(saturated)} (clock {self._sck_pin.info.name}) "
-                "reads full scale: check the load is within the cell's rating and the "
-                "E+/E-/A+/A- wires of that load cell"
-            )
+    def read_lanes(self) -> list[int | DeviceError]:
+        """Per chip, its reading or its error: a dead or overloaded cell never blinds the rest.
+
+        A chip that misses the ready timeout is skipped (not waited for) until its
+        DOUT is seen low again; only when no chip at all answers does this raise.
+        """
+        for _attempt in range(self.max_attempts):
+            reading = self._attempt()
+            if reading is not None:
+                errors = self._lane_errors(reading)
+                self.lane_faults = [
+                    n + (e is not None) for n, e in zip(self.lane_faults, errors, strict=True)
+                ]
+                return [e or c for c, e in zip(reading.counts, errors, strict=True)]
+        self.rejected += 1
+        raise self._timing_error()
+
+    def _attempt(self) -> _Reading | None:
+        """One read; None (after re-settling) when a clock pulse was too long to trust it."""
+        if self._powered_down:
+            raise DeviceError(f"HX711 ({self.where}) is powered down; call power_up() first")
+        reading = self._read_once()
+        if reading.longest_pulse_s < self.max_pulse_s:
+            return reading
+        self.retries += 1
+        self._long_pulse_s = reading.longest_pulse_s
+        log.warning(
+            "hx711.read_retried",
+            pins=self.where,
+            reason="long clock pulse",
+            pulse_us=round(reading.longest_pulse_s * 1e6),
+        )
+        self._settle()  # the chip may have reset to A128: relatch the gain and let it settle
         return None
 
-    def _read_once(self) -> tuple[tuple[int, ...], float]:
-        """Wait for DOUT low on every chip, then clock 24 bits and the gain pulses."""
+    def _timing_error(self) -> HX711TimingError:
+        return HX711TimingError(
+            f"HX711 ({self.where}): every attempt had a clock pulse over "
+            f"{self.max_pulse_s * 1e6:.0f} µs (last {self._long_pulse_s * 1e6:.0f} µs; the "
+            "chip resets at 60 µs); check CPU load and that no other process drives the clock pin"
+        )
+
+    def _lane_errors(self, reading: _Reading) -> list[DeviceError | None]:
+        """Per chip: not ready, full scale, or fine."""
+        clock = self._sck_pin.info.name
+        errors: list[DeviceError | None] = []
+        for pin, count, ready in zip(self._dout_pins, reading.counts, reading.ready, strict=True):
+            if not ready:
+                errors.append(
+                    HX711NotReadyError(
+                        f"HX711 data pin {pin.info.name} (clock {clock}) not ready within "
+                        f"{self.ready_timeout_s} s: check the chip's power (VCC, GND), the DOUT "
+                        "wire, and that the clock pin is not stuck high"
+                    )
+                )
+            elif count in SATURATION_CODES:
+                errors.append(
+                    HX711SaturatedError(
+                        f"HX711 data pin {pin.info.name} (clock {clock}) reads full scale: check "
+                        "the load is within the cell's rating and that cell's E+/E-/A+/A- wires"
+                    )
+                )
+            else:
+                errors.append(None)
+        return errors
+
+    def _read_once(self) -> _Reading:
+        """Wait for DOUT low on the live chips, then clock 24 bits and the gain pulses."""
         self._wait_ready()
+        ready = tuple(not pin.state for pin in self._dout_pins)
+        self._silent = {i for i in self._silent if not ready[i]}
         words = [0] * len(self._dout_pins)
         longest_s = 0.0
         for _bit in range(DATA_BITS):
@@ -199,7 +259,7 @@ class HX711:
                 words[i] = (words[i] << 1) | int(pin.state)
         for _extra in range(PULSES_PER_READ[self.gain] - DATA_BITS):
             longest_s = max(longest_s, self._pulse())
-        return tuple(to_signed_24(w) for w in words), longest_s
+        return _Reading(tuple(to_signed_24(w) for w in words), ready, longest_s)
 
     def _pulse(self) -> float:
         """One clock pulse; returns an upper bound of its high time in seconds."""
@@ -210,21 +270,30 @@ class HX711:
         return float(self._factory.ticks_diff(ticks(), start))
 
     def _wait_ready(self) -> None:
-        """Poll DOUT until every chip has a conversion ready, or time out."""
+        """Poll DOUT until the live chips have a conversion ready.
+
+        Chips known silent are not waited for.  On timeout the chips still busy
+        join the silent ones; if that is every chip, raise.
+        """
+        pins = self._dout_pins
+        waiting = [i for i in range(len(pins)) if i not in self._silent] or list(range(len(pins)))
         start = self._factory.ticks()
         while True:
-            busy = [p for p in self._dout_pins if p.state]
+            busy = [i for i in waiting if pins[i].state]
             if not busy:
                 return
-            waited_s = self._factory.ticks_diff(self._factory.ticks(), start)
-            if waited_s >= self.ready_timeout_s:
-                names = ", ".join(str(p.info.name) for p in busy)
-                raise HX711NotReadyError(
-                    f"HX711 data pin {names} (clock {self._sck_pin.info.name}) not ready "
-                    f"within {self.ready_timeout_s} s: check the chip's power (VCC, GND), "
-                    "the DOUT wire, and that the clock pin is not stuck high"
-                )
+            if self._factory.ticks_diff(self._factory.ticks(), start) >= self.ready_timeout_s:
+                break
             self._sleep(self.poll_interval_s)
+        if len(self._silent | set(busy)) == len(pins):
+            names = ", ".join(str(pins[i].info.name) for i in busy)
+            raise HX711NotReadyError(
+                f"HX711 data pin {names} (clock {self._sck_pin.info.name}) not ready "
+                f"within {self.ready_timeout_s} s: check the chip's power (VCC, GND), "
+                "the DOUT wire, and that the clock pin is not stuck high"
+            )
+        self._silent |= set(busy)
+        log.warning("hx711.chip_silent", pins=[str(pins[i].info.name) for i in busy])
 
     def _settle(self) -> None:
         """One read latches the gain; then discard the conversions made before it settled."""

@@ -127,11 +127,45 @@ def test_times_out_when_dout_never_goes_low(factory):
     assert factory.clock.now_s() == pytest.approx(0.2, abs=0.01)
 
 
-def test_timeout_names_only_the_silent_chip(factory):
+def test_a_silent_chip_is_named_and_does_not_blind_the_others(factory):
     factory.add_chip(CLOCK, DATA, constant(1))
     silent_chip(factory, DATA2)
-    with pytest.raises(HX711NotReadyError, match="data pin GPIO13 "):
-        open_driver(factory, DATA, DATA2, ready_timeout_s=0.2)
+    with open_driver(factory, DATA, DATA2, ready_timeout_s=0.2) as hx:
+        with pytest.raises(HX711NotReadyError, match="data pin GPIO13 "):
+            hx.read_raw_counts()
+        first, second = hx.read_lanes()
+        assert first == 1
+        assert isinstance(second, HX711NotReadyError)
+        assert hx.lane_faults == [0, 1]
+
+
+def test_a_silent_chip_costs_the_timeout_once_not_every_read(factory):
+    factory.add_chip(CLOCK, DATA, constant(1))
+    silent_chip(factory, DATA2)
+    with open_driver(factory, DATA, DATA2, ready_timeout_s=0.5) as hx:
+        start_s = factory.clock.now_s()
+        for _ in range(10):
+            hx.read_lanes()
+        assert factory.clock.now_s() - start_s < 1.2  # ten 10 SPS reads, no timeouts
+
+
+def test_a_chip_that_comes_back_is_read_again(factory):
+    factory.add_chip(CLOCK, DATA, constant(1))
+    silent_chip(factory, DATA2)
+    with open_driver(factory, DATA, DATA2, ready_timeout_s=0.2) as hx:
+        assert isinstance(hx.read_lanes()[1], HX711NotReadyError)
+        factory.pin(DATA2).drive_low()  # DOUT low: a (zero) conversion is ready
+        assert hx.read_lanes() == [1, 0]
+
+
+def test_an_overloaded_cell_fails_only_its_lane(factory):
+    factory.add_chip(CLOCK, DATA, constant(0x7FFFFF))
+    factory.add_chip(CLOCK, DATA2, constant(-3))
+    with open_driver(factory, DATA, DATA2) as hx:
+        first, second = hx.read_lanes()
+    assert isinstance(first, HX711SaturatedError)
+    assert "GPIO5" in str(first)
+    assert second == -3
 
 
 def test_a_timeout_is_a_device_error_and_a_timeout(factory):
@@ -205,7 +239,9 @@ def test_a_long_pulse_really_resets_the_simulated_chip(factory):
         sck = factory.clock_pin(CLOCK)
         sck.stretch_high_s[sck.rising_edges + 3] = 70e-6
         hx.max_attempts = 1
-        with pytest.raises(HX711TimingError, match=r"lasted 7\d µs.*resets at 60 µs"):
+        with pytest.raises(
+            HX711TimingError, match=r"over 50 µs \(last 7\d µs; the chip resets at 60 µs\)"
+        ):
             hx.read_raw_counts()
         assert chip.wakes == 1
         assert hx.read_raw_counts() == (-5555 * 64 // 128,)  # the driver re-latched A64

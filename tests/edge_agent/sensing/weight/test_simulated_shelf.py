@@ -60,9 +60,10 @@ def run(factory: SimulatedHX711Factory, pipeline: ShelfPipeline, seconds: float)
         CLOCK_PIN, list(DATA_PINS.values()), pin_factory=factory, sleep=factory.clock.advance
     ) as hx:
         while factory.ticks() < seconds:
-            counts = hx.read_raw_counts()
+            results = hx.read_lanes()
             t_s = factory.ticks()
-            for lane, raw in zip(DATA_PINS, counts, strict=True):
+            for lane, raw in zip(DATA_PINS, results, strict=True):
+                assert isinstance(raw, int), raw
                 event = pipeline.push_raw(t_s, lane, raw)
                 if event is not None:
                     events.append(event)
