@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from collector.demo import traffic  # noqa: E402
-from collector.demo.items import import_items_csv  # noqa: E402
 from collector.ingest.ports import Disposition, InboundMessage  # noqa: E402
+from collector.ledger.catalog import import_items, parse_items_csv  # noqa: E402
 from collector.ledger.engine import open_ledger  # noqa: E402
 from collector.ledger.ingestor import SqlIngestor  # noqa: E402
 from collector.logs import configure_logging  # noqa: E402
@@ -200,9 +200,7 @@ def prepare(workdir: Path, seed: int) -> tuple[Setup, object]:
     rng = random.Random(seed)
     catalog = traffic.Catalog.make(20, rng, prefix=f"B{seed}")
     engine = open_ledger(f"sqlite:///{workdir / f'bench-{seed}.db'}")
-    csv_path = workdir / f"items-{seed}.csv"
-    csv_path.write_text(catalog.items_csv())
-    import_items_csv(engine, csv_path)
+    import_items(engine, parse_items_csv(catalog.items_csv()), now=datetime.now(UTC))
     return Setup(workdir, catalog, f"bench-{uuid.uuid4().hex[:8]}", rng), engine
 
 

@@ -37,6 +37,10 @@ def demo(
         raise typer.Exit(EXIT_MISMATCH) from err
     console.print(stock_table(outcome))
     console.print(f"Cost of goods sold: [bold]{outcome.cogs:.2f}[/bold]")
+    console.print(
+        f"[dim]opening stock 0.00 + purchases {outcome.purchases:.2f} − COGS {outcome.cogs:.2f}"
+        f" = ending stock {outcome.ending_value:.2f}[/dim]"
+    )
     if outcome.problems:
         console.print("[red]The ledger does not match the hand-worked figures:[/red]")
         for problem in outcome.problems:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -15,10 +16,11 @@ from rich.table import Table
 
 from collector.demo import feed
 from collector.demo.broker import EmbeddedBroker
-from collector.demo.ledger_summary import StockRow, net_cogs, stock_rows
 from collector.demo.playback import Playback
+from collector.ledger.catalog import import_items, parse_items_csv
 from collector.ledger.engine import open_ledger
 from collector.ledger.ingestor import SqlIngestor
+from collector.ledger.queries import StockRow, cogs_report, stock
 from collector.mqtt.address import parse_broker_url
 from collector.mqtt.factory import consumer_from_settings
 from collector.runtime.clock import SystemClock
@@ -27,6 +29,8 @@ from collector.settings import CollectorSettings, load_settings
 
 DEVICES = ("dock-1", "pos-1", "pos-2")
 CONNECT_TIMEOUT_S = 10.0
+REPORT_FROM = datetime(2000, 1, 1, tzinfo=UTC)
+REPORT_TO = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -35,6 +39,8 @@ class DemoOutcome:
 
     rows: list[StockRow]
     cogs: Decimal
+    purchases: Decimal = Decimal(0)
+    ending_value: Decimal = Decimal(0)
     problems: list[str] = field(default_factory=list)
 
 
@@ -105,11 +111,10 @@ def _play_and_summarise(
     settings: CollectorSettings, engine: sa.Engine, console: Console
 ) -> DemoOutcome:
     """Import items, run collector and devices, then read the ledger back."""
-    from collector.demo.items import import_items_csv  # noqa: PLC0415
-
-    imported = import_items_csv(engine, items_csv())
-    console.print(f"[dim]ledger {settings.db_url}: {imported} items imported[/dim]")
     clock = SystemClock()
+    rows = parse_items_csv(items_csv().read_text())
+    imported = import_items(engine, rows, now=clock.now())
+    console.print(f"[dim]ledger {settings.db_url}: {imported.created} items imported[/dim]")
     consumer = consumer_from_settings(settings, clock=clock)
     stop = threading.Event()
     service = threading.Thread(
@@ -131,8 +136,16 @@ def _play_and_summarise(
     finally:
         stop.set()
         service.join(timeout=CONNECT_TIMEOUT_S)
-    rows, cogs = stock_rows(engine), net_cogs(engine)
-    return DemoOutcome(rows=rows, cogs=cogs, problems=check(rows, cogs))
+    with engine.connect() as conn:
+        positions = stock(conn)
+        total = cogs_report(conn, start=REPORT_FROM, end=REPORT_TO)[-1]
+    return DemoOutcome(
+        rows=positions,
+        cogs=total.cogs,
+        purchases=total.purchases,
+        ending_value=total.ending_value,
+        problems=check(positions, total.cogs),
+    )
 
 
 def _play_script(settings: CollectorSettings, console: Console) -> None:
@@ -157,7 +170,7 @@ def stock_table(outcome: DemoOutcome) -> Table:
     for header in ("On hand", "Value", "Avg cost"):
         table.add_column(header, justify="right")
     for row in outcome.rows:
-        average = row.average_unit_cost
+        average = row.avg_unit_cost
         table.add_row(
             row.sku,
             row.location,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Collection
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -11,25 +10,13 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from collector.ledger import schema
+from collector.ledger.catalog import import_items as import_items_rows
+from collector.ledger.catalog import parse_items_csv
 
 
 def import_items(engine: sa.Engine, csv_path: Path) -> None:
-    """Load an items CSV (the ``collector items import`` columns) into the items table."""
-    with csv_path.open(newline="") as handle:
-        rows = [
-            {
-                "sku": row["sku"],
-                "name": row["name"],
-                "gtin": row["gtin"] or None,
-                "unit_weight_g": Decimal(row["unit_weight_g"]) if row["unit_weight_g"] else None,
-                "valuation": row["valuation"],
-                "allow_negative": row["allow_negative"].lower() == "true",
-                "updated_at": datetime.now(UTC),
-            }
-            for row in csv.DictReader(handle)
-        ]
-    with engine.begin() as conn:
-        conn.execute(sa.insert(schema.items), rows)
+    """Load an items CSV through the ledger's own importer (``collector items import``)."""
+    import_items_rows(engine, parse_items_csv(csv_path.read_text()), now=datetime.now(UTC))
 
 
 def positions(engine: sa.Engine, skus: Collection[str]) -> dict[tuple[str, str], Decimal]:

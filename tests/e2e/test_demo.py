@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from collector.cli import app
 from collector.demo import feed
-from collector.demo.ledger_summary import StockRow
 from collector.demo.runner import check, run_demo
+from collector.ledger.queries import StockRow
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -40,8 +40,8 @@ def test_demo_command_prints_the_stock_table_and_exits_zero(tmp_path) -> None:
 
 def test_a_ledger_that_differs_is_reported_line_by_line() -> None:
     rows = [
-        StockRow("COF-250", "Coffee", feed.BACKROOM, "own", Decimal(15), Decimal("67.50")),
-        StockRow("TEA-100", "Tea", feed.SHELF_TEA, "own", Decimal(29), Decimal("66.70")),
+        StockRow("COF-250", feed.BACKROOM, "own", Decimal(15), Decimal("67.50"), None),
+        StockRow("TEA-100", feed.SHELF_TEA, "own", Decimal(29), Decimal("66.70"), None),
     ]
     problems = check(rows, Decimal("210.60"))
     assert "TEA-100 at main/aisle-1/shelf-2: ledger has 29, expected 28" in problems
