@@ -1,0 +1,227 @@
+"""``collector alerts …``: review discrepancy alerts, acknowledge them, resolve them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from collector.errors import CollectorError, ConfigError
+from collector.settings import load_settings
+
+app = typer.Typer(
+    name="alerts",
+    no_args_is_help=True,
+    help="Discrepancy alerts: list, show, acknowledge, resolve (with a count or a dismissal).",
+)
+EXIT_CONFIG = 2
+EXIT_REFUSED = 1
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Ledger URL (default: COLLECTOR_DB_URL or ./var).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ByOption = Annotated[str, typer.Option("--by", help="Who does it (recorded in the history).")]
+
+
+class StatusFilter(StrEnum):
+    """Which alerts ``list`` shows."""
+
+    ACTIVE = "active"
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    ALL = "all"
+
+
+@contextmanager
+def ledger(db: str | None, *, write: bool = False) -> Iterator[sa.Connection]:
+    """A connection (a transaction when ``write``) to the migrated ledger; clean exits on errors."""
+    from collector.ledger.engine import open_ledger  # noqa: PLC0415 - SQL stack on demand
+
+    try:
+        engine = open_ledger(load_settings(db_url=db).db_url)
+    except ConfigError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from err
+    try:
+        with engine.begin() if write else engine.connect() as conn:
+            yield conn
+    except CollectorError as err:  # refused actions: the message says why and what to do
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from err
+    finally:
+        engine.dispose()
+
+
+def plain(value: Any) -> Any:
+    """JSON-friendly form of a column value."""
+    if isinstance(value, Decimal):
+        text = f"{value:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value) if value is not None and not isinstance(value, (int, float, str)) else value
+
+
+def row_dict(row: Any) -> dict[str, Any]:
+    """A row as a JSON-friendly dict (evidence parsed)."""
+    found = {key: plain(value) for key, value in row._mapping.items()}
+    if "evidence" in found:
+        found["evidence"] = json.loads(found["evidence"])
+    found.pop("active_key", None)
+    return found
+
+
+def units(text: str | None, flag: str = "--counted") -> Decimal | None:
+    """A quantity given on the command line; exit 2 when it is not a number."""
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except ArithmeticError as err:
+        typer.echo(f"error: {flag} {text!r} is not a number of units", err=True)
+        raise typer.Exit(EXIT_CONFIG) from err
+
+
+@app.command("list")
+def list_alerts(
+    status: Annotated[StatusFilter, typer.Option("--status", help="Which alerts.")] = (
+        StatusFilter.ACTIVE
+    ),
+    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Alerts newest first (default: open and acknowledged)."""
+    from collector.alerts.store import list_alerts as query  # noqa: PLC0415
+
+    with ledger(db) as conn:
+        wanted = None if status in {StatusFilter.ACTIVE, StatusFilter.ALL} else status.value
+        rows = query(conn, status=wanted, site=site)
+    if status is StatusFilter.ACTIVE:
+        rows = [r for r in rows if r.status != "resolved"]
+    if as_json:
+        typer.echo(json.dumps([row_dict(r) for r in rows]))
+        return
+    table = Table(
+        "id",
+        "status",
+        "severity",
+        "type",
+        "site",
+        "location",
+        "sku",
+        "book",
+        "shelf",
+        "last seen",
+        "message",
+    )
+    for r in rows:
+        table.add_row(
+            str(r.id),
+            r.status,
+            r.severity,
+            r.type,
+            r.site,
+            r.location or r.subject,
+            r.sku,
+            plain(r.expected) or "-",
+            plain(r.observed) or "-",
+            r.last_seen_at.strftime("%Y-%m-%d %H:%M:%S"),
+            r.message[:80],
+        )
+    Console().print(table)
+
+
+@app.command()
+def show(
+    alert_id: Annotated[int, typer.Argument(help="Alert id.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One alert with its figures, evidence and full history."""
+    from collector.alerts.store import history, load  # noqa: PLC0415
+
+    with ledger(db) as conn:
+        row, steps = load(conn, alert_id), history(conn, alert_id)
+    detail = row_dict(row) | {"history": [row_dict(s) for s in steps]}
+    if as_json:
+        typer.echo(json.dumps(detail))
+        return
+    console = Console()
+    for key, value in detail.items():
+        if key != "history" and value not in (None, "", []):
+            console.print(f"[bold]{key}[/bold]: {value}")
+    table = Table("at", "action", "by", "reason")
+    for s in steps:
+        table.add_row(s.at.strftime("%Y-%m-%d %H:%M:%S"), s.action, s.actor, s.reason or "")
+    console.print(table)
+
+
+@app.command()
+def ack(
+    alert_id: Annotated[int, typer.Argument(help="Alert id.")],
+    by: ByOption,
+    reason: Annotated[str | None, typer.Option("--reason", help="Optional note.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Acknowledge an open alert: someone is on it."""
+    from collector.alerts.store import acknowledge  # noqa: PLC0415
+
+    with ledger(db, write=True) as conn:
+        acknowledge(conn, alert_id, by=by, now=datetime.now(UTC), reason=reason)
+    typer.echo(f"alert {alert_id} acknowledged by {by}")
+
+
+@app.command()
+def resolve(
+    alert_id: Annotated[int, typer.Argument(help="Alert id.")],
+    by: ByOption,
+    counted: Annotated[
+        str | None, typer.Option("--counted", help="Units you counted: the book is adjusted.")
+    ] = None,
+    dismiss: Annotated[
+        str | None, typer.Option("--dismiss", help="Close without adjusting, with the reason.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Resolve with the count you confirmed (posts the adjustment) or dismiss with a reason."""
+    if (counted is None) == (dismiss is None):
+        typer.echo("error: give exactly one of --counted N or --dismiss REASON", err=True)
+        raise typer.Exit(EXIT_CONFIG)
+    action = _resolver(alert_id, by=by, counted=units(counted), dismiss=dismiss)
+    with ledger(db, write=True) as conn:
+        message = action(conn)
+    typer.echo(message)
+
+
+def _resolver(
+    alert_id: int, *, by: str, counted: Decimal | None, dismiss: str | None
+) -> Callable[[sa.Connection], str]:
+    from collector.alerts.lifecycle import resolve_with_count  # noqa: PLC0415
+    from collector.alerts.store import dismiss as dismiss_alert  # noqa: PLC0415
+
+    now = datetime.now(UTC)
+
+    def with_count(conn: sa.Connection) -> str:
+        assert counted is not None
+        event_id = resolve_with_count(conn, alert_id, by=by, counted=counted, now=now)
+        posted = f"adjustment {event_id} posted" if event_id else "book already agreed"
+        return f"alert {alert_id} resolved by {by}: {posted}"
+
+    def dismissed(conn: sa.Connection) -> str:
+        assert dismiss is not None
+        dismiss_alert(conn, alert_id, by=by, reason=dismiss, now=now)
+        return f"alert {alert_id} dismissed by {by}: {dismiss}"
+
+    return with_count if counted is not None else dismissed

@@ -1,0 +1,135 @@
+"""``collector count …``: cycle counts whose variances become reason-coded adjustments."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from collector.cli.alerts_commands import (
+    ByOption,
+    DbOption,
+    JsonOption,
+    ledger,
+    plain,
+    row_dict,
+    units,
+)
+
+app = typer.Typer(
+    name="count",
+    no_args_is_help=True,
+    help="Cycle counts: start one under a location, record what you count, close it.",
+)
+
+
+@app.command()
+def start(
+    location: Annotated[str, typer.Option("--location", help="Location prefix to count.")],
+    by: ByOption,
+    db: DbOption = None,
+) -> None:
+    """Open a count: the book of every position under the prefix is remembered."""
+    from collector.alerts import counts  # noqa: PLC0415
+
+    with ledger(db, write=True) as conn:
+        count_id = counts.start(conn, prefix=location.lower(), by=by, now=datetime.now(UTC))
+        lines = counts.lines(conn, count_id)
+    typer.echo(f"cycle count {count_id} started under {location}: {len(lines)} position(s)")
+    for line in lines:
+        typer.echo(f"  {line.location}  {line.sku}  (owner {line.owner})")
+
+
+@app.command()
+def record(
+    *,
+    count_id: Annotated[int, typer.Option("--count", help="Count id from `count start`.")],
+    sku: Annotated[str, typer.Option("--sku", help="Item counted.")],
+    location: Annotated[str, typer.Option("--location", help="Where it was counted.")],
+    counted: Annotated[str, typer.Option("--counted", help="Units counted.")],
+    by: ByOption,
+    owner: Annotated[str, typer.Option("--owner", help="Whose stock (3PL).")] = "own",
+    accept_moved: Annotated[
+        bool, typer.Option("--accept-moved", help="Post even though stock moved since the start.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Record a count and post its variance (flagged, not posted, if stock moved meanwhile)."""
+    from collector.alerts import counts  # noqa: PLC0415
+    from collector.domain.model import PositionKey  # noqa: PLC0415
+
+    quantity = units(counted)
+    assert quantity is not None
+    key = PositionKey(sku, location.lower(), owner)
+    with ledger(db, write=True) as conn:
+        result = counts.record(
+            conn,
+            count_id,
+            key,
+            counted=quantity,
+            by=by,
+            now=datetime.now(UTC),
+            accept_moved=accept_moved,
+        )
+    variance = plain(result.variance)
+    if result.moved_during_count and result.adjustment_event_id is None and result.variance:
+        typer.echo(
+            f"FLAGGED: {sku} at {location} moved during the count (book now "
+            f"{plain(result.book)}); recount, or record again with --accept-moved"
+        )
+        raise typer.Exit(1)
+    done = f"adjustment {result.adjustment_event_id}" if result.adjustment_event_id else "no change"
+    typer.echo(
+        f"{sku} at {location}: counted {plain(counted)}, book {plain(result.book)}, "
+        f"variance {variance}: {done}"
+    )
+
+
+@app.command()
+def close(
+    count_id: Annotated[int, typer.Argument(help="Count id.")],
+    by: ByOption,
+    db: DbOption = None,
+) -> None:
+    """Post the variances of scanned counts not yet posted, and close the count."""
+    from collector.alerts import counts  # noqa: PLC0415
+
+    with ledger(db, write=True) as conn:
+        results = counts.close(conn, count_id, by=by, now=datetime.now(UTC))
+    for r in results:
+        state = "FLAGGED (moved during count)" if r.moved_during_count else "posted"
+        typer.echo(f"  {r.key.location}  {r.key.sku}: variance {plain(r.variance)} {state}")
+    typer.echo(f"cycle count {count_id} closed by {by}")
+
+
+@app.command()
+def show(
+    count_id: Annotated[int, typer.Argument(help="Count id.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A count's positions: book at start, counted, moved, adjustment."""
+    from collector.alerts import counts  # noqa: PLC0415
+
+    with ledger(db) as conn:
+        head, lines = counts.load(conn, count_id), counts.lines(conn, count_id)
+    if as_json:
+        typer.echo(json.dumps(row_dict(head) | {"lines": [row_dict(r) for r in lines]}))
+        return
+    table = Table("location", "sku", "owner", "book at start", "counted", "moved", "adjustment")
+    for r in lines:
+        table.add_row(
+            r.location,
+            r.sku,
+            r.owner,
+            plain(r.book_at_start),
+            plain(r.counted) or "-",
+            "yes" if r.moved_during_count else "",
+            str(r.adjustment_event_id or ""),
+        )
+    Console().print(f"count {head.id} of {head.location_prefix}: {head.status}")
+    Console().print(table)
