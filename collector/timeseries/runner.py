@@ -80,6 +80,11 @@ def _step(writer: OutboxWriter, backoff: Backoff, timing: LoopTiming) -> float:
         delay = backoff.next_delay_s()
         log.error("timeseries.outbox_unreadable", error=str(err)[:500], retry_in_s=round(delay, 2))
         return delay
+    except Exception:
+        # A bug must not end the thread silently while the backlog grows: log it, go on.
+        delay = backoff.next_delay_s()
+        log.exception("timeseries.writer_failed", retry_in_s=round(delay, 2))
+        return delay
     if report.failure is not None:
         delay = report.failure.retry_after_s or backoff.next_delay_s()
         log.warning(
@@ -100,6 +105,8 @@ def _report_status(writer: OutboxWriter) -> None:
         writer.report_status()
     except SQLAlchemyError as err:
         log.warning("timeseries.status_unavailable", error=str(err)[:500])
+    except Exception:  # best effort: it must never stop the writer
+        log.exception("timeseries.status_failed")
 
 
 def drain_until_empty(
@@ -129,9 +136,14 @@ def drain_until_empty(
 class WriterHandle:
     """A running writer thread."""
 
-    def __init__(self, thread: threading.Thread, stop: threading.Event) -> None:
-        """Wrap a started thread and the event that stops it."""
-        self._thread, self._stop = thread, stop
+    def __init__(
+        self,
+        thread: threading.Thread,
+        stop: threading.Event,
+        on_stopped: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Wrap a started thread, the event that stops it, and what to release afterwards."""
+        self._thread, self._stop, self._on_stopped = thread, stop, on_stopped
 
     def is_alive(self) -> bool:
         """True while the thread runs."""
@@ -141,11 +153,18 @@ class WriterHandle:
         """Ask the thread to finish its current request and end; True when it has."""
         self._stop.set()
         self._thread.join(timeout_s)
-        return not self._thread.is_alive()
+        if self._thread.is_alive():
+            return False
+        self._on_stopped()
+        return True
 
 
 def start_writer_thread(
-    writer: OutboxWriter, *, backoff: Backoff, timing: LoopTiming = LoopTiming()
+    writer: OutboxWriter,
+    *,
+    backoff: Backoff,
+    timing: LoopTiming = LoopTiming(),
+    on_stopped: Callable[[], None] = lambda: None,
 ) -> WriterHandle:
     """Run ``writer`` in a daemon thread until the handle's ``stop``."""
     stop = threading.Event()
@@ -156,20 +175,27 @@ def start_writer_thread(
         daemon=True,
     )
     thread.start()
-    return WriterHandle(thread, stop)
+    return WriterHandle(thread, stop, on_stopped)
 
 
-def build_writer(engine: Engine, settings: CollectorSettings) -> OutboxWriter:
-    """The real writer: the InfluxDB sink from settings over the ledger engine."""
+def build_sink(settings: CollectorSettings) -> InfluxSink:
+    """The InfluxDB sink from settings; ``ConfigError`` without ``influx_url``."""
     if not settings.influx_url:
         raise ConfigError("influx_url is not set (--influx-url or COLLECTOR_INFLUX_URL)")
-    sink = InfluxSink(
+    return InfluxSink(
         url=settings.influx_url,
         org=settings.influx_org,
         bucket=settings.influx_bucket,
         token=settings.influx_token.get_secret_value(),
         timeout_s=settings.influx_timeout_s,
     )
+
+
+def build_writer(
+    engine: Engine, settings: CollectorSettings, *, sink: InfluxSink | None = None
+) -> OutboxWriter:
+    """The real writer: the InfluxDB sink from settings over the ledger engine."""
+    sink = sink or build_sink(settings)
     return OutboxWriter(
         engine=engine,
         sink=sink,
@@ -181,8 +207,9 @@ def build_writer(engine: Engine, settings: CollectorSettings) -> OutboxWriter:
 
 def start_writer(engine: Engine, settings: CollectorSettings) -> WriterHandle:
     """Start draining the outbox to InfluxDB in a background thread (composition root helper)."""
-    writer = build_writer(engine, settings)
+    sink = build_sink(settings)
+    writer = build_writer(engine, settings, sink=sink)
     backoff = Backoff(cap_s=settings.influx_retry_max_s)
     timing = LoopTiming(idle_wait_s=settings.influx_flush_interval_s)
     log.info("timeseries.writer_started", url=settings.influx_url, bucket=settings.influx_bucket)
-    return start_writer_thread(writer, backoff=backoff, timing=timing)
+    return start_writer_thread(writer, backoff=backoff, timing=timing, on_stopped=sink.close)

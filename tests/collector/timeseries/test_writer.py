@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from collector.timeseries.outbox import list_rejected, read_status, record_lines
+from collector.ledger.engine import open_ledger
+from collector.timeseries.outbox import list_rejected, outbox_table, read_status, record_lines
 from collector.timeseries.writer import OutboxWriter
 
 
@@ -89,3 +90,20 @@ def test_status_report_goes_straight_to_the_sink(outbox_engine, writer, sink, cl
     assert line.startswith("collector_outbox,collector=collector ")
     assert "backlog_points=1i" in line
     assert "oldest_age_s=5" in line
+
+
+@pytest.mark.postgres
+def test_the_outbox_drains_on_postgresql(postgres_url, sink, clock):
+    engine = open_ledger(postgres_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(outbox_table.delete())
+        _queue(engine, clock, ["m f=1 1", "m,k=BAD f=2 2", "m f=3 3"])
+        _queue(engine, clock, ["m f=4 4"])
+        writer = OutboxWriter(engine=engine, sink=sink, clock=clock, max_lines=100)
+        report = writer.drain_once()
+        assert (report.written, report.rejected) == (3, 1)
+        assert sink.stored == ["m f=1 1", "m f=3 3", "m f=4 4"]
+        assert _status(engine, clock).backlog_points == 0
+    finally:
+        engine.dispose()
