@@ -51,6 +51,17 @@ def mark_start(log_path: Path) -> None:
         handle.write(b"\n--- collector-start ---\n")
 
 
+def kill_once_a_quarter_is_acked(process: subprocess.Popen, fleet: Fleet) -> None:
+    """SIGKILL the collector mid-stream: a quarter of the events acked, the rest in flight."""
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while fleet.acked_total() < EVENTS // 4:
+        assert time.monotonic() < deadline, "the stream never got going"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    assert fleet.acked_total() < EVENTS, "killed too late to prove anything"
+
+
 def test_sigkill_mid_stream_then_restart_keeps_the_ledger_exact(
     mosquitto, site, stream, tmp_path
 ) -> None:
@@ -65,14 +76,7 @@ def test_sigkill_mid_stream_then_restart_keeps_the_ledger_exact(
     run_fleet(port, site, seed_plan(stream), timeout_s=RUN_TIMEOUT_S)
     fleet = Fleet(port, site, stream.plans, max_outstanding=100)
     fleet.start(timeout_s=RUN_TIMEOUT_S * 2)
-    deadline = time.monotonic() + RUN_TIMEOUT_S
-    while fleet.acked_total() < EVENTS // 4:
-        assert time.monotonic() < deadline, "the stream never got going"
-        time.sleep(0.01)
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=10)
-    acked_at_kill = fleet.acked_total()
-    assert acked_at_kill < EVENTS, "killed too late to prove anything"
+    kill_once_a_quarter_is_acked(first, fleet)
 
     mark_start(log_path)
     second = start_collector(db_url, client_id, port, log_path)

@@ -1,0 +1,91 @@
+"""Report for ``benchmarks/ingest.py``: the RESULTS.md section, with machine and date."""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import platform
+import statistics
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+SECTION = "## Ingest: MQTT → collector → SQLite (`benchmarks/ingest.py`)"
+
+
+def machine() -> str:
+    """CPU model, cores and OS of this machine."""
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{model}, {mp.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def median(values: list[float]) -> float:
+    """Median of the runs."""
+    return statistics.median(values)
+
+
+def report(
+    args: argparse.Namespace,
+    baseline: list[float],
+    flat: list[Any],
+    paced: list[Any],
+    alone: list[float],
+) -> str:
+    """The RESULTS.md section for this run."""
+    base, rate = median(baseline), median([r.rate_per_s for r in flat])
+    busy = median([r.extra["ledger_busy_share"] for r in flat])
+    lines = [
+        SECTION,
+        "",
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {machine()}.",
+        "- Broker: the shared system Mosquitto on 127.0.0.1:1883; ledger: SQLite (WAL,",
+        "  synchronous=FULL) on local disk; collector MQTT 5, receive maximum 2 × batch.",
+        f"- {args.devices} simulated devices in a child process (one thread each), "
+        f"batch max {args.batch_max}, 20 ms batch wait; medians of {args.runs} runs.",
+        "- **The machine was shared with other sessions' builds and tests while this ran**;",
+        "  absolute numbers are noisy, the ratio to the same-run baseline is the fairer figure.",
+        "",
+        "| Measure | Median | Runs | Target |",
+        "|---|---|---|---|",
+        f"| Raw paho QoS 1 publish→subscriber (msg/s) | {base:,.0f} | "
+        f"{', '.join(f'{b:,.0f}' for b in baseline)} | baseline |",
+        f"| Collector sustained, committed to SQLite (events/s), {args.events:,} events | "
+        f"{rate:,.0f} | {', '.join(f'{r.rate_per_s:,.0f}' for r in flat)} | ≥ 5,000 |",
+        f"| Ratio collector / raw paho | {rate / base:.2f} | | |",
+        f"| SqlIngestor alone, same traffic, no MQTT (events/s) | {median(alone):,.0f} | "
+        f"{', '.join(f'{a:,.0f}' for a in alone)} | |",
+        f"| Share of the flat-out run spent inside `ingest()` (commit) | {busy:.0%} | | |",
+        f"| Flat out: publish→commit p50 / p99 (ms) | {median([r.p50_ms for r in flat]):.0f} / "
+        f"{median([r.p99_ms for r in flat]):.0f} | "
+        f"{', '.join(f'{r.p99_ms:.0f}' for r in flat)} (p99) | |",
+        f"| Paced {args.paced_rate:,}/s for {args.paced_seconds} s: p50 / p99 (ms) | "
+        f"{median([r.p50_ms for r in paced]):.1f} / {median([r.p99_ms for r in paced]):.1f} | "
+        f"{', '.join(f'{r.p99_ms:.1f}' for r in paced)} (p99) | p99 ≤ 250 |",
+        f"| Paced achieved rate (events/s) | {median([r.rate_per_s for r in paced]):,.0f} | | |",
+        f"| Events resent by devices (acks went quiet) | "
+        f"{sum(r.resent for r in flat + paced)} | | 0 expected |",
+        "",
+        "Run it: `.venv/bin/python benchmarks/ingest.py --runs 3 --write` (Mosquitto on 1883).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    """Replace this benchmark's section in RESULTS.md, leaving other sections alone."""
+    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
+    if SECTION in current:
+        head, _, rest = current.partition(SECTION)
+        following = rest.find("\n## ")
+        tail = rest[following + 1 :] if following >= 0 else ""
+        current = head + text + ("\n" + tail if tail else "")
+    else:
+        current = current.rstrip("\n") + "\n\n" + text
+    RESULTS.write_text(current)
