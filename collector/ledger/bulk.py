@@ -24,7 +24,9 @@ _Converter = Callable[[Any], Any] | None
 _MICRO = 10**SCALE_DIGITS
 
 
-def _micro(value: Decimal) -> int:
+def _micro(value: Decimal | None) -> int | None:
+    if value is None:
+        return None
     scaled = value * _MICRO
     micro_units = int(scaled)
     if micro_units != scaled:
@@ -32,25 +34,30 @@ def _micro(value: Decimal) -> int:
     return micro_units
 
 
-def _sqlite_instant(value: datetime) -> str:
+def _sqlite_instant(value: datetime | None) -> str | None:
+    if value is None:
+        return None
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value.isoformat()}: instants must carry a zone")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
         raise ValueError(f"naive datetime {value.isoformat()}: instants must carry a zone")
     return value
 
 
-def _uuid_hex(value: uuid.UUID) -> str:
-    return value.hex
+def _uuid_hex(value: uuid.UUID | None) -> str | None:
+    return None if value is None else value.hex
 
 
-def _converter(column: sa.Column[Any], dialect: sa.Dialect) -> _Converter:
-    """One function turning a Python value into what the driver stores for this column."""
-    kind = column.type
+def _sqlite_flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _converter(kind: sa.types.TypeEngine[Any], dialect: sa.Dialect) -> _Converter:
+    """One function turning a Python value (or None) into what the driver stores."""
     is_sqlite = dialect.name == "sqlite"
     if isinstance(kind, Micro):
         return _micro
@@ -59,36 +66,63 @@ def _converter(column: sa.Column[Any], dialect: sa.Dialect) -> _Converter:
     if isinstance(kind, sa.Uuid):
         return _uuid_hex if is_sqlite else None
     if isinstance(kind, sa.Boolean):
-        return int if is_sqlite else None
+        return _sqlite_flag if is_sqlite else None
     return None
 
 
 @lru_cache(maxsize=64)
 def _prepared(
-    dialect: sa.Dialect, table: sa.Table, columns: tuple[str, ...]
-) -> tuple[str, bool, tuple[_Converter, ...]]:
-    compiled = table.insert().compile(dialect=dialect, column_keys=list(columns))
-    if compiled.positional and tuple(compiled.positiontup or ()) != columns:
-        raise RuntimeError(f"unexpected parameter order for {table.name}")
-    converters = tuple(_converter(table.c[name], dialect) for name in columns)
-    return str(compiled), bool(compiled.positional), converters
+    dialect: sa.Dialect,
+    statement: sa.Executable,
+    params: tuple[tuple[str, sa.types.TypeEngine[Any]], ...],
+) -> tuple[str, tuple[int, ...] | None, tuple[_Converter, ...]]:
+    names = [name for name, _ in params]
+    keys = names if isinstance(statement, sa.Insert) else None
+    compiled = statement.compile(dialect=dialect, column_keys=keys)
+    order = None
+    if compiled.positional:
+        order = tuple(names.index(name) for name in compiled.positiontup or ())
+    converters = tuple(_converter(kind, dialect) for _, kind in params)
+    return str(compiled), order, converters
+
+
+def fast_execute(
+    conn: sa.Connection,
+    statement: sa.Executable,
+    params: tuple[tuple[str, sa.types.TypeEngine[Any]], ...],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Run ``statement`` once per row (one executemany); rows hold values in ``params`` order.
+
+    ``statement`` must be a long-lived object (it keys the compiled-SQL cache).
+    """
+    if not rows:
+        return
+    sql, order, converters = _prepared(conn.dialect, statement, params)
+    columns = [
+        list(values) if convert is None else list(map(convert, values))
+        for convert, values in zip(converters, zip(*rows, strict=True), strict=True)
+    ]
+    if order is not None:
+        conn.exec_driver_sql(sql, list(zip(*(columns[i] for i in order), strict=True)))
+        return
+    names = [name for name, _ in params]
+    conn.exec_driver_sql(
+        sql, [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    )
+
+
+@lru_cache(maxsize=64)
+def _insert(
+    table: sa.Table, columns: tuple[str, ...]
+) -> tuple[sa.Insert, tuple[tuple[str, sa.types.TypeEngine[Any]], ...]]:
+    return table.insert(), tuple((name, table.c[name].type) for name in columns)
 
 
 def fast_insert(
     conn: sa.Connection, table: sa.Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Insert rows given as tuples in ``columns`` order, in one executemany."""
-    if not rows:
-        return
-    sql, positional, converters = _prepared(conn.dialect, table, columns)
-    pairs = tuple(enumerate(converters))
-    converted = [
-        tuple(
-            row[i] if convert is None or row[i] is None else convert(row[i]) for i, convert in pairs
-        )
-        for row in rows
-    ]
-    if positional:
-        conn.exec_driver_sql(sql, converted)  # type: ignore[arg-type]
-    else:
-        conn.exec_driver_sql(sql, [dict(zip(columns, row, strict=True)) for row in converted])
+    if rows:
+        statement, params = _insert(table, columns)
+        fast_execute(conn, statement, params, rows)

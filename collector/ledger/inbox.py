@@ -107,16 +107,25 @@ def write_dead_letters(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -
 
 
 def update_progress(
-    conn: sa.Connection, streams: Mapping[StreamKey, str], now: datetime
+    conn: sa.Connection,
+    streams: Mapping[StreamKey, str],
+    new_seqs: Mapping[StreamKey, set[int]],
+    now: datetime,
 ) -> list[DeviceProgress]:
-    """Advance each stream's contiguous seq over the handled seqs and record its gaps."""
+    """Advance each stream's contiguous seq over the handled seqs and record its gaps.
+
+    ``new_seqs`` are the seqs this batch handled. A stream with no seq pending above its
+    contiguous point advances on those alone; only streams with gaps read the tables.
+    """
     if not streams:
         return []
     stored = _load_progress(conn, streams.keys())
-    handled = _handled_seqs(conn, {key: stored.get(key, 0) for key in streams})
+    pending = {key: point for key, (point, highest) in stored.items() if highest > point}
+    handled = _handled_seqs(conn, pending)
     inserts, updates, result = [], [], []
     for key, site in sorted(streams.items()):
-        progress = advance(stored.get(key, 0), handled.get(key, ()))
+        point = stored[key][0] if key in stored else 0
+        progress = advance(point, handled.get(key, set()) | new_seqs.get(key, set()))
         row = _progress_row(key, site, progress, now)
         (updates if key in stored else inserts).append(row)
         result.append(DeviceProgress(site, key[0], key[1], progress.contiguous_seq))
@@ -133,15 +142,23 @@ def update_progress(
     return result
 
 
-def _load_progress(conn: sa.Connection, keys: Iterable[StreamKey]) -> dict[StreamKey, int]:
-    found: dict[StreamKey, int] = {}
-    cols = (device_progress.c.device_id, device_progress.c.epoch, device_progress.c.contiguous_seq)
+def _load_progress(
+    conn: sa.Connection, keys: Iterable[StreamKey]
+) -> dict[StreamKey, tuple[int, int]]:
+    """(contiguous, highest) seq per stream that has a progress row."""
+    found: dict[StreamKey, tuple[int, int]] = {}
+    cols = (
+        device_progress.c.device_id,
+        device_progress.c.epoch,
+        device_progress.c.contiguous_seq,
+        device_progress.c.highest_seq,
+    )
     for part in chunks(sorted(keys)):
         query = sa.select(*cols).where(
             sa.tuple_(device_progress.c.device_id, device_progress.c.epoch).in_(part)
         )
         for row in conn.execute(query):
-            found[(row.device_id, row.epoch)] = row.contiguous_seq
+            found[(row.device_id, row.epoch)] = (row.contiguous_seq, row.highest_seq)
     return found
 
 

@@ -58,6 +58,7 @@ class _BatchWork:
     postings: list[Posting] = field(default_factory=list)
     stored: list[StoredEvent] = field(default_factory=list)
     streams: dict[StreamKey, str] = field(default_factory=dict)
+    new_seqs: dict[StreamKey, set[int]] = field(default_factory=dict)
     loaded: LoadedBook | None = None
 
 
@@ -116,7 +117,7 @@ class SqlIngestor:
         for index, item in fresh:
             self._post_one(index, item, loaded, work)
         self._write(conn, loaded, work)
-        progress = update_progress(conn, work.streams, work.now)
+        progress = update_progress(conn, work.streams, work.new_seqs, work.now)
         posted = _posted(loaded, work)
         for observer in self._observers:
             observer.on_posted(conn, posted)
@@ -166,6 +167,7 @@ class SqlIngestor:
         )
         if item.device_id and item.site and item.epoch is not None and item.seq is not None:
             work.streams[(item.device_id, item.epoch)] = item.site
+            work.new_seqs.setdefault((item.device_id, item.epoch), set()).add(item.seq)
         work.outcomes[index] = MessageOutcome(
             Disposition.DEAD_LETTERED,
             device_id=item.device_id,
@@ -249,6 +251,7 @@ class SqlIngestor:
         reason: str | None = None,
     ) -> None:
         event = item.event
+        work.new_seqs.setdefault((event.device_id, event.epoch), set()).add(event.seq)
         work.inbox_rows.append(
             inbox_row(
                 event_id=event.event_id,

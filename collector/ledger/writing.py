@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from collector.domain.model import Layer, MovementLine, PositionKey, Posting
-from collector.ledger.bulk import fast_insert
+from collector.ledger.bulk import fast_execute, fast_insert
 from collector.ledger.loading import LoadedBook, chunks
 from collector.ledger.schema import (
     balances,
@@ -85,6 +85,38 @@ LAYER_COLUMNS = (
 LINK_COLUMNS = ("movement_id", "layer_id", "qty", "value")
 
 
+_LAYER_UPDATE = (
+    cost_layers.update()
+    .where(cost_layers.c.id == sa.bindparam("b_id"))
+    .values(qty_remaining=sa.bindparam("b_qty"), value_remaining=sa.bindparam("b_value"))
+)
+_LAYER_UPDATE_PARAMS = (("b_id", sa.BigInteger()), ("b_qty", Micro()), ("b_value", Micro()))
+BALANCE_COLUMNS = ("qty", "value", "last_unit_cost", "last_movement_id", "sku", "location", "owner")
+_BALANCE_UPDATE = (
+    balances.update()
+    .where(
+        balances.c.sku == sa.bindparam("b_sku"),
+        balances.c.location == sa.bindparam("b_location"),
+        balances.c.owner == sa.bindparam("b_owner"),
+    )
+    .values(
+        qty=sa.bindparam("b_qty"),
+        value=sa.bindparam("b_value"),
+        last_unit_cost=sa.bindparam("b_cost"),
+        last_movement_id=sa.bindparam("b_last"),
+    )
+)
+_BALANCE_PARAMS = (
+    ("b_qty", Micro()),
+    ("b_value", Micro()),
+    ("b_cost", Micro()),
+    ("b_last", sa.BigInteger()),
+    ("b_sku", sa.String()),
+    ("b_location", sa.String()),
+    ("b_owner", sa.String()),
+)
+
+
 def movement_row(line: MovementLine, recorded_at: datetime) -> tuple[Any, ...]:
     """A journal row in ``MOVEMENT_COLUMNS`` order."""
     key = line.key
@@ -141,21 +173,12 @@ def _write_layers(conn: sa.Connection, loaded: LoadedBook, postings: Sequence[Po
         inserts.append(_layer_row(last, key))
     fast_insert(conn, cost_layers, LAYER_COLUMNS, inserts)
     updates = [
-        {"b_id": layer_id, "b_qty": now.qty, "b_value": now.value}
+        (layer_id, now.qty, now.value)
         for layer_id, before in loaded.stored_layers.items()
         for now in [final.get(layer_id, (_emptied(before), None))[0]]
         if now != before
     ]
-    if updates:
-        conn.execute(
-            cost_layers.update()
-            .where(cost_layers.c.id == sa.bindparam("b_id"))
-            .values(
-                qty_remaining=sa.bindparam("b_qty", type_=Micro()),
-                value_remaining=sa.bindparam("b_value", type_=Micro()),
-            ),
-            updates,
-        )
+    fast_execute(conn, _LAYER_UPDATE, _LAYER_UPDATE_PARAMS, updates)
 
 
 def _emptied(layer: Layer) -> Layer:
@@ -167,50 +190,18 @@ def _emptied(layer: Layer) -> Layer:
 
 
 def _write_balances(conn: sa.Connection, loaded: LoadedBook, lines: Sequence[MovementLine]) -> None:
+    """Insert new positions, update known ones: (qty, value, last unit cost, last movement)."""
     last_line: dict[PositionKey, int] = {}
     for line in lines:
         last_line[line.key] = line.movement_id
     inserts, updates = [], []
     for key, movement_id in last_line.items():
         position = loaded.book.position(key)
-        row = {
-            "b_sku": key.sku,
-            "b_location": key.location,
-            "b_owner": key.owner,
-            "b_qty": position.qty,
-            "b_value": position.value,
-            "b_cost": position.last_unit_cost,
-            "b_last": movement_id,
-        }
+        row = (position.qty, position.value, position.last_unit_cost, movement_id, *key)
         (updates if key in loaded.stored_balances else inserts).append(row)
-    values = {
-        "qty": sa.bindparam("b_qty", type_=Micro()),
-        "value": sa.bindparam("b_value", type_=Micro()),
-        "last_unit_cost": sa.bindparam("b_cost", type_=Micro()),
-        "last_movement_id": sa.bindparam("b_last"),
-    }
-    if inserts:
-        conn.execute(
-            balances.insert().values(
-                sku=sa.bindparam("b_sku"),
-                location=sa.bindparam("b_location"),
-                owner=sa.bindparam("b_owner"),
-                **values,
-            ),
-            inserts,
-        )
-        loaded.stored_balances.update(last_line.keys())
-    if updates:
-        conn.execute(
-            balances.update()
-            .where(
-                balances.c.sku == sa.bindparam("b_sku"),
-                balances.c.location == sa.bindparam("b_location"),
-                balances.c.owner == sa.bindparam("b_owner"),
-            )
-            .values(**values),
-            updates,
-        )
+    fast_execute(conn, _BALANCE_UPDATE, _BALANCE_PARAMS, updates)
+    fast_insert(conn, balances, BALANCE_COLUMNS, inserts)
+    loaded.stored_balances.update(last_line.keys())
 
 
 def _write_item_costs(conn: sa.Connection, loaded: LoadedBook) -> None:
