@@ -75,8 +75,9 @@ class RealClock:
         return time.monotonic()
 
     def advance(self, seconds: float) -> None:
-        """Sleep."""
-        time.sleep(seconds)
+        """Sleep (never for zero: even ``sleep(0)`` yields the CPU and stretches a pulse)."""
+        if seconds > 0:
+            time.sleep(seconds)
 
 
 @dataclass
@@ -194,13 +195,17 @@ class HX711ClockPin(MockPin):
         if self._state == value:
             return False
         self._state = value
-        self.clock.advance(getattr(self.clock, "edge_s", 0.0))
+        edge_s = getattr(self.clock, "edge_s", 0.0)
+        if edge_s:
+            self.clock.advance(edge_s)
         for chip in self.chips:
             chip.rising_edge() if value else chip.falling_edge()
         if value:
             self.rising_edges += 1
             # A test may hold one pulse high for long, as a preempted driver would.
-            self.clock.advance(self.stretch_high_s.pop(self.rising_edges, 0.0))
+            stretch_s = self.stretch_high_s.pop(self.rising_edges, 0.0)
+            if stretch_s:
+                self.clock.advance(stretch_s)
         return True
 
     def clear_states(self) -> None:

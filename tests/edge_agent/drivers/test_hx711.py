@@ -15,7 +15,7 @@ from edge_agent.drivers.hx711 import (
     HX711TimingError,
     to_signed_24,
 )
-from edge_agent.drivers.hx711_sim import HX711DataPin, SimulatedHX711Factory
+from edge_agent.drivers.hx711_sim import HX711DataPin, RealClock, SimulatedHX711Factory
 from edge_agent.drivers.load_cell_sim import LoadCellModel, ScriptedLoad
 from edge_agent.errors import DeviceError
 
@@ -286,3 +286,14 @@ def test_settling_takes_the_datasheet_time_at_10_sps(factory):
         start_s = factory.clock.now_s()
         hx.power_up()
         assert factory.clock.now_s() - start_s == pytest.approx(0.5, abs=0.01)
+
+
+def test_runs_on_real_time_as_simulate_does():
+    factory = SimulatedHX711Factory(clock=RealClock())
+    try:
+        factory.add_chip(CLOCK, DATA, constant(-98_765), rate_hz=80.0)
+        # Real pulses on a busy machine sometimes exceed 50 µs: retries absorb them.
+        with HX711(CLOCK, [DATA], pin_factory=factory, max_attempts=25) as hx:
+            assert [hx.read_raw_counts() for _ in range(3)] == [(-98_765,)] * 3
+    finally:
+        factory.reset()
