@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -52,6 +54,21 @@ def _engine(db: str | None) -> Any:
         _fail(str(err), EXIT_CONFIG)
     except CollectorError as err:
         _fail(str(err), EXIT_REFUSED)
+
+
+@contextmanager
+def _reading(db: str | None) -> Iterator[Any]:
+    """A connection to the migrated ledger; database errors end the command with exit 1."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    engine = _engine(db)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except sa.exc.SQLAlchemyError as err:
+        _fail(f"reading the ledger failed: {err}", EXIT_REFUSED)
+    finally:
+        engine.dispose()
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -101,6 +118,8 @@ def import_items(
     db: DbOption = None,
 ) -> None:
     """Create or update items from a CSV file; every bad row is reported and nothing imported."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
     from collector.ledger.catalog import CatalogError, import_items, parse_items_csv  # noqa: PLC0415
 
     try:
@@ -112,6 +131,10 @@ def import_items(
         result = import_items(engine, parse_items_csv(text), now=datetime.now(UTC))
     except CatalogError as err:
         _fail(f"{file}: {err}", EXIT_REFUSED)
+    except sa.exc.SQLAlchemyError as err:
+        _fail(f"{file}: the ledger refused the import: {err}", EXIT_REFUSED)
+    finally:
+        engine.dispose()
     typer.echo(f"{file}: {result.created} items created, {result.updated} updated")
 
 
@@ -127,7 +150,7 @@ def stock(
     """On hand, stock value and average unit cost per (sku, location, owner)."""
     from collector.ledger.queries import stock as read_stock  # noqa: PLC0415
 
-    with _engine(db).connect() as conn:
+    with _reading(db) as conn:
         records = _records(read_stock(conn, sku=sku, location_prefix=location, owner=owner))
     if as_json:
         _print_json(records)
@@ -145,7 +168,7 @@ def movements(
     """The movement journal in posting order."""
     from collector.ledger.queries import movement_rows  # noqa: PLC0415
 
-    with _engine(db).connect() as conn:
+    with _reading(db) as conn:
         records = movement_rows(conn, sku=sku, limit=limit or None)
     if as_json:
         _print_json(records)
@@ -162,7 +185,7 @@ def dead_letters(
     """Messages set aside with the reason, oldest first."""
     from collector.ledger.queries import dead_letter_rows  # noqa: PLC0415
 
-    with _engine(db).connect() as conn:
+    with _reading(db) as conn:
         records = dead_letter_rows(conn, limit=limit or None)
     if as_json:
         _print_json(records)
@@ -192,7 +215,7 @@ def report_cogs(
         _fail(f"--to {end} is before --from {start}", EXIT_CONFIG)
     since = datetime.combine(first, time(0), tzinfo=UTC)
     until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
-    with _engine(db).connect() as conn:
+    with _reading(db) as conn:
         records = _records(cogs_report(conn, start=since, end=until))
     if as_json:
         _print_json(records)

@@ -39,30 +39,9 @@ def reverse_in_ledger(
     try:
         with engine.begin() as conn:
             lock_ledger(conn)
-            original = _original_lines(conn, event_id)
-            ids = [line.movement_id for line in original]
-            reversed_ids = set(
-                conn.execute(
-                    sa.select(movements.c.reverses_movement_id).where(
-                        movements.c.reverses_movement_id.in_(ids)
-                    )
-                ).scalars()
+            posting = _post_reversal(
+                conn, event_id=event_id, reason=reason, now=now, reversal_event_id=reversal_event_id
             )
-            keys = frozenset(line.key for line in original)
-            loaded = load_book(conn, BookRequest(frozenset(k.sku for k in keys), keys))
-            posting = reverse_event(
-                loaded.book,
-                reversal_event_id=reversal_event_id,
-                effective_at=now,
-                original_event_id=event_id,
-                original=original,
-                consumed=_consumed(conn, [x for x in original if x.qty < 0]),
-                already_reversed=reversed_ids,
-                reason=reason,
-            )
-            payload = json.dumps({"reverses_event_id": str(event_id), "reason": reason})
-            write_inbox(conn, [_inbox_row(reversal_event_id, now, payload)])
-            write_postings(conn, loaded, [posting], now)
             posted = Posted(
                 movements=posting.lines,
                 balances=tuple(BalanceAfter(p.key, p.qty, p.value) for p in posting.positions),
@@ -71,9 +50,38 @@ def reverse_in_ledger(
             for observer in observers:
                 observer.on_posted(conn, posted)
     except sa.exc.SQLAlchemyError as err:
-        raise LedgerError(
-            f"reversal of event {event_id} failed and was rolled back: {err}"
-        ) from err
+        message = f"reversal of event {event_id} failed and was rolled back: {err}"
+        raise LedgerError(message) from err
+    return posting
+
+
+def _post_reversal(
+    conn: sa.Connection,
+    *,
+    event_id: uuid.UUID,
+    reason: str,
+    now: datetime,
+    reversal_event_id: uuid.UUID,
+) -> Posting:
+    original = _original_lines(conn, event_id)
+    already = sa.select(movements.c.reverses_movement_id).where(
+        movements.c.reverses_movement_id.in_([line.movement_id for line in original])
+    )
+    keys = frozenset(line.key for line in original)
+    loaded = load_book(conn, BookRequest(frozenset(k.sku for k in keys), keys))
+    posting = reverse_event(
+        loaded.book,
+        reversal_event_id=reversal_event_id,
+        effective_at=now,
+        original_event_id=event_id,
+        original=original,
+        consumed=_consumed(conn, [x for x in original if x.qty < 0]),
+        already_reversed=set(conn.execute(already).scalars()),
+        reason=reason,
+    )
+    payload = json.dumps({"reverses_event_id": str(event_id), "reason": reason})
+    write_inbox(conn, [_inbox_row(reversal_event_id, now, payload)])
+    write_postings(conn, loaded, [posting], now)
     return posting
 
 
