@@ -14,6 +14,7 @@ processes read CLOCK_MONOTONIC, so publish and commit times are comparable.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import random
 import sys
@@ -35,7 +36,13 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.ingest_report import report, write_section  # noqa: E402
 from collector.demo import traffic  # noqa: E402
-from collector.ingest.ports import Disposition, InboundMessage  # noqa: E402
+from collector.ingest.ports import (  # noqa: E402
+    BatchOutcome,
+    DeviceProgress,
+    Disposition,
+    InboundMessage,
+    MessageOutcome,
+)
 from collector.ledger.catalog import import_items, parse_items_csv  # noqa: E402
 from collector.ledger.engine import open_ledger  # noqa: E402
 from collector.ledger.ingestor import SqlIngestor  # noqa: E402
@@ -72,6 +79,21 @@ class TimingIngestor:
             if result.disposition is Disposition.APPLIED and result.seq is not None:
                 self.committed_at[(str(result.device_id), result.seq)] = now
         return outcome
+
+
+class NullIngestor:
+    """Commits nothing: isolates the MQTT and runtime cost from the ledger's."""
+
+    def ingest(self, batch):
+        outcomes, highest = [], {}
+        for message in batch:
+            event = json.loads(message.payload)
+            device, seq = event["device_id"], event["seq"]
+            outcomes.append(MessageOutcome(Disposition.APPLIED, device_id=device, epoch=1, seq=seq))
+            highest[device] = max(highest.get(device, 0), seq)
+        site = wire.parse_topic(batch[0].topic).site
+        progress = [DeviceProgress(site, device, 1, seq) for device, seq in highest.items()]
+        return BatchOutcome(outcomes=outcomes, progress=progress)
 
 
 @dataclass
@@ -236,11 +258,19 @@ def seed_stock(setup: Setup) -> None:
 
 
 def collector_run(
-    setup: Setup, engine, *, devices: int, events: int, rate_per_s: float | None, batch_max: int
+    setup: Setup,
+    engine,
+    *,
+    devices: int,
+    events: int,
+    rate_per_s: float | None,
+    batch_max: int,
+    null_ledger: bool = False,
 ) -> RunResult:
     """Run the real collector in this process while a child process plays the devices."""
     clock = SystemClock()
-    timing = TimingIngestor(SqlIngestor(engine, clock=clock))
+    ledger = NullIngestor() if null_ledger else SqlIngestor(engine, clock=clock)
+    timing = TimingIngestor(ledger)
     consumer = MqttConsumer(
         address=parse_broker_url(f"mqtt://{HOST}:{PORT}"),
         client_id=f"bench-collector-{uuid.uuid4().hex[:8]}",
@@ -348,7 +378,9 @@ def ingest_only_rate(args: argparse.Namespace, tmp: Path, seed: int) -> float:
         engine.dispose()
 
 
-def one_collector_run(args: argparse.Namespace, tmp: Path, seed: int, paced: bool) -> RunResult:
+def one_collector_run(
+    args: argparse.Namespace, tmp: Path, seed: int, paced: bool, null_ledger: bool = False
+) -> RunResult:
     """A fresh ledger, then a flat-out or paced collector run into it."""
     setup, engine = prepare(tmp, seed=seed)
     try:
@@ -359,6 +391,7 @@ def one_collector_run(args: argparse.Namespace, tmp: Path, seed: int, paced: boo
             events=args.paced_rate * args.paced_seconds if paced else args.events,
             rate_per_s=args.paced_rate if paced else None,
             batch_max=args.batch_max,
+            null_ledger=null_ledger,
         )
     finally:
         engine.dispose()
@@ -371,7 +404,7 @@ def main() -> None:
     rng = random.Random(0)
     sample = traffic.random_transaction(traffic.Catalog.make(1, rng), rng)
     payload = traffic.make_payload("till0-bench", 1, sample)
-    baseline, flat, paced, alone = [], [], [], []
+    baseline, flat, paced, alone, null = [], [], [], [], []
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         for run in range(args.runs):
             rate, got = raw_paho_rate(args.baseline_messages, payload)
@@ -383,7 +416,11 @@ def main() -> None:
             print(f"run {run + 1}: paced {paced[-1]}", flush=True)
             alone.append(ingest_only_rate(args, Path(tmp), 100 + run))
             print(f"run {run + 1}: SqlIngestor alone {alone[-1]:,.0f} events/s", flush=True)
-    text = report(args, baseline, flat, paced, alone)
+            null.append(
+                one_collector_run(args, Path(tmp), 200 + run, paced=False, null_ledger=True)
+            )
+            print(f"run {run + 1}: no-op ledger {null[-1]}", flush=True)
+    text = report(args, baseline=baseline, flat=flat, paced=paced, alone=alone, null=null)
     print(text)
     if args.write:
         write_section(text)

@@ -33,10 +33,12 @@ def median(values: list[float]) -> float:
 
 def report(
     args: argparse.Namespace,
+    *,
     baseline: list[float],
     flat: list[Any],
     paced: list[Any],
     alone: list[float],
+    null: list[Any],
 ) -> str:
     """The RESULTS.md section for this run."""
     base, rate = median(baseline), median([r.rate_per_s for r in flat])
@@ -62,6 +64,9 @@ def report(
         f"| SqlIngestor alone, same traffic, no MQTT (events/s) | {median(alone):,.0f} | "
         f"{', '.join(f'{a:,.0f}' for a in alone)} | |",
         f"| Share of the flat-out run spent inside `ingest()` (commit) | {busy:.0%} | | |",
+        f"| Same run with a no-op ledger: MQTT + runtime only (events/s) | "
+        f"{median([r.rate_per_s for r in null]):,.0f} | "
+        f"{', '.join(f'{r.rate_per_s:,.0f}' for r in null)} | |",
         f"| Flat out: publish→commit p50 / p99 (ms) | {median([r.p50_ms for r in flat]):.0f} / "
         f"{median([r.p99_ms for r in flat]):.0f} | "
         f"{', '.join(f'{r.p99_ms:.0f}' for r in flat)} (p99) | |",
