@@ -45,7 +45,7 @@ rejected_table = sa.Table(
 )
 
 _DELETE_CHUNK = 1_000  # stays far below every driver's bound-parameter limit
-_SCAN_ROWS = 1_000
+_SCAN_ROWS = 64  # rows per look-up; a ledger batch is usually one row of hundreds
 
 
 class PendingLine(NamedTuple):
@@ -102,17 +102,7 @@ def record_unbuildable(
 
 def fetch_pending(conn: Connection, *, max_lines: int) -> list[PendingLine]:
     """The oldest whole rows holding about ``max_lines`` lines (at least one row), oldest first."""
-    counts = conn.execute(
-        sa.select(outbox_table.c.id, outbox_table.c.line_count)
-        .order_by(outbox_table.c.id)
-        .limit(_SCAN_ROWS)
-    ).all()
-    ids, total = [], 0
-    for row_id, count in counts:
-        if ids and total + count > max_lines:
-            break
-        ids.append(row_id)
-        total += count
+    ids = _oldest_rows_up_to(conn, max_lines)
     if not ids:
         return []
     rows = conn.execute(
@@ -123,6 +113,27 @@ def fetch_pending(conn: Connection, *, max_lines: int) -> list[PendingLine]:
         for r in rows
         for i, line in enumerate(r.lines.split("\n"))
     ]
+
+
+def _oldest_rows_up_to(conn: Connection, max_lines: int) -> list[int]:
+    """Ids of the oldest rows whose lines add up to at most ``max_lines`` (at least one row)."""
+    ids: list[int] = []
+    total, after = 0, -1
+    while True:
+        page = conn.execute(
+            sa.select(outbox_table.c.id, outbox_table.c.line_count)
+            .where(outbox_table.c.id > after)
+            .order_by(outbox_table.c.id)
+            .limit(_SCAN_ROWS)
+        ).all()
+        for row_id, count in page:
+            if ids and total + count > max_lines:
+                return ids
+            ids.append(row_id)
+            total += count
+        if len(page) < _SCAN_ROWS:
+            return ids
+        after = page[-1][0]
 
 
 def settle(

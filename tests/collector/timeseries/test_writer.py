@@ -107,3 +107,10 @@ def test_the_outbox_drains_on_postgresql(postgres_url, sink, clock):
         assert _status(engine, clock).backlog_points == 0
     finally:
         engine.dispose()
+
+
+def test_many_small_rows_fill_a_request(outbox_engine, writer, sink, clock):
+    for i in range(150):  # one-point ledger batches: more rows than one look-up page
+        _queue(outbox_engine, clock, [f"m f={i} {i}"])
+    assert [writer.drain_once().written for _ in range(3)] == [100, 50, 0]
+    assert sink.stored == [f"m f={i} {i}" for i in range(150)]
