@@ -19,6 +19,10 @@ class LinearCalibration:
         """Load in grams for a raw reading."""
         return (raw_counts - self.zero_raw_counts) / self.counts_per_gram
 
+    def raw_counts(self, grams: float) -> float:
+        """Raw reading this line expects for ``grams`` (the inverse of :meth:`grams`)."""
+        return self.zero_raw_counts + grams * self.counts_per_gram
+
     def to_settings(self, calibration_id: str | None = None) -> LaneCalibration:
         """The settings form, to write back into a device config."""
         return LaneCalibration(

@@ -89,6 +89,19 @@ class LanePipeline:
         self._restart()
         return removed
 
+    def stable_raw_counts(self) -> float:
+        """The settled level as raw counts (a spike-free mean), for a calibration point.
+
+        ``edge-agent calibrate`` records it empty and with a known load, then fits
+        a new line with :func:`~edge_agent.sensing.weight.calibration.fit_calibration`.
+        """
+        if not self.is_stable or self.reference_grams is None:
+            raise LaneNotStableError(
+                f"lane {self.lane.lane}: not stable, cannot take a calibration point; "
+                "keep hands off and retry"
+            )
+        return self._calibration.raw_counts(self.reference_grams + self.zero_grams)
+
     def _restart(self) -> None:
         self._window.clear()
         self._median = RunningMedian(self.settings.median_window_samples)

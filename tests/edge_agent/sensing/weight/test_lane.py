@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from edge_agent.sensing.weight.calibration import LinearCalibration, fit_calibration
 from edge_agent.sensing.weight.lane import LaneNotStableError, LanePipeline
-from edge_agent.sensing.weight.settings import WeightPipelineSettings
+from edge_agent.sensing.weight.settings import CalibrationPoint, WeightPipelineSettings
 from edge_agent.wire import (
     ShelfWeightChanged,
     WeightResolution,
@@ -224,3 +225,20 @@ def test_any_sequence_of_settled_counts_is_reported_exactly(counts, unit, seed):
     assert [e.change.count_change for e in feeder.events] == expected
     if feeder.events:
         assert feeder.events[-1].change.estimated_count == counts[-1]
+
+
+def test_calibration_walkthrough_from_stable_raw_counts(lane, settings):
+    # An installer's calibration: empty, then a known 2 kg, on a cell whose old
+    # line was wrong by 5 %; the refitted line reads the known load back.
+    pipeline = LanePipeline(lane, settings)
+    true_line = LinearCalibration(zero_raw_counts=-47_000, counts_per_gram=451.5)
+    points = []
+    for k, grams in enumerate((0.0, 2000.0)):
+        for i in range(30):
+            pipeline.push_raw(100 * k + i / 10, round(true_line.raw_counts(grams)))
+        points.append(CalibrationPoint(raw_counts=round(pipeline.stable_raw_counts()), grams=grams))
+    fitted = fit_calibration(points)
+    pipeline.recalibrate(fitted)
+    for i in range(30):
+        pipeline.push_raw(300 + i / 10, round(true_line.raw_counts(750.0)))
+    assert pipeline.reference_grams == pytest.approx(750.0, abs=0.05)
