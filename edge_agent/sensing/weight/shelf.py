@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from edge_agent.errors import ConfigError
 from edge_agent.sensing.weight.lane import LaneEvent, LanePipeline
 from edge_agent.sensing.weight.settings import LaneSettings, WeightPipelineSettings
+from edge_agent.wire import SensorHealth
 
 
 class ShelfPipeline:
@@ -36,3 +37,27 @@ class ShelfPipeline:
     def push_grams(self, t_s: float, lane: str, grams: float) -> LaneEvent | None:
         """Feed a calibrated reading of ``lane``."""
         return self.lane(lane).push_grams(t_s, grams)
+
+
+def lane_health(
+    lane: LanePipeline,
+    *,
+    sample_rate_hz: float | None = None,
+    errors: int = 0,
+    retries: int = 0,
+    rejected: int = 0,
+) -> SensorHealth:
+    """A lane's heartbeat entry: driver counts over the interval plus the pipeline's view.
+
+    ``noise_grams`` is the measured noise (1σ); ``drift_grams`` how far zero
+    tracking has moved the zero since start or the last tare.
+    """
+    return SensorHealth(
+        sensor=lane.lane.lane,
+        sample_rate_hz=sample_rate_hz,
+        errors=errors,
+        retries=retries,
+        rejected=rejected,
+        noise_grams=round(lane.noise_grams, 3),
+        drift_grams=round(lane.zero_grams, 3),
+    )
