@@ -182,24 +182,28 @@ def _open(conn: sa.Connection, count_id: int, location: str) -> sa.Row[Any]:
     return count
 
 
-def record_scanned(conn: sa.Connection, intent: Count, *, by: str, now: datetime) -> None:
-    """A scanner's count: noted on every open count covering the location, posted at close."""
+def record_scanned(conn: sa.Connection, intent: Count, *, by: str, now: datetime) -> bool:
+    """A scanner's count: noted on every open count covering the location, posted at close.
+
+    Returns whether any open count took it.
+    """
     c = cycle_counts.c
     key = PositionKey(intent.sku, intent.location, intent.owner)
-    for count in conn.execute(sa.select(cycle_counts).where(c.status == OPEN)):
+    taken = False
+    for count in list(conn.execute(sa.select(cycle_counts).where(c.status == OPEN))):
         prefix = count.location_prefix
-        if intent.location == prefix or intent.location.startswith(prefix + "/"):
-            _save_line(
-                conn,
-                count.id,
-                key,
-                {
-                    "counted": intent.qty,
-                    "counted_by": by,
-                    "counted_at": now,
-                    "moved_during_count": _moved(conn, count, key),
-                },
-            )
+        if intent.location != prefix and not intent.location.startswith(prefix + "/"):
+            continue
+        moved = _moved(conn, count, key)
+        values = {
+            "counted": intent.qty,
+            "counted_by": by,
+            "counted_at": now,
+            "moved_during_count": moved,
+        }
+        _save_line(conn, count.id, key, values)
+        taken = True
+    return taken
 
 
 def close(

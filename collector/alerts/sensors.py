@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import structlog
 
 from collector.alerts import counts, state
+from collector.domain.model import PositionKey
 from collector.ledger.observers import StoredEvent
 from collector.reconcile.findings import AlertKey, AlertType, Finding, Severity, Verdict
 from collector.reconcile.gates import GateExit
@@ -23,7 +24,13 @@ from collector.reconcile.intents import (
     scan_intent,
     weight_intent,
 )
-from collector.reconcile.shelf import StockSlot, WeightReading, observe, record_count
+from collector.reconcile.shelf import (
+    StockSlot,
+    WeightReading,
+    assess_count,
+    observe,
+    record_count,
+)
 from collector.sites.bindings import LaneBinding, Policy, SiteBindings
 from edge_agent.wire import (
     BarcodeScannedEvent,
@@ -173,14 +180,15 @@ def _scan(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatc
 def _count(
     conn: sa.Connection, site: SiteBindings, event: Any, intent: Count, batch: SensorBatch
 ) -> None:
-    """A counted figure: the slot's best observation, and a line of any open cycle count."""
-    slot_id = (site.site_id, intent.location, intent.sku)
-    slot = batch.slots.get(slot_id) or state.load_slot(conn, *slot_id)
-    slot = slot or StockSlot(
-        site.site_id, intent.location, intent.sku, intent.owner, event.device_id
-    )
-    batch.slots[slot_id] = record_count(slot, intent.qty, str(event.event_id), batch.now)
-    counts.record_scanned(conn, intent, by=event.device_id, now=batch.now)
+    """A scanned count: a line of every open cycle count covering the location; with none
+    open, compared with the book at once (a difference raises the stock alert to confirm)."""
+    if counts.record_scanned(conn, intent, by=event.device_id, now=batch.now):
+        return
+    key = PositionKey(intent.sku, intent.location, intent.owner)
+    book, cost = state.book_and_cost(conn, key)
+    slot = StockSlot(site.site_id, intent.location, intent.sku, intent.owner, event.device_id)
+    slot = record_count(slot, intent.qty, str(event.event_id), batch.now)
+    batch.verdicts.extend(assess_count(slot, book, site.rules_for(intent.location), cost))
 
 
 def _pending(site: SiteBindings, event: Any, source: str, intent: Post) -> PendingPost:

@@ -97,6 +97,21 @@ def record_count(slot: StockSlot, counted: Decimal, event_id: str, now: datetime
     )
 
 
+def assess_count(
+    slot: StockSlot, book: Decimal, rules: Rules, unit_cost: Decimal | None = None
+) -> list[Verdict]:
+    """A person's count compared with the book at once: a count has no grace window.
+
+    Equal: any stock alert of the slot clears.  Different: the matching stock alert
+    is raised with the count as the observed figure, for ops to confirm or dismiss.
+    """
+    assert slot.observed is not None, "assess_count needs the counted figure"
+    diff = slot.observed - book
+    if abs(diff) <= rules.tolerance_units:
+        return [Clearance(slot.key(t), "a count confirms the book") for t in _STOCK_TYPES]
+    return _stock_verdicts(slot, book, diff, rules, unit_cost)
+
+
 def tolerance(slot: StockSlot, rules: Rules) -> Decimal:
     """Accepted disagreement: the rule's units, one more for a low-confidence reading."""
     widen = Decimal(1) if slot.confidence < rules.min_confidence else Decimal(0)

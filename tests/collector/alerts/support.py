@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -146,4 +145,22 @@ def on_hand(engine: sa.Engine, sku: str, location: str) -> Decimal:
     return found if found is not None else Decimal(0)
 
 
-__all__ = ["GTIN", "LOCATION", "Rig", "active", "add_item", "on_hand", "site_bindings", "timedelta"]
+def journal_sum(engine: sa.Engine, sku: str, location: str) -> Decimal:
+    m = schema.movements.c
+    with engine.connect() as conn:
+        total = conn.execute(
+            sa.select(sa.func.sum(m.qty)).where(m.sku == sku, m.location == location)
+        ).scalar()
+    return Decimal(str(total)) if total is not None else Decimal(0)
+
+
+__all__ = [
+    "GTIN",
+    "LOCATION",
+    "Rig",
+    "active",
+    "add_item",
+    "journal_sum",
+    "on_hand",
+    "site_bindings",
+]

@@ -13,6 +13,7 @@ from tests.collector.alerts.support import (
     Rig,
     active,
     add_item,
+    journal_sum,
     on_hand,
     site_bindings,
 )
@@ -144,3 +145,44 @@ def test_silent_device_alerts_and_clears_when_heard_again(rig: Rig) -> None:
     rig.weight(10, 0)
     rig.tick(1)
     assert active(rig.engine, rig.bindings.site_id) == {}
+
+
+def test_count_scan_differing_from_the_book_raises_the_stock_alert_at_once(rig: Rig) -> None:
+    rig.tx("receipt", "TEA", 5, location="main/goods-in", unit_cost=D(2))
+    rig.send("recv-1", scan("count", quantity="4"))
+    alert = active(rig.engine, rig.bindings.site_id)["shrinkage"]
+    assert (alert.expected, alert.observed, alert.location) == (D(5), D(4), "main/goods-in")
+    rig.send("recv-1", scan("count", quantity="4"))
+    rig.tick(600)
+    assert set(active(rig.engine, rig.bindings.site_id)) == {"shrinkage"}, "no flapping"
+
+
+def test_count_scan_agreeing_with_the_book_raises_nothing(rig: Rig) -> None:
+    rig.tx("receipt", "TEA", 5, location="main/goods-in", unit_cost=D(2))
+    rig.send("recv-1", scan("count", quantity="5"))
+    rig.tick(600)
+    assert active(rig.engine, rig.bindings.site_id) == {}
+
+
+def test_sensor_postings_and_later_batches_keep_journal_and_balance_equal(rig: Rig) -> None:
+    rig.tx("receipt", "TEA", 6, location="main/stockroom", unit_cost=D(2))
+    rig.weight(4, -2, lane="lane-9")  # the observer posts the issue
+    rig.tx("sale", "TEA", 1, location="main/stockroom")  # the ingestor's cache must see it
+    rig.weight(3, -1, lane="lane-9")
+    assert on_hand(rig.engine, "TEA", "main/stockroom") == D(2)
+    assert journal_sum(rig.engine, "TEA", "main/stockroom") == D(2)
+
+
+def test_sequence_gap_alerts_after_grace_and_clears_when_filled(rig: Rig) -> None:
+    rig.seqs["shelf-1"] = 1  # the shelf's seq 1 never arrives
+    rig.weight(10, 0)
+    rig.tick(1)  # the ticker first sees the gap; grace counts from here
+    rig.tick(59)
+    assert "sequence_gap" not in active(rig.engine, rig.bindings.site_id)
+    rig.tick(1)
+    alert = active(rig.engine, rig.bindings.site_id)["sequence_gap"]
+    assert "seq 1" in alert.message
+    rig.seqs["shelf-1"] = 0
+    rig.weight(10, 0)
+    rig.tick(1)
+    assert "sequence_gap" not in active(rig.engine, rig.bindings.site_id)
