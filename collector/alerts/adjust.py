@@ -60,14 +60,7 @@ def post_adjustment(
     Takes the ledger writer lock: call inside ``engine.begin()``.
     """
     lock_ledger(conn)
-    tx = StockTransaction(
-        type=TransactionType.ADJUSTMENT,
-        sku=key.sku,
-        qty=delta,
-        location=key.location,
-        owner=key.owner,
-        reference=reason[:128],
-    )
+    tx = adjustment(key, delta, reason)
     event_id = uuid.uuid4()
     loaded = load_book(conn, BookRequest(frozenset({key.sku}), frozenset({key})))
     posting = post_transaction(loaded.book, event_id=event_id, effective_at=now, tx=tx)
@@ -87,6 +80,18 @@ def post_adjustment(
         reason=reason,
     )
     return event_id
+
+
+def adjustment(key: PositionKey, delta: Decimal, reason: str) -> StockTransaction:
+    """The signed adjustment of a position, with the reason as its reference."""
+    return StockTransaction(
+        type=TransactionType.ADJUSTMENT,
+        sku=key.sku,
+        qty=delta,
+        location=key.location,
+        owner=key.owner,
+        reference=reason[:128],
+    )
 
 
 def _inbox_row(event_id: UUID, tx: StockTransaction, site: str | None, now: datetime) -> dict:

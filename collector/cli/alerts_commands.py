@@ -113,6 +113,10 @@ def list_alerts(
     if as_json:
         typer.echo(json.dumps([row_dict(r) for r in rows]))
         return
+    Console().print(_alerts_table(rows))
+
+
+def _alerts_table(rows: list[Any]) -> Table:
     table = Table(
         "id",
         "status",
@@ -140,7 +144,7 @@ def list_alerts(
             r.last_seen_at.strftime("%Y-%m-%d %H:%M:%S"),
             r.message[:80],
         )
-    Console().print(table)
+    return table
 
 
 @app.command()

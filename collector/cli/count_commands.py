@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -75,7 +75,10 @@ def record(
             now=datetime.now(UTC),
             accept_moved=accept_moved,
         )
-    variance = plain(result.variance)
+    _report(result, sku=sku, location=location)
+
+
+def _report(result: Any, *, sku: str, location: str) -> None:
     if result.moved_during_count and result.adjustment_event_id is None and result.variance:
         typer.echo(
             f"FLAGGED: {sku} at {location} moved during the count (book now "
@@ -84,8 +87,8 @@ def record(
         raise typer.Exit(1)
     done = f"adjustment {result.adjustment_event_id}" if result.adjustment_event_id else "no change"
     typer.echo(
-        f"{sku} at {location}: counted {plain(counted)}, book {plain(result.book)}, "
-        f"variance {variance}: {done}"
+        f"{sku} at {location}: counted {plain(result.counted)}, book {plain(result.book)}, "
+        f"variance {plain(result.variance)}: {done}"
     )
 
 

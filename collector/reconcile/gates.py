@@ -66,10 +66,16 @@ def match_exits(
     key = AlertKey(first.site, AlertType.GATE_EXIT_UNMATCHED, first.location, first.sku)
     if not overdue:
         return ExitMatch(matched, (Clearance(key, "the book now records the units sent out"),))
+    return ExitMatch(matched, (_unmatched(key, overdue, rules, unit_cost),))
+
+
+def _unmatched(
+    key: AlertKey, overdue: Sequence[GateExit], rules: Rules, unit_cost: Decimal | None
+) -> Finding:
     first = overdue[0]
     units = Decimal(len(overdue))
     value = units * unit_cost if unit_cost is not None else None
-    finding = Finding(
+    return Finding(
         key,
         f"{len(overdue)} tagged unit(s) of {first.sku} left {first.location} through the gate "
         f"of {first.device_id} with no sale, shipment or transfer recorded "
@@ -86,4 +92,3 @@ def match_exits(
         value_at_risk=value,
         evidence=tuple(e.event_id for e in overdue[-10:]),
     )
-    return ExitMatch(matched, (finding,))
