@@ -107,6 +107,7 @@ class LanePipeline:
         self._median = RunningMedian(self.settings.median_window_samples)
         self.reference_grams = None
         self.is_stable = False
+        self._disturbed = False
 
     def push_raw(self, t_s: float, raw_counts: int) -> LaneEvent | None:
         """Feed one raw HX711 reading taken at ``t_s``; full-scale codes are dropped."""

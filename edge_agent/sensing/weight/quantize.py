@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import product
 
 from edge_agent.wire import WeightResolution
 
@@ -78,16 +77,30 @@ def _explanations(
 def _mixed_explanations(
     delta_grams: float, units: Mapping[str, float], max_items: int
 ) -> list[Explanation]:
-    """Bounded search: all picks or all placements, at most ``max_items`` units in total."""
+    """Bounded search: all picks or all placements, at most ``max_items`` units in total.
+
+    Combinations heavier than the change by more than the largest unit are cut
+    off early (adding units only makes them heavier), so the search stays small.
+    """
     sign = 1 if delta_grams >= 0 else -1
+    ceiling = abs(delta_grams) + max(units.values())
     skus = list(units)
-    found = []
-    for combo in product(range(max_items + 1), repeat=len(skus)):
-        if sum(combo) > max_items:
-            continue
-        grams = sum(n * units[s] for n, s in zip(combo, skus, strict=True))
-        counts = {s: sign * n for n, s in zip(combo, skus, strict=True) if n}
-        found.append(Explanation(counts, delta_grams - sign * grams))
+    found: list[Explanation] = []
+
+    def walk(index: int, budget: int, grams: float, counts: Counts) -> None:
+        if index == len(skus):
+            found.append(Explanation(dict(counts), delta_grams - sign * grams))
+            return
+        sku, unit = skus[index], units[skus[index]]
+        for n in range(budget + 1):
+            if grams + n * unit > ceiling:
+                break
+            if n:
+                counts[sku] = sign * n
+            walk(index + 1, budget - n, grams + n * unit, counts)
+        counts.pop(sku, None)
+
+    walk(0, max_items, 0.0, {})
     return found
 
 

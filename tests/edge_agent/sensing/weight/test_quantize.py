@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 from hypothesis import given
@@ -101,3 +102,14 @@ def test_any_whole_count_within_tolerance_resolves_to_itself(count, error, unit)
     result = quantize_change(delta, {"A": unit}, **{**QUIET, "sigma_grams": 0.01})
     assert result is not None
     assert result.counts == {"A": count}
+
+
+def test_mixed_search_stays_fast_at_its_largest_bounds():
+    units = {"A": 45.0, "B": 62.0, "C": 130.0, "D": 410.0}
+    start = time.perf_counter()
+    result = quantize_change(3 * 45 + 2 * 130 + 410.0, units, **{**QUIET, "max_items": 50})
+    assert time.perf_counter() - start < 0.5
+    assert result is not None
+    # Many ways make 805 g from up to 50 units: flagged with the candidates, never guessed.
+    assert result.resolution is WeightResolution.AMBIGUOUS
+    assert {"A": 3, "C": 2, "D": 1} in [c.counts for c in result.candidates]
