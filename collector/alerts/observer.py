@@ -22,7 +22,6 @@ from collector.alerts.sensors import SensorBatch
 from collector.alerts.store import apply_verdicts
 from collector.domain.model import MovementLine, PositionKey
 from collector.domain.posting import post_transaction
-from collector.errors import RejectedEventError
 from collector.ledger.loading import BookRequest, load_book
 from collector.ledger.observers import Posted
 from collector.ledger.writing import ensure_places, write_postings
@@ -47,8 +46,13 @@ class ReconcileObserver:
         batch = SensorBatch(now=self.clock())
         for stored in posted.stored_events:
             site = self.bindings.get(stored.site)
-            if site is not None:
+            if site is None:
+                continue
+            try:
                 sensors.handle(conn, site, stored, batch)
+            except ValueError as err:  # bad input becomes an alert; only the database may fail
+                batch.verdicts.append(sensors.unusable(site, stored, str(err)))
+                log.warning("sensor.unusable", event_id=str(stored.event.event_id), error=str(err))
         self.posted_lines = _post(conn, batch)
         touched = {(line.key.location, line.key.sku) for line in posted.movements}
         touched |= {(line.key.location, line.key.sku) for line in self.posted_lines}
@@ -81,7 +85,7 @@ def _post(conn: sa.Connection, batch: SensorBatch) -> list[MovementLine]:
                     tx=pending.tx,
                 )
             )
-        except RejectedEventError as err:
+        except ValueError as err:  # RejectedEventError, or amounts out of the ledger's range
             batch.verdicts.append(_rejected(pending, str(err)))
             log.warning("sensor.posting_rejected", event_id=str(pending.event_id), reason=str(err))
     lines = [line for posting in postings for line in posting.lines]

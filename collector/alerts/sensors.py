@@ -209,6 +209,18 @@ def _unknown(site: SiteBindings, event: Any, unknown: Unknown) -> Finding:
     )
 
 
+def unusable(site: SiteBindings, stored: StoredEvent, reason: str) -> Finding:
+    """An event that could not be turned into anything: an alert naming it, not a crash."""
+    event = stored.event
+    return Finding(
+        AlertKey(site.site_id, AlertType.REJECTED_POSTING, subject=event.device_id),
+        f"{event.kind.value} from {event.device_id} could not be used: {reason}"[:2000],
+        Severity.MAJOR,
+        device_id=event.device_id,
+        evidence=(str(event.event_id),),
+    )
+
+
 _HANDLERS: dict[type, Callable[[sa.Connection, SiteBindings, Any, SensorBatch], None]] = {
     ShelfWeightChangedEvent: _weight,
     RfidTagSeenEvent: _tag,

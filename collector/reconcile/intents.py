@@ -52,8 +52,17 @@ Intent = Post | Count | Unknown
 
 
 def scanned_units(scan: BarcodeScanned) -> Decimal:
-    """Units a scan stands for: the typed quantity times the package count (AI 30/37)."""
-    return scan.quantity * (scan.count or 1)
+    """Units a scan stands for: the typed quantity times the package count (AI 30/37).
+
+    ``ValueError`` beyond the ledger's 6 decimals (it stores exact micro-units).
+    """
+    units = scan.quantity * (scan.count or 1)
+    if units != units.quantize(_MICRO_UNIT):
+        raise ValueError(f"scanned quantity {units} has more than 6 decimals")
+    return units
+
+
+_MICRO_UNIT = Decimal("0.000001")
 
 
 def scan_intent(

@@ -10,6 +10,7 @@ from collector.ledger.engine import open_ledger
 from edge_agent import wire
 from tests.collector.alerts.support import (
     GTIN,
+    LOCATION,
     Rig,
     active,
     add_item,
@@ -186,3 +187,15 @@ def test_sequence_gap_alerts_after_grace_and_clears_when_filled(rig: Rig) -> Non
     rig.weight(10, 0)
     rig.tick(1)
     assert "sequence_gap" not in active(rig.engine, rig.bindings.site_id)
+
+
+def test_a_scan_the_ledger_cannot_hold_becomes_an_alert_not_a_stalled_batch(rig: Rig) -> None:
+    rig.send("recv-1", scan("pick", quantity="0.0000001"))  # 7 decimals: beyond the ledger
+    assert set(active(rig.engine, rig.bindings.site_id)) == {"rejected_posting"}
+    rig.tx("sale", "TEA", 1)  # the pipeline goes on
+    assert on_hand(rig.engine, "TEA", LOCATION) == D(9)
+
+
+def test_a_count_scan_the_ledger_cannot_hold_becomes_an_alert(rig: Rig) -> None:
+    rig.send("recv-1", scan("count", quantity="0.0000001"))
+    assert set(active(rig.engine, rig.bindings.site_id)) == {"rejected_posting"}
