@@ -81,10 +81,30 @@ def load_slots_at(conn: sa.Connection, location: str, sku: str) -> list[StockSlo
     return [_slot_from_row(row) for row in conn.execute(query)]
 
 
-def load_slots(conn: sa.Connection, sites: Iterable[str]) -> list[StockSlot]:
-    """Every slot of these sites."""
-    query = sa.select(reconcile_slots).where(reconcile_slots.c.site.in_(list(sites)))
-    return [_slot_from_row(row) for row in conn.execute(query)]
+def slots_with_book(
+    conn: sa.Connection, sites: Iterable[str]
+) -> list[tuple[StockSlot, Decimal, Decimal | None]]:
+    """Every slot of these sites with its book and a unit cost, in one query."""
+    s, b, i = reconcile_slots.c, balances.c, items.c
+    joined = reconcile_slots.outerjoin(
+        balances, sa.and_(b.sku == s.sku, b.location == s.location, b.owner == s.owner)
+    ).outerjoin(items, i.sku == s.sku)
+    query = (
+        sa.select(
+            reconcile_slots,
+            b.qty.label("book"),
+            b.value.label("book_value"),
+            i.last_unit_cost.label("item_cost"),
+        )
+        .select_from(joined)
+        .where(s.site.in_(list(sites)))
+    )
+    found = []
+    for row in conn.execute(query):
+        book = row.book if row.book is not None else Decimal(0)
+        cost = abs(row.book_value / book) if book > 0 else row.item_cost
+        found.append((_slot_from_row(row), book, cost))
+    return found
 
 
 def book_and_cost(conn: sa.Connection, key: PositionKey) -> tuple[Decimal, Decimal | None]:

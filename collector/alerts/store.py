@@ -38,14 +38,30 @@ class Change:
 
 def apply_verdicts(conn: sa.Connection, verdicts: Iterable[Verdict], *, now: datetime) -> list[int]:
     """Raise, refresh or clear alerts; returns the ids of alerts that changed."""
+    verdicts = list(verdicts)
+    clearing = {v.key.active_key() for v in verdicts if isinstance(v, Clearance)}
+    active = _active_keys(conn, clearing)
     changed = []
     for verdict in verdicts:
+        if isinstance(verdict, Clearance) and verdict.key.active_key() not in active:
+            continue  # most clearances find nothing to clear: one query for all of them
         alert_id = _raise(conn, verdict, now) if isinstance(verdict, Finding) else None
         if isinstance(verdict, Clearance):
             alert_id = _clear(conn, verdict, now)
         if alert_id is not None:
             changed.append(alert_id)
     return changed
+
+
+def _active_keys(conn: sa.Connection, keys: set[str]) -> set[str]:
+    """Which of these keys have an active alert."""
+    found: set[str] = set()
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):
+        part = ordered[start : start + 500]
+        query = sa.select(alerts.c.active_key).where(alerts.c.active_key.in_(part))
+        found.update(conn.execute(query).scalars())
+    return found
 
 
 def _active(conn: sa.Connection, active_key: str) -> sa.Row[Any] | None:

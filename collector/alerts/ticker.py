@@ -46,18 +46,19 @@ class ReconcileTicker:
         """One pass at ``now``; returns the ids of alerts that changed."""
         with self._engine.begin() as conn:
             lock_ledger(conn)
-            result = self._reconciler.tick(self._snapshot(conn, now), now)
-            for slot in result.slots:
-                state.save_slot(conn, slot)
+            snapshot = self._snapshot(conn, now)
+            result = self._reconciler.tick(snapshot, now)
+            for before, after in zip(snapshot.slots, result.slots, strict=True):
+                if after != before.slot:
+                    state.save_slot(conn, after)
             state.mark_matched(conn, result.matched_exits)
             return apply_verdicts(conn, result.verdicts, now=now)
 
     def _snapshot(self, conn: sa.Connection, now: datetime) -> Snapshot:
         sites = sorted(self._bindings)
-        views = []
-        for slot in state.load_slots(conn, sites):
-            book, cost = state.book_and_cost(conn, PositionKey(slot.sku, slot.location, slot.owner))
-            views.append(SlotView(slot, book, cost))
+        views = [
+            SlotView(slot, book, cost) for slot, book, cost in state.slots_with_book(conn, sites)
+        ]
         return Snapshot(
             slots=tuple(views),
             exits=tuple(self._exit_groups(conn, sites)),

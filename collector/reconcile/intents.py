@@ -134,7 +134,7 @@ def weight_intent(lane: LaneBinding, sku: str, count_change: int) -> Post | None
             qty=Decimal(abs(count_change)),
             location=lane.location,
             owner=lane.owner,
-            reference=f"shelf {lane.device_id}/{lane.lane}",
+            reference=f"shelf {lane.device_id}/{lane.lane}"[:128],
         )
     )
 
