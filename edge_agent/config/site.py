@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from edge_agent.link.settings import TlsSettings
 from edge_agent.outbox.store import MIN_CAP_BYTES
 from edge_agent.wire import SiteId
 
@@ -16,25 +17,6 @@ class _Config(BaseModel):
     """Base of every config model: unknown keys are errors, values are frozen."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TlsFiles(_Config):
-    """TLS files for the broker connection."""
-
-    ca_file: Path = Field(description="PEM file of the CA that signed the broker's certificate.")
-    cert_file: Path | None = Field(
-        default=None, description="This device's client certificate (PEM), with key_file."
-    )
-    key_file: Path | None = Field(
-        default=None, description="Private key of cert_file (PEM), readable only by the agent."
-    )
-
-    @model_validator(mode="after")
-    def _cert_and_key_together(self) -> Self:
-        """A client certificate is useless without its key, and the other way round."""
-        if (self.cert_file is None) != (self.key_file is None):
-            raise ValueError("cert_file and key_file must be given together")
-        return self
 
 
 class SiteSettings(_Config):
@@ -51,7 +33,7 @@ class SiteSettings(_Config):
         default=None,
         description="File holding the broker password (kept out of the config on purpose).",
     )
-    tls: TlsFiles | None = Field(default=None, description="TLS files; only with mqtts://.")
+    tls: TlsSettings | None = Field(default=None, description="TLS files; only with mqtts://.")
     outbox_path: str = Field(
         default="/var/lib/edge-agent/{device_id}.outbox.sqlite3",
         min_length=1,
