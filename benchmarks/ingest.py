@@ -278,6 +278,7 @@ def collector_run(
         reconnect=Backoff(initial_s=0.2, max_s=2.0),
         session_expiry_s=60,
         receive_maximum=2 * batch_max,
+        subscription=wire.events_topic(setup.site, "+"),  # not other sessions' traffic
     )
     stop = threading.Event()
     stats: list = []

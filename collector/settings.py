@@ -37,6 +37,11 @@ class CollectorSettings(BaseSettings):
     mqtt_ca_file: str | None = Field(default=None, description="CA bundle for mqtts://.")
     mqtt_cert_file: str | None = Field(default=None, description="Client certificate (PEM).")
     mqtt_key_file: str | None = Field(default=None, description="Client private key (PEM).")
+    mqtt_site: str = Field(
+        default="+",
+        pattern=r"^(\+|[A-Za-z0-9][A-Za-z0-9_.\-]{0,63})$",
+        description="Consume only this site's events (one collector per site); + for every site.",
+    )
     mqtt_username: str | None = Field(
         default=None, description="Broker user name; overrides the one in mqtt_url."
     )

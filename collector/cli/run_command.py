@@ -37,6 +37,7 @@ def serve(settings: CollectorSettings, *, stop: threading.Event) -> LoopStats:
             "collector.starting",
             db=engine.url.render_as_string(hide_password=True),
             client_id=settings.mqtt_client_id,
+            site=settings.mqtt_site,
             batch_max=settings.batch_max_messages,
         )
         return run_service(
@@ -58,6 +59,9 @@ def run(
     db: Annotated[
         str | None,
         typer.Option("--db", help="Ledger URL, sqlite:///PATH or postgresql+psycopg://…"),
+    ] = None,
+    site: Annotated[
+        str | None, typer.Option("--site", help="Consume only this site's events (default: all).")
     ] = None,
     client_id: Annotated[
         str | None, typer.Option("--client-id", help="Fixed MQTT client id (persistent session).")
@@ -81,6 +85,7 @@ def run(
             mqtt_url=mqtt,
             db_url=db,
             mqtt_client_id=client_id,
+            mqtt_site=site,
             batch_max_messages=batch_max,
             batch_max_wait_ms=batch_wait_ms,
             mqtt_protocol=mqtt_protocol,

@@ -64,6 +64,7 @@ def demo_settings(mqtt_url: str, db_url: str, *, embedded: bool) -> CollectorSet
         mqtt_url=mqtt_url,
         db_url=db_url,
         mqtt_client_id=f"demo-collector-{uuid.uuid4().hex[:8]}",
+        mqtt_site=feed.SITE,  # on a shared broker, ignore everybody else's events
         mqtt_protocol="3.1.1" if embedded else "5",
         mqtt_session_expiry_s=60,  # a one-off client id: let the broker forget it soon
         batch_max_wait_ms=10,

@@ -7,6 +7,7 @@ from collector.mqtt.consumer import MqttConsumer
 from collector.runtime.backoff import Backoff
 from collector.runtime.ports import Clock
 from collector.settings import CollectorSettings
+from edge_agent import wire
 
 
 def consumer_from_settings(settings: CollectorSettings, *, clock: Clock) -> MqttConsumer:
@@ -31,4 +32,5 @@ def consumer_from_settings(settings: CollectorSettings, *, clock: Clock) -> Mqtt
         # two batches in flight: one being committed while the next one fills
         receive_maximum=2 * settings.batch_max_messages,
         keepalive_s=settings.mqtt_keepalive_s,
+        subscription=wire.events_topic(settings.mqtt_site, "+"),
     )

@@ -30,11 +30,13 @@ COLLECTOR = str(Path(sys.executable).with_name("collector"))
 READY_TIMEOUT_S = 20.0
 
 
-def start_collector(db_url: str, client_id: str, port: int, log_path: Path) -> subprocess.Popen:
+def start_collector(
+    db_url: str, client_id: str, port: int, site: str, log_path: Path
+) -> subprocess.Popen:
     """``collector run`` in its own process, logging to a file; returns once it subscribed."""
     log = log_path.open("ab")
     command = [COLLECTOR, "run", "--mqtt", f"mqtt://127.0.0.1:{port}", "--db", db_url]
-    command += ["--client-id", client_id, "--batch-max", "200"]
+    command += ["--client-id", client_id, "--site", site, "--batch-max", "200"]
     env = {**os.environ, "COLLECTOR_MQTT_RECONNECT_MIN_S": "0.2"}
     process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
     deadline = time.monotonic() + READY_TIMEOUT_S
@@ -72,14 +74,14 @@ def test_sigkill_mid_stream_then_restart_keeps_the_ledger_exact(
     log_path = tmp_path / "collector.log"
 
     mark_start(log_path)
-    first = start_collector(db_url, client_id, port, log_path)
+    first = start_collector(db_url, client_id, port, site, log_path)
     run_fleet(port, site, seed_plan(stream), timeout_s=RUN_TIMEOUT_S)
     fleet = Fleet(port, site, stream.plans, max_outstanding=100)
     fleet.start(timeout_s=RUN_TIMEOUT_S * 2)
     kill_once_a_quarter_is_acked(first, fleet)
 
     mark_start(log_path)
-    second = start_collector(db_url, client_id, port, log_path)
+    second = start_collector(db_url, client_id, port, site, log_path)
     devices = fleet.join()
     second.send_signal(signal.SIGTERM)
     assert second.wait(timeout=20) == 0, log_path.read_text()[-2000:]

@@ -27,7 +27,7 @@ def run_and_check(db_url: str, mosquitto, site: str, stream: Stream, tmp_path: P
     _, port = mosquitto
     engine = prepared_ledger(db_url, stream, tmp_path)
     skus = stream.catalog.unit_costs
-    with in_process_collector(port, engine, unique_name("collector-e2e")):
+    with in_process_collector(port, engine, unique_name("collector-e2e"), site):
         run_fleet(port, site, seed_plan(stream), timeout_s=RUN_TIMEOUT_S)
         devices = run_fleet(port, site, stream.plans, timeout_s=RUN_TIMEOUT_S)
 

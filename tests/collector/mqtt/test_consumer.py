@@ -17,7 +17,8 @@ from .conftest import PrivateBroker, Probe, connect_probe
 pytestmark = pytest.mark.mqtt
 
 
-def make_consumer(port: int, client_id: str, protocol: str = "5") -> MqttConsumer:
+def make_consumer(port: int, client_id: str, site: str, protocol: str = "5") -> MqttConsumer:
+    """A consumer of this test's site only: the shared broker carries other tests' traffic."""
     return MqttConsumer(
         address=parse_broker_url(f"mqtt://127.0.0.1:{port}"),
         client_id=client_id,
@@ -25,6 +26,7 @@ def make_consumer(port: int, client_id: str, protocol: str = "5") -> MqttConsume
         reconnect=Backoff(initial_s=0.1, max_s=0.5),
         protocol=protocol,
         session_expiry_s=300,
+        subscription=wire.events_topic(site, "+"),
     )
 
 
@@ -49,7 +51,7 @@ def test_unacked_messages_come_back_after_a_restart_acked_ones_do_not(
 ) -> None:
     _, port = mosquitto
     topic = wire.events_topic(site, "pos-1")
-    consumer = make_consumer(port, client_id, protocol)
+    consumer = make_consumer(port, client_id, site, protocol)
     consumer.start()
     assert consumer.wait_connected(5)
     probes.append(probe := connect_probe(port))
@@ -61,7 +63,7 @@ def test_unacked_messages_come_back_after_a_restart_acked_ones_do_not(
     consumer.ack(first[1])
     consumer.stop()
 
-    again = make_consumer(port, client_id, protocol)
+    again = make_consumer(port, client_id, site, protocol)
     again.start()
     try:
         assert again.wait_connected(5)
@@ -76,7 +78,7 @@ def test_unacked_messages_come_back_after_a_restart_acked_ones_do_not(
 
 def test_received_messages_carry_topic_payload_and_time(mosquitto, site, client_id, probes) -> None:
     _, port = mosquitto
-    consumer = make_consumer(port, client_id)
+    consumer = make_consumer(port, client_id, site)
     consumer.start()
     try:
         assert consumer.wait_connected(5)
@@ -94,7 +96,7 @@ def test_publish_reaches_the_device_acks_topic(mosquitto, site, client_id, probe
     _, port = mosquitto
     topic = wire.acks_topic(site, "pos-1")
     probes.append(probe := connect_probe(port, subscribe=topic))
-    consumer = make_consumer(port, client_id)
+    consumer = make_consumer(port, client_id, site)
     consumer.start()
     try:
         assert consumer.wait_connected(5)
@@ -107,7 +109,7 @@ def test_publish_reaches_the_device_acks_topic(mosquitto, site, client_id, probe
 def test_it_keeps_retrying_until_the_broker_appears_then_resubscribes_after_a_restart(
     private_broker: PrivateBroker, site, client_id, probes
 ) -> None:
-    consumer = make_consumer(private_broker.port, client_id)
+    consumer = make_consumer(private_broker.port, client_id, site)
     consumer.start()
     try:
         assert not consumer.wait_connected(0.5)  # nothing listening yet
@@ -128,7 +130,7 @@ def test_an_ack_from_an_earlier_connection_is_not_sent(
     private_broker: PrivateBroker, site, client_id, probes
 ) -> None:
     private_broker.start()
-    consumer = make_consumer(private_broker.port, client_id)
+    consumer = make_consumer(private_broker.port, client_id, site)
     consumer.start()
     try:
         assert consumer.wait_connected(5)
@@ -138,7 +140,7 @@ def test_an_ack_from_an_earlier_connection_is_not_sent(
         stale = Delivery(mid=delivery.mid, qos=1, message=delivery.message, connection=-1)
         consumer.ack(stale)  # ignored: the packet id belongs to another connection
         consumer.stop()
-        again = make_consumer(private_broker.port, client_id)
+        again = make_consumer(private_broker.port, client_id, site)
         again.start()
         assert again.wait_connected(5)
         assert [d.message.payload for d in receive_all(again, 1)] == [b"x"]
