@@ -289,6 +289,7 @@ def check_alerts(listener: AlertListener, scenarios: dict[str, Scenario]) -> Non
     delay_s = at - theft.published_at["shelf.weight_changed"]
     assert delay_s >= GRACE_S - 0.5, f"raised {delay_s:.2f} s after the theft, inside the grace"
     assert delay_s <= ALERT_DEADLINE_S, f"raised {delay_s:.2f} s after the theft"
+    print(f"theft alert on MQTT {delay_s:.2f} s after the shelf event (grace {GRACE_S} s)")
     assert (first.expected, first.observed, first.status.value) == (10, 8, "open")
     assert types_of(listener, theft) == {"shrinkage"}
     assert types_of(listener, scenarios["pick_then_sale"]) == set()
