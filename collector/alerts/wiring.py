@@ -1,0 +1,56 @@
+"""What ``collector run`` needs to switch reconciliation on: the observer and the alerts thread.
+
+recon = Reconciliation.from_files([Path("firmware_configs/demo/bindings.yaml")], clock=clock)
+ingestor = SqlIngestor(engine, clock=clock, observers=[recon.observer, ...])
+thread = recon.start(engine, publisher=consumer, clock=clock, stop=stop, webhook_url=url)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from collector.alerts.notify import AlertPublisher
+from collector.alerts.observer import ReconcileObserver
+from collector.alerts.runner import StopSignal, WallClock, start_alerts
+from collector.sites.bindings import SiteBindings
+from collector.sites.loader import load_all
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """The bound sites, and the observer that reconciles them inside ledger batches."""
+
+    bindings: dict[str, SiteBindings]
+    observer: ReconcileObserver
+
+    @classmethod
+    def from_files(cls, paths: Sequence[Path], *, clock: WallClock) -> Reconciliation:
+        """Load and validate the bindings files (``ConfigError`` listing every problem)."""
+        bindings = load_all(list(paths))
+        return cls(bindings, ReconcileObserver(bindings, clock.now))
+
+    def start(
+        self,
+        engine: sa.Engine,
+        *,
+        publisher: AlertPublisher | None,
+        clock: WallClock,
+        stop: StopSignal,
+        webhook_url: str | None = None,
+        tick_s: float = 1.0,
+    ) -> threading.Thread:
+        """Start the alerts thread (ticks and notifications) until ``stop`` is set."""
+        return start_alerts(
+            engine,
+            bindings=self.bindings,
+            publisher=publisher,
+            clock=clock,
+            stop=stop,
+            webhook_url=webhook_url,
+            tick_s=tick_s,
+        )
