@@ -10,7 +10,7 @@ to the alert store in the same transaction, so alerts commit with the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,7 +23,7 @@ from collector.alerts.store import apply_verdicts
 from collector.domain.model import MovementLine, PositionKey
 from collector.domain.posting import post_transaction
 from collector.ledger.loading import BookRequest, load_book
-from collector.ledger.observers import Posted
+from collector.ledger.observers import BalanceAfter, Posted, PostingObserver
 from collector.ledger.writing import ensure_places, write_postings
 from collector.reconcile.findings import AlertKey, AlertType, Finding, Severity
 from collector.reconcile.shelf import assess
@@ -38,6 +38,8 @@ class ReconcileObserver:
 
     bindings: Mapping[str, SiteBindings]
     clock: Callable[[], datetime]
+    downstream: Sequence[PostingObserver] = ()
+    """Observers told about the movements this one posts (e.g. the time-series outbox)."""
     posted_lines: list[MovementLine] = field(default_factory=list)
     """Movements this observer posted in the last batch (for tests and logs)."""
 
@@ -53,7 +55,11 @@ class ReconcileObserver:
             except ValueError as err:  # bad input becomes an alert; only the database may fail
                 batch.verdicts.append(sensors.unusable(site, stored, str(err)))
                 log.warning("sensor.unusable", event_id=str(stored.event.event_id), error=str(err))
-        self.posted_lines = _post(conn, batch)
+        self.posted_lines, balances = _post(conn, batch)
+        if self.posted_lines:
+            mine = Posted(tuple(self.posted_lines), balances, ())
+            for observer in self.downstream:
+                observer.on_posted(conn, mine)
         touched = {(line.key.location, line.key.sku) for line in posted.movements}
         touched |= {(line.key.location, line.key.sku) for line in self.posted_lines}
         _assess_slots(conn, self.bindings, batch, touched)
@@ -62,10 +68,12 @@ class ReconcileObserver:
         apply_verdicts(conn, batch.verdicts, now=batch.now)
 
 
-def _post(conn: sa.Connection, batch: SensorBatch) -> list[MovementLine]:
+def _post(
+    conn: sa.Connection, batch: SensorBatch
+) -> tuple[list[MovementLine], tuple[BalanceAfter, ...]]:
     """Post the batch's sensor transactions; a refused one becomes an alert, not a failure."""
     if not batch.posts:
-        return []
+        return [], ()
     keys = {PositionKey(p.tx.sku, p.tx.location, p.tx.owner) for p in batch.posts}
     keys |= {
         PositionKey(p.tx.sku, p.tx.to_location, p.tx.owner)
@@ -96,7 +104,12 @@ def _post(conn: sa.Connection, batch: SensorBatch) -> list[MovementLine]:
         now=batch.now,
     )
     write_postings(conn, loaded, postings, batch.now)
-    return lines
+    book = loaded.book
+    touched = sorted({line.key for line in lines})
+    balances = tuple(
+        BalanceAfter(key, book.position(key).qty, book.position(key).value) for key in touched
+    )
+    return lines, balances
 
 
 def _rejected(pending: sensors.PendingPost, reason: str) -> Finding:
