@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from collector.errors import ConfigError
 
@@ -71,6 +71,13 @@ class CollectorSettings(BaseSettings):
     batch_max_wait_ms: int = Field(
         default=20, ge=0, le=5_000, description="Longest a message waits for its batch to fill."
     )
+    bindings_files: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Site bindings YAML files, comma-separated: enable reconciliation and alerts.",
+    )
+    alerts_webhook_url: str | None = Field(
+        default=None, description="Where alert JSON is also POSTed (with retries)."
+    )
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     influx_url: str | None = Field(
         default=None,
@@ -107,6 +114,21 @@ class CollectorSettings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in {"mqtt", "mqtts", "tcp", "ssl"} or not parts.hostname:
             raise ValueError(f"mqtt_url {value!r} is not mqtt://host[:port] or mqtts://host[:port]")
+        return value
+
+    @field_validator("bindings_files", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("bindings_files")
+    @classmethod
+    def _existing_files(cls, value: list[str]) -> list[str]:
+        missing = [path for path in value if not Path(path).is_file()]
+        if missing:
+            raise ValueError(f"bindings file(s) not found: {', '.join(missing)}")
         return value
 
     @field_validator("mqtt_ca_file", "mqtt_cert_file", "mqtt_key_file")

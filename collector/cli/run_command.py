@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Annotated
 
+import sqlalchemy as sa
 import structlog
 import typer
 
@@ -23,6 +24,11 @@ EXIT_FAILURE = 1
 def serve(settings: CollectorSettings, *, stop: threading.Event) -> LoopStats:
     """Build the real adapters from settings and run until ``stop`` is set."""
     # Imported here: only the running collector needs the SQL and paho stacks loaded.
+    from collector.cli.run_wiring import (  # noqa: PLC0415
+        load_site_bindings,
+        posting_observers,
+        start_side_services,
+    )
     from collector.ledger.engine import open_ledger  # noqa: PLC0415
     from collector.ledger.ingestor import SqlIngestor  # noqa: PLC0415
     from collector.mqtt.factory import consumer_from_settings  # noqa: PLC0415
@@ -30,25 +36,38 @@ def serve(settings: CollectorSettings, *, stop: threading.Event) -> LoopStats:
     from collector.runtime.service import policy_from_settings, run_service  # noqa: PLC0415
 
     clock = SystemClock()
+    bindings = load_site_bindings(settings)  # config first: ConfigError exits 2
     engine = open_ledger(settings.db_url)
     try:
         connection = consumer_from_settings(settings, clock=clock)
-        log.info(
-            "collector.starting",
-            db=engine.url.render_as_string(hide_password=True),
-            client_id=settings.mqtt_client_id,
-            site=settings.mqtt_site,
-            batch_max=settings.batch_max_messages,
+        observers = posting_observers(settings, bindings, clock)
+        side = start_side_services(
+            engine, settings, bindings=bindings, publisher=connection, clock=clock
         )
-        return run_service(
-            connection=connection,
-            ingestor=SqlIngestor(engine, clock=clock),
-            clock=clock,
-            stop=stop,
-            policy=policy_from_settings(settings),
-        )
+        _log_start(settings, engine)
+        try:
+            return run_service(
+                connection=connection,
+                ingestor=SqlIngestor(engine, clock=clock, observers=observers),
+                clock=clock,
+                stop=stop,
+                policy=policy_from_settings(settings),
+            )
+        finally:
+            side.stop()
     finally:
         engine.dispose()
+
+
+def _log_start(settings: CollectorSettings, engine: sa.Engine) -> None:
+    """One line with what this collector is about to do."""
+    log.info(
+        "collector.starting",
+        db=engine.url.render_as_string(hide_password=True),
+        client_id=settings.mqtt_client_id,
+        site=settings.mqtt_site,
+        batch_max=settings.batch_max_messages,
+    )
 
 
 def run(
@@ -59,6 +78,10 @@ def run(
     db: Annotated[
         str | None,
         typer.Option("--db", help="Ledger URL, sqlite:///PATH or postgresql+psycopg://…"),
+    ] = None,
+    bindings: Annotated[
+        list[str] | None,
+        typer.Option("--bindings", help="Site bindings YAML (repeatable): reconciliation, alerts."),
     ] = None,
     site: Annotated[
         str | None, typer.Option("--site", help="Consume only this site's events (default: all).")
@@ -86,6 +109,7 @@ def run(
             db_url=db,
             mqtt_client_id=client_id,
             mqtt_site=site,
+            bindings_files=bindings or None,
             batch_max_messages=batch_max,
             batch_max_wait_ms=batch_wait_ms,
             mqtt_protocol=mqtt_protocol,
@@ -99,6 +123,9 @@ def run(
     stop_on_signals(stop)
     try:
         serve(settings, stop=stop)
+    except ConfigError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from err
     except CollectorError as err:
         log.error("collector.failed", error=str(err))
         typer.echo(f"error: {err}", err=True)

@@ -56,6 +56,7 @@ class MqttConsumer:
         self._receive_maximum = min(max(receive_maximum, 1), MAX_RECEIVE_MAXIMUM)
         self._inbox: queue.SimpleQueue[Delivery] = queue.SimpleQueue()
         self._pending: deque[paho.MQTTMessageInfo] = deque()
+        self._pending_lock = threading.Lock()
         self._connected = threading.Event()
         self._stopping = threading.Event()
         self._connection_no = 0
@@ -87,9 +88,10 @@ class MqttConsumer:
     def publish(self, topic: str, payload: bytes) -> None:
         """QoS 1 publish; paho queues it while disconnected and sends it on reconnect."""
         info = self._client.publish(topic, payload, qos=1)
-        self._pending.append(info)
-        while self._pending and self._pending[0].is_published():
-            self._pending.popleft()
+        with self._pending_lock:  # the batch loop and the alerts thread both publish
+            self._pending.append(info)
+            while self._pending and self._pending[0].is_published():
+                self._pending.popleft()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -154,7 +156,9 @@ class MqttConsumer:
     def _flush(self, timeout_s: float) -> None:
         """Wait (bounded) for outstanding QoS 1 publishes to reach the broker."""
         deadline = self._clock.monotonic() + timeout_s
-        for info in list(self._pending):
+        with self._pending_lock:
+            pending = list(self._pending)
+        for info in pending:
             remaining_s = deadline - self._clock.monotonic()
             if remaining_s <= 0 or not self._connected.is_set():
                 break

@@ -99,7 +99,7 @@ def in_process_collector(
         client_id=client_id,
         clock=clock,
         reconnect=Backoff(initial_s=0.2, max_s=2.0),
-        session_expiry_s=600,
+        session_expiry_s=60,
         subscription=wire.events_topic(site, "+"),  # the shared broker carries others' tests
     )
     stop = threading.Event()

@@ -37,7 +37,12 @@ def start_collector(
     log = log_path.open("ab")
     command = [COLLECTOR, "run", "--mqtt", f"mqtt://127.0.0.1:{port}", "--db", db_url]
     command += ["--client-id", client_id, "--site", site, "--batch-max", "200"]
-    env = {**os.environ, "COLLECTOR_MQTT_RECONNECT_MIN_S": "0.2"}
+    # a short session expiry: the shared broker forgets this test's session soon after
+    env = {
+        **os.environ,
+        "COLLECTOR_MQTT_RECONNECT_MIN_S": "0.2",
+        "COLLECTOR_MQTT_SESSION_EXPIRY_S": "120",
+    }
     process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
     deadline = time.monotonic() + READY_TIMEOUT_S
     while b"mqtt.subscribed" not in log_path.read_bytes().split(b"collector-start")[-1]:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import paho.mqtt.client as paho
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from collector.mqtt.address import parse_broker_url
 from collector.mqtt.consumer import MqttConsumer
@@ -25,7 +31,7 @@ def make_consumer(port: int, client_id: str, site: str, protocol: str = "5") -> 
         clock=SystemClock(),
         reconnect=Backoff(initial_s=0.1, max_s=0.5),
         protocol=protocol,
-        session_expiry_s=300,
+        session_expiry_s=60,
         subscription=wire.events_topic(site, "+"),
     )
 
@@ -41,8 +47,22 @@ def receive_all(consumer: MqttConsumer, count: int, timeout_s: float = 5.0) -> l
 
 
 @pytest.fixture
-def client_id() -> str:
-    return unique_name("collector-test")
+def client_id(mosquitto) -> Iterator[str]:
+    """A fresh client id; its session is removed from the shared broker afterwards."""
+    name = unique_name("collector-test")
+    yield name
+    forget_session(mosquitto[1], name)
+
+
+def forget_session(port: int, client_id: str) -> None:
+    """Clean start with session expiry 0: MQTT 3.1.1 sessions would otherwise live forever."""
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 0
+    client.connect("127.0.0.1", port, clean_start=True, properties=props)
+    client.loop_start()
+    client.disconnect()
+    client.loop_stop()
 
 
 @pytest.mark.parametrize("protocol", ["5", "3.1.1"])
