@@ -95,7 +95,8 @@ class Delivery:
         """Stop forwarding, say ``offline`` and disconnect; the outbox keeps what is unsent."""
         self._stop.set()
         self.forwarder.wake()
-        self._thread.join(timeout_s)
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
         self.link.stop(timeout_s)
         s = self.forwarder.stats()
         log.info("delivery.stopped", device=self.outbox.device_id, epoch=s.epoch,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from paho.mqtt import publish
 
 from edge_agent import wire
 from edge_agent.link.delivery import Delivery, online_status
@@ -16,7 +17,7 @@ from edge_agent.link.settings import LinkSettings
 from edge_agent.outbox.store import Outbox
 from tests.support.fake_collector import FakeCollectorAcker
 from tests.support.mosquitto_private import PrivateMosquitto
-from tests.support.services import unique_name
+from tests.support.services import MOSQUITTO_HOST, MOSQUITTO_PORT, unique_name
 
 SOFTWARE_VERSION = "0.1.0-test"
 
@@ -101,6 +102,16 @@ def delivery_factory(tmp_path: Path) -> Iterator[Callable[..., Delivery]]:
     for delivery in made:
         delivery.stop(timeout_s=2)
         delivery.outbox.close()
+        settings = delivery.link.settings
+        clear_retained(settings.host, settings.port, delivery.link.status_topic)
+
+
+def clear_retained(host: str, port: int, topic: str) -> None:
+    """Remove a test's retained status message from the shared broker (private ones just die)."""
+    if (host, port) != (MOSQUITTO_HOST, MOSQUITTO_PORT):
+        return
+    publish.single(topic, b"", qos=1, retain=True, hostname=host, port=port,
+                   client_id=unique_name("cleanup"))  # fmt: skip
 
 
 def wait_for(condition: Callable[[], bool], timeout_s: float) -> bool:

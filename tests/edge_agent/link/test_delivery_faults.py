@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from edge_agent import wire
-from tests.edge_agent.link.conftest import rfid, wait_for
+from tests.edge_agent.link.conftest import clear_retained, rfid, wait_for
 from tests.support.mosquitto_private import PrivateMosquitto
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
@@ -136,6 +136,7 @@ def test_edge_killed_mid_stream_resumes_on_the_same_outbox(
     assert collector.applied(device_id, epoch) == list(range(1, total + 1))
     assert collector.conflicts == [], "a seq was reused for a different event"
     assert collector.acked(device_id, epoch) == total
+    clear_retained(*mosquitto, wire.status_topic(site, device_id))
 
 
 def test_last_will_marks_a_killed_edge_offline(mosquitto, tmp_path: Path, site, device_id) -> None:
@@ -155,3 +156,4 @@ def test_last_will_marks_a_killed_edge_offline(mosquitto, tmp_path: Path, site, 
     proc.wait(10)
     proc.stderr.close()
     assert wait_for(lambda: state() is wire.DeviceState.OFFLINE, 15)
+    clear_retained(*mosquitto, topic)
