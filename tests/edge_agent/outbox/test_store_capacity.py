@@ -36,5 +36,6 @@ def test_single_appends_each_commit_durably_at_a_useful_rate(tmp_path: Path) -> 
     for i in range(300):
         box.append(weight_change(i), T0)
     rate_per_s = 300 / (time.perf_counter() - started)
-    # a shelf produces a few events per second; a hundred fsynced commits a second is ample
-    assert rate_per_s > 100, f"only {rate_per_s:.0f} appends/s"
+    # a shelf produces a few events per second; fifty fsynced commits a second is ample even
+    # on a busy disk (about 2,000/s here when idle, see benchmarks/RESULTS.md)
+    assert rate_per_s > 50, f"only {rate_per_s:.0f} appends/s"
