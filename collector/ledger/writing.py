@@ -158,9 +158,10 @@ def _write_layers(conn: sa.Connection, loaded: LoadedBook, postings: Sequence[Po
     """Insert layers born in the batch, update stored ones that changed, at their final state."""
     final: dict[int, tuple[Layer, PositionKey]] = {}
     born: dict[int, tuple[Layer, PositionKey]] = {}
-    touched_keys = {p.key for posting in postings for p in posting.positions}
-    for key in touched_keys:
-        for layer in loaded.book.position(key).layers:
+    # every position the batch loaded or posted to, including those whose events were
+    # rejected: a stored layer missing from all of them was consumed to zero
+    for key, position in loaded.book.positions.items():
+        for layer in position.layers:
             final[layer.layer_id] = (layer, key)
     for posting in postings:
         for position in posting.positions:

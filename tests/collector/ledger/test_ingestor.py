@@ -244,3 +244,16 @@ def test_the_journal_is_append_only_in_the_database(ingestor, engine, statement)
 def test_empty_batch_is_a_no_op(ingestor):
     outcome = ingestor.ingest([])
     assert (outcome.outcomes, outcome.progress) == ([], [])
+
+
+def test_a_rejected_transfer_leaves_the_destination_layers_alone(ingestor, engine, clock):
+    ingestor.ingest([tx_message(1, qty=1, location="back/b1", unit_cost="4.00")])
+    refused = ingestor.ingest([tx_message(2, "transfer", 5, to_location="back/b1")])
+    assert dispositions(refused) == [Disposition.DEAD_LETTERED]
+    restarted = SqlIngestor(engine, clock=clock)  # reads the layers back from the database
+    restarted.ingest([tx_message(3, "sale", 1, location="back/b1")])
+    with engine.connect() as conn:
+        sale = conn.execute(
+            sa.select(movements.c.cogs, movements.c.provisional).where(movements.c.type == "sale")
+        ).one()
+    assert tuple(sale) == (Decimal(4), False)  # taken from the layer, not costed provisionally
