@@ -19,6 +19,7 @@ from collector.domain.model import (
     PositionKey,
     Posting,
     SaleCost,
+    totals,
 )
 from collector.domain.money import MAX_AMOUNT, ZERO, unit_cost_of
 from collector.errors import RejectedEventError
@@ -127,8 +128,7 @@ class Draft:
         reason: str | None = None,
     ) -> MovementLine:
         """A line taking the pieces out (negative qty and value) with their layer links."""
-        qty = sum((p.qty for p in pieces), ZERO)
-        value = sum((p.value for p in pieces), ZERO)
+        qty, value = totals(pieces)
         line = self.add_line(
             movement_type,
             key,
@@ -167,14 +167,20 @@ class Draft:
 
 
 def _check_range(line: MovementLine) -> None:
-    """Reject amounts the ledger cannot store exactly."""
-    for name in ("qty", "value", "revenue", "cogs", "unit_cost"):
-        amount = getattr(line, name)
-        if amount is not None and abs(amount) > MAX_AMOUNT:
-            raise RejectedEventError(
-                f"{line.type.value} of {line.key.label()}: {name} {amount:f} is beyond the "
-                f"ledger's range of ±{MAX_AMOUNT:f}"
-            )
+    """Reject amounts the ledger cannot store exactly (cogs is ±value or a true-up of it)."""
+    for name, amount in (("qty", line.qty), ("value", line.value), ("unit_cost", line.unit_cost)):
+        if -MAX_AMOUNT <= amount <= MAX_AMOUNT:
+            continue
+        _out_of_range(line, name, amount)
+    if line.revenue is not None and line.revenue > MAX_AMOUNT:
+        _out_of_range(line, "revenue", line.revenue)
+
+
+def _out_of_range(line: MovementLine, name: str, amount: Decimal) -> None:
+    raise RejectedEventError(
+        f"{line.type.value} of {line.key.label()}: {name} {amount:f} is beyond the "
+        f"ledger's range of ±{MAX_AMOUNT:f}"
+    )
 
 
 def fmt(amount: Decimal) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -109,6 +110,17 @@ class Piece:
     layer_id: int | None = None
     """The layer it was taken from (a consumption link); None when provisional."""
     provisional: bool = False
+
+
+def totals(pieces: Sequence[Piece]) -> tuple[Decimal, Decimal]:
+    """Total quantity and value of some pieces (called for every posting: kept cheap)."""
+    if len(pieces) == 1:
+        return pieces[0].qty, pieces[0].value
+    qty = value = ZERO
+    for piece in pieces:
+        qty += piece.qty
+        value += piece.value
+    return qty, value
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from collector.domain.model import (
     PositionKey,
     Posting,
     SaleCost,
+    totals,
 )
 from collector.domain.money import q6
 from collector.domain.valuation import current_cost, fallback_cost, put_in, take_out
@@ -73,8 +74,7 @@ def inbound(
         movement_id=movement_id,
     )
     draft.positions[key] = position
-    qty = sum((p.qty for p in pieces), Decimal(0))
-    value = sum((p.value for p in pieces), Decimal(0))
+    qty, value = totals(pieces)
     draft.add_line(
         movement_type,
         key,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
-from collector.domain.model import IdSequence, Layer, Piece, Position, Valuation
+from collector.domain.model import IdSequence, Layer, Piece, Position, Valuation, totals
 from collector.domain.money import ZERO, prorate, q6, unit_cost_of
 
 
@@ -38,10 +38,12 @@ def take_out(
         layers, pieces = _take_layers(position.layers, qty)
     else:
         layers, pieces = (), _take_average(position, qty)
-    short = qty - sum((p.qty for p in pieces), ZERO)
+    taken_qty, moved_value = totals(pieces) if pieces else (ZERO, ZERO)
+    short = qty - taken_qty
     if short > 0:
-        pieces.append(Piece(short, q6(short * shortfall_cost), shortfall_cost, provisional=True))
-    moved_value = sum((p.value for p in pieces), ZERO)
+        shortfall = Piece(short, q6(short * shortfall_cost), shortfall_cost, provisional=True)
+        pieces.append(shortfall)
+        moved_value += shortfall.value
     settled = [p for p in pieces if not p.provisional]
     last_cost = settled[-1].unit_cost if settled else position.last_unit_cost
     after = Position(
@@ -92,17 +94,16 @@ def put_in(
     """
     true_up = ZERO
     rest = list(pieces)
+    total_qty, total_value = totals(pieces) if pieces else (ZERO, ZERO)
     if position.qty < 0:
         hole = -position.qty
-        fill = min(hole, sum((p.qty for p in pieces), ZERO))
+        fill = min(hole, total_qty)
         filled, rest = split_pieces(pieces, fill)
         hole_value = prorate(position.value, fill, hole)
-        true_up = hole_value + sum((p.value for p in filled), ZERO)
+        true_up = hole_value + totals(filled)[1]
     layers = position.layers
     if valuation is Valuation.FIFO:
         layers = _add_layers(layers, rest, ids=ids, movement_id=movement_id)
-    total_qty = sum((p.qty for p in pieces), ZERO)
-    total_value = sum((p.value for p in pieces), ZERO)
     after = Position(
         position.key,
         position.qty + total_qty,
@@ -167,8 +168,7 @@ def take_layers_of(position: Position, movement_id: int) -> tuple[Position, tupl
         Piece(layer.qty, layer.value, layer.unit_cost, layer.order_key, layer.layer_id)
         for layer in own
     )
-    qty = sum((p.qty for p in pieces), ZERO)
-    value = sum((p.value for p in pieces), ZERO)
+    qty, value = totals(pieces)
     after = replace(position, qty=position.qty - qty, value=position.value - value, layers=kept)
     return after, pieces
 

@@ -37,9 +37,13 @@ def _micro(value: Decimal | None) -> int | None:
 def _sqlite_instant(value: datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise ValueError(f"naive datetime {value.isoformat()}: instants must carry a zone")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    if offset:
+        value = value.astimezone(UTC)
+    # "YYYY-MM-DD HH:MM:SS.ffffff" without the zone: SQLAlchemy's SQLite layout, in UTC
+    return value.isoformat(sep=" ", timespec="microseconds")[:26]
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -100,7 +104,7 @@ def fast_execute(
         return
     sql, order, converters = _prepared(conn.dialect, statement, params)
     columns = [
-        list(values) if convert is None else list(map(convert, values))
+        list(values) if convert is None else _convert_column(convert, values)
         for convert, values in zip(converters, zip(*rows, strict=True), strict=True)
     ]
     if order is not None:
@@ -110,6 +114,19 @@ def fast_execute(
     conn.exec_driver_sql(
         sql, [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
     )
+
+
+def _convert_column(convert: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+    """Convert a column's values; a value repeated row after row (a batch's recorded_at,
+    the two lines of a transfer) is converted once."""
+    result: list[Any] = []
+    last_in: Any = object()
+    last_out: Any = None
+    for value in values:
+        if value is not last_in:
+            last_in, last_out = value, convert(value)
+        result.append(last_out)
+    return result
 
 
 @lru_cache(maxsize=64)

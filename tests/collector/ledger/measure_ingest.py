@@ -1,0 +1,128 @@
+"""Bulk ingest throughput of SqlIngestor alone (no MQTT): not a test, a measurement.
+
+    python -m tests.collector.ledger.measure_ingest [--events 20000] [--batch 500] [--runs 3]
+
+Feeds pre-built messages (20 devices, 50 SKUs half FIFO half moving average, 20
+locations: 20% receipts, 65% sales, 7% returns, 5% adjustments, 3% transfers) through
+``ingest()`` into a fresh SQLite file per run, and prints wall-clock and CPU events/s
+(median of the runs). CPU time is reported because the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import structlog
+
+from collector.ingest.ports import InboundMessage
+from collector.ledger.engine import open_ledger
+from collector.ledger.ingestor import SqlIngestor
+from collector.ledger.schema import items
+from edge_agent.wire import StockTransaction, dump_event, events_topic, make_event
+
+SKUS = [f"SKU-{i}" for i in range(50)]
+
+
+class _Clock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def _transaction(rng: random.Random) -> StockTransaction:
+    sku = rng.choice(SKUS)
+    place = f"main/aisle-{rng.randint(1, 5)}/shelf-{rng.randint(1, 4)}"
+    roll = rng.random()
+    if roll < 0.20:
+        cost = f"{rng.randint(100, 999) / 100}"
+        return StockTransaction(
+            type="receipt", sku=sku, qty=rng.randint(5, 15), location=place, unit_cost=cost
+        )
+    if roll < 0.85:
+        return StockTransaction(
+            type="sale", sku=sku, qty=rng.randint(1, 5), location=place, unit_price="12.5"
+        )
+    if roll < 0.92:
+        return StockTransaction(type="return", sku=sku, qty=1, location=place)
+    if roll < 0.97:
+        return StockTransaction(type="adjustment", sku=sku, qty=rng.choice([-1, 1]), location=place)
+    return StockTransaction(
+        type="transfer", sku=sku, qty=1, location=place, to_location="back/overflow"
+    )
+
+
+def build_messages(count: int, seed: int = 1) -> list[InboundMessage]:
+    """The same stream for every run."""
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    seqs: dict[str, int] = {}
+    messages = []
+    for i in range(count):
+        device = f"dev-{i % 20}"
+        seqs[device] = seqs.get(device, 0) + 1
+        event = make_event(
+            event_id=uuid.uuid4(),
+            device_id=device,
+            epoch=1,
+            seq=seqs[device],
+            observed_at=start + timedelta(seconds=i),
+            data=_transaction(rng),
+        )
+        messages.append(InboundMessage(events_topic("bench", device), dump_event(event), start))
+    return messages
+
+
+def run_once(messages: list[InboundMessage], batch: int, folder: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) to ingest every message into a fresh SQLite ledger."""
+    engine = open_ledger(f"sqlite:///{folder}/ledger.db")
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            items.insert(),
+            [
+                {"sku": s, "name": s, "valuation": "fifo" if i % 2 else "moving_average",
+                 "allow_negative": True, "updated_at": now}
+                for i, s in enumerate(SKUS)
+            ],
+        )  # fmt: skip
+    ingestor = SqlIngestor(engine, clock=_Clock())
+    wall, cpu = time.perf_counter(), time.process_time()
+    for start in range(0, len(messages), batch):
+        ingestor.ingest(messages[start : start + batch])
+    result = time.perf_counter() - wall, time.process_time() - cpu
+    engine.dispose()
+    return result
+
+
+def main() -> None:
+    """Measure and print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    messages = build_messages(args.events)
+    walls, cpus = [], []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as folder:
+            wall, cpu = run_once(messages, args.batch, Path(folder))
+        walls.append(args.events / wall)
+        cpus.append(args.events / cpu)
+    print(
+        f"{args.events} events, batches of {args.batch}, {args.runs} runs: "
+        f"median {statistics.median(walls):,.0f} events/s wall-clock "
+        f"(runs: {', '.join(f'{w:,.0f}' for w in walls)}), "
+        f"{statistics.median(cpus):,.0f} events per CPU-second"
+    )
+
+
+if __name__ == "__main__":
+    main()
