@@ -83,14 +83,20 @@ def report(
     return "\n".join(lines)
 
 
+START, END = "<!-- ingest:start -->", "<!-- ingest:end -->"
+
+
+def replace_section(current: str, text: str) -> str:
+    """``current`` with this benchmark's marked section replaced (or appended)."""
+    block = f"{START}\n{text.rstrip()}\n{END}\n"
+    if START in current and END in current:
+        head, _, rest = current.partition(START)
+        _, _, tail = rest.partition(END)
+        return head + block + tail.lstrip("\n")
+    return current.rstrip("\n") + "\n\n" + block
+
+
 def write_section(text: str) -> None:
     """Replace this benchmark's section in RESULTS.md, leaving other sections alone."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if SECTION in current:
-        head, _, rest = current.partition(SECTION)
-        following = rest.find("\n## ")
-        tail = rest[following + 1 :] if following >= 0 else ""
-        current = head + text + ("\n" + tail if tail else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(current)
+    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    RESULTS.write_text(replace_section(current, text))
