@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from edge_agent.commands.replay import replay
+from edge_agent.commands.run import run
 from edge_agent.commands.validate import validate
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ def _root() -> None:
 
 app.command("validate")(validate)
 app.command("replay")(replay)
+app.command("run")(run)
 
 
 def main() -> None:

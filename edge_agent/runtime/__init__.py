@@ -1,0 +1,1 @@
+"""The running agent: composition root, sensor loops, heartbeat, and the simulated world."""
