@@ -112,6 +112,18 @@ gate_exits = sa.Table(
 )
 """Tagged units seen leaving through a gate: pending until an outbound movement covers them."""
 
+rfid_presence = sa.Table(
+    "rfid_presence",
+    metadata,
+    sa.Column("site", sa.String(64), primary_key=True),
+    sa.Column("location", sa.String(255), primary_key=True),
+    sa.Column("epc", sa.String(64), primary_key=True),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
+    sa.Column("event_id", sa.Uuid, nullable=False),
+)
+"""The last report of each tag by a presence reader: the reader's count of units present."""
+
 device_liveness = sa.Table(
     "device_liveness",
     metadata,

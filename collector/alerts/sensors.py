@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import structlog
 
 from collector.alerts import counts, state
+from collector.alerts.presence import presence_slots
 from collector.domain.model import PositionKey
 from collector.ledger.observers import StoredEvent
 from collector.reconcile.findings import AlertKey, AlertType, Finding, Severity, Verdict
@@ -24,6 +25,7 @@ from collector.reconcile.intents import (
     scan_intent,
     weight_intent,
 )
+from collector.reconcile.presence import Sighting
 from collector.reconcile.shelf import (
     StockSlot,
     WeightReading,
@@ -31,7 +33,7 @@ from collector.reconcile.shelf import (
     observe,
     record_count,
 )
-from collector.sites.bindings import LaneBinding, Policy, SiteBindings
+from collector.sites.bindings import LaneBinding, Policy, ReaderBinding, SiteBindings
 from edge_agent.wire import (
     BarcodeScannedEvent,
     DeviceHeartbeatEvent,
@@ -134,6 +136,10 @@ def _readings(
 
 def _tag(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatch) -> None:
     data = event.data
+    reader = site.reader(event.device_id, data.gate)
+    if reader is not None:
+        _present(conn, site, reader, event, batch)
+        return
     gate = site.gate(event.device_id, data.gate)
     if gate is None or data.direction not in {GateDirection.IN, GateDirection.OUT}:
         return
@@ -159,6 +165,29 @@ def _tag(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatch
             batch.now,
         )
         batch.exits.append((exit_, intent is not None))
+
+
+def _present(
+    conn: sa.Connection, site: SiteBindings, reader: ReaderBinding, event: Any, batch: SensorBatch
+) -> None:
+    """A presence reader saw a tag: note it and recount the units at the reader's location."""
+    data = event.data
+    item = state.item_by_code(conn, None, data.gtin)
+    if item is None:
+        reason = (
+            f"tag {data.epc} (GTIN {data.gtin or 'none'}) at reader {reader.reader} matches no item"
+        )
+        batch.verdicts.append(_unknown(site, event, Unknown(data.epc, reader.location, reason)))
+        return
+    state.see_tag(
+        conn,
+        site.site_id,
+        reader.location,
+        Sighting(data.epc, item[0], batch.now),
+        str(event.event_id),
+    )
+    for slot in presence_slots(conn, site.site_id, reader, batch.now, batch.slots):
+        batch.slots[(site.site_id, slot.location, slot.sku)] = slot
 
 
 def _scan(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatch) -> None:

@@ -11,10 +11,11 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from collector.alerts.schema import device_liveness, gate_exits, reconcile_slots
+from collector.alerts.schema import device_liveness, gate_exits, reconcile_slots, rfid_presence
 from collector.domain.model import PositionKey
 from collector.ledger.schema import balances, items, movements
 from collector.reconcile.gates import GateExit
+from collector.reconcile.presence import Sighting
 from collector.reconcile.shelf import StockSlot
 
 OUTBOUND_TYPES = ("sale", "transfer", "adjustment")
@@ -211,3 +212,33 @@ def mark_matched(conn: sa.Connection, exit_ids: Iterable[int]) -> None:
     ids = list(exit_ids)
     if ids:
         conn.execute(sa.update(gate_exits).where(gate_exits.c.id.in_(ids)).values(status="matched"))
+
+
+def see_tag(
+    conn: sa.Connection, site: str, location: str, sighting: Sighting, event_id: str
+) -> None:
+    """Record a presence reader's report of a tag (its SKU and when)."""
+    c = rfid_presence.c
+    where = sa.and_(c.site == site, c.location == location, c.epc == sighting.epc)
+    values = {
+        "sku": sighting.sku,
+        "last_seen_at": sighting.last_seen_at,
+        "event_id": UUID(event_id),
+    }
+    if conn.execute(sa.update(rfid_presence).where(where).values(values)).rowcount == 0:
+        keys = {"site": site, "location": location, "epc": sighting.epc}
+        conn.execute(sa.insert(rfid_presence).values(**keys, **values))
+
+
+def sightings(conn: sa.Connection, site: str, location: str) -> list[Sighting]:
+    """Every tag a presence reader at the location ever reported, with when it last did."""
+    c = rfid_presence.c
+    query = sa.select(c.epc, c.sku, c.last_seen_at).where(c.site == site, c.location == location)
+    return [Sighting(r.epc, r.sku, r.last_seen_at) for r in conn.execute(query)]
+
+
+def slots_at(conn: sa.Connection, site: str, location: str) -> list[StockSlot]:
+    """The slots of one site and location (every SKU)."""
+    c = reconcile_slots.c
+    query = sa.select(reconcile_slots).where(c.site == site, c.location == location)
+    return [_slot_from_row(row) for row in conn.execute(query)]

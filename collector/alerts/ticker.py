@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from collector.alerts import state
+from collector.alerts.presence import presence_slots
 from collector.alerts.schema import device_liveness
 from collector.alerts.store import apply_verdicts
 from collector.domain.model import PositionKey
@@ -46,6 +47,7 @@ class ReconcileTicker:
         """One pass at ``now``; returns the ids of alerts that changed."""
         with self._engine.begin() as conn:
             lock_ledger(conn)
+            self._recount_presence(conn, now)
             snapshot = self._snapshot(conn, now)
             result = self._reconciler.tick(snapshot, now)
             for before, after in zip(snapshot.slots, result.slots, strict=True):
@@ -53,6 +55,13 @@ class ReconcileTicker:
                     state.save_slot(conn, after)
             state.mark_matched(conn, result.matched_exits)
             return apply_verdicts(conn, result.verdicts, now=now)
+
+    def _recount_presence(self, conn: sa.Connection, now: datetime) -> None:
+        """Presence counts fall as tags age out of their window, with no event to say so."""
+        for site_id, bound in self._bindings.items():
+            for reader in bound.readers:
+                for slot in presence_slots(conn, site_id, reader, now):
+                    state.save_slot(conn, slot)
 
     def _snapshot(self, conn: sa.Connection, now: datetime) -> Snapshot:
         sites = sorted(self._bindings)

@@ -89,6 +89,13 @@ def _count_after(before: Decimal | None, reading: WeightReading) -> Decimal | No
     return max(Decimal(0), before + reading.count_change)
 
 
+def observe_presence(slot: StockSlot, units: int, now: datetime) -> StockSlot:
+    """An RFID presence reader's count of tagged units (each tag is one unit, so it is exact)."""
+    if slot.observed == units and slot.unresolved == 0:
+        return slot
+    return replace(slot, observed=Decimal(units), confidence=1.0, observed_at=now, unresolved=0)
+
+
 def record_count(slot: StockSlot, counted: Decimal, event_id: str, now: datetime) -> StockSlot:
     """A person counted the slot: a reading of full confidence."""
     evidence = (*slot.evidence, event_id)[-EVIDENCE_KEPT:]

@@ -87,6 +87,22 @@ class GateBinding(_Strict):
     owner: str = "own"
 
 
+class ReaderBinding(_Strict):
+    """An RFID presence reader counting the tagged units at a location (a smart shelf)."""
+
+    device_id: DeviceId
+    reader: Name = Field(description="The reader's gate name, as in its rfid.tag_seen events.")
+    location: LocationPath
+    window_s: float = Field(
+        default=300,
+        gt=0,
+        le=86_400,
+        description="A tag counts as present this long after it was last reported; "
+        "longer than the reader's inventory round and the edge's dedup window.",
+    )
+    owner: str = "own"
+
+
 class StationBinding(_Strict):
     """A scanner station posts to, or counts at, one location."""
 
@@ -114,11 +130,12 @@ class SiteBindings(_Strict):
     lanes: list[LaneBinding] = Field(default_factory=list)
     gates: list[GateBinding] = Field(default_factory=list)
     stations: list[StationBinding] = Field(default_factory=list)
+    readers: list[ReaderBinding] = Field(default_factory=list)
     devices: list[DeviceBinding] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> SiteBindings:
-        problems = _duplicates(self)
+        problems = _duplicates(self) + _shared_locations(self)
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -130,6 +147,11 @@ class SiteBindings(_Strict):
     def gate(self, device_id: str, gate: str) -> GateBinding | None:
         """The binding of a device's gate, if any."""
         return next((b for b in self.gates if (b.device_id, b.gate) == (device_id, gate)), None)
+
+    def reader(self, device_id: str, reader: str) -> ReaderBinding | None:
+        """The binding of a device's presence reader, if any."""
+        found = (b for b in self.readers if (b.device_id, b.reader) == (device_id, reader))
+        return next(found, None)
 
     def station(self, device_id: str, station: str) -> StationBinding | None:
         """The binding of a device's scanner station, if any."""
@@ -160,7 +182,7 @@ class SiteBindings(_Strict):
 
     def device_ids(self) -> set[str]:
         """Every device some binding names."""
-        groups = (self.lanes, self.gates, self.stations, self.devices)
+        groups = (self.lanes, self.gates, self.stations, self.readers, self.devices)
         return {b.device_id for group in groups for b in group}
 
 
@@ -176,6 +198,7 @@ def _duplicates(bindings: SiteBindings) -> list[str]:
         ("lanes", [(b.location, b.sku) if b.sku is not None else None for b in lanes]),
         ("gates", [(b.device_id, b.gate) for b in bindings.gates]),
         ("stations", [(b.device_id, b.station) for b in bindings.stations]),
+        ("readers", [(b.device_id, b.reader) for b in bindings.readers]),
         ("devices", [(b.device_id,) for b in bindings.devices]),
         ("policies", [(p.prefix,) for p in bindings.policies]),
     ]
@@ -190,3 +213,14 @@ def _duplicates(bindings: SiteBindings) -> list[str]:
                 problems.append(f"{path}.{index}: {shown} is already bound at {path}.{seen[key]}")
             seen.setdefault(key, index)
     return problems
+
+
+def _shared_locations(bindings: SiteBindings) -> list[str]:
+    """A presence reader counts every SKU at its location: no lane may count there too."""
+    lanes = {b.location: index for index, b in enumerate(bindings.lanes)}
+    return [
+        f"readers.{index}: {reader.location} is also counted by lanes.{lanes[reader.location]}; "
+        "bind the reader to a location of its own"
+        for index, reader in enumerate(bindings.readers)
+        if reader.location in lanes
+    ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from collector.ledger.engine import open_ledger
+from collector.sites.bindings import ReaderBinding
 from edge_agent import wire
 from tests.collector.alerts.support import (
     GTIN,
@@ -199,3 +200,38 @@ def test_a_scan_the_ledger_cannot_hold_becomes_an_alert_not_a_stalled_batch(rig:
 def test_a_count_scan_the_ledger_cannot_hold_becomes_an_alert(rig: Rig) -> None:
     rig.send("recv-1", scan("count", quantity="0.0000001"))
     assert set(active(rig.engine, rig.bindings.site_id)) == {"rejected_posting"}
+
+
+def presence_rig(rig: Rig, window_s: float = 120) -> Rig:
+    bindings = site_bindings(unique_name("site"), "TEA").model_copy(
+        update={
+            "readers": [
+                ReaderBinding(
+                    device_id="rack-1", reader="rack", location="main/rack", window_s=window_s
+                )
+            ]
+        }
+    )
+    return Rig(rig.engine, rig.clock, bindings, seqs=rig.seqs)
+
+
+def test_rfid_units_present_match_the_book_raise_nothing(rig: Rig) -> None:
+    rig = presence_rig(rig)
+    rig.tx("receipt", "TEA", 2, location="main/rack", unit_cost=D(2))
+    for epc in ("E0000001", "E0000002"):
+        rig.send("rack-1", tag("rack", "present", epc=epc))
+    rig.tick(60)
+    assert active(rig.engine, rig.bindings.site_id) == {}
+
+
+def test_rfid_tag_no_longer_reported_becomes_shrinkage(rig: Rig) -> None:
+    rig = presence_rig(rig, window_s=30)
+    rig.tx("receipt", "TEA", 2, location="main/rack", unit_cost=D(2))
+    rig.send("rack-1", tag("rack", "present", epc="E0000001"))
+    rig.send("rack-1", tag("rack", "present", epc="E0000002"))
+    for _ in range(5):  # the reader keeps reporting only the first tag; E2 ages out at 40 s
+        rig.clock.advance(20)
+        rig.send("rack-1", tag("rack", "present", epc="E0000001"))
+    rig.tick(1)  # 61 s after the count first fell to 1
+    alert = active(rig.engine, rig.bindings.site_id)["shrinkage"]
+    assert (alert.expected, alert.observed, alert.location) == (D(2), D(1), "main/rack")

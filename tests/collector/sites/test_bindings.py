@@ -91,3 +91,14 @@ def test_collector_side_imports_nothing_from_edge_agent_but_wire() -> None:
         for line in module.read_text().splitlines():
             if "edge_agent" in line and line.lstrip().startswith(("import", "from")):
                 assert "edge_agent.wire" in line or "edge_agent import wire" in line, module
+
+
+def test_a_reader_may_not_count_where_a_lane_counts(tmp_path: Path) -> None:
+    path = tmp_path / "bindings.yaml"
+    path.write_text(
+        "site_id: s\n"
+        "lanes: [{device_id: d, lane: l1, location: main/a, sku: A}]\n"
+        "readers: [{device_id: r, reader: rack, location: main/a}]\n"
+    )
+    with pytest.raises(ConfigError, match=r"readers\.0: main/a is also counted by lanes\.0"):
+        load_bindings(path)

@@ -1,5 +1,5 @@
 """Reconciliation and alerts: alerts with their history and pending notifications, lane
-readings per (location, SKU), gate exits, device liveness, cycle counts.
+readings per (location, SKU), gate exits, RFID presence, device liveness, cycle counts.
 
 Revision ID: 0003_reconciliation
 Revises: 0002_timeseries_outbox
@@ -133,6 +133,16 @@ def _reconcile_state() -> None:
     )
     op.create_index("ix_gate_exits_status", "gate_exits", ["status", "site", "location", "sku"])
     op.create_table(
+        "rfid_presence",
+        sa.Column("site", sa.String(64), nullable=False),
+        sa.Column("location", sa.String(255), nullable=False),
+        sa.Column("epc", sa.String(64), nullable=False),
+        sa.Column("sku", sa.String(64), nullable=False),
+        sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.PrimaryKeyConstraint("site", "location", "epc", name=op.f("pk_rfid_presence")),
+    )
+    op.create_table(
         "device_liveness",
         sa.Column("site", sa.String(64), nullable=False),
         sa.Column("device_id", sa.String(64), nullable=False),
@@ -185,6 +195,7 @@ def downgrade() -> None:
         "cycle_count_lines",
         "cycle_counts",
         "device_liveness",
+        "rfid_presence",
         "gate_exits",
         "reconcile_slots",
         "alert_notifications",
