@@ -23,3 +23,7 @@ class OutboxError(EdgeAgentError, OSError):
 
 class LinkError(EdgeAgentError, ConnectionError):
     """The MQTT link could not be set up (bad TLS files, unreachable broker settings)."""
+
+
+class EventDataError(EdgeAgentError, ValueError):
+    """Event data could not be wrapped in a wire envelope (unknown model, naive timestamp)."""
