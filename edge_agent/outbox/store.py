@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from edge_agent import wire
-from edge_agent.errors import EdgeAgentError, OutboxError, OutboxFullError
+from edge_agent.errors import EdgeAgentError, EventDataError, OutboxError, OutboxFullError
 from edge_agent.outbox.codec import CURRENT_CODEC, PayloadCodec
 
 log = structlog.get_logger(__name__)
@@ -206,10 +206,17 @@ class Outbox:
     # ------------------------------------------------------------------ internals
 
     def _envelope(self, seq: int, data: BaseModel, observed_at: datetime) -> wire.Event:
-        return wire.make_event(
-            event_id=uuid.uuid4(), device_id=self.device_id, epoch=self.epoch, seq=seq,
-            observed_at=observed_at, data=data,  # type: ignore[arg-type]
-        )  # fmt: skip
+        try:
+            return wire.make_event(
+                event_id=uuid.uuid4(), device_id=self.device_id, epoch=self.epoch, seq=seq,
+                observed_at=observed_at, data=data,  # type: ignore[arg-type]
+            )  # fmt: skip
+        except (StopIteration, ValidationError) as err:
+            # nothing was stored and no seq was used: the caller's bug, reported as such
+            raise EventDataError(
+                f"cannot store {type(data).__name__} observed at {observed_at!r} for device "
+                f"{self.device_id}: not a wire event body with a timezone-aware time ({err})"
+            ) from err
 
     def _used_bytes(self) -> int:
         page_size = self._conn.execute("PRAGMA page_size").fetchone()[0]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from edge_agent import wire
-from edge_agent.errors import OutboxError, OutboxFullError
+from edge_agent.errors import EventDataError, OutboxError, OutboxFullError
 from edge_agent.outbox.store import MIN_CAP_BYTES, Outbox
 from tests.edge_agent.outbox.conftest import DEVICE, T0, weight_change
 
@@ -159,3 +159,19 @@ def test_unknown_payload_codec_is_refused_with_advice(outbox_path: Path) -> None
     conn.close()
     with pytest.raises(OutboxError, match="upgrade the edge agent"):
         Outbox(outbox_path, device_id=DEVICE, max_bytes=MIN_CAP_BYTES)
+
+
+@pytest.mark.parametrize(
+    ("data", "observed_at"),
+    [
+        (wire.EventAck(device_id=DEVICE, epoch=1, seq=1), T0),  # not an event body
+        (weight_change(), T0.replace(tzinfo=None)),  # naive time
+    ],
+    ids=["not-an-event-body", "naive-time"],
+)
+def test_unwrappable_event_data_is_refused_without_using_a_seq(
+    outbox: Outbox, data: object, observed_at: object
+) -> None:
+    with pytest.raises(EventDataError, match="cannot store"):
+        outbox.append(data, observed_at)  # type: ignore[arg-type]
+    assert outbox.append(weight_change(), T0).seq == 1
