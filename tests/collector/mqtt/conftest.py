@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,48 +11,16 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from tests.support.services import is_listening, unique_name
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class PrivateBroker:
-    """A Mosquitto of this test's own on a free loopback port; may be stopped and restarted."""
-
-    workdir: Path
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        conf = self.workdir / "mosquitto.conf"
-        conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n")
-        self.process = subprocess.Popen(
-            ["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 10
-        while not is_listening("127.0.0.1", self.port, timeout_s=0.2):
-            assert time.monotonic() < deadline, "private mosquitto did not start"
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
+from tests.support.mosquitto_private import PrivateMosquitto
+from tests.support.services import unique_name
 
 
 @pytest.fixture
-def private_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
-    if shutil.which("mosquitto") is None:
-        pytest.skip("mosquitto binary not installed")
-    broker = PrivateBroker(workdir=tmp_path)
+def private_broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
+    """A Mosquitto of this test's own (not started): it may be stopped and restarted."""
+    broker = PrivateMosquitto(tmp_path / "broker")
     yield broker
-    broker.stop()
+    broker.kill()
 
 
 @dataclass

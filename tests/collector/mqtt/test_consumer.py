@@ -16,9 +16,10 @@ from collector.runtime.backoff import Backoff
 from collector.runtime.clock import SystemClock
 from collector.runtime.ports import Delivery
 from edge_agent import wire
+from tests.support.mosquitto_private import PrivateMosquitto
 from tests.support.services import unique_name
 
-from .conftest import PrivateBroker, Probe, connect_probe
+from .conftest import Probe, connect_probe
 
 pytestmark = pytest.mark.mqtt
 
@@ -127,7 +128,7 @@ def test_publish_reaches_the_device_acks_topic(mosquitto, site, client_id, probe
 
 
 def test_it_keeps_retrying_until_the_broker_appears_then_resubscribes_after_a_restart(
-    private_broker: PrivateBroker, site, client_id, probes
+    private_broker: PrivateMosquitto, site, client_id, probes
 ) -> None:
     consumer = make_consumer(private_broker.port, client_id, site)
     consumer.start()
@@ -135,8 +136,7 @@ def test_it_keeps_retrying_until_the_broker_appears_then_resubscribes_after_a_re
         assert not consumer.wait_connected(0.5)  # nothing listening yet
         private_broker.start()
         assert consumer.wait_connected(5)
-        private_broker.stop()  # no persistence: the restarted broker forgot the subscription
-        private_broker.start()
+        private_broker.restart()  # the link drops; the consumer must come back by itself
         assert consumer.wait_connected(5)
         probes.append(probe := connect_probe(private_broker.port))
         probe.publish(wire.events_topic(site, "pos-9"), b"after-restart")
@@ -147,7 +147,7 @@ def test_it_keeps_retrying_until_the_broker_appears_then_resubscribes_after_a_re
 
 
 def test_an_ack_from_an_earlier_connection_is_not_sent(
-    private_broker: PrivateBroker, site, client_id, probes
+    private_broker: PrivateMosquitto, site, client_id, probes
 ) -> None:
     private_broker.start()
     consumer = make_consumer(private_broker.port, client_id, site)
