@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from collector.demo import traffic
+from collector.ingest.ports import Ingestor
 from collector.ledger.engine import open_ledger
 from collector.ledger.ingestor import SqlIngestor
 from collector.mqtt.address import parse_broker_url
@@ -90,7 +91,11 @@ def make_stream(seed: int = 7) -> Stream:
 
 @contextmanager
 def in_process_collector(
-    mqtt_port: int, engine: sa.Engine, client_id: str, site: str
+    mqtt_port: int,
+    engine: sa.Engine,
+    client_id: str,
+    site: str,
+    wrap: Callable[[Ingestor], Ingestor] = lambda ingestor: ingestor,
 ) -> Iterator[None]:
     """The real consumer + batch loop + SqlIngestor on a thread; stopped gracefully on exit."""
     clock = SystemClock()
@@ -107,10 +112,12 @@ def in_process_collector(
         target=run_service,
         kwargs={
             "connection": consumer,
-            "ingestor": SqlIngestor(engine, clock=clock),
+            "ingestor": wrap(SqlIngestor(engine, clock=clock)),
             "clock": clock,
             "stop": stop,
-            "policy": BatchPolicy(max_messages=500, max_wait_s=0.02),
+            "policy": BatchPolicy(
+                max_messages=500, max_wait_s=0.02, retry=Backoff(initial_s=0.1, max_s=0.5)
+            ),
         },
     )
     thread.start()
