@@ -43,9 +43,11 @@ alerts = sa.Table(
     sa.Column("resolution_reason", sa.Text),
     sa.Column("adjustment_event_id", sa.Uuid),
     sa.Column("active_key", sa.String(512), unique=True),
+    sa.Column("dismissed_key", sa.String(512), index=True),
     sa.Index("ix_alerts_status_site", "status", "site"),
 )
-"""``active_key`` is set while open or acknowledged and NULL once resolved: one active per key."""
+"""``active_key`` is set while open or acknowledged and NULL once resolved: one active per key.
+``dismissed_key`` keeps a dismissed alert's key until its condition ends, so it stays quiet."""
 
 alert_events = sa.Table(
     "alert_events",

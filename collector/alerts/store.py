@@ -40,7 +40,8 @@ def apply_verdicts(conn: sa.Connection, verdicts: Iterable[Verdict], *, now: dat
     """Raise, refresh or clear alerts; returns the ids of alerts that changed."""
     verdicts = list(verdicts)
     clearing = {v.key.active_key() for v in verdicts if isinstance(v, Clearance)}
-    active = _active_keys(conn, clearing)
+    active = _keys_in(conn, alerts.c.active_key, clearing)
+    _lift_dismissals(conn, _keys_in(conn, alerts.c.dismissed_key, clearing))
     changed = []
     for verdict in verdicts:
         if isinstance(verdict, Clearance) and verdict.key.active_key() not in active:
@@ -53,15 +54,38 @@ def apply_verdicts(conn: sa.Connection, verdicts: Iterable[Verdict], *, now: dat
     return changed
 
 
-def _active_keys(conn: sa.Connection, keys: set[str]) -> set[str]:
-    """Which of these keys have an active alert."""
+def _keys_in(conn: sa.Connection, column: sa.Column[Any], keys: set[str]) -> set[str]:
+    """Which of these keys the column holds."""
     found: set[str] = set()
     ordered = sorted(keys)
     for start in range(0, len(ordered), 500):
         part = ordered[start : start + 500]
-        query = sa.select(alerts.c.active_key).where(alerts.c.active_key.in_(part))
-        found.update(conn.execute(query).scalars())
+        found.update(conn.execute(sa.select(column).where(column.in_(part))).scalars())
     return found
+
+
+def _lift_dismissals(conn: sa.Connection, keys: set[str]) -> None:
+    """The dismissed condition is over: the next one alerts again."""
+    if keys:
+        query = sa.update(alerts).where(alerts.c.dismissed_key.in_(sorted(keys)))
+        conn.execute(query.values(dismissed_key=None))
+
+
+def _is_dismissed(conn: sa.Connection, finding: Finding) -> bool:
+    """Someone dismissed this very condition (same figures) and it has not ended since.
+
+    Without this a dismissed alert whose cause persists would reopen on the next tick.
+    Changed figures (more units gone) are news: the dismissal is lifted.
+    """
+    key = finding.key.active_key()
+    query = sa.select(alerts).where(alerts.c.dismissed_key == key).order_by(alerts.c.id.desc())
+    row = conn.execute(query.limit(1)).first()
+    if row is None:
+        return False
+    if (row.expected, row.observed) == (finding.expected, finding.observed):
+        return True
+    _lift_dismissals(conn, {key})
+    return False
 
 
 def _active(conn: sa.Connection, active_key: str) -> sa.Row[Any] | None:
@@ -86,6 +110,8 @@ def _raise(conn: sa.Connection, finding: Finding, now: datetime) -> int | None:
     row = _active(conn, key.active_key())
     figures = _figures(finding)
     if row is None:
+        if _is_dismissed(conn, finding):
+            return None
         values = {
             "site": key.site,
             "type": key.type.value,
@@ -166,7 +192,9 @@ def dismiss(conn: sa.Connection, alert_id: int, *, by: str, reason: str, now: da
     """Close without touching the ledger (a false alarm, explained)."""
     if not reason.strip():
         raise AlertError("a dismissal needs a reason: --dismiss 'why this is not a problem'")
-    resolve(conn, alert_id, Change(AlertAction.DISMISSED, by, now, reason), resolution="dismissed")
+    row = load(conn, alert_id)
+    change = Change(AlertAction.DISMISSED, by, now, reason)
+    resolve(conn, alert_id, change, resolution="dismissed", dismissed_key=row.active_key)
 
 
 def load(conn: sa.Connection, alert_id: int) -> sa.Row[Any]:

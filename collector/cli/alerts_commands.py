@@ -79,6 +79,7 @@ def row_dict(row: Any) -> dict[str, Any]:
     if "evidence" in found:
         found["evidence"] = json.loads(found["evidence"])
     found.pop("active_key", None)
+    found.pop("dismissed_key", None)
     return found
 
 

@@ -94,7 +94,8 @@ def test_a_new_finding_after_resolution_opens_a_new_alert(engine, clock) -> None
     site = unique_name("site")
     first = raise_one(engine, clock, shrinkage(site, "A", 8))
     with engine.begin() as conn:
-        store.dismiss(conn, first, by="bob", reason="display model", now=clock.advance(1))
+        key = AlertKey(site, AlertType.SHRINKAGE, "main/a1", "A")
+        store.apply_verdicts(conn, [Clearance(key, "agree again")], now=clock.advance(1))
     assert raise_one(engine, clock, shrinkage(site, "A", 8)) != first
 
 
@@ -142,3 +143,19 @@ def test_device_alert_cannot_be_resolved_with_a_count(engine, clock) -> None:
 def test_unknown_alert_id_says_where_to_look(engine) -> None:
     with engine.connect() as conn, pytest.raises(AlertError, match="alerts list"):
         store.load(conn, 987654321)
+
+
+def test_a_dismissed_condition_stays_quiet_until_it_ends_or_changes(engine, clock) -> None:
+    site = unique_name("site")
+    first = raise_one(engine, clock, shrinkage(site, "A", 8))
+    with engine.begin() as conn:
+        store.dismiss(conn, first, by="bob", reason="display units", now=clock.now())
+    with engine.begin() as conn:
+        assert store.apply_verdicts(conn, [shrinkage(site, "A", 8)], now=clock.advance(1)) == []
+    worse = raise_one(engine, clock, shrinkage(site, "A", 6))  # two more gone: news
+    assert worse != first
+    with engine.begin() as conn:
+        store.dismiss(conn, worse, by="bob", reason="still display units", now=clock.now())
+        key = AlertKey(site, AlertType.SHRINKAGE, "main/a1", "A")
+        store.apply_verdicts(conn, [Clearance(key, "agree")], now=clock.advance(1))
+    assert raise_one(engine, clock, shrinkage(site, "A", 6)) not in {first, worse}

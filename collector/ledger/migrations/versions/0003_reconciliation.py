@@ -61,10 +61,12 @@ def _alerts() -> None:
         sa.Column("resolution_reason", sa.Text()),
         sa.Column("adjustment_event_id", sa.Uuid()),
         sa.Column("active_key", sa.String(512)),
+        sa.Column("dismissed_key", sa.String(512)),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
         sa.UniqueConstraint("active_key", name=op.f("uq_alerts_active_key")),
     )
     op.create_index("ix_alerts_status_site", "alerts", ["status", "site"])
+    op.create_index("ix_alerts_dismissed_key", "alerts", ["dismissed_key"])
     op.create_table(
         "alert_events",
         _id(),
