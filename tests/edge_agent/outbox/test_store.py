@@ -175,3 +175,9 @@ def test_unwrappable_event_data_is_refused_without_using_a_seq(
     with pytest.raises(EventDataError, match="cannot store"):
         outbox.append(data, observed_at)  # type: ignore[arg-type]
     assert outbox.append(weight_change(), T0).seq == 1
+
+
+def test_appends_stay_fully_synced_after_an_acknowledge(outbox: Outbox) -> None:
+    outbox.append(weight_change(), T0)
+    outbox.acknowledge(outbox.epoch, 1)
+    assert outbox._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again
