@@ -65,6 +65,7 @@ class ShelfLoop:
                     self._lane_failed(lane_id, reading)
                     continue
                 self._lane_ok(lane_id)
+                self._samples[lane_id] += 1
                 event = self.pipeline.push_raw(t_s, lane_id, reading)
                 if event is not None:
                     changes.append(event.change)
