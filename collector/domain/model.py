@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import NamedTuple
 from uuid import UUID
 
-from collector.domain.money import ZERO
+from collector.domain.money import EXACT, ZERO
 
 
 class Valuation(StrEnum):
@@ -95,7 +95,7 @@ class Position:
         """Average unit cost of what is on hand, or None without positive stock."""
         if self.qty <= 0:
             return None
-        return abs(self.value / self.qty)
+        return abs(EXACT.divide(self.value, self.qty))
 
 
 @dataclass(frozen=True, slots=True)

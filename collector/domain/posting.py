@@ -24,7 +24,7 @@ from collector.domain.model import (
     SaleCost,
     totals,
 )
-from collector.domain.money import q6
+from collector.domain.money import mul6, q6
 from collector.domain.valuation import current_cost, fallback_cost, put_in, take_out
 from collector.errors import RejectedEventError
 from edge_agent.wire import StockTransaction, TransactionType
@@ -118,7 +118,7 @@ def _receipt(draft: Draft, ctx: TransactionContext) -> None:
     assert tx.unit_cost is not None  # the wire model requires it on receipts
     unit_cost = q6(tx.unit_cost)
     item = draft.item(tx.sku)
-    piece = Piece(tx.qty, q6(tx.qty * unit_cost), unit_cost)
+    piece = Piece(tx.qty, mul6(tx.qty, unit_cost), unit_cost)
     inbound(draft, MovementType.RECEIPT, _key(tx), [piece], reason=tx.reference)
     draft.items[tx.sku] = replace(item, last_unit_cost=unit_cost)
 
@@ -126,7 +126,7 @@ def _receipt(draft: Draft, ctx: TransactionContext) -> None:
 def _sale(draft: Draft, ctx: TransactionContext) -> None:
     tx = ctx.tx
     pieces = outbound(draft, MovementType.SALE, _key(tx), tx.qty)
-    revenue = q6(tx.qty * tx.unit_price) if tx.unit_price is not None else None
+    revenue = mul6(tx.qty, tx.unit_price) if tx.unit_price is not None else None
     line = draft.add_outbound(
         MovementType.SALE, _key(tx), pieces, is_cogs=True, revenue=revenue, reason=tx.reference
     )
@@ -137,7 +137,7 @@ def _sale(draft: Draft, ctx: TransactionContext) -> None:
 def _return(draft: Draft, ctx: TransactionContext) -> None:
     tx = ctx.tx
     unit_cost, is_from_sale = _return_cost(draft, tx)
-    piece = Piece(tx.qty, q6(tx.qty * unit_cost), unit_cost, provisional=not is_from_sale)
+    piece = Piece(tx.qty, mul6(tx.qty, unit_cost), unit_cost, provisional=not is_from_sale)
     inbound(draft, MovementType.RETURN, _key(tx), [piece], reason=tx.reference)
 
 
@@ -169,7 +169,7 @@ def _adjustment(draft: Draft, ctx: TransactionContext) -> None:
         return
     item: ItemPolicy = draft.item(tx.sku)
     unit_cost = current_cost(draft.position(key), item.last_unit_cost)
-    piece = Piece(tx.qty, q6(tx.qty * unit_cost), unit_cost)
+    piece = Piece(tx.qty, mul6(tx.qty, unit_cost), unit_cost)
     inbound(draft, MovementType.ADJUSTMENT, key, [piece], reason=tx.reference)
 
 

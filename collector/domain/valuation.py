@@ -13,7 +13,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from collector.domain.model import IdSequence, Layer, Piece, Position, Valuation, totals
-from collector.domain.money import ZERO, prorate, q6, unit_cost_of
+from collector.domain.money import ZERO, mul6, prorate, q6, unit_cost_of
 
 
 def fallback_cost(position: Position, item_last_cost: Decimal | None) -> Decimal:
@@ -41,7 +41,7 @@ def take_out(
     taken_qty, moved_value = totals(pieces) if pieces else (ZERO, ZERO)
     short = qty - taken_qty
     if short > 0:
-        shortfall = Piece(short, q6(short * shortfall_cost), shortfall_cost, provisional=True)
+        shortfall = Piece(short, mul6(short, shortfall_cost), shortfall_cost, provisional=True)
         pieces.append(shortfall)
         moved_value += shortfall.value
     settled = [p for p in pieces if not p.provisional]

@@ -99,7 +99,7 @@ class SqlIngestor:
         if work.loaded is not None:
             self._cache.remember(work.loaded.book)
         log.info(
-            "batch.committed",
+            "ledger.batch_committed",
             messages=len(batch),
             movements=sum(len(p.lines) for p in work.postings),
             dead_lettered=len(work.dead_rows),
@@ -206,6 +206,16 @@ class SqlIngestor:
             )
         except RejectedEventError as err:
             self._reject(index, item, str(err), work)
+            return
+        except (ArithmeticError, ValueError, TypeError, LookupError) as err:
+            # A bug, not bad input; but one event must not block every batch after it.
+            # The posting's draft never reached the book, so the ledger is unchanged.
+            self._log.exception("event.posting_failed", event_id=str(event.event_id))
+            reason = (
+                f"could not be posted because of an internal error ({err.__class__.__name__}: "
+                f"{err}); the ledger is unchanged, please report this event"
+            )
+            self._reject(index, item, reason, work)
             return
         work.postings.append(posting)
         self._record(index, item, Disposition.APPLIED, work)

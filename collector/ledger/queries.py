@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from collector.domain.model import MovementType
-from collector.domain.money import ZERO, q6
+from collector.domain.money import ZERO, unit_cost_of
 from collector.domain.report import CogsLine, cogs_line, total_line
 from collector.ledger.schema import balances, dead_letters, movements
 
@@ -54,7 +54,7 @@ def stock(
             r.owner,
             r.qty,
             r.value,
-            q6(r.value / r.qty) if r.qty > 0 else None,
+            unit_cost_of(r.value, r.qty) if r.qty > 0 else None,
         )
         for r in conn.execute(query)
     ]

@@ -149,3 +149,10 @@ def test_owners_keep_separate_positions(fifo_book):
     assert pos(fifo_book, owner="client-a").value == d("7")
     with pytest.raises(RejectedEventError, match=r"\(owner client-a\) exceeds on-hand 1"):
         post(fifo_book, tx("sale", 2, owner="client-a"))
+
+
+def test_amounts_beyond_the_ledger_range_are_rejected_not_rounded():
+    book = make_book(item())
+    expected = r"value 999999999998000000000001\.000000 is beyond"
+    with pytest.raises(RejectedEventError, match=expected):
+        post(book, tx("receipt", "999999999999", unit_cost="999999999999"))

@@ -257,3 +257,19 @@ def test_a_rejected_transfer_leaves_the_destination_layers_alone(ingestor, engin
             sa.select(movements.c.cogs, movements.c.provisional).where(movements.c.type == "sale")
         ).one()
     assert tuple(sale) == (Decimal(4), False)  # taken from the layer, not costed provisionally
+
+
+def test_a_posting_bug_dead_letters_that_event_and_the_batch_goes_on(ingestor, monkeypatch):
+    import collector.ledger.ingestor as module  # noqa: PLC0415
+
+    real = module.post_transaction
+
+    def buggy(book, *, event_id, effective_at, tx):
+        if tx.sku == "SKU-2":
+            raise ZeroDivisionError("division by zero")
+        return real(book, event_id=event_id, effective_at=effective_at, tx=tx)
+
+    monkeypatch.setattr(module, "post_transaction", buggy)
+    outcome = ingestor.ingest([tx_message(1, sku="SKU-2"), tx_message(2)])
+    assert dispositions(outcome) == [Disposition.DEAD_LETTERED, Disposition.APPLIED]
+    assert "internal error (ZeroDivisionError" in outcome.outcomes[0].reason
