@@ -1,6 +1,7 @@
 """Bulk ingest throughput of SqlIngestor alone (no MQTT): not a test, a measurement.
 
     python -m tests.collector.ledger.measure_ingest [--events 20000] [--batch 500] [--runs 3]
+        [--postgres]   # into a fresh PostgreSQL database (TEST_POSTGRES_URL) instead of SQLite
 
 Feeds pre-built messages (20 devices, 50 SKUs half FIFO half moving average, 20
 locations: 20% receipts, 65% sales, 7% returns, 5% adjustments, 3% transfers) through
@@ -17,6 +18,8 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +30,7 @@ from collector.ledger.engine import open_ledger
 from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.schema import items
 from edge_agent.wire import StockTransaction, dump_event, events_topic, make_event
+from tests.support.services import fresh_postgres_database
 
 SKUS = [f"SKU-{i}" for i in range(50)]
 
@@ -79,9 +83,9 @@ def build_messages(count: int, seed: int = 1) -> list[InboundMessage]:
     return messages
 
 
-def run_once(messages: list[InboundMessage], batch: int, folder: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) to ingest every message into a fresh SQLite ledger."""
-    engine = open_ledger(f"sqlite:///{folder}/ledger.db")
+def run_once(messages: list[InboundMessage], batch: int, url: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) to ingest every message into a fresh ledger at ``url``."""
+    engine = open_ledger(url)
     now = datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(
@@ -101,23 +105,35 @@ def run_once(messages: list[InboundMessage], batch: int, folder: Path) -> tuple[
     return result
 
 
+@contextmanager
+def _fresh_database(*, postgres: bool) -> Iterator[str]:
+    if postgres:
+        with fresh_postgres_database() as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        yield f"sqlite:///{Path(folder)}/ledger.db"
+
+
 def main() -> None:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     messages = build_messages(args.events)
     walls, cpus = [], []
     for _ in range(args.runs):
-        with tempfile.TemporaryDirectory() as folder:
-            wall, cpu = run_once(messages, args.batch, Path(folder))
+        with _fresh_database(postgres=args.postgres) as url:
+            wall, cpu = run_once(messages, args.batch, url)
         walls.append(args.events / wall)
         cpus.append(args.events / cpu)
     print(
-        f"{args.events} events, batches of {args.batch}, {args.runs} runs: "
+        f"{'postgresql' if args.postgres else 'sqlite'}: {args.events} events, "
+        f"batches of {args.batch}, {args.runs} runs: "
         f"median {statistics.median(walls):,.0f} events/s wall-clock "
         f"(runs: {', '.join(f'{w:,.0f}' for w in walls)}), "
         f"{statistics.median(cpus):,.0f} events per CPU-second"
