@@ -30,6 +30,7 @@ from edge_agent.runtime.lane_state import (
 )
 from edge_agent.runtime.link_config import link_settings
 from edge_agent.runtime.sensors import serial_task, shelf_loop, shelf_task
+from edge_agent.runtime.shelf_loop import ShelfLoop
 from edge_agent.runtime.simulation import SimulatedWorld, simulate_hardware
 
 log = structlog.get_logger(__name__)
@@ -71,6 +72,7 @@ class BuiltAgent:
     delivery: Delivery
     world: SimulatedWorld | None
     lanes: LaneControl
+    shelf: ShelfLoop | None = None
 
 
 @dataclass
@@ -141,7 +143,7 @@ def _assemble(parts: _Parts) -> BuiltAgent:
         monotonic=clocks.monotonic,
     )  # fmt: skip
     writer = EventWriter(device_id=device.id, append=delivery.append)
-    sensors, late.lanes = _sensors(parts, writer)
+    sensors, late.lanes, shelf = _sensors(parts, writer)
     late.handler = CommandHandler(device_id=device.id, lanes=late.lanes, resender=delivery,
                                   epoch=lambda: outbox.epoch)  # fmt: skip
     world = parts.world
@@ -151,20 +153,23 @@ def _assemble(parts: _Parts) -> BuiltAgent:
         monotonic=clocks.monotonic, now=clocks.now,
         on_close=[outbox.close] + ([world.close] if world is not None else []),
     )  # fmt: skip
-    return BuiltAgent(agent=agent, outbox=outbox, delivery=delivery, world=world, lanes=late.lanes)
+    return BuiltAgent(agent=agent, outbox=outbox, delivery=delivery, world=world,
+                      lanes=late.lanes, shelf=shelf)  # fmt: skip
 
 
-def _sensors(parts: _Parts, writer: EventWriter) -> tuple[list[SensorTask], LaneControl]:
-    """The device's sensor tasks and what lane commands act on."""
+def _sensors(
+    parts: _Parts, writer: EventWriter
+) -> tuple[list[SensorTask], LaneControl, ShelfLoop | None]:
+    """The device's sensor tasks, what lane commands act on, and the shelf loop if any."""
     device, clocks = parts.running.device, parts.clocks
     if isinstance(device, ShelfDevice):
         loop = shelf_loop(device, writer=writer, pin_factory=parts.pin_factory,
                           monotonic=clocks.monotonic, now=clocks.now)  # fmt: skip
         lanes = ShelfLaneControl(device_id=device.id, shelf=loop, store=parts.state,
                                  overrides=parts.overrides, now=clocks.now)  # fmt: skip
-        return [shelf_task(loop)], lanes
+        return [shelf_task(loop)], lanes, loop
     task = serial_task(device, writer=writer, monotonic=clocks.monotonic, now=clocks.now)
-    return [task], NoLanes(device_id=device.id, kind=device.kind)
+    return [task], NoLanes(device_id=device.id, kind=device.kind), None
 
 
 def _reporter(

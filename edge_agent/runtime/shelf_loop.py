@@ -83,6 +83,11 @@ class ShelfLoop:
                 log.error("shelf.read_failed", device=self.device_id, error=str(err))
                 stop.wait(READ_FAILURE_WAIT_S)
 
+    def has_settled(self) -> bool:
+        """True once every lane found its first plateau: changes from now on are reported."""
+        with self.lock:
+            return all(p.reference_grams is not None for p in self.pipeline.lanes.values())
+
     def take_health(self) -> list[SensorHealth]:
         """Per lane: sample rate, errors and retries since the last call, noise and drift."""
         now_s = self._monotonic()
