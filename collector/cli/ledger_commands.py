@@ -227,6 +227,14 @@ def report_cogs(
     _print_table(f"COGS {first} to {last}", records, columns)
 
 
+def _observers(db: str | None) -> list[Any]:
+    """What commits with a posting outside ``collector run``: the InfluxDB outbox when set."""
+    from collector.cli.run_wiring import posting_observers  # noqa: PLC0415
+    from collector.runtime.clock import SystemClock  # noqa: PLC0415
+
+    return posting_observers(load_settings(db_url=db), {}, SystemClock())
+
+
 def reverse(
     event_id: Annotated[str, typer.Argument(help="The event id whose movements to reverse.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept on the reversal lines).")],
@@ -249,9 +257,12 @@ def reverse(
             reason=reason.strip(),
             now=datetime.now(UTC),
             reversal_event_id=uuid.uuid4(),
+            observers=_observers(db),
         )
     except CollectorError as err:
         _fail(str(err), EXIT_REFUSED)
+    finally:
+        engine.dispose()
     for line in posting.lines:
         typer.echo(
             f"movement {line.movement_id}: {line.type.value} {line.key.label()} "

@@ -159,3 +159,18 @@ def test_reverse_posts_the_opposite_once(db, stocked):
 def test_database_url_comes_from_the_environment(db, stocked, monkeypatch):
     monkeypatch.setenv("COLLECTOR_DB_URL", db)
     assert len(as_json("stock")) == 3
+
+
+def test_reverse_feeds_the_time_series_outbox_when_influx_is_configured(db, stocked, monkeypatch):
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    monkeypatch.setenv("COLLECTOR_INFLUX_URL", "http://127.0.0.1:8428")
+    count = sa.text("SELECT count(*) FROM timeseries_outbox")
+    engine = open_ledger(db)
+    with engine.connect() as conn:
+        before = conn.execute(count).scalar_one()
+    result = invoke("reverse", stocked["sale_event_id"], "--reason", "till error", "--db", db)
+    assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        assert conn.execute(count).scalar_one() > before
+    engine.dispose()
