@@ -96,7 +96,8 @@ class MqttLink:
 
     def publish_reply(self, reply: wire.CommandReply) -> bool:
         """Publish a command reply QoS 1; False when not connected."""
-        return self._publish(self.replies_topic, _dump(reply))
+        # nulls kept: the contract's ``command_id: null`` marks a reply to an unparseable command
+        return self._publish(self.replies_topic, reply.model_dump_json(by_alias=True).encode())
 
     # ------------------------------------------------------------------ setup
 
