@@ -71,7 +71,8 @@ def _decode(message: InboundMessage) -> Decoded | Undecodable:
     if size > MAX_PAYLOAD_BYTES:
         return Undecodable(
             message,
-            f"payload of {size} bytes exceeds the {MAX_PAYLOAD_BYTES}-byte limit (not parsed)",
+            f"payload of {size} bytes exceeds the {MAX_PAYLOAD_BYTES}-byte limit "
+            f"(not parsed; its first {MAX_PAYLOAD_BYTES} bytes are kept)",
             site=site,
             device_id=device_id,
         )

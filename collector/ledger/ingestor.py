@@ -34,7 +34,7 @@ from collector.ledger.inbox import (
 from collector.ledger.loading import BookRequest, LoadedBook, PositionCache, load_book
 from collector.ledger.observers import BalanceAfter, Posted, PostingObserver, StoredEvent
 from collector.ledger.writing import ensure_places, write_postings
-from edge_agent.wire import StockTransactionEvent
+from edge_agent.wire import MAX_PAYLOAD_BYTES, StockTransactionEvent
 
 log = structlog.get_logger("collector.ledger")
 
@@ -162,7 +162,8 @@ class SqlIngestor:
                 "seq": item.seq,
                 "event_id": item.event_id,
                 "reason": item.reason,
-                "payload": message.payload,
+                # an oversized payload is kept up to the limit: the table must not balloon
+                "payload": message.payload[:MAX_PAYLOAD_BYTES],
             }
         )
         if item.device_id and item.site and item.epoch is not None and item.seq is not None:

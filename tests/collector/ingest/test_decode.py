@@ -37,7 +37,7 @@ def test_a_valid_event_decodes_with_its_site():
 def test_oversized_payload_is_refused_unread():
     result = decode(message(b"{" + b" " * MAX_PAYLOAD_BYTES + b"}"))
     assert isinstance(result, Undecodable)
-    assert f"exceeds the {MAX_PAYLOAD_BYTES}-byte limit (not parsed)" in result.reason
+    assert f"exceeds the {MAX_PAYLOAD_BYTES}-byte limit (not parsed;" in result.reason
     assert (result.site, result.device_id) == ("site-1", "pos-1")
 
 

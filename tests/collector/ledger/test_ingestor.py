@@ -13,6 +13,7 @@ from collector.errors import LedgerError
 from collector.ingest.ports import DeviceProgress, Disposition
 from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.schema import balances, dead_letters, device_progress, inbox, movements
+from edge_agent.wire import MAX_PAYLOAD_BYTES
 from tests.collector.ledger.messages import (
     SITE,
     balance,
@@ -273,3 +274,12 @@ def test_a_posting_bug_dead_letters_that_event_and_the_batch_goes_on(ingestor, m
     outcome = ingestor.ingest([tx_message(1, sku="SKU-2"), tx_message(2)])
     assert dispositions(outcome) == [Disposition.DEAD_LETTERED, Disposition.APPLIED]
     assert "internal error (ZeroDivisionError" in outcome.outcomes[0].reason
+
+
+def test_an_oversized_payload_is_kept_only_up_to_the_limit(ingestor, engine):
+    huge = b"x" * (MAX_PAYLOAD_BYTES * 3)
+    outcome = ingestor.ingest([raw_message(huge)])
+    assert dispositions(outcome) == [Disposition.DEAD_LETTERED]
+    with engine.connect() as conn:
+        kept = conn.execute(sa.select(dead_letters.c.payload)).scalar_one()
+    assert bytes(kept) == huge[:MAX_PAYLOAD_BYTES]
