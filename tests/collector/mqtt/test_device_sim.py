@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from collector.mqtt.device_sim import PlannedMessage, SimulatedDevice
 from collector.runtime.clock import SystemClock
 from edge_agent import wire
 from tests.support.fake_collector import FakeCollectorAcker
+from tests.support.mosquitto_private import PrivateMosquitto
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.timeout(60)]
 
@@ -38,8 +40,15 @@ def plan(device_id: str, count: int) -> list[PlannedMessage]:
     ]
 
 
-def make_device(mosquitto, site: str, device_id: str, **options) -> SimulatedDevice:
-    host, port = mosquitto
+@pytest.fixture
+def broker(tmp_path) -> Iterator[tuple[str, int]]:
+    """A broker of this test's own: on the shared one, any collector of all sites would ack."""
+    with PrivateMosquitto(tmp_path / "broker") as private:
+        yield private.host, private.port
+
+
+def make_device(broker, site: str, device_id: str, **options) -> SimulatedDevice:
+    host, port = broker
     device = SimulatedDevice(
         host=host, port=port, site=site, device_id=device_id, clock=SystemClock(), **options
     )
@@ -47,12 +56,12 @@ def make_device(mosquitto, site: str, device_id: str, **options) -> SimulatedDev
     return device
 
 
-def test_events_lost_before_the_collector_came_are_sent_again(mosquitto, site) -> None:
-    device = make_device(mosquitto, site, "pos-1", resend_after_s=0.5)
+def test_events_lost_before_the_collector_came_are_sent_again(broker, site) -> None:
+    device = make_device(broker, site, "pos-1", resend_after_s=0.5)
     runner = threading.Thread(target=device.run, args=(plan("pos-1", 5),), kwargs={"timeout_s": 20})
     runner.start()  # nobody subscribes yet: the broker drops these five
     threading.Event().wait(0.3)
-    acker = FakeCollectorAcker(*mosquitto, site=site).start()
+    acker = FakeCollectorAcker(*broker, site=site).start()
     try:
         runner.join(timeout=20)
         assert device.acked_seq == 5
@@ -63,8 +72,8 @@ def test_events_lost_before_the_collector_came_are_sent_again(mosquitto, site) -
         device.close()
 
 
-def test_without_acks_it_gives_up_at_the_deadline_with_a_clear_error(mosquitto, site) -> None:
-    device = make_device(mosquitto, site, "pos-2", resend_after_s=0.2)
+def test_without_acks_it_gives_up_at_the_deadline_with_a_clear_error(broker, site) -> None:
+    device = make_device(broker, site, "pos-2", resend_after_s=0.2)
     try:
         with pytest.raises(TimeoutError, match="pos-2: acked up to seq 0"):
             device.run(plan("pos-2", 3), timeout_s=0.8)
@@ -72,9 +81,9 @@ def test_without_acks_it_gives_up_at_the_deadline_with_a_clear_error(mosquitto, 
         device.close()
 
 
-def test_flow_control_waits_for_acks_before_running_ahead(mosquitto, site) -> None:
-    acker = FakeCollectorAcker(*mosquitto, site=site, acking=False).start()
-    device = make_device(mosquitto, site, "pos-3", max_outstanding=3, resend_after_s=5)
+def test_flow_control_waits_for_acks_before_running_ahead(broker, site) -> None:
+    acker = FakeCollectorAcker(*broker, site=site, acking=False).start()
+    device = make_device(broker, site, "pos-3", max_outstanding=3, resend_after_s=5)
     try:
         with pytest.raises(TimeoutError):
             device.run(plan("pos-3", 10), timeout_s=1.0)
