@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from edge_agent.commands.calibrate import calibrate
 from edge_agent.commands.replay import replay
 from edge_agent.commands.run import run
 from edge_agent.commands.validate import validate
@@ -23,6 +24,7 @@ def _root() -> None:
 app.command("validate")(validate)
 app.command("replay")(replay)
 app.command("run")(run)
+app.command("calibrate")(calibrate)
 
 
 def main() -> None:
