@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -77,3 +78,20 @@ def dead_letter_count(engine: sa.Engine, site: str) -> int:
     query = sa.select(sa.func.count()).where(dead.c.site == site)
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
+
+
+def wait_until_applied(
+    engine: sa.Engine, device_ids: Collection[str], expected: int, timeout_s: float = 30.0
+) -> int:
+    """Poll until the inbox holds ``expected`` applied events of these devices (or time runs out).
+
+    Devices finish when acked; on a shared broker another collector's acks could end
+    them before this test's collector has drained its session, so the test waits for
+    its own ledger rather than trusting the acks alone.
+    """
+    deadline = time.monotonic() + timeout_s
+    applied = applied_events(engine, device_ids)
+    while applied < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+        applied = applied_events(engine, device_ids)
+    return applied

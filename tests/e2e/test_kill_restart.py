@@ -88,6 +88,10 @@ def test_sigkill_mid_stream_then_restart_keeps_the_ledger_exact(
     mark_start(log_path)
     second = start_collector(db_url, client_id, port, site, log_path)
     devices = fleet.join()
+    all_devices = [*stream.per_device, stream.seed_device]
+    with_ledger = open_ledger(db_url)
+    ledger_view.wait_until_applied(with_ledger, all_devices, EVENTS + len(stream.seed))
+    with_ledger.dispose()
     second.send_signal(signal.SIGTERM)
     assert second.wait(timeout=20) == 0, log_path.read_text()[-2000:]
 
@@ -98,7 +102,6 @@ def test_sigkill_mid_stream_then_restart_keeps_the_ledger_exact(
     }
     assert ledger_view.positions(engine, skus) == stream.expected_on_hand()
     assert ledger_view.values(engine, skus) == stream.expected_value()
-    all_devices = [*stream.per_device, stream.seed_device]
     assert ledger_view.applied_events(engine, all_devices) == EVENTS + len(stream.seed)
     assert ledger_view.movement_event_count(engine, skus) == EVENTS + len(stream.seed)
     # garbage has no event id to de-duplicate by: a batch committed but not yet acked

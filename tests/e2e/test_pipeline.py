@@ -30,6 +30,8 @@ def run_and_check(db_url: str, mosquitto, site: str, stream: Stream, tmp_path: P
     with in_process_collector(port, engine, unique_name("collector-e2e"), site):
         run_fleet(port, site, seed_plan(stream), timeout_s=RUN_TIMEOUT_S)
         devices = run_fleet(port, site, stream.plans, timeout_s=RUN_TIMEOUT_S)
+        all_devices = [*stream.per_device, stream.seed_device]
+        ledger_view.wait_until_applied(engine, all_devices, EVENTS + len(stream.seed))
 
     assert {d: dev.acked_seq for d, dev in devices.items()} == {
         d: len(txs) for d, txs in stream.per_device.items()
@@ -39,7 +41,6 @@ def run_and_check(db_url: str, mosquitto, site: str, stream: Stream, tmp_path: P
     assert ledger_view.journal_totals(engine, skus) == expected
     assert ledger_view.values(engine, skus) == stream.expected_value()
     assert ledger_view.dead_letter_count(engine, site) == MALFORMED
-    all_devices = [*stream.per_device, stream.seed_device]
     assert ledger_view.applied_events(engine, all_devices) == EVENTS + len(stream.seed)
     assert ledger_view.movement_event_count(engine, skus) == EVENTS + len(stream.seed)
     engine.dispose()
