@@ -64,7 +64,8 @@ def test_bad_commands_get_errors_and_change_nothing(
         "bad unit": operator.send(name="set_lane", lane="lane-1", sku="X", unit_grams=-1).error,
         "wrong epoch": operator.send(name="resend", epoch=epoch + 1, from_seq=1).error,
     }
-    assert errors["malformed"] is not None and "invalid command" in errors["malformed"]
+    assert errors["malformed"] is not None
+    assert "invalid command" in errors["malformed"]
     assert "unknown lane 'lane-9'" in (errors["unknown lane"] or "")
     assert "known_grams" in (errors["invalid weight"] or "")
     assert "unit_grams" in (errors["bad unit"] or "")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from edge_agent import wire
-from tests.edge_agent.runtime.conftest import RunningAgent, TopicRecorder, wait_for
+from tests.edge_agent.runtime.conftest import RunningAgent, TopicRecorder, wait_for, write_config
 from tests.support.fake_collector import FakeCollectorAcker
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
@@ -88,3 +88,40 @@ def test_scans_into_a_pty_arrive_parsed_and_bad_scans_are_reported(
     assert good.rejected_reason is None
     assert bad.rejected_reason is not None
     assert wait_for(lambda: _drained(agent, collector), 15)
+
+
+def test_a_tag_walking_out_through_the_gate_arrives_with_its_direction(
+    config_for: Callable[..., Path],
+    recorder: TopicRecorder,
+    collector: FakeCollectorAcker,
+    start_agent: Callable[..., RunningAgent],
+) -> None:
+    agent = start_agent(config_for("gate-1.yaml"))
+    world = agent.built.world
+    assert world is not None
+    epc = "30340242201D8C0000000001"
+    world.tag_passes(epc, direction="out")
+
+    def tags() -> list[wire.RfidTagSeen]:
+        return [
+            e.data for e in recorder.events(agent.device_id) if isinstance(e.data, wire.RfidTagSeen)
+        ]
+
+    assert wait_for(lambda: len(tags()) == 1, 10)
+    assert (tags()[0].epc, tags()[0].direction) == (epc, wire.GateDirection.OUT)
+    assert wait_for(lambda: _drained(agent, collector), 15)
+
+
+def test_sensors_keep_reading_while_the_broker_is_unreachable(
+    tmp_path: Path, site: str, start_agent: Callable[..., RunningAgent]
+) -> None:
+    closed_port = ("127.0.0.1", 9)  # discard port: nothing listens there
+    agent = start_agent(write_config(tmp_path, "shelf-1.yaml", site=site, broker=closed_port))
+    world = agent.built.world
+    assert world is not None
+    agent.wait_settled()
+    world.place("lane-2", 2)
+    outbox = agent.built.outbox
+    assert wait_for(lambda: outbox.last_seq >= 2, 15)  # the first heartbeat, then the placement
+    assert not agent.built.delivery.link.is_connected
+    assert outbox.unsent_count() == outbox.last_seq  # all kept until a collector acks them
