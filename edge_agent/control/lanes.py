@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from edge_agent.control.handler import CommandRefusedError
-from edge_agent.runtime.lane_state import LaneOverride
+from edge_agent.control.lane_state import LaneOverride
 from edge_agent.sensing.weight.calibration import (
     LinearCalibration,
     calibration_from_settings,

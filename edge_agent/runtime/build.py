@@ -14,6 +14,12 @@ import structlog
 from edge_agent import wire
 from edge_agent.config.devices import AgentConfig, ShelfDevice
 from edge_agent.control.handler import CommandHandler, LaneControl, NoLanes
+from edge_agent.control.lane_state import (
+    LaneOverride,
+    LaneStateFile,
+    apply_lane_state,
+    lane_state_path,
+)
 from edge_agent.control.lanes import ShelfLaneControl
 from edge_agent.health.cpu import read_cpu_temp_c
 from edge_agent.health.heartbeat import HeartbeatSchedule
@@ -22,12 +28,6 @@ from edge_agent.link.delivery import Delivery, online_status
 from edge_agent.outbox.store import Outbox
 from edge_agent.runtime.agent import Agent, SensorTask
 from edge_agent.runtime.events import EventWriter
-from edge_agent.runtime.lane_state import (
-    LaneOverride,
-    LaneStateFile,
-    apply_lane_state,
-    lane_state_path,
-)
 from edge_agent.runtime.link_config import link_settings
 from edge_agent.runtime.sensors import serial_task, shelf_loop, shelf_task
 from edge_agent.runtime.shelf_loop import ShelfLoop

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from edge_agent.control.handler import CommandHandler, CommandRefusedError
-from edge_agent.runtime.lane_state import LaneOverride
+from edge_agent.control.lane_state import LaneOverride
 from edge_agent.sensing.weight.settings import LaneSettings, WeightPipelineSettings
 from edge_agent.sensing.weight.shelf import ShelfPipeline
 

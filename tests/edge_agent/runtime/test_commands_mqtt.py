@@ -17,7 +17,7 @@ import pytest
 
 from edge_agent import wire
 from edge_agent.config.loader import load_config
-from edge_agent.runtime.lane_state import LaneStateFile, lane_state_path
+from edge_agent.control.lane_state import LaneStateFile, lane_state_path
 from tests.edge_agent.runtime.conftest import RunningAgent, TopicRecorder, wait_for
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.slow]

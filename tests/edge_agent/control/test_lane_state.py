@@ -9,13 +9,13 @@ import pytest
 
 from edge_agent.config.devices import ShelfDevice
 from edge_agent.config.loader import load_config
-from edge_agent.errors import ConfigError
-from edge_agent.runtime.lane_state import (
+from edge_agent.control.lane_state import (
     LaneOverride,
     LaneStateFile,
     apply_lane_state,
     lane_state_path,
 )
+from edge_agent.errors import ConfigError
 from edge_agent.sensing.weight.settings import LaneCalibration
 
 AT = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
