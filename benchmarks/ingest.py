@@ -405,7 +405,7 @@ def main() -> None:
     rng = random.Random(0)
     sample = traffic.random_transaction(traffic.Catalog.make(1, rng), rng)
     payload = traffic.make_payload("till0-bench", 1, sample)
-    baseline, flat, paced, alone, null = [], [], [], [], []
+    baseline, flat, paced, alone, null, null_paced = [], [], [], [], [], []
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         for run in range(args.runs):
             rate, got = raw_paho_rate(args.baseline_messages, payload)
@@ -421,7 +421,19 @@ def main() -> None:
                 one_collector_run(args, Path(tmp), 200 + run, paced=False, null_ledger=True)
             )
             print(f"run {run + 1}: no-op ledger {null[-1]}", flush=True)
-    text = report(args, baseline=baseline, flat=flat, paced=paced, alone=alone, null=null)
+            null_paced.append(
+                one_collector_run(args, Path(tmp), 300 + run, paced=True, null_ledger=True)
+            )
+            print(f"run {run + 1}: no-op ledger, paced {null_paced[-1]}", flush=True)
+    text = report(
+        args,
+        baseline=baseline,
+        flat=flat,
+        paced=paced,
+        alone=alone,
+        null=null,
+        null_paced=null_paced,
+    )
     print(text)
     if args.write:
         write_section(text)

@@ -39,6 +39,7 @@ def report(
     paced: list[Any],
     alone: list[float],
     null: list[Any],
+    null_paced: list[Any],
 ) -> str:
     """The RESULTS.md section for this run."""
     base, rate = median(baseline), median([r.rate_per_s for r in flat])
@@ -73,6 +74,10 @@ def report(
         f"| Paced {args.paced_rate:,}/s for {args.paced_seconds} s: p50 / p99 (ms) | "
         f"{median([r.p50_ms for r in paced]):.1f} / {median([r.p99_ms for r in paced]):.1f} | "
         f"{', '.join(f'{r.p99_ms:.1f}' for r in paced)} (p99) | p99 ≤ 250 |",
+        f"| Same paced run with a no-op ledger: p50 / p99 (ms) | "
+        f"{median([r.p50_ms for r in null_paced]):.1f} / "
+        f"{median([r.p99_ms for r in null_paced]):.1f} | "
+        f"{', '.join(f'{r.p99_ms:.1f}' for r in null_paced)} (p99) | |",
         f"| Paced achieved rate (events/s) | {median([r.rate_per_s for r in paced]):,.0f} | | |",
         f"| Events resent by devices (acks went quiet) | "
         f"{sum(r.resent for r in flat + paced)} | | 0 expected |",
