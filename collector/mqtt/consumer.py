@@ -119,9 +119,7 @@ class MqttConsumer:
         """Connect, run the socket loop until the link drops, back off, repeat."""
         while not self._stopping.is_set():
             if self._connect_once():
-                while self._client.loop(timeout=0.2) == MQTTErrorCode.MQTT_ERR_SUCCESS:
-                    pass
-                self._connected.clear()
+                self._serve_connection()
             if self._stopping.is_set():
                 break
             delay_s = self._reconnect.delay_s(self._attempt)
@@ -133,6 +131,17 @@ class MqttConsumer:
                 delay_s=round(delay_s, 2),
             )
             self._stopping.wait(delay_s)
+
+    def _serve_connection(self) -> None:
+        """Run paho's socket loop until the link ends; an unexpected error ends only the link."""
+        try:
+            while self._client.loop(timeout=0.2) == MQTTErrorCode.MQTT_ERR_SUCCESS:
+                pass
+        except Exception as err:  # the thread must survive to reconnect, whatever paho raised
+            log.exception("mqtt.network_error", error=repr(err))
+            self._client.disconnect()
+        finally:
+            self._connected.clear()
 
     def _connect_once(self) -> bool:
         """One TCP/TLS connect; False (logged) when the broker cannot be reached."""
