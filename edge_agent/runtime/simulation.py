@@ -133,10 +133,10 @@ class SimulatedShelf:
 class SimulatedWorld:
     """What a demo or test drives: the shelf's items, tags at the gate, barcodes at a scanner."""
 
-    device: Any
+    device: ShelfDevice | RfidGateDevice | ScannerStationDevice
     shelf: SimulatedShelf | None = None
     lines: dict[str, PtyLine] = field(default_factory=dict)
-    sleep: Any = time.sleep
+    sleep: Callable[[float], None] = time.sleep
 
     def place(self, lane: str, count: int = 1, *, sku: str | None = None) -> None:
         """A hand puts ``count`` units on ``lane``."""

@@ -88,6 +88,10 @@ def test_scans_into_a_pty_arrive_parsed_and_bad_scans_are_reported(
     assert good.rejected_reason is None
     assert bad.rejected_reason is not None
     assert wait_for(lambda: _drained(agent, collector), 15)
+    beat = next(
+        e.data for e in recorder.events(agent.device_id) if isinstance(e.data, wire.DeviceHeartbeat)
+    )
+    assert [s.sensor for s in beat.sensors] == ["scanner-1"]
 
 
 def test_a_tag_walking_out_through_the_gate_arrives_with_its_direction(
