@@ -18,6 +18,10 @@ log = structlog.get_logger("edge_agent")
 
 DEMO_CONFIG = Path("firmware_configs/demo/shelf-1.yaml")
 EXIT_FAILURE = 1
+PIN_FACTORY_HINT = (
+    "hint: gpiozero found no GPIO backend. On a Raspberry Pi install python3-lgpio and create "
+    "the venv with --system-site-packages (docs/install-raspberry-pi.md); elsewhere use --simulate"
+)
 EXIT_CONFIG = 2
 
 
@@ -56,6 +60,8 @@ def run(
     except EdgeAgentError as err:
         log.error("agent.failed", error=str(err))
         typer.echo(f"error: {err}", err=True)
+        if "default pin factory" in str(err):
+            typer.echo(PIN_FACTORY_HINT, err=True)
         raise typer.Exit(EXIT_FAILURE) from err
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ from edge_agent.sensing.serial_devices import (
 )
 from edge_agent.sensing.serial_pump import SerialPump
 from edge_agent.sensing.weight.shelf import ShelfPipeline
+from edge_agent.wire import SensorHealth
 
 SERIAL_TIMEOUT_S = 0.1
 """Longest a port read waits for a first byte; bounds how late the gate sees time pass."""
@@ -81,11 +83,16 @@ def serial_task(
     pipeline = build_serial_pipeline(device)
     specs = {spec.name: spec for spec in port_specs(device)}
     opened: list[ByteSource] = []
+    open_failures: Counter[str] = Counter()
 
     def open_port(name: str) -> ByteSource:
         spec = specs[name]
-        port = open_serial_port(spec.url, baudrate=spec.baudrate, timeout_s=SERIAL_TIMEOUT_S,
-                                name=name)  # fmt: skip
+        try:
+            port = open_serial_port(spec.url, baudrate=spec.baudrate,
+                                    timeout_s=SERIAL_TIMEOUT_S, name=name)  # fmt: skip
+        except DeviceError:
+            open_failures[name] += 1
+            raise
         opened.append(port)
         return port
 
@@ -103,7 +110,16 @@ def serial_task(
         for port in opened:
             port.close()
 
-    health = HealthTally(pipeline).take
+    tally = HealthTally(pipeline)
+
+    def health() -> list[SensorHealth]:
+        """Rejections from the pipeline; failed opens and a port down now count as errors."""
+        down = set(pump.ports_down)
+        figures = [h.model_copy(update={"errors": open_failures[h.sensor] + (h.sensor in down)})
+                   for h in tally.take()]  # fmt: skip
+        open_failures.clear()
+        return figures
+
     return SensorTask(name=device.id, run=pump.run, close=close_ports, health=health)
 
 

@@ -56,7 +56,7 @@ def test_a_scanner_plugged_in_after_start_is_read(tmp_path: Path) -> None:
     thread = threading.Thread(target=task.run, args=(stop,), daemon=True)
     thread.start()
     try:
-        time.sleep(0.3)
+        assert wait_for(lambda: task.health()[0].errors > 0, 5)  # missing: reported, retried
         by_id.symlink_to(line.path)  # plugged in
 
         def scanned() -> bool:
@@ -72,4 +72,4 @@ def test_a_scanner_plugged_in_after_start_is_read(tmp_path: Path) -> None:
     data = outbox.events[0].data
     assert isinstance(data, wire.BarcodeScanned)
     assert data.gtin == "09506000134352"
-    assert [h.sensor for h in task.health()] == ["scanner-1"]
+    assert [(h.sensor, h.errors) for h in task.health()] == [("scanner-1", 0)]
