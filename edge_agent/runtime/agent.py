@@ -61,6 +61,7 @@ class Agent:
         monotonic: Callable[[], float],
         now: Callable[[], datetime],
         on_close: Sequence[Callable[[], None]] = (),
+        sensor_restart_s: float = SENSOR_RESTART_S,
     ) -> None:
         """Wire the parts; nothing runs until :meth:`run`."""
         self.device_id = device_id
@@ -70,6 +71,7 @@ class Agent:
         self._monotonic = monotonic
         self._now = now
         self._on_close = list(on_close)
+        self._sensor_restart_s = sensor_restart_s
         self._sensor_stop = threading.Event()
         self.started = threading.Event()
 
@@ -109,8 +111,8 @@ class Agent:
                 task.run(self._sensor_stop)
             except Exception:
                 log.exception("sensor.crashed", device=self.device_id, sensor=task.name,
-                              restart_in_s=SENSOR_RESTART_S)  # fmt: skip
-                self._sensor_stop.wait(SENSOR_RESTART_S)
+                              restart_in_s=self._sensor_restart_s)  # fmt: skip
+                self._sensor_stop.wait(self._sensor_restart_s)
 
     def _shutdown(self, threads: Sequence[threading.Thread]) -> None:
         """Sensors first (their last events reach the outbox), then delivery, then files."""
