@@ -69,12 +69,14 @@ class TimingIngestor:
         self.inner = inner
         self.committed_at: dict[tuple[str, int], float] = {}
         self.busy_s = 0.0
+        self.cpu_s = 0.0
 
     def ingest(self, batch):
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.thread_time()
         outcome = self.inner.ingest(batch)
         now = time.monotonic()
         self.busy_s += now - started
+        self.cpu_s += time.thread_time() - cpu_started  # on-CPU share of that time
         for result in outcome.outcomes:
             if result.disposition is Disposition.APPLIED and result.seq is not None:
                 self.committed_at[(str(result.device_id), result.seq)] = now
@@ -201,7 +203,7 @@ def _fleet_process(site: str, plans: dict, interval_s: float, max_outstanding: i
     acked = {d: dev.acked_seq for d, dev in devices.items()}
     for device in devices.values():
         device.close()
-    out.put((sent, resent, acked))
+    out.put((sent, resent, acked, time.process_time()))
 
 
 @dataclass
@@ -294,19 +296,27 @@ def collector_run(
         seed_stock(setup)
         timing.committed_at.clear()
         timing.busy_s = 0.0
+        timing.cpu_s = 0.0
         plans = make_plans(setup, devices, events)
         interval_s = devices / rate_per_s if rate_per_s else 0.0
-        sent, resent = _play(setup.site, plans, interval_s, devices)
+        cpu_before_s = time.process_time()
+        sent, resent, devices_cpu_s = _play(setup.site, plans, interval_s, devices)
+        collector_cpu_s = time.process_time() - cpu_before_s
     finally:
         stop.set()
         service.join(timeout=30)
     result = summarise(sent, timing.committed_at, resent, stats[0].batches if stats else 0)
     result.extra["ledger_busy_share"] = timing.busy_s * result.rate_per_s / max(result.events, 1)
+    result.extra["ledger_cpu_us_per_event"] = timing.cpu_s / max(result.events, 1) * 1e6
+    result.extra["ledger_on_cpu_share"] = timing.cpu_s / max(timing.busy_s, 1e-9)
+    wall_s = result.events / result.rate_per_s
+    result.extra["collector_cores"] = collector_cpu_s / wall_s
+    result.extra["devices_cores"] = devices_cpu_s / wall_s
     return result
 
 
-def _play(site: str, plans: dict, interval_s: float, devices: int) -> tuple[dict, int]:
-    """Run the device fleet in a child process; returns first-publish times and resends."""
+def _play(site: str, plans: dict, interval_s: float, devices: int) -> tuple[dict, int, float]:
+    """Run the device fleet in a child process: first-publish times, resends, its CPU seconds."""
     queue: mp.Queue = mp.Queue()
     # keep the broker's queue for the collector under Mosquitto's 1,000-message limit
     max_outstanding = max(20, 1500 // devices)
@@ -314,9 +324,9 @@ def _play(site: str, plans: dict, interval_s: float, devices: int) -> tuple[dict
         target=_fleet_process, args=(site, plans, interval_s, max_outstanding, queue)
     )
     child.start()
-    sent, resent, _acked = queue.get(timeout=600)
+    sent, resent, _acked, cpu_s = queue.get(timeout=600)
     child.join()
-    return sent, resent
+    return sent, resent, cpu_s
 
 
 def summarise(sent: dict, committed: dict, resent: int, batches: int) -> RunResult:
