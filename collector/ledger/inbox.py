@@ -38,6 +38,14 @@ class SeenBefore:
         return event_id in self.event_ids or seq in self.seqs
 
 
+_SEQ_SPAN = sa.select(inbox.c.device_id, inbox.c.epoch, inbox.c.seq).where(
+    inbox.c.device_id == sa.bindparam("device"),
+    inbox.c.epoch == sa.bindparam("epoch"),
+    inbox.c.seq.between(sa.bindparam("low"), sa.bindparam("high")),
+)
+"""Inbox rows of one device and epoch within a range of seqs (one compiled statement)."""
+
+
 def find_seen(conn: sa.Connection, identities: Sequence[tuple[UUID, SeqKey]]) -> SeenBefore:
     """Which of these event ids or (device, epoch, seq) the inbox holds already.
 
@@ -55,12 +63,9 @@ def find_seen(conn: sa.Connection, identities: Sequence[tuple[UUID, SeqKey]]) ->
     for _, (device_id, epoch, seq) in identities:
         low, high = spans.get((device_id, epoch), (seq, seq))
         spans[(device_id, epoch)] = (min(low, seq), max(high, seq))
-    for part in chunks(sorted(spans.items()), 100):
-        ranges = [
-            sa.and_(inbox.c.device_id == d, inbox.c.epoch == e, inbox.c.seq.between(low, high))
-            for (d, e), (low, high) in part
-        ]
-        for row in conn.execute(sa.select(*cols).where(sa.or_(*ranges))):
+    for (device_id, epoch), (low, high) in spans.items():
+        params = {"device": device_id, "epoch": epoch, "low": low, "high": high}
+        for row in conn.execute(_SEQ_SPAN, params):
             seqs.add((row.device_id, row.epoch, row.seq))
     return SeenBefore(frozenset(event_ids), frozenset(seqs))
 
@@ -162,27 +167,28 @@ def _load_progress(
     return found
 
 
+def _seqs_above(table: sa.Table) -> sa.Select[tuple[int]]:
+    return sa.select(table.c.seq).where(
+        table.c.device_id == sa.bindparam("device"),
+        table.c.epoch == sa.bindparam("epoch"),
+        table.c.seq > sa.bindparam("floor"),
+    )
+
+
+_HANDLED_ABOVE = (_seqs_above(inbox), _seqs_above(dead_letters))
+"""Seqs of one device and epoch above a point, in the inbox and in the dead letters."""
+
+
 def _handled_seqs(
     conn: sa.Connection, floors: Mapping[StreamKey, int]
 ) -> dict[StreamKey, set[int]]:
     """Seqs above each stream's contiguous point that the inbox or dead letters hold."""
     found: dict[StreamKey, set[int]] = {}
-    for part in chunks(sorted(floors.items()), 100):
-        for table in (inbox, dead_letters):
-            query = sa.select(table.c.device_id, table.c.epoch, table.c.seq).where(
-                sa.or_(
-                    *(
-                        sa.and_(
-                            table.c.device_id == device_id,
-                            table.c.epoch == epoch,
-                            table.c.seq > floor,
-                        )
-                        for (device_id, epoch), floor in part
-                    )
-                )
-            )
-            for row in conn.execute(query):
-                found.setdefault((row.device_id, row.epoch), set()).add(row.seq)
+    for (device_id, epoch), floor in floors.items():
+        params = {"device": device_id, "epoch": epoch, "floor": floor}
+        seqs = found.setdefault((device_id, epoch), set())
+        for query in _HANDLED_ABOVE:
+            seqs.update(conn.execute(query, params).scalars())
     return found
 
 
