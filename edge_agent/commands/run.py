@@ -9,6 +9,7 @@ from typing import Annotated
 import structlog
 import typer
 
+from edge_agent.config.devices import AgentConfig
 from edge_agent.config.loader import load_config
 from edge_agent.errors import ConfigError, EdgeAgentError
 from edge_agent.runtime.logs import LOG_LEVELS, configure_logging
@@ -49,12 +50,17 @@ def run(
         )
         raise typer.Exit(EXIT_CONFIG)
     path = _config_path(config, simulate=simulate)
+    try:
+        agent_config = load_config(path)
+    except ConfigError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from err
     configure_logging(level=level, json_lines=json_logs)
     stop = threading.Event()
     stop_on_signals(stop)
     try:
-        serve(path, simulate=simulate, stop=stop)
-    except ConfigError as err:
+        serve(agent_config, simulate=simulate, stop=stop)
+    except ConfigError as err:  # the lane state file or the password file
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(EXIT_CONFIG) from err
     except EdgeAgentError as err:
@@ -65,12 +71,11 @@ def run(
         raise typer.Exit(EXIT_FAILURE) from err
 
 
-def serve(path: Path, *, simulate: bool, stop: threading.Event) -> None:
-    """Load the config, build the agent and run it until ``stop`` is set."""
+def serve(config: AgentConfig, *, simulate: bool, stop: threading.Event) -> None:
+    """Build the agent for a validated config and run it until ``stop`` is set."""
     # Imported here: the drivers pull in gpiozero and pyserial, which only ``run`` needs.
     from edge_agent.runtime.build import build_agent  # noqa: PLC0415
 
-    config = load_config(path)
     built = build_agent(config, simulate=simulate)
     log.info("agent.config", device=config.device.id, kind=config.device.kind,
              site=config.site.site_id, simulate=simulate or config.device.simulate,

@@ -6,10 +6,12 @@ import json
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+import structlog
 from paho.mqtt.enums import CallbackAPIVersion
 from typer.testing import CliRunner
 
@@ -19,6 +21,15 @@ from tests.edge_agent.runtime.conftest import wait_for, write_config
 from tests.support.services import unique_name
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _plain_structlog() -> Iterator[None]:
+    """``run`` configures logging onto the runner's stderr, which closes after the test."""
+    yield
+    structlog.reset_defaults()
+
+
 CLI = [sys.executable, "-c", "from edge_agent.cli import main; main()"]
 
 
