@@ -25,7 +25,7 @@ def serve(settings: CollectorSettings, *, stop: threading.Event) -> LoopStats:
     """Build the real adapters from settings and run until ``stop`` is set."""
     # Imported here: only the running collector needs the SQL and paho stacks loaded.
     from collector.cli.run_wiring import (  # noqa: PLC0415
-        load_site_bindings,
+        load_reconciliation,
         posting_observers,
         start_side_services,
     )
@@ -36,13 +36,13 @@ def serve(settings: CollectorSettings, *, stop: threading.Event) -> LoopStats:
     from collector.runtime.service import policy_from_settings, run_service  # noqa: PLC0415
 
     clock = SystemClock()
-    bindings = load_site_bindings(settings)  # config first: ConfigError exits 2
+    reconciliation = load_reconciliation(settings, clock)  # config first: ConfigError exits 2
     engine = open_ledger(settings.db_url)
     try:
         connection = consumer_from_settings(settings, clock=clock)
-        observers = posting_observers(settings, bindings, clock)
+        observers = posting_observers(settings, reconciliation, clock)
         side = start_side_services(
-            engine, settings, bindings=bindings, publisher=connection, clock=clock
+            engine, settings, reconciliation=reconciliation, publisher=connection, clock=clock
         )
         _log_start(settings, engine)
         try:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import structlog
@@ -13,29 +13,34 @@ import structlog
 from collector.ledger.observers import PostingObserver
 from collector.runtime.ports import Clock
 from collector.settings import CollectorSettings
-from collector.sites.bindings import SiteBindings
+
+if TYPE_CHECKING:
+    from collector.alerts.notify import AlertPublisher
+    from collector.alerts.wiring import Reconciliation
+    from collector.timeseries.runner import WriterHandle
 
 log = structlog.get_logger("collector")
 
 STOP_TIMEOUT_S = 15.0
 
 
-def load_site_bindings(settings: CollectorSettings) -> dict[str, SiteBindings]:
-    """Bindings by site from the configured files; ``ConfigError`` lists every problem."""
-    from collector.sites.loader import load_all  # noqa: PLC0415
+def load_reconciliation(settings: CollectorSettings, clock: Clock) -> Reconciliation | None:
+    """Reconciliation for the bound sites, or None without bindings; ``ConfigError`` if bad."""
+    if not settings.bindings_files:
+        return None
+    from collector.alerts.wiring import Reconciliation  # noqa: PLC0415
 
-    return load_all([Path(path) for path in settings.bindings_files])
+    paths = [Path(path) for path in settings.bindings_files]
+    return Reconciliation.from_files(paths, clock=clock)
 
 
 def posting_observers(
-    settings: CollectorSettings, bindings: Mapping[str, SiteBindings], clock: Clock
+    settings: CollectorSettings, reconciliation: Reconciliation | None, clock: Clock
 ) -> list[PostingObserver]:
     """Work that commits with each batch: reconciliation (with bindings), the InfluxDB outbox."""
     observers: list[PostingObserver] = []
-    if bindings:
-        from collector.alerts.observer import ReconcileObserver  # noqa: PLC0415
-
-        observers.append(ReconcileObserver(bindings, clock.now))
+    if reconciliation is not None:
+        observers.append(reconciliation.observer)
     if settings.influx_url:  # without a writer draining it, the outbox would only grow
         from collector.timeseries.observer import OutboxObserver  # noqa: PLC0415
 
@@ -47,7 +52,7 @@ def posting_observers(
 class SideServices:
     """Threads that run beside the batch loop and never block it."""
 
-    writer: object | None = None
+    writer: WriterHandle | None = None
     alerts: threading.Thread | None = None
     stop_alerts: threading.Event = field(default_factory=threading.Event)
 
@@ -57,15 +62,15 @@ class SideServices:
         if self.alerts is not None:
             self.alerts.join(timeout=STOP_TIMEOUT_S)
         if self.writer is not None:
-            self.writer.stop(timeout_s=STOP_TIMEOUT_S)  # type: ignore[attr-defined]
+            self.writer.stop(timeout_s=STOP_TIMEOUT_S)
 
 
 def start_side_services(
     engine: sa.Engine,
     settings: CollectorSettings,
     *,
-    bindings: Mapping[str, SiteBindings],
-    publisher: object,
+    reconciliation: Reconciliation | None,
+    publisher: AlertPublisher,
     clock: Clock,
 ) -> SideServices:
     """Start the InfluxDB writer (if configured) and the alerts thread (if sites are bound)."""
@@ -74,13 +79,10 @@ def start_side_services(
         from collector.timeseries.runner import start_writer  # noqa: PLC0415
 
         services.writer = start_writer(engine, settings)
-    if bindings:
-        from collector.alerts.runner import start_alerts  # noqa: PLC0415
-
-        services.alerts = start_alerts(
+    if reconciliation is not None:
+        services.alerts = reconciliation.start(
             engine,
-            bindings=bindings,
-            publisher=publisher,  # type: ignore[arg-type]
+            publisher=publisher,
             clock=clock,
             stop=services.stop_alerts,
             webhook_url=settings.alerts_webhook_url,
@@ -88,6 +90,6 @@ def start_side_services(
     log.info(
         "collector.side_services",
         influx=bool(settings.influx_url),
-        reconciled_sites=sorted(bindings),
+        reconciled_sites=sorted(reconciliation.bindings) if reconciliation else [],
     )
     return services
