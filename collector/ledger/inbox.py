@@ -95,20 +95,9 @@ def inbox_row(
     )  # fmt: skip
 
 
-def write_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Bulk insert (one executemany) when there is anything to insert."""
-    if rows:
-        conn.execute(table.insert(), list(rows))
-
-
 def write_inbox(conn: sa.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """Store events in the inbox (rows from ``inbox_row``)."""
     fast_insert(conn, inbox, INBOX_COLUMNS, rows)
-
-
-def write_dead_letters(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Store dead letters."""
-    write_rows(conn, dead_letters, rows)
 
 
 def update_progress(

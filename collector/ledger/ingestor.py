@@ -21,6 +21,12 @@ from collector.ingest.ports import (
     InboundMessage,
     MessageOutcome,
 )
+from collector.ledger.dead_letters import (
+    DeadLetterKey,
+    dead_letter_key,
+    find_stored,
+    record_dead_letters,
+)
 from collector.ledger.engine import lock_ledger
 from collector.ledger.inbox import (
     SeqKey,
@@ -28,7 +34,6 @@ from collector.ledger.inbox import (
     find_seen,
     inbox_row,
     update_progress,
-    write_dead_letters,
     write_inbox,
 )
 from collector.ledger.loading import BookRequest, LoadedBook, PositionCache, load_book
@@ -59,6 +64,8 @@ class _BatchWork:
     stored: list[StoredEvent] = field(default_factory=list)
     streams: dict[StreamKey, str] = field(default_factory=dict)
     new_seqs: dict[StreamKey, set[int]] = field(default_factory=dict)
+    dead_keys: set[DeadLetterKey] = field(default_factory=set)
+    """Dead letters already stored, or first seen earlier in this batch."""
     loaded: LoadedBook | None = None
 
 
@@ -102,7 +109,7 @@ class SqlIngestor:
             "ledger.batch_committed",
             messages=len(batch),
             movements=sum(len(p.lines) for p in work.postings),
-            dead_lettered=len(work.dead_rows),
+            dead_lettered=len(work.dead_rows),  # occurrences, repeats included
             devices=len(work.streams),
         )
         return result
@@ -130,6 +137,10 @@ class SqlIngestor:
         """Dead-letter the undecodable, mark duplicates; return the new events in order."""
         valid = [(i, d) for i, d in enumerate(decoded) if isinstance(d, Decoded)]
         seen = find_seen(conn, [(d.event.event_id, _seq_key(d)) for _, d in valid])
+        undecodable = [d.message for d in decoded if isinstance(d, Undecodable)]
+        if undecodable:
+            keys = {dead_letter_key(m.topic, m.payload) for m in undecodable}
+            work.dead_keys = find_stored(conn, keys)
         batch_ids: set[UUID] = set()
         batch_seqs: set[SeqKey] = set()
         fresh: list[tuple[int, Decoded]] = []
@@ -152,10 +163,11 @@ class SqlIngestor:
 
     def _dead_letter_undecodable(self, index: int, item: Undecodable, work: _BatchWork) -> None:
         message = item.message
+        key = dead_letter_key(message.topic, message.payload)
         work.dead_rows.append(
             {
                 "received_at": message.received_at,
-                "topic": message.topic[:255],
+                "topic": key[0],
                 "site": item.site,
                 "device_id": item.device_id,
                 "epoch": item.epoch,
@@ -164,19 +176,25 @@ class SqlIngestor:
                 "reason": item.reason,
                 # an oversized payload is kept up to the limit: the table must not balloon
                 "payload": message.payload[:MAX_PAYLOAD_BYTES],
+                "payload_sha256": key[1],
             }
         )
         if item.device_id and item.site and item.epoch is not None and item.seq is not None:
             work.streams[(item.device_id, item.epoch)] = item.site
             work.new_seqs.setdefault((item.device_id, item.epoch), set()).add(item.seq)
+        repeat = key in work.dead_keys
+        work.dead_keys.add(key)
         work.outcomes[index] = MessageOutcome(
-            Disposition.DEAD_LETTERED,
+            Disposition.DUPLICATE if repeat else Disposition.DEAD_LETTERED,
             device_id=item.device_id,
             epoch=item.epoch,
             seq=item.seq,
             event_id=item.event_id,
             reason=item.reason,
         )
+        if repeat:  # stored once already: its counter goes up, nobody needs a second warning
+            self._log.debug("dead_letter.repeated", topic=message.topic, sha256=key[1])
+            return
         log.warning(
             "event.dead_lettered",
             topic=message.topic,
@@ -231,10 +249,11 @@ class SqlIngestor:
     def _reject(self, index: int, item: Decoded, reason: str, work: _BatchWork) -> None:
         event, message = item.event, item.message
         self._record(index, item, Disposition.DEAD_LETTERED, work, reason=reason)
+        topic, digest = dead_letter_key(message.topic, message.payload)
         work.dead_rows.append(
             {
                 "received_at": message.received_at,
-                "topic": message.topic,
+                "topic": topic,
                 "site": item.site,
                 "device_id": event.device_id,
                 "epoch": event.epoch,
@@ -242,6 +261,7 @@ class SqlIngestor:
                 "event_id": event.event_id,
                 "reason": reason,
                 "payload": message.payload,
+                "payload_sha256": digest,
             }
         )
         log.warning(
@@ -286,7 +306,7 @@ class SqlIngestor:
             now=work.now,
         )
         write_inbox(conn, work.inbox_rows)
-        write_dead_letters(conn, work.dead_rows)
+        record_dead_letters(conn, work.dead_rows)
         write_postings(conn, loaded, work.postings, work.now)
 
 

@@ -83,6 +83,7 @@ def movement_rows(
 
 DEAD_LETTER_FIELDS = (
     "id", "received_at", "topic", "site", "device_id", "epoch", "seq", "event_id", "reason",
+    "times_seen", "last_seen_at", "payload_sha256",
 )  # fmt: skip
 
 

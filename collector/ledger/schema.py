@@ -139,8 +139,17 @@ dead_letters = sa.Table(
     sa.Column("event_id", sa.Uuid),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("payload", sa.LargeBinary, nullable=False),
+    sa.Column("payload_sha256", sa.String(64), nullable=False),
+    sa.Column("times_seen", sa.Integer, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
     sa.Index("ix_dead_letters_device_seq", "device_id", "epoch", "seq"),
+    sa.UniqueConstraint("topic", "payload_sha256"),
 )
+"""One row per distinct (topic, payload): a repeat raises ``times_seen`` and ``last_seen_at``.
+
+``payload_sha256`` is the SHA-256 of the payload as received (before an oversized one
+is cut to the size limit for ``payload``).
+"""
 
 device_progress = sa.Table(
     "device_progress",

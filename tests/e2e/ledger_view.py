@@ -80,6 +80,16 @@ def dead_letter_count(engine: sa.Engine, site: str) -> int:
         return int(conn.execute(query).scalar_one())
 
 
+def dead_letter_deliveries(engine: sa.Engine, site: str) -> int:
+    """How often this site's dead letters arrived, repeats (``times_seen``) included."""
+    dead = schema.dead_letters
+    query = sa.select(sa.func.coalesce(sa.func.sum(dead.c.times_seen), 0)).where(
+        dead.c.site == site
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
 def wait_until_applied(
     engine: sa.Engine, device_ids: Collection[str], expected: int, timeout_s: float = 30.0
 ) -> int:

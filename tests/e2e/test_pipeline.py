@@ -41,6 +41,7 @@ def run_and_check(db_url: str, mosquitto, site: str, stream: Stream, tmp_path: P
     assert ledger_view.journal_totals(engine, skus) == expected
     assert ledger_view.values(engine, skus) == stream.expected_value()
     assert ledger_view.dead_letter_count(engine, site) == MALFORMED
+    assert ledger_view.dead_letter_deliveries(engine, site) == MALFORMED  # nothing redelivered
     assert ledger_view.applied_events(engine, all_devices) == EVENTS + len(stream.seed)
     assert ledger_view.movement_event_count(engine, skus) == EVENTS + len(stream.seed)
     engine.dispose()

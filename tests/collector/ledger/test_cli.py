@@ -116,7 +116,7 @@ def test_dead_letters_json_fields(db, stocked):
     (row,) = as_json("dead-letters", "--db", db)
     assert list(row) == [
         "id", "received_at", "topic", "site", "device_id", "epoch", "seq", "event_id",
-        "reason", "payload", "payload_bytes",
+        "reason", "times_seen", "last_seen_at", "payload_sha256", "payload", "payload_bytes",
     ]  # fmt: skip
     assert (row["payload"], row["device_id"]) == ("not json", "pos-1")
     assert row["reason"].startswith("payload is not valid JSON")

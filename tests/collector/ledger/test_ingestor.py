@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
 from collector.errors import LedgerError
-from collector.ingest.ports import DeviceProgress, Disposition
+from collector.ingest.ports import DeviceProgress, Disposition, InboundMessage
 from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.schema import balances, dead_letters, device_progress, inbox, movements
 from edge_agent.wire import MAX_PAYLOAD_BYTES
 from tests.collector.ledger.messages import (
     SITE,
+    T0,
     balance,
     heartbeat_message,
     movement_count,
@@ -283,3 +286,42 @@ def test_an_oversized_payload_is_kept_only_up_to_the_limit(ingestor, engine):
     with engine.connect() as conn:
         kept = conn.execute(sa.select(dead_letters.c.payload)).scalar_one()
     assert bytes(kept) == huge[:MAX_PAYLOAD_BYTES]
+
+
+def test_a_repeated_malformed_payload_is_one_dead_letter_with_a_count(ingestor, engine):
+    garbage = raw_message(b"{not json")
+    later = InboundMessage(garbage.topic, garbage.payload, T0 + timedelta(minutes=5))
+    first = ingestor.ingest([garbage, garbage])  # e.g. redelivered by the broker after a crash
+    again = ingestor.ingest([later])
+    assert dispositions(first) == [Disposition.DEAD_LETTERED, Disposition.DUPLICATE]
+    assert dispositions(again) == [Disposition.DUPLICATE]
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(dead_letters)).one()
+    assert (row.times_seen, row.received_at, row.last_seen_at) == (3, T0, later.received_at)
+    assert row.payload_sha256 == hashlib.sha256(b"{not json").hexdigest()
+
+
+def test_the_same_bad_payload_on_another_topic_is_another_dead_letter(ingestor, engine):
+    outcome = ingestor.ingest([raw_message(b"{bad"), raw_message(b"{bad", device="pos-2")])
+    assert dispositions(outcome) == [Disposition.DEAD_LETTERED] * 2
+    with engine.connect() as conn:
+        devices = conn.execute(sa.select(dead_letters.c.device_id, dead_letters.c.times_seen))
+        assert sorted(devices) == [("pos-1", 1), ("pos-2", 1)]
+
+
+def test_an_oversized_payload_repeat_is_matched_on_its_full_bytes(ingestor, engine):
+    head = b"x" * MAX_PAYLOAD_BYTES
+    outcome = ingestor.ingest([raw_message(head + b"a"), raw_message(head + b"b")])
+    assert dispositions(outcome) == [Disposition.DEAD_LETTERED] * 2  # same kept prefix
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(dead_letters)).scalar() == 2
+
+
+def test_a_repeated_schema_invalid_event_still_reports_its_seq(ingestor):
+    body = json.loads(tx_message(1).payload)
+    body["data"]["qty"] = "-1"
+    invalid = raw_message(json.dumps(body).encode())
+    ingestor.ingest([invalid])
+    outcome = ingestor.ingest([invalid, tx_message(2)])
+    assert dispositions(outcome) == [Disposition.DUPLICATE, Disposition.APPLIED]
+    assert outcome.progress == [DeviceProgress(SITE, "pos-1", 1, 2)]
