@@ -10,7 +10,7 @@ raise: a bad payload is logged with its topic and dropped.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from edge_agent import wire
 from edge_agent.errors import LinkError
 from edge_agent.link.backoff import Backoff
+from edge_agent.link.netloop import NetworkLoop
 from edge_agent.link.settings import LinkSettings
 
 log = structlog.get_logger(__name__)
@@ -67,6 +68,7 @@ class MqttLink:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._client = self._build_client()
+        self._net = NetworkLoop(self._client, timeout_s=LOOP_TIMEOUT_S)
 
     # ------------------------------------------------------------------ public
 
@@ -90,9 +92,19 @@ class MqttLink:
         if self._thread is not None:
             self._thread.join(timeout_s)
 
-    def publish_event(self, payload: bytes) -> bool:
-        """Publish one event envelope QoS 1; False when not connected (nothing is queued)."""
-        return self._publish(self.events_topic, payload)
+    def publish_events(self, payloads: Sequence[bytes]) -> int:
+        """Publish envelopes QoS 1 in order; returns how many were handed to paho.
+
+        One lock acquisition for the whole batch: taking it per message makes the
+        forwarder and the network thread hand the GIL back and forth for every event.
+        """
+        sent = 0
+        with self._net.io_lock:
+            for payload in payloads:
+                if not self._publish(self.events_topic, payload):
+                    break
+                sent += 1
+        return sent
 
     def publish_reply(self, reply: wire.CommandReply) -> bool:
         """Publish a command reply QoS 1; False when not connected."""
@@ -142,7 +154,8 @@ class MqttLink:
     def _open_connection(self) -> bool:
         s = self.settings
         try:
-            self._client.connect(s.host, s.port, keepalive=s.keepalive_s)
+            with self._net.io_lock:
+                self._client.connect(s.host, s.port, keepalive=s.keepalive_s)
         except (OSError, ValueError) as err:
             log.warning("link.connect_failed", device=self.device_id, host=s.host, port=s.port,
                         error=f"{type(err).__name__}: {err}")  # fmt: skip
@@ -151,20 +164,22 @@ class MqttLink:
 
     def _pump_network(self) -> None:
         while not self._stop.is_set():
-            rc = self._client.loop(timeout=LOOP_TIMEOUT_S)
+            rc = self._net.step()
             if rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
                 log.warning("link.loop_ended", device=self.device_id, rc=mqtt.error_string(rc))
                 return
 
     def _shutdown(self) -> None:
         if not self.is_connected:
-            self._client.disconnect()  # closes any half-open socket
+            with self._net.io_lock:
+                self._client.disconnect()  # closes any half-open socket
             return
         offline = wire.DeviceStatus(device_id=self.device_id, state=wire.DeviceState.OFFLINE)
-        self._client.publish(self.status_topic, _dump(offline), qos=1, retain=True)
-        self._client.disconnect()  # a clean disconnect suppresses the will, hence the publish
+        with self._net.io_lock:
+            self._client.publish(self.status_topic, _dump(offline), qos=1, retain=True)
+            self._client.disconnect()  # a clean disconnect suppresses the will, so say it
         for _ in range(int(SHUTDOWN_FLUSH_S / LOOP_TIMEOUT_S)):
-            if self._client.loop(LOOP_TIMEOUT_S) != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            if self._net.step() != MQTTErrorCode.MQTT_ERR_SUCCESS:
                 break
         self._mark_disconnected("stopped")
 
@@ -244,7 +259,8 @@ class MqttLink:
     def _publish(self, topic: str, payload: bytes) -> bool:
         if not self.is_connected:
             return False
-        info = self._client.publish(topic, payload, qos=1)
+        with self._net.io_lock:
+            info = self._client.publish(topic, payload, qos=1)
         return info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,8 +33,8 @@ class EventPublisher(Protocol):
         """True while publishing can succeed."""
         ...
 
-    def publish_event(self, payload: bytes) -> bool:
-        """Hand one envelope to the broker QoS 1; False when it could not be sent."""
+    def publish_events(self, payloads: Sequence[bytes]) -> int:
+        """Hand envelopes to the broker QoS 1, in order; returns how many were accepted."""
         ...
 
 
@@ -130,12 +130,10 @@ class Forwarder:
         span = self.sender.next_range(last_stored_seq=self._outbox.last_seq, now_s=now_s)
         if span is None:
             return 0
-        sent = 0
-        for event in self._outbox.next_to_send(span.first - 1, span.count):
-            if not self._publisher.publish_event(event.payload):
-                break
-            self.sender.mark_sent(event.seq, now_s=now_s)
-            sent += 1
+        events = self._outbox.next_to_send(span.first - 1, span.count)
+        sent = self._publisher.publish_events([e.payload for e in events])
+        if sent:
+            self.sender.mark_sent(events[sent - 1].seq, now_s=now_s)
         self._published += sent
         return sent
 

@@ -172,7 +172,7 @@ def test_a_failing_birth_message_does_not_stop_delivery(mosquitto, site, device_
     link.start()
     try:
         assert wait_for(lambda: link.is_connected, 10)
-        assert link.publish_event(b"{}")
+        assert link.publish_events([b"{}", b"{}"]) == 2
     finally:
         link.stop()
     assert not link.is_connected

@@ -58,13 +58,16 @@ class RecordingPublisher:
         self.payloads: list[bytes] = []
         self.refuse_after: int | None = None
 
-    def publish_event(self, payload: bytes) -> bool:
-        if not self.is_connected:
-            return False
-        if self.refuse_after is not None and len(self.payloads) >= self.refuse_after:
-            return False
-        self.payloads.append(payload)
-        return True
+    def publish_events(self, payloads: list[bytes]) -> int:
+        sent = 0
+        for payload in payloads:
+            if not self.is_connected:
+                break
+            if self.refuse_after is not None and len(self.payloads) >= self.refuse_after:
+                break
+            self.payloads.append(payload)
+            sent += 1
+        return sent
 
     def seqs(self) -> list[int]:
         return [wire.parse_event(p).seq for p in self.payloads]

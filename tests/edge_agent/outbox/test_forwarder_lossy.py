@@ -29,11 +29,11 @@ class LossyNetwork:
         self.applied: set[int] = set()
         self.contiguous = 0
 
-    def publish_event(self, payload: bytes) -> bool:
+    def publish_events(self, payloads: list[bytes]) -> int:
         if not self.is_connected:
-            return False
-        self.in_flight.append(payload)
-        return True
+            return 0
+        self.in_flight.extend(payloads)
+        return len(payloads)
 
     def deliver(self, index: int, *, duplicate: bool) -> int | None:
         """Hand one in-flight event to the collector; returns the ack seq it sends."""
