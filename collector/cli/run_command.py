@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Annotated
 
@@ -25,36 +26,37 @@ def serve(settings: CollectorSettings, *, stop: threading.Event) -> LoopStats:
     """Build the real adapters from settings and run until ``stop`` is set."""
     # Imported here: only the running collector needs the SQL and paho stacks loaded.
     from collector.cli.run_wiring import (  # noqa: PLC0415
+        ledger_writer,
         load_reconciliation,
-        posting_observers,
         start_side_services,
     )
     from collector.ledger.engine import open_ledger  # noqa: PLC0415
-    from collector.ledger.ingestor import SqlIngestor  # noqa: PLC0415
     from collector.mqtt.factory import consumer_from_settings  # noqa: PLC0415
     from collector.runtime.clock import SystemClock  # noqa: PLC0415
     from collector.runtime.service import policy_from_settings, run_service  # noqa: PLC0415
+    from collector.runtime.writer_process import WriterProcess  # noqa: PLC0415
 
     clock = SystemClock()
     reconciliation = load_reconciliation(settings, clock)  # config first: ConfigError exits 2
     engine = open_ledger(settings.db_url)
     try:
         connection = consumer_from_settings(settings, clock=clock)
-        observers = posting_observers(settings, reconciliation, clock)
-        side = start_side_services(
-            engine, settings, reconciliation=reconciliation, publisher=connection, clock=clock
-        )
-        _log_start(settings, engine)
-        try:
-            return run_service(
-                connection=connection,
-                ingestor=SqlIngestor(engine, clock=clock, observers=observers),
-                clock=clock,
-                stop=stop,
-                policy=policy_from_settings(settings),
+        # the ledger commits in its own process: paho's thread keeps this one's GIL
+        with WriterProcess(functools.partial(ledger_writer, settings)) as writer:
+            side = start_side_services(
+                engine, settings, reconciliation=reconciliation, publisher=connection, clock=clock
             )
-        finally:
-            side.stop()
+            _log_start(settings, engine)
+            try:
+                return run_service(
+                    connection=connection,
+                    ingestor=writer,
+                    clock=clock,
+                    stop=stop,
+                    policy=policy_from_settings(settings),
+                )
+            finally:
+                side.stop()
     finally:
         engine.dispose()
 

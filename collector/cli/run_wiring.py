@@ -1,4 +1,4 @@
-"""Beside the batch loop in ``collector run``: observers, the InfluxDB writer, the alerts thread."""
+"""Beside the batch loop in ``collector run``: the ledger writer, observers, InfluxDB, alerts."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import structlog
 
+from collector.ingest.ports import Ingestor
 from collector.ledger.observers import PostingObserver
 from collector.runtime.ports import Clock
 from collector.settings import CollectorSettings
@@ -46,6 +47,22 @@ def posting_observers(
 
         observers.append(OutboxObserver(clock=clock.now))
     return observers
+
+
+def ledger_writer(settings: CollectorSettings) -> Ingestor:
+    """The ``SqlIngestor`` with its observers, built inside the ledger writer process.
+
+    The parent has migrated the ledger already; bindings were validated there too.
+    """
+    from collector.ledger.engine import create_ledger_engine  # noqa: PLC0415
+    from collector.ledger.ingestor import SqlIngestor  # noqa: PLC0415
+    from collector.logs import configure_logging  # noqa: PLC0415
+    from collector.runtime.clock import SystemClock  # noqa: PLC0415
+
+    configure_logging(level=settings.log_level)
+    clock = SystemClock()
+    observers = posting_observers(settings, load_reconciliation(settings, clock), clock)
+    return SqlIngestor(create_ledger_engine(settings.db_url), clock=clock, observers=observers)
 
 
 @dataclass
