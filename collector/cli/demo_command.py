@@ -1,7 +1,8 @@
-"""``collector demo``: the scripted end-to-end run behind ``make demo``."""
+"""``collector demo``: a simulated shop's day end to end, the command behind ``make demo``."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -9,9 +10,9 @@ import typer
 from rich.console import Console
 
 from collector.errors import CollectorError
-from collector.logs import configure_logging
 
-EXIT_MISMATCH = 1
+EXIT_FAILED = 1
+DEMO_CONFIGS = Path(__file__).resolve().parents[2] / "firmware_configs" / "demo"
 
 
 def demo(
@@ -21,29 +22,55 @@ def demo(
         typer.Option("--mqtt", envvar="MQTT_URL", help="Broker to use instead of an embedded one."),
     ] = None,
     var_dir: Annotated[
-        Path, typer.Option("--var-dir", help="Where the demo's SQLite ledger is (re)created.")
-    ] = Path("var"),
+        Path, typer.Option("--var-dir", help="Where the run's ledger, logs and outboxes go.")
+    ] = Path("var/demo"),
+    config_dir: Annotated[
+        Path, typer.Option("--config-dir", help="Device files and bindings of the demo site.")
+    ] = DEMO_CONFIGS,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="No pauses for watching: as fast as the system goes.")
+    ] = False,
+    live: Annotated[
+        bool | None,
+        typer.Option("--live/--no-live", help="Live board (default: when stdout is a terminal)."),
+    ] = None,
 ) -> None:
-    """Broker, collector and simulated tills in one process: prints stock and COGS, then exits."""
-    from collector.demo.runner import run_demo, stock_table  # noqa: PLC0415
+    """A shop's day on simulated shelves, gate, scanner and till: live board, then a summary."""
+    from collector.demo.report import summary_view  # noqa: PLC0415 - the demo stack on demand
+    from collector.demo.runner import DemoOptions, run_demo  # noqa: PLC0415
 
-    configure_logging(level="WARNING")
     console = Console()
-    console.print("[bold]Perpetual inventory demo[/bold]: a receiving dock and two tills over MQTT")
+    influx = os.environ.get("INFLUX_URL") or os.environ.get("COLLECTOR_INFLUX_URL") or None
+    options = DemoOptions(var_dir=var_dir, config_dir=config_dir, mqtt_url=mqtt_url or None,
+                          influx_url=influx, fast=fast)  # fmt: skip
+    use_live = console.is_terminal if live is None else live
+    console.print(
+        "[bold]Perpetual inventory demo[/bold]: two shelf units, an RFID gate, a receiving "
+        f"scanner and a till over MQTT ({mqtt_url or 'embedded amqtt broker'}), "
+        f"ledger in {var_dir}/, InfluxDB {'at ' + influx if influx else 'off (set INFLUX_URL)'}"
+    )
     try:
-        outcome = run_demo(mqtt_url=mqtt_url, var_dir=var_dir, console=console)
+        result = run_demo(options, make_display=_display_factory(console, use_live))
     except (CollectorError, TimeoutError, OSError) as err:
         console.print(f"[red]demo failed:[/red] {err}")
-        raise typer.Exit(EXIT_MISMATCH) from err
-    console.print(stock_table(outcome))
-    console.print(f"Cost of goods sold: [bold]{outcome.cogs:.2f}[/bold]")
-    console.print(
-        f"[dim]opening stock 0.00 + purchases {outcome.purchases:.2f} − COGS {outcome.cogs:.2f}"
-        f" = ending stock {outcome.ending_value:.2f}[/dim]"
-    )
-    if outcome.problems:
-        console.print("[red]The ledger does not match the hand-worked figures:[/red]")
-        for problem in outcome.problems:
-            console.print(f"  - {problem}")
-        raise typer.Exit(EXIT_MISMATCH)
-    console.print("[green]Ledger matches the hand-worked figures (stock, value and COGS).[/green]")
+        console.print(f"[dim]logs: {var_dir / 'demo.log'}[/dim]")
+        raise typer.Exit(EXIT_FAILED) from err
+    console.print(summary_view(result.summary, result.paths))
+    if not result.summary.passed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _display_factory(console: Console, live: bool):  # noqa: ANN202 - a closure for run_demo
+    """Build the live board or the plain printer once the stage exists."""
+    from collector.demo.day import the_day  # noqa: PLC0415
+    from collector.demo.view import Board, LiveDisplay, PlainDisplay  # noqa: PLC0415
+
+    total = len(the_day())
+
+    def make(stage):  # noqa: ANN001, ANN202
+        if not live:
+            return PlainDisplay(console, total)
+        return LiveDisplay(console, Board(total_steps=total),
+                           lambda: (stage.read(), stage.floor.health()))  # fmt: skip
+
+    return make

@@ -1,183 +1,188 @@
-"""Run the whole demo: broker, collector, devices, then show and check the ledger."""
+"""Run the whole demo: broker, collector, edge agents and tills, the scripted day, the checks."""
 
 from __future__ import annotations
 
-import threading
-import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal
-from importlib import resources
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
-import sqlalchemy as sa
-from rich.console import Console
-from rich.table import Table
+import structlog
 
-from collector.demo import feed
+from collector.demo.backend import (
+    SITE,
+    CollectorThread,
+    DemoPaths,
+    demo_settings,
+    fresh_var_dir,
+    import_catalogue,
+    write_bindings,
+)
 from collector.demo.broker import EmbeddedBroker
-from collector.demo.playback import Playback
-from collector.ledger.catalog import import_items, parse_items_csv
+from collector.demo.catalog import OPENING_COUNTS
+from collector.demo.day import open_books, the_day
+from collector.demo.floor import start_floor
+from collector.demo.pos import Terminal
+from collector.demo.stage import Stage
+from collector.demo.summary import LaneTruth, Summary, check, figures
+from collector.demo.view import Display
 from collector.ledger.engine import open_ledger
-from collector.ledger.ingestor import SqlIngestor
-from collector.ledger.queries import StockRow, cogs_report, stock
-from collector.mqtt.address import parse_broker_url
-from collector.mqtt.factory import consumer_from_settings
+from collector.ledger.queries import cogs_report
 from collector.runtime.clock import SystemClock
-from collector.runtime.service import policy_from_settings, run_service
-from collector.settings import CollectorSettings, load_settings
 
-DEVICES = ("dock-1", "pos-1", "pos-2")
-CONNECT_TIMEOUT_S = 10.0
-REPORT_FROM = datetime(2000, 1, 1, tzinfo=UTC)
-REPORT_TO = datetime(2100, 1, 1, tzinfo=UTC)
+DisplayFactory = Callable[[Stage], Display]
+"""Builds the display once the stage exists (the live view reads from it)."""
 
-
-@dataclass
-class DemoOutcome:
-    """The ledger after the script, and every way it differs from the hand-worked figures."""
-
-    rows: list[StockRow]
-    cogs: Decimal
-    purchases: Decimal = Decimal(0)
-    ending_value: Decimal = Decimal(0)
-    problems: list[str] = field(default_factory=list)
+PACE_S = 1.0
+"""Pause after each step when a human watches: the day then takes about a minute."""
 
 
-def items_csv() -> Path:
-    """The demo catalogue shipped in this package."""
-    return Path(str(resources.files("collector.demo").joinpath("items.csv")))
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    """How to run the demo."""
+
+    var_dir: Path
+    config_dir: Path
+    mqtt_url: str | None = None
+    influx_url: str | None = None
+    fast: bool = False
 
 
-def fresh_database(var_dir: Path) -> str:
-    """A new SQLite file under ``var_dir`` (the previous run's is removed)."""
-    var_dir.mkdir(parents=True, exist_ok=True)
-    path = var_dir / "demo-ledger.db"
-    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        leftover.unlink(missing_ok=True)
-    return f"sqlite:///{path}"
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    """The checked summary and where the run's files are."""
+
+    summary: Summary
+    paths: DemoPaths
+    broker_url: str
 
 
-def demo_settings(mqtt_url: str, db_url: str, *, embedded: bool) -> CollectorSettings:
-    """Collector settings for one demo run: its own client id; MQTT 3.1.1 for amqtt."""
-    return load_settings(
-        mqtt_url=mqtt_url,
-        db_url=db_url,
-        mqtt_client_id=f"demo-collector-{uuid.uuid4().hex[:8]}",
-        mqtt_site=feed.SITE,  # on a shared broker, ignore everybody else's events
-        mqtt_protocol="3.1.1" if embedded else "5",
-        mqtt_session_expiry_s=60,  # a one-off client id: let the broker forget it soon
-        batch_max_wait_ms=10,
-    )
+@contextmanager
+def logs_to(path: Path) -> Iterator[None]:
+    """Send every structured log line of this run to ``path``, the ledger writer's too.
 
-
-def check(rows: list[StockRow], cogs: Decimal) -> list[str]:
-    """Differences between the ledger and the hand-worked results."""
-    on_hand = {(row.sku, row.location): row.qty for row in rows if row.qty}
-    problems = [
-        f"{sku} at {location}: ledger has {on_hand.get((sku, location), 0)}, expected {qty}"
-        for (sku, location), qty in feed.EXPECTED_ON_HAND.items()
-        if on_hand.get((sku, location)) != qty
-    ]
-    problems += [f"unexpected stock: {key} = {qty}" for key, qty in on_hand.items()
-                 if key not in feed.EXPECTED_ON_HAND]  # fmt: skip
-    value = sum((row.value for row in rows), Decimal(0))
-    if value != feed.EXPECTED_STOCK_VALUE:
-        problems.append(f"stock value {value}, expected {feed.EXPECTED_STOCK_VALUE}")
-    if cogs != feed.EXPECTED_COGS:
-        problems.append(f"COGS {cogs}, expected {feed.EXPECTED_COGS}")
-    return problems
-
-
-def run_demo(*, mqtt_url: str | None, var_dir: Path, console: Console) -> DemoOutcome:
-    """Play the scripted day through MQTT into a fresh ledger and check the result."""
-    broker = None if mqtt_url else EmbeddedBroker()
-    if broker is not None:
-        broker.start()
-        console.print(f"[dim]embedded MQTT broker (amqtt) on {broker.url}[/dim]")
-    try:
-        url = broker.url if broker is not None else str(mqtt_url)
-        settings = demo_settings(url, fresh_database(var_dir), embedded=broker is not None)
-        engine = open_ledger(settings.db_url)
+    The collector's ledger writer is a child process that logs to its stderr, so
+    file descriptor 2 itself points at the log file while the demo runs (the board
+    and the summary go to stdout); it is restored afterwards.
+    """
+    with path.open("a", encoding="utf-8") as stream:
+        saved_fd = os.dup(2)
+        os.dup2(stream.fileno(), 2)
         try:
-            return _play_and_summarise(settings, engine, console)
+            _configure_structlog(stream)
+            yield
         finally:
-            engine.dispose()
-    finally:
-        if broker is not None:
-            broker.stop()
+            sys.stderr.flush()
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+            structlog.reset_defaults()
+            logging.basicConfig(stream=sys.stderr, level="WARNING", force=True)
 
 
-def _play_and_summarise(
-    settings: CollectorSettings, engine: sa.Engine, console: Console
-) -> DemoOutcome:
-    """Import items, run collector and devices, then read the ledger back."""
-    clock = SystemClock()
-    rows = parse_items_csv(items_csv().read_text())
-    imported = import_items(engine, rows, now=clock.now())
-    console.print(f"[dim]ledger {settings.db_url}: {imported.created} items imported[/dim]")
-    consumer = consumer_from_settings(settings, clock=clock)
-    stop = threading.Event()
-    service = threading.Thread(
-        target=run_service,
-        kwargs={
-            "connection": consumer,
-            "ingestor": SqlIngestor(engine, clock=clock),
-            "clock": clock,
-            "stop": stop,
-            "policy": policy_from_settings(settings),
-        },
-        name="collector",
+def _configure_structlog(stream: TextIO) -> None:
+    """key=value lines, as ``collector run`` and ``edge-agent run`` write them."""
+    logging.basicConfig(stream=stream, level="INFO", format="%(message)s", force=True)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.KeyValueRenderer(key_order=["timestamp", "level", "event"]),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        logger_factory=structlog.PrintLoggerFactory(stream),
+        cache_logger_on_first_use=False,
     )
-    service.start()
+
+
+def run_demo(options: DemoOptions, *, make_display: DisplayFactory) -> DemoResult:
+    """Everything from an empty var dir to the checked summary."""
+    paths = fresh_var_dir(options.var_dir)
+    with ExitStack() as stack:
+        stack.enter_context(logs_to(paths.log))
+        url = options.mqtt_url or stack.enter_context(_embedded_broker())
+        write_bindings(paths, options.config_dir)
+        settings = demo_settings(paths, mqtt_url=url, embedded=options.mqtt_url is None,
+                                 influx_url=options.influx_url)  # fmt: skip
+        clock = SystemClock()
+        import_catalogue(settings.db_url, clock)
+        collector = CollectorThread(settings)
+        stack.callback(collector.stop)
+        engine = open_ledger(settings.db_url)
+        stack.callback(engine.dispose)
+        floor = start_floor(options.config_dir, mqtt_url=url, var_dir=paths.var_dir,
+                            opening=OPENING_COUNTS)  # fmt: skip
+        stack.callback(floor.stop)
+        till = stack.enter_context(_terminal(url, "pos-1", clock))
+        office = stack.enter_context(_terminal(url, "backoffice-1", clock))
+        stage = Stage(floor=floor, till=till, office=office, engine=engine, clock=clock,
+                      pace_s=0.0 if options.fast else PACE_S)  # fmt: skip
+        display = make_display(stage)
+        try:
+            summary = play(stage, display)
+        finally:
+            display.close()
+        if collector.error is not None:
+            summary.failures.append(f"the collector stopped: {collector.error}")
+    return DemoResult(summary, paths, url)
+
+
+def play(stage: Stage, display: Display) -> Summary:
+    """Open the books, play every step of the day, then check the ledger against the floor."""
+    stage.on_note = display.note
+    stage.wait_until("the devices' first heartbeats to be confirmed",
+                     lambda _s: stage.floor.unacked() == 0)  # fmt: skip
+    open_books(stage)
+    day_start = stage.clock.now()
+    stage.sample_value()
+    steps = the_day()
+    for index, step in enumerate(steps, start=1):
+        display.step(index, step.hour, step.title)
+        step.act(stage)
+        stage.sample_value()
+        stage.pause()
+    display.step(len(steps), "20:00", "closing: waiting for every outbox to drain")
+    stage.wait_shelves_agree()
+    return close_day(stage, day_start)
+
+
+def close_day(stage: Stage, day_start: datetime) -> Summary:
+    """Read the ledger once more and check it against the floor."""
+    snapshot = stage.read()
+    with stage.engine.connect() as conn:
+        end = stage.clock.now() + timedelta(seconds=1)
+        total = cogs_report(conn, start=day_start, end=end)[-1]
+    lanes = [
+        LaneTruth(lane.key.device_id, lane.key.lane, lane.sku, lane.location,
+                  stage.true_count(lane), snapshot.on_hand(lane.sku, lane.location))
+        for lane in stage.floor.shelf_lanes()
+    ]  # fmt: skip
+    day = figures(total, stage.value_samples)
+    return check(snapshot, injected=stage.injected, lanes=lanes, day=day,
+                 bad_scan_device="receiving-1")  # fmt: skip
+
+
+@contextmanager
+def _embedded_broker() -> Iterator[str]:
+    broker = EmbeddedBroker()
+    broker.start()
     try:
-        if not consumer.wait_connected(CONNECT_TIMEOUT_S):
-            raise TimeoutError(f"collector could not subscribe at {settings.mqtt_url}")
-        _play_script(settings, console)
+        yield broker.url
     finally:
-        stop.set()
-        service.join(timeout=CONNECT_TIMEOUT_S)
-    with engine.connect() as conn:
-        positions = stock(conn)
-        total = cogs_report(conn, start=REPORT_FROM, end=REPORT_TO)[-1]
-    return DemoOutcome(
-        rows=positions,
-        cogs=total.cogs,
-        purchases=total.purchases,
-        ending_value=total.ending_value,
-        problems=check(positions, total.cogs),
-    )
+        broker.stop()
 
 
-def _play_script(settings: CollectorSettings, console: Console) -> None:
-    """Each phase of the day, waiting for the collector's acks before the next."""
-    address = parse_broker_url(settings.mqtt_url)
-    with Playback(address=address, clock=SystemClock(), device_ids=DEVICES) as playback:
-        for phase in feed.script():
-            playback.play(phase)
-            devices = sorted({event.device_id for event in phase.events})
-            count = len(phase.events)
-            console.print(
-                f"  {phase.title}: {count} event{'s' if count > 1 else ''}"
-                f" from {', '.join(devices)}, all acknowledged"
-            )
-
-
-def stock_table(outcome: DemoOutcome) -> Table:
-    """The stock table as ``collector stock`` would show it."""
-    table = Table(title="Stock on hand (perpetual ledger)")
-    for header in ("SKU", "Location", "Owner"):
-        table.add_column(header, no_wrap=True)
-    for header in ("On hand", "Value", "Avg cost"):
-        table.add_column(header, justify="right")
-    for row in outcome.rows:
-        average = row.avg_unit_cost
-        table.add_row(
-            row.sku,
-            row.location,
-            row.owner,
-            f"{row.qty.normalize():f}",
-            f"{row.value:.2f}",
-            "-" if average is None else f"{average:.4f}",
-        )
-    return table
+@contextmanager
+def _terminal(url: str, device_id: str, clock: SystemClock) -> Iterator[Terminal]:
+    terminal = Terminal(mqtt_url=url, site=SITE, device_id=device_id, clock=clock)
+    terminal.connect()
+    try:
+        yield terminal
+    finally:
+        terminal.close()

@@ -1,0 +1,171 @@
+"""What the demo shows while it runs: a rich live board on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from rich.console import Console, Group, RenderableType
+from rich.layout import Layout
+from rich.live import Live
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+
+from collector.demo.floor import DeviceHealth
+from collector.demo.snapshot import Snapshot
+
+REFRESH_S = 0.5
+
+
+@dataclass
+class Board:
+    """The state the live view draws: progress, ledger snapshot, devices, story."""
+
+    total_steps: int
+    step_index: int = 0
+    step_title: str = "starting the shop"
+    snapshot: Snapshot | None = None
+    devices: list[DeviceHealth] = field(default_factory=list)
+    story: list[str] = field(default_factory=list)
+
+
+class Display(Protocol):
+    """Where the runner reports progress."""
+
+    def step(self, index: int, hour: str, title: str) -> None:
+        """A new step of the day starts."""
+
+    def note(self, line: str) -> None:
+        """Something happened on the floor."""
+
+    def close(self) -> None:
+        """The day is over: stop drawing."""
+
+
+class PlainDisplay:
+    """One line per step and per happening (CI logs, pipes, ``--no-live``)."""
+
+    def __init__(self, console: Console, total_steps: int) -> None:
+        """Print to ``console``."""
+        self._console = console
+        self._total = total_steps
+
+    def step(self, index: int, hour: str, title: str) -> None:
+        """``[3/9] 10:00 morning sales``."""
+        self._console.print(f"[{index}/{self._total}] {hour} {title}", highlight=False)
+
+    def note(self, line: str) -> None:
+        """An indented line."""
+        self._console.print(f"      {line}", highlight=False)
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+
+class LiveDisplay:
+    """A rich ``Live`` board redrawn twice a second from the ledger and the floor."""
+
+    def __init__(
+        self,
+        console: Console,
+        board: Board,
+        read: Callable[[], tuple[Snapshot, list[DeviceHealth]]],
+    ) -> None:
+        """Start drawing; ``read`` gives a fresh snapshot and device health."""
+        self._board, self._read = board, read
+        self._stop = threading.Event()
+        self._live = Live(render(board), console=console, refresh_per_second=4, screen=False)
+        self._live.start()
+        self._thread = threading.Thread(target=self._poll, name="demo-view", daemon=True)
+        self._thread.start()
+
+    def step(self, index: int, hour: str, title: str) -> None:
+        """Move the progress bar."""
+        self._board.step_index, self._board.step_title = index, f"{hour} {title}"
+
+    def note(self, line: str) -> None:
+        """Add a line to the story panel."""
+        self._board.story.append(line)
+
+    def close(self) -> None:
+        """Draw a last time and stop."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._refresh()
+        self._live.stop()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(REFRESH_S):
+            self._refresh()
+
+    def _refresh(self) -> None:
+        try:
+            self._board.snapshot, self._board.devices = self._read()
+        except Exception as err:  # a busy ledger: keep the last picture, say why
+            self._board.story.append(f"(view: ledger not readable now: {err})")
+        self._live.update(render(self._board))
+
+
+def render(board: Board) -> RenderableType:
+    """The whole board."""
+    layout = Layout()
+    layout.split_column(
+        Layout(_progress(board), size=3),
+        Layout(name="middle", ratio=3),
+        Layout(name="bottom", ratio=2),
+    )
+    layout["middle"].split_row(Layout(_stock(board)), Layout(_events(board)))
+    layout["bottom"].split_row(Layout(_alerts(board), ratio=3), Layout(_devices(board), ratio=2))
+    return layout
+
+
+def _progress(board: Board) -> RenderableType:
+    bar = ProgressBar(total=board.total_steps, completed=board.step_index)
+    return Panel(Group(bar), title=f"Day: {board.step_title}", title_align="left")
+
+
+def _stock(board: Board) -> RenderableType:
+    table = Table(expand=True, box=None)
+    table.add_column("SKU")
+    table.add_column("On hand", justify="right")
+    table.add_column("Value", justify="right")
+    snapshot = board.snapshot
+    if snapshot is not None:
+        for line in snapshot.by_sku():
+            table.add_row(line.sku, f"{line.qty.normalize():f}", f"{line.value:.2f}")
+        table.add_row("[bold]total[/bold]", "", f"[bold]{snapshot.total_value:.2f}[/bold]")
+    return Panel(table, title="Stock (ledger)")
+
+
+def _events(board: Board) -> RenderableType:
+    lines = [f"[dim]{line}[/dim]" for line in board.story[-5:]]
+    if board.snapshot is not None:
+        lines += [
+            f"{m.at:%H:%M:%S} {m.type:<10} {m.sku:<13} {m.qty.normalize():>+4f} {m.location}"
+            for m in board.snapshot.movements[:6]
+        ]
+    return Panel("\n".join(lines), title="Floor (dim) and last ledger movements")
+
+
+def _alerts(board: Board) -> RenderableType:
+    table = Table(expand=True, box=None)
+    for header in ("#", "Type", "Status", "Where", "SKU"):
+        table.add_column(header)
+    if board.snapshot is not None:
+        for a in board.snapshot.alerts[-6:]:
+            style = "red" if a.status == "open" else "dim"
+            table.add_row(str(a.id), a.type, f"[{style}]{a.status}[/{style}]", a.location, a.sku)
+    return Panel(table, title="Alerts")
+
+
+def _devices(board: Board) -> RenderableType:
+    table = Table(expand=True, box=None)
+    for header in ("Device", "Kind", "State", "Unacked", "Errors"):
+        table.add_column(header)
+    for d in board.devices:
+        state = "[green]up[/green]" if d.running else "[red]down[/red]"
+        table.add_row(d.device_id, d.kind, state, str(d.unacked), str(d.sensor_errors))
+    return Panel(table, title="Devices")
