@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
+
 from collector.alerts.lifecycle import resolve_with_count
 from collector.demo.catalog import BY_SKU, OPENING_COUNTS, UNKNOWN_GTIN
 from collector.demo.faults import FaultSpec
@@ -18,6 +20,7 @@ from collector.demo.snapshot import Snapshot
 from collector.demo.stage import Stage
 
 GOODS_IN = "demo/goods-in"
+DOCK = "demo/dock-1"
 SHRINK = FaultSpec("items taken with no sale (2 × COFFEE-250)", "shrinkage",
                    location="demo/aisle-1/shelf-1", sku="COFFEE-250")  # fmt: skip
 MISLABEL = FaultSpec(f"mislabelled case at receiving (GTIN {UNKNOWN_GTIN})", "unknown_code",
@@ -78,6 +81,25 @@ def replenish(stage: Stage, moves: dict[str, int]) -> None:
         stage.floor.world(lane.key.device_id).place(lane.key.lane, qty)
         stage.tell(f"{qty} {lane.sku} moved from goods-in onto {lane.key.device_id}")
     stage.wait_shelves_agree(*lanes)
+
+
+def ship_through_gate(stage: Stage, sku: str, units: int) -> None:
+    """Tagged units are staged at the dock and carried out through the RFID gate (it posts)."""
+    gtin = BY_SKU[sku].gtin
+    assert gtin is not None
+    stage.office.transfer(sku, units, GOODS_IN, DOCK)
+    gate = stage.floor.world("gate-1")
+    for serial in range(1, units + 1):
+        gate.tag_passes(sgtin96(gtin, serial), direction="out")
+    stage.tell(f"{units} tagged {sku} carried out through gate-1 to the sister shop")
+    stage.wait_until(f"gate-1 to post the {sku} leaving", lambda s: s.on_hand(sku, DOCK) == 0)
+
+
+def sgtin96(gtin: str, serial: int, *, company_prefix_digits: int = 7) -> str:
+    """The SGTIN-96 EPC (hex) a tag of this GTIN and serial carries."""
+    epc = SGTIN.from_gtin_plus_serial(gtin, str(serial), company_prefix_digits)
+    return epc.hex(binary_coding_scheme=SGTIN.BinaryCodingScheme.SGTIN_96,
+                   filter_value=SGTINFilterValue.POS_ITEM)  # fmt: skip
 
 
 def sell(stage: Stage, picks: dict[str, int]) -> None:
@@ -151,6 +173,8 @@ def the_day() -> tuple[Step, ...]:
         Step("08:00", "shelves filled from goods-in",
              lambda s: replenish(s, {"TEA-100": 8, "COFFEE-250": 4, "SOAP-95": 10,
                                      "SHAMPOO-400": 4})),
+        Step("09:00", "two soaps leave for the sister shop through the dock gate",
+             lambda s: ship_through_gate(s, "SOAP-95", 2)),
         Step("10:00", "morning sales",
              lambda s: sell(s, {"TEA-100": 2, "COFFEE-250": 1, "SUGAR-1K": 1, "HONEY-500": 1,
                                 "SOAP-95": 3, "SHAMPOO-400": 1, "TOOTHPASTE-75": 2})),

@@ -20,7 +20,7 @@ def test_the_fast_demo_catches_every_fault_and_its_ledger_equals_the_shelves(tmp
     console = Console(file=out, width=200)
     options = DemoOptions(var_dir=tmp_path / "demo", config_dir=DEMO_CONFIGS, fast=True)
 
-    result = run_demo(options, make_display=lambda _stage: PlainDisplay(console, 9))
+    result = run_demo(options, make_display=lambda _stage: PlainDisplay(console, 10))
 
     summary = result.summary
     assert summary.failures == [], out.getvalue()
