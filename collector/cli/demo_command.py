@@ -36,7 +36,7 @@ def demo(
     ] = None,
 ) -> None:
     """A shop's day on simulated shelves, gate, scanner and till: live board, then a summary."""
-    from collector.demo.report import summary_view  # noqa: PLC0415 - the demo stack on demand
+    from collector.demo.report import print_summary  # noqa: PLC0415 - the demo stack on demand
     from collector.demo.runner import DemoOptions, run_demo  # noqa: PLC0415
 
     console = Console()
@@ -55,7 +55,7 @@ def demo(
         console.print(f"[red]demo failed:[/red] {err}")
         console.print(f"[dim]logs: {var_dir / 'demo.log'}[/dim]")
         raise typer.Exit(EXIT_FAILED) from err
-    console.print(summary_view(result.summary, result.paths))
+    print_summary(console, result.summary, result.paths)
     if not result.summary.passed:
         raise typer.Exit(EXIT_FAILED)
 

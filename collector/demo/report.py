@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
+from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from collector.demo.backend import DemoPaths
 from collector.demo.summary import Summary
@@ -72,21 +71,17 @@ def explore_lines(paths: DemoPaths) -> list[str]:
     ]
 
 
-def summary_view(summary: Summary, paths: DemoPaths) -> RenderableType:
-    """Every table, then the verdict."""
-    verdict = (
-        "[bold green]All checks passed: every fault was caught and the ledger equals the "
-        "shelves.[/bold green]"
-        if summary.passed
-        else "[bold red]Checks failed:[/bold red]\n"
-        + "\n".join(f"  - {failure}" for failure in summary.failures)
-    )
-    dead = len(summary.dead_letters)
-    return Group(
-        figures_table(summary),
-        faults_table(summary),
-        lanes_table(summary),
-        f"Dead letters: {dead} (only the injected bad scan may land there)",
-        *(Text(line, no_wrap=True, overflow="fold") for line in explore_lines(paths)),
-        verdict,
-    )
+def print_summary(console: Console, summary: Summary, paths: DemoPaths) -> None:
+    """Every table, where the files are, then the verdict."""
+    console.print(figures_table(summary), faults_table(summary), lanes_table(summary))
+    console.print(f"Dead letters: {len(summary.dead_letters)} (only the injected bad scan may "
+                  "land there)")  # fmt: skip
+    for line in explore_lines(paths):
+        console.print(line, soft_wrap=True, highlight=False)
+    if summary.passed:
+        console.print("[bold green]All checks passed: every fault was caught and the ledger "
+                      "equals the shelves.[/bold green]")  # fmt: skip
+        return
+    console.print("[bold red]Checks failed:[/bold red]")
+    for failure in summary.failures:
+        console.print(f"  - {failure}", soft_wrap=True, highlight=False)

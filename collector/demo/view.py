@@ -117,14 +117,17 @@ def render(board: Board) -> RenderableType:
         Layout(name="middle", ratio=3),
         Layout(name="bottom", ratio=2),
     )
-    layout["middle"].split_row(Layout(_stock(board)), Layout(_events(board)))
+    right = Layout()
+    right.split_column(Layout(_floor(board), size=8), Layout(_movements(board)))
+    layout["middle"].split_row(Layout(_stock(board), ratio=2), Layout(right, ratio=3))
     layout["bottom"].split_row(Layout(_alerts(board), ratio=3), Layout(_devices(board), ratio=2))
     return layout
 
 
 def _progress(board: Board) -> RenderableType:
     bar = ProgressBar(total=board.total_steps, completed=board.step_index)
-    return Panel(Group(bar), title=f"Day: {board.step_title}", title_align="left")
+    title = f"Step {board.step_index}/{board.total_steps}: {board.step_title}"
+    return Panel(Group(bar), title=title, title_align="left")
 
 
 def _stock(board: Board) -> RenderableType:
@@ -140,14 +143,21 @@ def _stock(board: Board) -> RenderableType:
     return Panel(table, title="Stock (ledger)")
 
 
-def _events(board: Board) -> RenderableType:
-    lines = [f"[dim]{line}[/dim]" for line in board.story[-5:]]
+def _floor(board: Board) -> RenderableType:
+    lines = "\n".join(board.story[-6:])
+    return Panel(lines, title="On the floor")
+
+
+def _movements(board: Board) -> RenderableType:
+    table = Table(expand=True, box=None)
+    for header, justify in (("Time", "left"), ("Type", "left"), ("Qty", "right"),
+                            ("SKU", "left"), ("Location", "left")):  # fmt: skip
+        table.add_column(header, justify=justify, no_wrap=True, overflow="ellipsis")
     if board.snapshot is not None:
-        lines += [
-            f"{m.at:%H:%M:%S} {m.type:<10} {m.sku:<13} {m.qty.normalize():>+4f} {m.location}"
-            for m in board.snapshot.movements[:6]
-        ]
-    return Panel("\n".join(lines), title="Floor (dim) and last ledger movements")
+        for m in board.snapshot.movements:
+            table.add_row(f"{m.at:%H:%M:%S}", m.type, f"{m.qty.normalize():+f}", m.sku,
+                          m.location.removeprefix("demo/"))  # fmt: skip
+    return Panel(table, title="Ledger movements (newest first)")
 
 
 def _alerts(board: Board) -> RenderableType:
@@ -157,15 +167,17 @@ def _alerts(board: Board) -> RenderableType:
     if board.snapshot is not None:
         for a in board.snapshot.alerts[-6:]:
             style = "red" if a.status == "open" else "dim"
-            table.add_row(str(a.id), a.type, f"[{style}]{a.status}[/{style}]", a.location, a.sku)
+            where = a.location.removeprefix("demo/")
+            table.add_row(str(a.id), a.type, f"[{style}]{a.status}[/{style}]", where, a.sku)
     return Panel(table, title="Alerts")
 
 
 def _devices(board: Board) -> RenderableType:
     table = Table(expand=True, box=None)
-    for header in ("Device", "Kind", "State", "Unacked", "Errors"):
+    for header in ("Device", "Kind", "State", "Unacked", "Err"):
         table.add_column(header)
     for d in board.devices:
         state = "[green]up[/green]" if d.running else "[red]down[/red]"
-        table.add_row(d.device_id, d.kind, state, str(d.unacked), str(d.sensor_errors))
+        kind = d.kind.replace("_", " ").removeprefix("rfid ").removesuffix(" station")
+        table.add_row(d.device_id, kind, state, str(d.unacked), str(d.sensor_errors))
     return Panel(table, title="Devices")

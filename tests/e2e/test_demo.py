@@ -8,7 +8,7 @@ import pytest
 from rich.console import Console
 
 from collector.cli.demo_command import DEMO_CONFIGS
-from collector.demo.report import summary_view
+from collector.demo.report import print_summary
 from collector.demo.runner import DemoOptions, run_demo
 from collector.demo.view import PlainDisplay
 
@@ -37,5 +37,5 @@ def test_the_fast_demo_catches_every_fault_and_its_ledger_equals_the_shelves(tmp
     assert summary.figures.turnover > 0
     assert result.paths.ledger.is_file()
     assert result.paths.log.stat().st_size > 0
-    console.print(summary_view(summary, result.paths))
+    print_summary(console, summary, result.paths)
     assert "All checks passed" in out.getvalue()
