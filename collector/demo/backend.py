@@ -18,6 +18,7 @@ import yaml
 
 from collector.cli.run_command import serve
 from collector.demo.catalog import items_csv
+from collector.errors import CollectorError
 from collector.ledger.catalog import import_items, parse_items_csv
 from collector.ledger.engine import open_ledger
 from collector.runtime.ports import Clock
@@ -122,10 +123,10 @@ class CollectorThread:
         except Exception as err:  # reported by the runner's checks
             self.error = err
 
-    @property
-    def alive(self) -> bool:
-        """True while the collector runs."""
-        return self._thread.is_alive()
+    def check_running(self) -> None:
+        """``CollectorError`` if the collector has stopped (with the reason it stopped)."""
+        if not self._thread.is_alive():
+            raise CollectorError(f"the demo's collector stopped: {self.error or 'no error given'}")
 
     def stop(self) -> None:
         """Stop the batch loop and the side services."""

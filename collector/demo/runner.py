@@ -122,7 +122,8 @@ def run_demo(options: DemoOptions, *, make_display: DisplayFactory) -> DemoResul
         till = stack.enter_context(_terminal(url, "pos-1", clock))
         office = stack.enter_context(_terminal(url, "backoffice-1", clock))
         stage = Stage(floor=floor, till=till, office=office, engine=engine, clock=clock,
-                      pace_s=0.0 if options.fast else PACE_S)  # fmt: skip
+                      pace_s=0.0 if options.fast else PACE_S,
+                      guard=collector.check_running)  # fmt: skip
         display = make_display(stage)
         try:
             summary = play(stage, display)

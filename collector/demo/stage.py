@@ -43,6 +43,8 @@ class Stage:
     value_samples: list[Decimal] = field(default_factory=list)
     story: list[str] = field(default_factory=list)
     on_note: Callable[[str], None] | None = None
+    guard: Callable[[], None] = lambda: None
+    """Raises when a part the day depends on (the collector) has stopped."""
 
     def read(self) -> Snapshot:
         """The ledger now."""
@@ -70,6 +72,7 @@ class Stage:
         """Poll the ledger until ``condition`` holds; else ``DemoStalledError`` naming ``what``."""
         deadline_s = self.clock.monotonic() + timeout_s
         while True:
+            self.guard()
             snapshot = self.read()
             if condition(snapshot):
                 return snapshot
