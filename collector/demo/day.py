@@ -29,8 +29,9 @@ DRIFT = FaultSpec("drifting load cell (shelf-2 lane-3, TOOTHPASTE-75)", "sensor_
                   location="demo/aisle-1/shelf-2")  # fmt: skip
 FAULTS = (SHRINK, MISLABEL, DRIFT)
 
-DRIFT_GRAMS = 55.0
-"""Each creep of the drifting cell: under half a toothpaste (125 g), so no count explains it."""
+DRIFT_GRAMS = 45.0
+"""Each creep of the drifting cell: beyond the 25 % tolerance of a toothpaste (125 g), and two
+creeps together (90 g) still no whole item, so no count explains them."""
 DRIFT_STEPS_MAX = 8
 CASES = {"TEA-100": (12, 12), "COFFEE-250": (6,), "SOAP-95": (12,), "SHAMPOO-400": (6,)}
 """Cases received in the morning: units per case, one entry per case."""
@@ -148,18 +149,30 @@ def returns(stage: Stage) -> None:
 
 
 def drift(stage: Stage) -> None:
-    """The toothpaste lane's load cell creeps in steps no item explains, until it is flagged."""
+    """The toothpaste lane's load cell creeps in steps no item explains, until it is flagged.
+
+    Each step waits until the lane reported it (unresolved), so two creeps never
+    merge into one change that a whole item would explain.
+    """
     lane = stage.floor.lane("TOOTHPASTE-75")
+    key = (lane.key.device_id, lane.key.lane)
     stage.inject(DRIFT)
-    for _ in range(DRIFT_STEPS_MAX):
+    for step in range(1, DRIFT_STEPS_MAX + 1):
+        before = stage.read().unresolved.get(key, 0)
         stage.floor.drift(lane.key, DRIFT_GRAMS, over_s=0.5)
-        try:
-            stage.wait_until("the sensor fault", lambda s: _active(s, DRIFT) is not None, 3.0)
-        except TimeoutError:
-            continue
-        stage.tell("shelf-2 lane-3 flagged as a faulty sensor")
-        return
+        snapshot = stage.wait_until(
+            f"{lane.key.device_id} {lane.key.lane} to report creep {step}",
+            _creep_reported(key, before),
+        )
+        if _active(snapshot, DRIFT) is not None:
+            stage.tell(f"{lane.key.device_id} {lane.key.lane} flagged as a faulty sensor")
+            return
     stage.tell("the drifting cell was never flagged")
+
+
+def _creep_reported(key: tuple[str, str], before: int) -> Callable[[Snapshot], bool]:
+    """True once the lane counted one more unexplained change, or the fault alert is open."""
+    return lambda s: s.unresolved.get(key, 0) > before or _active(s, DRIFT) is not None
 
 
 def _active(snapshot: Snapshot, spec: FaultSpec) -> object | None:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -60,6 +61,8 @@ class Snapshot:
     dead_letters: list[dict[str, object]] = field(default_factory=list)
     shelf_counts: dict[tuple[str, str], Decimal | None] = field(default_factory=dict)
     """What each lane (device, lane) last reported as its count (None: unknown)."""
+    unresolved: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Weight changes in a row each lane could not explain by whole items."""
 
     @property
     def total_value(self) -> Decimal:
@@ -87,7 +90,7 @@ def take_snapshot(conn: sa.Connection, *, movement_limit: int = 8) -> Snapshot:
         movements=_last_movements(conn, movement_limit),
         alerts=_alerts(conn),
         dead_letters=dead_letter_rows(conn),
-        shelf_counts=_shelf_counts(conn),
+        **_lane_readings(conn),
     )
 
 
@@ -117,7 +120,11 @@ def _alerts(conn: sa.Connection) -> list[AlertLine]:
     return [AlertLine(*row) for row in conn.execute(query)]
 
 
-def _shelf_counts(conn: sa.Connection) -> dict[tuple[str, str], Decimal | None]:
+def _lane_readings(conn: sa.Connection) -> dict[str, Any]:
     s = reconcile_slots.c
-    query = sa.select(s.device_id, s.lane, s.observed).where(s.lane.is_not(None))
-    return {(device, lane): observed for device, lane, observed in conn.execute(query)}
+    query = sa.select(s.device_id, s.lane, s.observed, s.unresolved).where(s.lane.is_not(None))
+    rows = list(conn.execute(query))
+    return {
+        "shelf_counts": {(r.device_id, r.lane): r.observed for r in rows},
+        "unresolved": {(r.device_id, r.lane): r.unresolved for r in rows},
+    }
