@@ -24,7 +24,7 @@ def test_a_demo_without_its_config_folder_fails_with_exit_1_and_says_why(tmp_pat
         app,
         ["demo", "--no-live", "--fast", "--var-dir", str(tmp_path / "var"),
          "--config-dir", str(missing)],
-        env={"MQTT_URL": "", "INFLUX_URL": "", "COLLECTOR_INFLUX_URL": ""},
+        env={"MQTT_URL": None, "INFLUX_URL": None, "COLLECTOR_INFLUX_URL": None},
     )  # fmt: skip
     assert result.exit_code == 1, result.output
     assert "demo failed:" in result.output
