@@ -11,7 +11,7 @@ from collector.errors import LedgerError
 from collector.ingest.ports import BatchOutcome, DeviceProgress, Disposition, Ingestor
 from collector.runtime.backoff import Backoff
 from collector.runtime.batching import collect_batch
-from collector.runtime.ports import Clock, Delivery, StopSignal, Transport
+from collector.runtime.ports import Clock, Delivery, PipelinedIngestor, StopSignal, Transport
 from edge_agent import wire
 
 log = structlog.get_logger("collector.runtime")
@@ -68,9 +68,59 @@ class BatchLoop:
     def run(self) -> None:
         """Process batches until the stop signal is set; the batch in hand is finished first."""
         log.info("loop.started", batch_max=self._policy.max_messages)
-        while not self._stop.is_set():
-            self.run_once()
+        if isinstance(self._ingestor, PipelinedIngestor):
+            self._run_pipelined(self._ingestor)
+        else:
+            while not self._stop.is_set():
+                self.run_once()
         log.info("loop.stopped", batches=self.stats.batches, messages=self.stats.messages)
+
+    def _run_pipelined(self, ingestor: PipelinedIngestor) -> None:
+        """Gather batch N+1 while batch N commits elsewhere.
+
+        Once N has committed, N+1 is handed over at once and N is acknowledged while N+1
+        commits: acks still follow their own batch's commit (the writer commits in order),
+        and the writer never waits for the PUBACKs. While a batch is committing, waiting for
+        the first message of the next one is cut to the batch wait, so a quiet stream never
+        holds a committed batch's acks for long.
+        """
+        policy = self._policy
+        in_flight: Sequence[Delivery] = []
+        while True:
+            stopping = self._stop.is_set()
+            upcoming: Sequence[Delivery] = []
+            if not stopping:
+                upcoming = collect_batch(
+                    self._transport,
+                    self._clock,
+                    max_messages=policy.max_messages,
+                    max_wait_s=policy.max_wait_s,
+                    idle_poll_s=policy.max_wait_s if in_flight else policy.idle_poll_s,
+                )
+            outcome = None
+            if in_flight:
+                outcome = self._ingest_until_committed(in_flight, submitted=True)
+                if outcome is None:
+                    return  # stopping during an outage: the broker redelivers the rest
+            committed = in_flight
+            handed_over = bool(upcoming) and self._submit(ingestor, upcoming)
+            in_flight = upcoming if handed_over else []
+            if committed:
+                self._acknowledge(committed, outcome)
+            if upcoming and not handed_over:
+                self.handle(upcoming)  # commit it in the foreground, retrying as usual
+            if stopping:
+                return
+
+    @staticmethod
+    def _submit(ingestor: PipelinedIngestor, batch: Sequence[Delivery]) -> bool:
+        """Hand a batch over to commit; False (logged) if it could not be."""
+        try:
+            ingestor.submit([delivery.message for delivery in batch])
+        except Exception as err:  # nothing was handed over; the caller commits it itself
+            log.warning("ingest.submit_failed", error=repr(err), batch_size=len(batch))
+            return False
+        return True
 
     def run_once(self) -> bool:
         """Collect and handle one batch; False when nothing arrived or it could not commit."""
@@ -86,7 +136,10 @@ class BatchLoop:
 
     def handle(self, batch: Sequence[Delivery]) -> bool:
         """Commit a batch (retrying while the ledger is down), then ack it; False if abandoned."""
-        outcome = self._ingest_until_committed(batch)
+        return self._acknowledge(batch, self._ingest_until_committed(batch))
+
+    def _acknowledge(self, batch: Sequence[Delivery], outcome: BatchOutcome | None) -> bool:
+        """PUBACK a committed batch, then publish the devices' acks; False if it never committed."""
         if outcome is None:
             return False
         for delivery in batch:
@@ -97,12 +150,20 @@ class BatchLoop:
         self._record(batch, outcome)
         return True
 
-    def _ingest_until_committed(self, batch: Sequence[Delivery]) -> BatchOutcome | None:
-        """Call the ingestor until it commits; None if asked to stop while it keeps failing."""
+    def _ingest_until_committed(
+        self, batch: Sequence[Delivery], *, submitted: bool = False
+    ) -> BatchOutcome | None:
+        """Call the ingestor until it commits; None if asked to stop while it keeps failing.
+
+        ``submitted``: the batch was handed to a pipelined ingestor already; the first
+        attempt waits for that commit, retries resubmit it.
+        """
         messages = [delivery.message for delivery in batch]
         attempt = 0
         while True:
             try:
+                if submitted and attempt == 0 and isinstance(self._ingestor, PipelinedIngestor):
+                    return self._ingestor.result()
                 return self._ingestor.ingest(messages)
             except LedgerError as err:
                 reason = str(err)

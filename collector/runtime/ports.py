@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from collector.ingest.ports import InboundMessage
+from collector.ingest.ports import BatchOutcome, InboundMessage, Ingestor
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,4 +58,18 @@ class StopSignal(Protocol):
 
     def wait(self, timeout: float | None = None) -> bool:
         """Sleep up to ``timeout`` seconds or until set; returns whether it is set."""
+        ...
+
+
+@runtime_checkable
+class PipelinedIngestor(Ingestor, Protocol):
+    """An ingestor that commits elsewhere (another process), so the loop can gather the next
+    batch meanwhile. One batch at a time: ``submit``, then ``result`` before the next one."""
+
+    def submit(self, batch: Sequence[InboundMessage]) -> None:
+        """Start committing ``batch``; raises ``LedgerError`` if it could not be handed over."""
+        ...
+
+    def result(self) -> BatchOutcome:
+        """Wait for the submitted batch's commit; raises as ``ingest`` does if it failed."""
         ...

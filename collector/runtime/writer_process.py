@@ -47,7 +47,8 @@ class WriterProcessError(CollectorError):
 
 
 class WriterProcess:
-    """An ``Ingestor`` that commits each batch in a child process and returns its outcome."""
+    """A ``PipelinedIngestor``: each batch commits in a child process; ``ingest`` waits for it,
+    ``submit`` + ``result`` let the batch loop gather the next batch meanwhile."""
 
     def __init__(self, factory: IngestorFactory, *, start_timeout_s: float = 120.0) -> None:
         """Nothing starts until ``start`` (or the first ``ingest``)."""
@@ -56,6 +57,7 @@ class WriterProcess:
         self._context = mp.get_context("spawn")  # forking a process with threads is unsafe
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+        self._awaiting = False
 
     @property
     def pid(self) -> int | None:
@@ -82,13 +84,28 @@ class WriterProcess:
 
     def ingest(self, batch: Sequence[InboundMessage]) -> BatchOutcome:
         """Commit ``batch`` in the writer; returns once committed, raises if it was not."""
-        process, conn = self._running()
+        self.submit(batch)
+        return self.result()
+
+    def submit(self, batch: Sequence[InboundMessage]) -> None:
+        """Hand ``batch`` to the writer, which starts committing it; ``result`` waits for it."""
+        if self._awaiting:
+            raise WriterProcessError("a batch is still committing: call result() first")
+        _process, conn = self._running()
         wire: _Wire = [(m.topic, m.payload, m.received_at) for m in batch]
         try:
             conn.send(wire)
         except OSError as err:
             self._discard()
             raise LedgerError(f"the ledger writer is gone ({err}); the batch was not sent") from err
+        self._awaiting = True
+
+    def result(self) -> BatchOutcome:
+        """The submitted batch's outcome once committed; ``LedgerError`` if it was not."""
+        process, conn = self._process, self._conn
+        if not self._awaiting or process is None or conn is None:
+            raise WriterProcessError("no batch was submitted")
+        self._awaiting = False
         kind, detail = self._reply(process, conn)
         if kind == _OK:
             return detail
@@ -150,6 +167,7 @@ class WriterProcess:
         """Forget the current child, ending it if it still runs."""
         process, conn = self._process, self._conn
         self._process = self._conn = None
+        self._awaiting = False
         if conn is not None:
             conn.close()
         if process is not None and process.is_alive():
