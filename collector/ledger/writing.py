@@ -170,16 +170,32 @@ def _write_layers(conn: sa.Connection, loaded: LoadedBook, postings: Sequence[Po
                     born.setdefault(layer.layer_id, (layer, position.key))
     inserts = []
     for layer_id, (first, key) in sorted(born.items()):
-        last = final.get(layer_id, (_emptied(first), key))[0]
-        inserts.append(_layer_row(last, key))
+        last = final.get(layer_id)
+        inserts.append(_layer_row(_emptied(first) if last is None else last[0], key))
     fast_insert(conn, cost_layers, LAYER_COLUMNS, inserts)
-    updates = [
-        (layer_id, now.qty, now.value)
-        for layer_id, before in loaded.stored_layers.items()
-        for now in [final.get(layer_id, (_emptied(before), None))[0]]
-        if now != before
-    ]
-    fast_execute(conn, _LAYER_UPDATE, _LAYER_UPDATE_PARAMS, updates)
+    fast_execute(conn, _LAYER_UPDATE, _LAYER_UPDATE_PARAMS, _layer_updates(loaded, final))
+
+
+def _layer_updates(
+    loaded: LoadedBook, final: dict[int, tuple[Layer, PositionKey]]
+) -> list[tuple[int, Decimal, Decimal]]:
+    """(id, qty, value) of stored layers whose remainder the batch changed (gone = emptied).
+
+    Most stored layers are untouched: the very object loaded is still in the book, so
+    an identity check settles them without comparing fields.
+    """
+    zero = Decimal(0)
+    updates = []
+    for layer_id, before in loaded.stored_layers.items():
+        entry = final.get(layer_id)
+        if entry is None:
+            if before.qty or before.value:
+                updates.append((layer_id, zero, zero))
+            continue
+        now = entry[0]
+        if now is not before and (now.qty != before.qty or now.value != before.value):
+            updates.append((layer_id, now.qty, now.value))
+    return updates
 
 
 def _emptied(layer: Layer) -> Layer:
