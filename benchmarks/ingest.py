@@ -14,8 +14,10 @@ processes read CLOCK_MONOTONIC, so publish and commit times are comparable.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing as mp
+import os
 import random
 import sys
 import tempfile
@@ -35,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.ingest_report import report, write_section  # noqa: E402
+from collector.cli.run_wiring import ledger_writer  # noqa: E402
 from collector.demo import traffic  # noqa: E402
 from collector.ingest.ports import (  # noqa: E402
     BatchOutcome,
@@ -54,6 +57,8 @@ from collector.runtime.backoff import Backoff  # noqa: E402
 from collector.runtime.clock import SystemClock  # noqa: E402
 from collector.runtime.loop import BatchPolicy  # noqa: E402
 from collector.runtime.service import run_service  # noqa: E402
+from collector.runtime.writer_process import WriterProcess  # noqa: E402
+from collector.settings import load_settings  # noqa: E402
 from edge_agent import wire  # noqa: E402
 
 HOST, PORT = "127.0.0.1", 1883
@@ -65,7 +70,7 @@ HOST, PORT = "127.0.0.1", 1883
 class TimingIngestor:
     """Wraps the real ingestor; notes when each applied (device, seq) was committed."""
 
-    def __init__(self, inner: SqlIngestor) -> None:
+    def __init__(self, inner) -> None:
         self.inner = inner
         self.committed_at: dict[tuple[str, int], float] = {}
         self.busy_s = 0.0
@@ -77,10 +82,31 @@ class TimingIngestor:
         now = time.monotonic()
         self.busy_s += now - started
         self.cpu_s += time.thread_time() - cpu_started  # on-CPU share of that time
+        return self._note(outcome, now)
+
+    def _note(self, outcome, now: float):
         for result in outcome.outcomes:
             if result.disposition is Disposition.APPLIED and result.seq is not None:
                 self.committed_at[(str(result.device_id), result.seq)] = now
         return outcome
+
+
+class PipelinedTimingIngestor(TimingIngestor):
+    """The same for the ledger writer process: busy = from submit to the commit's answer."""
+
+    def __init__(self, inner) -> None:
+        super().__init__(inner)
+        self._submitted_at = 0.0
+
+    def submit(self, batch) -> None:
+        self._submitted_at = time.monotonic()
+        self.inner.submit(batch)
+
+    def result(self):
+        outcome = self.inner.result()
+        now = time.monotonic()
+        self.busy_s += now - self._submitted_at
+        return self._note(outcome, now)
 
 
 class NullIngestor:
@@ -268,11 +294,24 @@ def collector_run(
     rate_per_s: float | None,
     batch_max: int,
     null_ledger: bool = False,
+    writer_process: bool = False,
 ) -> RunResult:
-    """Run the real collector in this process while a child process plays the devices."""
+    """Run the real collector in this process while a child process plays the devices.
+
+    ``writer_process``: the ledger commits in its own process, built as ``collector run``
+    builds it; otherwise ``SqlIngestor`` runs in this process (the design before it).
+    """
     clock = SystemClock()
-    ledger = NullIngestor() if null_ledger else SqlIngestor(engine, clock=clock)
-    timing = TimingIngestor(ledger)
+    writer = None
+    if null_ledger:
+        ledger = NullIngestor()
+    elif writer_process:
+        settings = load_settings(db_url=str(engine.url), log_level="WARNING")
+        ledger = writer = WriterProcess(functools.partial(ledger_writer, settings))
+        writer.start()
+    else:
+        ledger = SqlIngestor(engine, clock=clock)
+    timing = PipelinedTimingIngestor(ledger) if writer else TimingIngestor(ledger)
     consumer = MqttConsumer(
         address=parse_broker_url(f"mqtt://{HOST}:{PORT}"),
         client_id=f"bench-collector-{uuid.uuid4().hex[:8]}",
@@ -299,20 +338,65 @@ def collector_run(
         timing.cpu_s = 0.0
         plans = make_plans(setup, devices, events)
         interval_s = devices / rate_per_s if rate_per_s else 0.0
-        cpu_before_s = time.process_time()
+        broker = broker_pid()
+        cpu_before_s, writer_before_s = time.process_time(), process_cpu_s(writer)
+        broker_before_s = proc_cpu_s(broker)
         sent, resent, devices_cpu_s = _play(setup.site, plans, interval_s, devices)
         collector_cpu_s = time.process_time() - cpu_before_s
+        writer_cpu_s = process_cpu_s(writer) - writer_before_s
+        broker_cpu_s = proc_cpu_s(broker) - broker_before_s
     finally:
         stop.set()
         service.join(timeout=30)
+        if writer is not None:
+            writer.stop()
     result = summarise(sent, timing.committed_at, resent, stats[0].batches if stats else 0)
     result.extra["ledger_busy_share"] = timing.busy_s * result.rate_per_s / max(result.events, 1)
-    result.extra["ledger_cpu_us_per_event"] = timing.cpu_s / max(result.events, 1) * 1e6
+    ledger_cpu_s = writer_cpu_s if writer is not None else timing.cpu_s
+    result.extra["ledger_cpu_us_per_event"] = ledger_cpu_s / max(result.events, 1) * 1e6
     result.extra["ledger_on_cpu_share"] = timing.cpu_s / max(timing.busy_s, 1e-9)
     wall_s = result.events / result.rate_per_s
-    result.extra["collector_cores"] = collector_cpu_s / wall_s
+    result.extra["collector_cores"] = (collector_cpu_s + writer_cpu_s) / wall_s
+    result.extra["writer_cores"] = writer_cpu_s / wall_s
+    result.extra["broker_cores"] = broker_cpu_s / wall_s
+    result.extra["collector_cpu_us_per_event"] = (
+        (collector_cpu_s + writer_cpu_s) / max(result.events, 1) * 1e6
+    )
+    result.extra["total_cpu_us_per_event"] = (
+        (collector_cpu_s + writer_cpu_s + devices_cpu_s + broker_cpu_s)
+        / max(result.events, 1)
+        * 1e6
+    )
     result.extra["devices_cores"] = devices_cpu_s / wall_s
     return result
+
+
+def proc_cpu_s(pid: int | None) -> float:
+    """CPU seconds (user + system) process ``pid`` used so far; 0 when unknown."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_s(writer: WriterProcess | None) -> float:
+    """CPU seconds the ledger writer process used so far; 0 without one."""
+    return proc_cpu_s(writer.pid if writer is not None else None)
+
+
+def broker_pid() -> int | None:
+    """The shared system Mosquitto (the one on port 1883), for its CPU share."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"mosquitto") and b"/etc/mosquitto/mosquitto.conf" in argv:
+            return int(cmdline.parent.name)
+    return None
 
 
 def _play(site: str, plans: dict, interval_s: float, devices: int) -> tuple[dict, int, float]:
@@ -390,7 +474,13 @@ def ingest_only_rate(args: argparse.Namespace, tmp: Path, seed: int) -> float:
 
 
 def one_collector_run(
-    args: argparse.Namespace, tmp: Path, seed: int, paced: bool, null_ledger: bool = False
+    args: argparse.Namespace,
+    tmp: Path,
+    seed: int,
+    *,
+    paced: bool,
+    null_ledger: bool = False,
+    writer_process: bool = False,
 ) -> RunResult:
     """A fresh ledger, then a flat-out or paced collector run into it."""
     setup, engine = prepare(tmp, seed=seed)
@@ -403,9 +493,23 @@ def one_collector_run(
             rate_per_s=args.paced_rate if paced else None,
             batch_max=args.batch_max,
             null_ledger=null_ledger,
+            writer_process=writer_process,
         )
     finally:
         engine.dispose()
+
+
+RUNS = (
+    # (series, label, seed offset, keyword arguments of one_collector_run)
+    ("flat", "flat out, ledger writer process", 0, {"paced": False, "writer_process": True}),
+    ("paced", "paced, ledger writer process", 10, {"paced": True, "writer_process": True}),
+    ("flat_thread", "flat out, ledger in-process", 20, {"paced": False}),
+    ("paced_thread", "paced, ledger in-process", 30, {"paced": True}),
+    ("null", "no-op ledger", 40, {"paced": False, "null_ledger": True}),
+    ("null_paced", "no-op ledger, paced", 50, {"paced": True, "null_ledger": True}),
+)
+"""The collector runs of each round: as ``collector run`` builds it (the ledger in its own
+process), the earlier design (ledger in the MQTT process), and a no-op ledger."""
 
 
 def main() -> None:
@@ -415,35 +519,21 @@ def main() -> None:
     rng = random.Random(0)
     sample = traffic.random_transaction(traffic.Catalog.make(1, rng), rng)
     payload = traffic.make_payload("till0-bench", 1, sample)
-    baseline, flat, paced, alone, null, null_paced = [], [], [], [], [], []
+    series: dict[str, list] = {"baseline": [], "alone": [], **{name: [] for name, *_ in RUNS}}
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         for run in range(args.runs):
             rate, got = raw_paho_rate(args.baseline_messages, payload)
-            baseline.append(rate)
+            series["baseline"].append(rate)
             print(f"run {run + 1}: raw paho {rate:,.0f} msg/s ({got:,} received)", flush=True)
-            flat.append(one_collector_run(args, Path(tmp), 2 * run, paced=False))
-            print(f"run {run + 1}: flat out {flat[-1]}", flush=True)
-            paced.append(one_collector_run(args, Path(tmp), 2 * run + 1, paced=True))
-            print(f"run {run + 1}: paced {paced[-1]}", flush=True)
-            alone.append(ingest_only_rate(args, Path(tmp), 100 + run))
-            print(f"run {run + 1}: SqlIngestor alone {alone[-1]:,.0f} events/s", flush=True)
-            null.append(
-                one_collector_run(args, Path(tmp), 200 + run, paced=False, null_ledger=True)
-            )
-            print(f"run {run + 1}: no-op ledger {null[-1]}", flush=True)
-            null_paced.append(
-                one_collector_run(args, Path(tmp), 300 + run, paced=True, null_ledger=True)
-            )
-            print(f"run {run + 1}: no-op ledger, paced {null_paced[-1]}", flush=True)
-    text = report(
-        args,
-        baseline=baseline,
-        flat=flat,
-        paced=paced,
-        alone=alone,
-        null=null,
-        null_paced=null_paced,
-    )
+            for name, label, offset, kwargs in RUNS:
+                series[name].append(
+                    one_collector_run(args, Path(tmp), 100 * run + offset, **kwargs)
+                )
+                print(f"run {run + 1}: {label} {series[name][-1]}", flush=True)
+            series["alone"].append(ingest_only_rate(args, Path(tmp), 100 * run + 60))
+            print(f"run {run + 1}: SqlIngestor alone {series['alone'][-1]:,.0f} ev/s", flush=True)
+    text = report(args, load=(load_before, os.getloadavg()), **series)
     print(text)
     if args.write:
         write_section(text)
