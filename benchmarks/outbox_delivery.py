@@ -38,6 +38,7 @@ REPEATS = 5
 APPENDS = 300
 WEEK = 600_000
 BACKLOG = 20_000
+SLOW_APPLY_S = 0.0003
 DATA = wire.ShelfWeightChanged(lane="lane-1", sku="SKU-1", grams_before=1200.5,
                                grams_after=950.25, count_change=-1, estimated_count=12,
                                confidence=0.97)  # fmt: skip
@@ -115,10 +116,12 @@ def _raw_stream(broker: PrivateMosquitto) -> tuple[float, int]:
     return count[0] / (last_rx[0] - start), count[0]
 
 
-def _drain(broker: PrivateMosquitto, d: Path, window: int) -> tuple[float, int, int]:
+def _drain(
+    broker: PrivateMosquitto, d: Path, window: int, apply_s: float = 0.0
+) -> tuple[float, int, int]:
     """Seconds to drain BACKLOG stored events after connecting; published count, rewinds."""
     site, device = unique_name("bench"), unique_name("pi")
-    collector = FakeCollectorAcker(broker.host, broker.port, site=site).start()
+    collector = FakeCollectorAcker(broker.host, broker.port, site=site, apply_s=apply_s).start()
     box = Outbox(d / f"{device}.db", device_id=device, max_bytes=2**30)
     now = datetime.now(UTC)
     for _ in range(BACKLOG // 1000):
@@ -154,10 +157,11 @@ def main() -> None:
             raws = [_raw_stream(broker) for _ in range(3)]
             paced = [_drain(broker, d, window=200) for _ in range(3)]
             unpaced = _drain(broker, d, window=BACKLOG)
-    _write(_section(base, ours, week_s, week_bytes, raws, paced, unpaced))
+            slow = [_drain(broker, d, window=w, apply_s=SLOW_APPLY_S) for w in (200, BACKLOG)]
+    _write(_section(base, ours, week_s, week_bytes, raws, paced, unpaced, slow))
 
 
-def _section(base, ours, week_s, week_bytes, raws, paced, unpaced) -> str:  # noqa: PLR0917
+def _section(base, ours, week_s, week_bytes, raws, paced, unpaced, slow) -> str:  # noqa: PLR0917
     raw = statistics.median(r[0] for r in raws)
     paced_s = statistics.median(p[0] for p in paced)
     rate = BACKLOG / paced_s
@@ -184,6 +188,12 @@ def _section(base, ours, week_s, week_bytes, raws, paced, unpaced) -> str:  # no
         f"({paced_s:.1f} s) | {rate / raw:.2f} |",
         f"| same, window {BACKLOG:,} (unpaced) | {BACKLOG / unpaced[0]:,.0f} /s; "
         f"{unpaced[1]:,} publishes, {unpaced[2]} rewinds | {BACKLOG / unpaced[0] / raw:.2f} |",
+        *(
+            f"| slower collector ({SLOW_APPLY_S * 1e3:.1f} ms/event), window {w:,} | "
+            f"{BACKLOG / r[0]:,.0f} /s; {r[1]:,} publishes, {r[2]} rewinds | "
+            f"{BACKLOG / r[0] / raw:.2f} |"
+            for w, r in zip((200, BACKLOG), slow, strict=True)
+        ),
         "",
         f"Paced runs: publishes {[p[1] for p in paced]}, rewinds {[p[2] for p in paced]} "
         "(a rewind = no ack progress for the ack timeout, so the window was sent again).",
