@@ -176,6 +176,7 @@ def start_floor(
     var_dir: Path,
     opening: dict[tuple[str, str], int],
     sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> Floor:
     """Build and start every demo agent; returns once all run and every shelf lane settled."""
     agents: dict[str, RunningAgent] = {}
@@ -185,7 +186,7 @@ def start_floor(
             start = {lane: n for (dev, lane), n in opening.items() if dev == config.device.id}
             built = build_agent(config, simulate=True, start_counts=start or None)
             agents[config.device.id] = RunningAgent(built)
-        _wait_ready(agents, sleep)
+        _wait_ready(agents, sleep, monotonic() + START_TIMEOUT_S, monotonic)
     except BaseException:
         for agent in agents.values():
             agent.stop()
@@ -193,14 +194,18 @@ def start_floor(
     return Floor(agents)
 
 
-def _wait_ready(agents: dict[str, RunningAgent], sleep: Callable[[float], None]) -> None:
+def _wait_ready(
+    agents: dict[str, RunningAgent],
+    sleep: Callable[[float], None],
+    deadline: float,
+    monotonic: Callable[[], float],
+) -> None:
     """Every agent started and every shelf's lanes found their first plateau."""
-    deadline = time.monotonic() + START_TIMEOUT_S
     for device_id, agent in agents.items():
         shelf = agent.built.shelf
         while not agent.built.agent.started.is_set() or (
             shelf is not None and not shelf.has_settled()
         ):
-            if time.monotonic() > deadline:
+            if monotonic() > deadline:
                 raise TimeoutError(f"demo device {device_id} did not start and settle in time")
             sleep(0.1)

@@ -117,7 +117,7 @@ def run_demo(options: DemoOptions, *, make_display: DisplayFactory) -> DemoResul
         engine = open_ledger(settings.db_url)
         stack.callback(engine.dispose)
         floor = start_floor(options.config_dir, mqtt_url=url, var_dir=paths.var_dir,
-                            opening=OPENING_COUNTS)  # fmt: skip
+                            opening=OPENING_COUNTS, monotonic=clock.monotonic)  # fmt: skip
         stack.callback(floor.stop)
         till = stack.enter_context(_terminal(url, "pos-1", clock))
         office = stack.enter_context(_terminal(url, "backoffice-1", clock))

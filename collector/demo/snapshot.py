@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from collector.alerts.schema import alert_events, alerts, reconcile_slots
+from collector.alerts.schema import alert_events, alerts, device_liveness, reconcile_slots
 from collector.ledger.queries import StockRow, dead_letter_rows, stock
 from collector.ledger.schema import movements
 
@@ -63,6 +63,9 @@ class Snapshot:
     """What each lane (device, lane) last reported as its count (None: unknown)."""
     unresolved: dict[tuple[str, str], int] = field(default_factory=dict)
     """Weight changes in a row each lane could not explain by whole items."""
+    last_heard: dict[str, datetime] = field(default_factory=dict)
+    """When the collector last heard from each bound device."""
+    taken_at: datetime | None = None
 
     @property
     def total_value(self) -> Decimal:
@@ -83,7 +86,9 @@ class Snapshot:
         return sum((r.qty for r in self.positions if r.sku == sku and r.location == location), ZERO)
 
 
-def take_snapshot(conn: sa.Connection, *, movement_limit: int = 8) -> Snapshot:
+def take_snapshot(
+    conn: sa.Connection, *, taken_at: datetime | None = None, movement_limit: int = 8
+) -> Snapshot:
     """Read stock, the last movements, every alert and the dead letters in one go."""
     return Snapshot(
         positions=stock(conn),
@@ -91,6 +96,8 @@ def take_snapshot(conn: sa.Connection, *, movement_limit: int = 8) -> Snapshot:
         alerts=_alerts(conn),
         dead_letters=dead_letter_rows(conn),
         **_lane_readings(conn),
+        last_heard=_last_heard(conn),
+        taken_at=taken_at,
     )
 
 
@@ -128,3 +135,9 @@ def _lane_readings(conn: sa.Connection) -> dict[str, Any]:
         "shelf_counts": {(r.device_id, r.lane): r.observed for r in rows},
         "unresolved": {(r.device_id, r.lane): r.unresolved for r in rows},
     }
+
+
+def _last_heard(conn: sa.Connection) -> dict[str, datetime]:
+    d = device_liveness.c
+    rows = conn.execute(sa.select(d.device_id, d.last_seen_at))
+    return {device: at for device, at in rows}  # noqa: C416 - rows are (device, at) tuples

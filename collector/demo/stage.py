@@ -49,7 +49,7 @@ class Stage:
     def read(self) -> Snapshot:
         """The ledger now."""
         with self.engine.connect() as conn:
-            return take_snapshot(conn)
+            return take_snapshot(conn, taken_at=self.clock.now())
 
     def tell(self, line: str) -> None:
         """Note what just happened on the floor (the live view shows the last lines)."""

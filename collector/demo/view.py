@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
 from rich.console import Console, Group, RenderableType
@@ -174,10 +175,19 @@ def _alerts(board: Board) -> RenderableType:
 
 def _devices(board: Board) -> RenderableType:
     table = Table(expand=True, box=None)
-    for header in ("Device", "Kind", "State", "Unacked", "Err"):
-        table.add_column(header)
+    for header in ("Device", "Unacked", "Err", "Heard"):
+        table.add_column(header, no_wrap=True)
+    snapshot = board.snapshot
+    heard = snapshot.last_heard if snapshot is not None else {}
+    now = snapshot.taken_at if snapshot is not None else None
     for d in board.devices:
-        state = "[green]up[/green]" if d.running else "[red]down[/red]"
-        kind = d.kind.replace("_", " ").removeprefix("rfid ").removesuffix(" station")
-        table.add_row(d.device_id, kind, state, str(d.unacked), str(d.sensor_errors))
+        name = f"[green]{d.device_id}[/green]" if d.running else f"[red]{d.device_id} down[/red]"
+        at = heard.get(d.device_id)
+        table.add_row(name, str(d.unacked), str(d.sensor_errors),
+                      "-" if at is None or now is None else _ago(now - at))  # fmt: skip
     return Panel(table, title="Devices")
+
+
+def _ago(age: timedelta) -> str:
+    """``3s ago``."""
+    return f"{max(0, round(age.total_seconds()))}s ago"
