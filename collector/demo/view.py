@@ -175,7 +175,7 @@ def _alerts(board: Board) -> RenderableType:
 
 def _devices(board: Board) -> RenderableType:
     table = Table(expand=True, box=None)
-    for header in ("Device", "Unacked", "Err", "Heard"):
+    for header in ("Device", "Kind", "Unacked", "Heard"):
         table.add_column(header, no_wrap=True)
     snapshot = board.snapshot
     heard = snapshot.last_heard if snapshot is not None else {}
@@ -183,7 +183,7 @@ def _devices(board: Board) -> RenderableType:
     for d in board.devices:
         name = f"[green]{d.device_id}[/green]" if d.running else f"[red]{d.device_id} down[/red]"
         at = heard.get(d.device_id)
-        table.add_row(name, str(d.unacked), str(d.sensor_errors),
+        table.add_row(name, d.kind.replace("_", " "), str(d.unacked),
                       "-" if at is None or now is None else _ago(now - at))  # fmt: skip
     return Panel(table, title="Devices")
 

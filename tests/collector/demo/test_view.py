@@ -31,7 +31,7 @@ def test_the_board_shows_stock_movements_alerts_devices_and_progress() -> None:
                           "shelf-2", "…", NOW)],
     )  # fmt: skip
     board = Board(total_steps=10, step_index=4, step_title="13:00 two coffees leave unpaid",
-                  snapshot=snapshot, devices=[DeviceHealth("gate-1", "rfid_gate", True, 1, 0)],
+                  snapshot=snapshot, devices=[DeviceHealth("gate-1", "rfid_gate", True, 1)],
                   story=["pos-1 sold 2 TEA-100"])  # fmt: skip
     text = text_of(render(board))
     for expected in ("Step 4/10", "16.80", "sensor_fault", "gate-1", "pos-1 sold 2 TEA-100", "-2"):
