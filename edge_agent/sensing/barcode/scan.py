@@ -119,8 +119,12 @@ def _parse_gtin_or_gs1(scan: ScanText) -> ParsedScan | RejectedScan:
         return _parse_gs1(scan.data)
     try:
         result = parse(scan.data)
-    except ParseError as err:  # pragma: no cover - biip reports errors in the result
+    except ParseError as err:
         return RejectedScan(f"unparseable scan: {err}")
+    except (IndexError, ValueError) as err:
+        # biip 5.2 indexes past the end of a lone "]" (a truncated AIM identifier);
+        # scanner noise must become a rejected scan, never a crashed reading loop.
+        return RejectedScan(f"unparseable scan {scan.data!r}: {err.__class__.__name__}")
     if result.gtin is not None:
         return ParsedScan(gtin=result.gtin.as_gtin_14())
     if scan.content is Content.GTIN or is_gtin_sized:
@@ -139,6 +143,8 @@ def _parse_gs1(data: str) -> ParsedScan | RejectedScan:
         message = GS1Message.parse(data.lstrip(GS))
     except ParseError as err:
         return RejectedScan(f"bad GS1 element string: {err}")
+    except (IndexError, ValueError) as err:  # library crash on malformed input: still a reject
+        return RejectedScan(f"bad GS1 element string {data!r}: {err.__class__.__name__}")
     fields: dict[str, str] = {}
     for element in message.element_strings:
         error = element.gtin_error or element.sscc_error or element.gln_error

@@ -103,3 +103,11 @@ def test_noise_is_rejected(line: bytes) -> None:
     rejected = split_scan(line)
     assert isinstance(rejected, RejectedScan)
     assert "noise" in rejected.reason
+
+
+@pytest.mark.parametrize("line", [b"]", b"]\x1d"])
+def test_truncated_aim_identifier_is_rejected_not_raised(line: bytes) -> None:
+    split = split_scan(line)
+    outcome = split if isinstance(split, RejectedScan) else parse_item(split)
+    assert isinstance(outcome, RejectedScan)
+    assert outcome.reason
