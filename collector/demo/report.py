@@ -58,6 +58,17 @@ def lanes_table(summary: Summary) -> Table:
     return table
 
 
+def events_table(summary: Summary) -> Table:
+    """What each device sent through MQTT and the ledger took, by kind."""
+    table = Table(title="Events through MQTT into the ledger")
+    table.add_column("Device")
+    table.add_column("Kind")
+    table.add_column("Events", justify="right")
+    for (device, kind), count in sorted(summary.events.items()):
+        table.add_row(device, kind, str(count))
+    return table
+
+
 def explore_lines(paths: DemoPaths) -> list[str]:
     """Where the files are and the commands to look into them."""
     db = paths.db_url
@@ -73,7 +84,8 @@ def explore_lines(paths: DemoPaths) -> list[str]:
 
 def print_summary(console: Console, summary: Summary, paths: DemoPaths) -> None:
     """Every table, where the files are, then the verdict."""
-    console.print(figures_table(summary), faults_table(summary), lanes_table(summary))
+    console.print(events_table(summary), figures_table(summary))
+    console.print(faults_table(summary), lanes_table(summary))
     console.print(f"Dead letters: {len(summary.dead_letters)} (only the injected bad scan may "
                   "land there)")  # fmt: skip
     for line in explore_lines(paths):

@@ -28,6 +28,7 @@ from collector.demo.catalog import OPENING_COUNTS
 from collector.demo.day import open_books, the_day
 from collector.demo.floor import start_floor
 from collector.demo.pos import Terminal
+from collector.demo.snapshot import events_by_device
 from collector.demo.stage import Stage
 from collector.demo.summary import LaneTruth, Summary, check, figures
 from collector.demo.view import Display
@@ -159,14 +160,17 @@ def close_day(stage: Stage, day_start: datetime) -> Summary:
     with stage.engine.connect() as conn:
         end = stage.clock.now() + timedelta(seconds=1)
         total = cogs_report(conn, start=day_start, end=end)[-1]
+        events = events_by_device(conn)
     lanes = [
         LaneTruth(lane.key.device_id, lane.key.lane, lane.sku, lane.location,
                   stage.true_count(lane), snapshot.on_hand(lane.sku, lane.location))
         for lane in stage.floor.shelf_lanes()
     ]  # fmt: skip
     day = figures(total, stage.value_samples)
-    return check(snapshot, injected=stage.injected, lanes=lanes, day=day,
-                 bad_scan_device="receiving-1")  # fmt: skip
+    summary = check(snapshot, injected=stage.injected, lanes=lanes, day=day,
+                    bad_scan_device="receiving-1")  # fmt: skip
+    summary.events = events
+    return summary
 
 
 @contextmanager

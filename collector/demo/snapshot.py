@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from collector.alerts.schema import alert_events, alerts, device_liveness, reconcile_slots
 from collector.ledger.queries import StockRow, dead_letter_rows, stock
-from collector.ledger.schema import movements
+from collector.ledger.schema import inbox, movements
 
 ZERO = Decimal(0)
 
@@ -141,3 +141,14 @@ def _last_heard(conn: sa.Connection) -> dict[str, datetime]:
     d = device_liveness.c
     rows = conn.execute(sa.select(d.device_id, d.last_seen_at))
     return {device: at for device, at in rows}  # noqa: C416 - rows are (device, at) tuples
+
+
+def events_by_device(conn: sa.Connection) -> dict[tuple[str, str], int]:
+    """How many events of each kind the ledger took from each device."""
+    i = inbox.c
+    query = (
+        sa.select(i.device_id, i.kind, sa.func.count())
+        .where(i.device_id.is_not(None))
+        .group_by(i.device_id, i.kind)
+    )
+    return {(device, kind): n for device, kind, n in conn.execute(query)}

@@ -58,6 +58,8 @@ class Summary:
     false_alarms: list[AlertLine]
     dead_letters: list[dict[str, object]]
     failures: list[str] = field(default_factory=list)
+    events: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Events the ledger took, by (device, kind)."""
 
     @property
     def passed(self) -> bool:
