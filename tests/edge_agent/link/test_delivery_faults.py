@@ -86,7 +86,7 @@ def test_backlog_of_20k_drains_after_reconnect_without_overflowing_the_broker(
     private_broker.start()
     started = time.monotonic()
     epoch = delivery.outbox.epoch
-    assert wait_for(lambda: collector.acked(device_id, epoch) == total, 120), (
+    assert wait_for(lambda: collector.acked(device_id, epoch) == total, 180), (
         f"acked {collector.acked(device_id, epoch)} of {total}; {delivery.stats()}"
     )
     drain_s = time.monotonic() - started
