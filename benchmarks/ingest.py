@@ -102,6 +102,9 @@ class PipelinedTimingIngestor(TimingIngestor):
         self._submitted_at = time.monotonic()
         self.inner.submit(batch)
 
+    def committing(self) -> bool:
+        return self.inner.committing()
+
     def result(self):
         outcome = self.inner.result()
         now = time.monotonic()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from collector.runtime.ports import Clock, Delivery, Transport
 
 
@@ -29,5 +31,30 @@ def collect_batch(
         delivery = transport.receive(remaining_s)
         if delivery is None:
             break
+        batch.append(delivery)
+    return batch
+
+
+def collect_while_committing(
+    transport: Transport,
+    *,
+    max_messages: int,
+    committing: Callable[[], bool],
+    slice_s: float = 0.002,
+) -> list[Delivery]:
+    """Gather the next batch while the previous one commits elsewhere.
+
+    Returns as soon as that commit is answered (its acks must not wait for this batch to
+    fill) or the batch is full: batches grow with the commit time, like a group commit.
+    """
+    batch: list[Delivery] = []
+    while len(batch) < max_messages:
+        delivery = transport.receive(0)
+        if delivery is None:
+            if not committing():
+                break
+            delivery = transport.receive(slice_s)
+            if delivery is None:
+                continue
         batch.append(delivery)
     return batch

@@ -10,7 +10,7 @@ import structlog
 from collector.errors import LedgerError
 from collector.ingest.ports import BatchOutcome, DeviceProgress, Disposition, Ingestor
 from collector.runtime.backoff import Backoff
-from collector.runtime.batching import collect_batch
+from collector.runtime.batching import collect_batch, collect_while_committing
 from collector.runtime.ports import Clock, Delivery, PipelinedIngestor, StopSignal, Transport
 from edge_agent import wire
 
@@ -78,25 +78,16 @@ class BatchLoop:
     def _run_pipelined(self, ingestor: PipelinedIngestor) -> None:
         """Gather batch N+1 while batch N commits elsewhere.
 
-        Once N has committed, N+1 is handed over at once and N is acknowledged while N+1
-        commits: acks still follow their own batch's commit (the writer commits in order),
-        and the writer never waits for the PUBACKs. While a batch is committing, waiting for
-        the first message of the next one is cut to the batch wait, so a quiet stream never
-        holds a committed batch's acks for long.
+        Batch N+1 takes what arrives until N's commit is answered (or it is full), so acks
+        never wait for a batch to fill and batches grow with the commit time. Then N+1 is
+        handed over at once and N is acknowledged while N+1 commits: acks still follow their
+        own batch's commit (the writer commits in order), and the writer never waits for
+        the PUBACKs.
         """
-        policy = self._policy
         in_flight: Sequence[Delivery] = []
         while True:
             stopping = self._stop.is_set()
-            upcoming: Sequence[Delivery] = []
-            if not stopping:
-                upcoming = collect_batch(
-                    self._transport,
-                    self._clock,
-                    max_messages=policy.max_messages,
-                    max_wait_s=policy.max_wait_s,
-                    idle_poll_s=policy.max_wait_s if in_flight else policy.idle_poll_s,
-                )
+            upcoming = [] if stopping else self._gather(ingestor, busy=bool(in_flight))
             outcome = None
             if in_flight:
                 outcome = self._ingest_until_committed(in_flight, submitted=True)
@@ -111,6 +102,21 @@ class BatchLoop:
                 self.handle(upcoming)  # commit it in the foreground, retrying as usual
             if stopping:
                 return
+
+    def _gather(self, ingestor: PipelinedIngestor, *, busy: bool) -> list[Delivery]:
+        """The next batch: while one commits, until it is answered; else as ``run_once``."""
+        policy = self._policy
+        if busy:
+            return collect_while_committing(
+                self._transport, max_messages=policy.max_messages, committing=ingestor.committing
+            )
+        return collect_batch(
+            self._transport,
+            self._clock,
+            max_messages=policy.max_messages,
+            max_wait_s=policy.max_wait_s,
+            idle_poll_s=policy.idle_poll_s,
+        )
 
     @staticmethod
     def _submit(ingestor: PipelinedIngestor, batch: Sequence[Delivery]) -> bool:

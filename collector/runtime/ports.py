@@ -73,3 +73,7 @@ class PipelinedIngestor(Ingestor, Protocol):
     def result(self) -> BatchOutcome:
         """Wait for the submitted batch's commit; raises as ``ingest`` does if it failed."""
         ...
+
+    def committing(self) -> bool:
+        """True while the submitted batch has no answer yet (``result`` would block)."""
+        ...

@@ -113,6 +113,13 @@ class WriterProcess:
             raise LedgerError(detail)
         raise WriterProcessError(f"the ledger writer failed on a batch: {detail}")
 
+    def committing(self) -> bool:
+        """True while the submitted batch is unanswered and the writer is alive (no blocking)."""
+        process, conn = self._process, self._conn
+        if not self._awaiting or process is None or conn is None:
+            return False
+        return not wait([conn, process.sentinel], timeout=0)
+
     def stop(self, timeout_s: float = 15.0) -> None:
         """Ask the writer to exit after its batch in hand; kill it if it does not."""
         process, conn = self._process, self._conn

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from collector.runtime.batching import collect_batch
+from collector.runtime.batching import collect_batch, collect_while_committing
 
 from .conftest import FakeTransport, ManualClock, make_delivery
 
@@ -44,3 +44,20 @@ def test_a_trickle_closes_the_batch_at_the_deadline(
     batch = collect_batch(transport, clock, max_messages=100, max_wait_s=0.05, idle_poll_s=0.2)
     assert [d.mid for d in batch] == [1, 2]
     assert clock.t_s == pytest.approx(1000.05)  # waited out the deadline for a third, then closed
+
+
+def test_while_committing_it_takes_what_is_queued_and_returns_once_answered(transport) -> None:
+    transport.queued.extend(make_delivery(mid) for mid in range(1, 4))
+    batch = collect_while_committing(transport, max_messages=10, committing=lambda: False)
+    assert [d.mid for d in batch] == [1, 2, 3]
+
+
+def test_while_committing_it_waits_for_more_until_answered_or_full(transport) -> None:
+    answers = iter([True, True, False])
+    transport.queued.append(make_delivery(1))
+    batch = collect_while_committing(transport, max_messages=10, committing=lambda: next(answers))
+    assert [d.mid for d in batch] == [1]
+    assert len(transport.queued) == 0
+    transport.queued.extend(make_delivery(mid) for mid in range(1, 6))
+    full = collect_while_committing(transport, max_messages=2, committing=lambda: True)
+    assert [d.mid for d in full] == [1, 2]

@@ -33,6 +33,9 @@ class FakeWriter(FakeIngestor):
         self.journal.append(("submit", len(batch)))
         self.submitted = list(batch)
 
+    def committing(self) -> bool:
+        return False  # answers at once: the loop only takes what is queued already
+
     def result(self) -> BatchOutcome:
         batch, self.submitted = self.submitted or [], None
         if self.result_failures:
