@@ -1,0 +1,1 @@
+"""Per device and epoch seq order before the ledger: reorder window, resend commands, gaps."""

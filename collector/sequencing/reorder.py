@@ -1,0 +1,146 @@
+"""``ReorderBuffer``: hold events that arrive ahead of their seq, release them in order.
+
+Pure: time is passed in (``now_s``, monotonic seconds). Per stream (site, device,
+epoch) it knows the seq handled contiguously from 1 (learnt from the ledger and from
+what it released itself) and which seqs above a hole it released already. An event
+at or below the next expected seq passes at once; one beyond it waits, unacknowledged,
+until the missing seqs arrive, ``window_s`` has passed, or ``max_held`` wait in its
+stream. Then the held ones are released in seq order and the hole, if still open, is
+a gap: the ledger records it and ``gap`` reports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from collector.sequencing.ranges import Range, absorb, add_seq, complement
+from collector.sequencing.streams import StreamKey
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Stream(Generic[T]):
+    contiguous: int = 0
+    released: list[Range] = field(default_factory=list)
+    """Seqs released above the first hole (never touching ``contiguous``)."""
+    held: dict[int, list[T]] = field(default_factory=dict)
+    held_since_s: float | None = None
+
+    @property
+    def frontier(self) -> int:
+        """Highest seq released: anything up to one beyond it is in order."""
+        return self.released[-1][1] if self.released else self.contiguous
+
+    def mark_released(self, seq: int) -> None:
+        if seq > self.contiguous:
+            add_seq(self.released, seq)
+            self.contiguous = absorb(self.contiguous, self.released)
+
+
+@dataclass(frozen=True, slots=True)
+class ReorderPolicy:
+    """How long and how many events one stream may hold back."""
+
+    window_s: float = 2.0
+    max_held: int = 200
+
+
+class ReorderBuffer(Generic[T]):
+    """Holds out-of-order items per stream; every method returns what to release, in order."""
+
+    def __init__(self, policy: ReorderPolicy | None = None) -> None:
+        """Empty: every stream starts at contiguous seq 0 unless ``seed`` says otherwise."""
+        self.policy = policy or ReorderPolicy()
+        self._streams: dict[StreamKey, _Stream[T]] = {}
+
+    def seed(self, key: StreamKey, contiguous: int, *, highest: int, gaps: list[Range]) -> None:
+        """Start a stream from the ledger's record (contiguous seq, highest seen, open gaps)."""
+        stream = self._stream(key)
+        stream.contiguous = max(stream.contiguous, contiguous)
+        stream.released = complement(stream.contiguous + 1, highest, gaps)
+        stream.contiguous = absorb(stream.contiguous, stream.released)
+
+    def offer(self, key: StreamKey, seq: int, item: T, now_s: float) -> list[T]:
+        """Place an arrived item: released now (with any it unblocks) or held."""
+        stream = self._stream(key)
+        if seq <= stream.frontier + 1:
+            stream.mark_released(seq)
+            return [item, *self._unblocked(stream)]
+        stream.held.setdefault(seq, []).append(item)
+        if stream.held_since_s is None:
+            stream.held_since_s = now_s
+        if sum(len(items) for items in stream.held.values()) > self.policy.max_held:
+            return self._flush(stream)
+        return []
+
+    def acknowledged(self, key: StreamKey, contiguous: int) -> list[T]:
+        """The ledger handled the stream up to ``contiguous``; returns items this unblocks."""
+        stream = self._stream(key)
+        if contiguous > stream.contiguous:
+            stream.contiguous = contiguous
+            kept = [(max(a, contiguous + 1), b) for a, b in stream.released if b > contiguous]
+            stream.released = kept
+            stream.contiguous = absorb(stream.contiguous, stream.released)
+        return self._unblocked(stream)
+
+    def expire(self, now_s: float) -> list[tuple[StreamKey, list[T]]]:
+        """Release, in seq order, every stream whose oldest held item waited ``window_s``."""
+        released: list[tuple[StreamKey, list[T]]] = []
+        for key, stream in self._streams.items():
+            since = stream.held_since_s
+            if since is not None and now_s - since >= self.policy.window_s:
+                released.append((key, self._flush(stream)))
+        return released
+
+    def next_deadline_s(self) -> float | None:
+        """When the earliest hold expires, or None while nothing is held."""
+        starts = [s.held_since_s for s in self._streams.values() if s.held_since_s is not None]
+        return min(starts) + self.policy.window_s if starts else None
+
+    def gap(self, key: StreamKey) -> Range | None:
+        """The first hole below released seqs (``contiguous + 1`` up), or None."""
+        stream = self._streams.get(key)
+        if stream is None or not stream.released:
+            return None
+        return stream.contiguous + 1, stream.released[0][0] - 1
+
+    def contiguous(self, key: StreamKey) -> int:
+        """Highest seq known handled or released contiguously from 1."""
+        stream = self._streams.get(key)
+        return stream.contiguous if stream is not None else 0
+
+    def held_count(self) -> int:
+        """Items held back in all streams."""
+        return sum(len(i) for s in self._streams.values() for i in s.held.values())
+
+    def _stream(self, key: StreamKey) -> _Stream[T]:
+        stream = self._streams.get(key)
+        if stream is None:
+            stream = self._streams[key] = _Stream()
+        return stream
+
+    @staticmethod
+    def _unblocked(stream: _Stream[T]) -> list[T]:
+        """Held items now in order, lowest seq first."""
+        released: list[T] = []
+        while stream.held:
+            seq = min(stream.held)
+            if seq > stream.frontier + 1:
+                break
+            released.extend(stream.held.pop(seq))
+            stream.mark_released(seq)
+        if not stream.held:
+            stream.held_since_s = None
+        return released
+
+    @staticmethod
+    def _flush(stream: _Stream[T]) -> list[T]:
+        """Release everything held, in seq order, past any hole."""
+        released: list[T] = []
+        for seq in sorted(stream.held):
+            released.extend(stream.held.pop(seq))
+            stream.mark_released(seq)
+        stream.held_since_s = None
+        return released
