@@ -54,6 +54,8 @@ class ReorderBuffer(Generic[T]):
         """Empty: every stream starts at contiguous seq 0 unless ``seed`` says otherwise."""
         self.policy = policy or ReorderPolicy()
         self._streams: dict[StreamKey, _Stream[T]] = {}
+        self._holding: dict[StreamKey, _Stream[T]] = {}
+        """Streams holding something: the only ones ``expire`` looks at."""
 
     def seed(self, key: StreamKey, contiguous: int, *, highest: int, gaps: list[Range]) -> None:
         """Start a stream from the ledger's record (contiguous seq, highest seen, open gaps)."""
@@ -67,12 +69,13 @@ class ReorderBuffer(Generic[T]):
         stream = self._stream(key)
         if seq <= stream.frontier + 1:
             stream.mark_released(seq)
-            return [item, *self._unblocked(stream)]
+            return [item, *self._unblocked(key, stream)] if stream.held else [item]
         stream.held.setdefault(seq, []).append(item)
         if stream.held_since_s is None:
             stream.held_since_s = now_s
+            self._holding[key] = stream
         if sum(len(items) for items in stream.held.values()) > self.policy.max_held:
-            return self._flush(stream)
+            return self._flush(key, stream)
         return []
 
     def acknowledged(self, key: StreamKey, contiguous: int) -> list[T]:
@@ -83,20 +86,20 @@ class ReorderBuffer(Generic[T]):
             kept = [(max(a, contiguous + 1), b) for a, b in stream.released if b > contiguous]
             stream.released = kept
             stream.contiguous = absorb(stream.contiguous, stream.released)
-        return self._unblocked(stream)
+        return self._unblocked(key, stream)
 
     def expire(self, now_s: float) -> list[tuple[StreamKey, list[T]]]:
         """Release, in seq order, every stream whose oldest held item waited ``window_s``."""
         released: list[tuple[StreamKey, list[T]]] = []
-        for key, stream in self._streams.items():
+        for key, stream in list(self._holding.items()):
             since = stream.held_since_s
             if since is not None and now_s - since >= self.policy.window_s:
-                released.append((key, self._flush(stream)))
+                released.append((key, self._flush(key, stream)))
         return released
 
     def next_deadline_s(self) -> float | None:
         """When the earliest hold expires, or None while nothing is held."""
-        starts = [s.held_since_s for s in self._streams.values() if s.held_since_s is not None]
+        starts = [s.held_since_s for s in self._holding.values() if s.held_since_s is not None]
         return min(starts) + self.policy.window_s if starts else None
 
     def gap(self, key: StreamKey) -> Range | None:
@@ -113,7 +116,11 @@ class ReorderBuffer(Generic[T]):
 
     def held_count(self) -> int:
         """Items held back in all streams."""
-        return sum(len(i) for s in self._streams.values() for i in s.held.values())
+        return sum(len(i) for s in self._holding.values() for i in s.held.values())
+
+    def is_holding(self) -> bool:
+        """True while any stream holds something back (cheap)."""
+        return bool(self._holding)
 
     def _stream(self, key: StreamKey) -> _Stream[T]:
         stream = self._streams.get(key)
@@ -121,8 +128,7 @@ class ReorderBuffer(Generic[T]):
             stream = self._streams[key] = _Stream()
         return stream
 
-    @staticmethod
-    def _unblocked(stream: _Stream[T]) -> list[T]:
+    def _unblocked(self, key: StreamKey, stream: _Stream[T]) -> list[T]:
         """Held items now in order, lowest seq first."""
         released: list[T] = []
         while stream.held:
@@ -133,14 +139,15 @@ class ReorderBuffer(Generic[T]):
             stream.mark_released(seq)
         if not stream.held:
             stream.held_since_s = None
+            self._holding.pop(key, None)
         return released
 
-    @staticmethod
-    def _flush(stream: _Stream[T]) -> list[T]:
+    def _flush(self, key: StreamKey, stream: _Stream[T]) -> list[T]:
         """Release everything held, in seq order, past any hole."""
         released: list[T] = []
         for seq in sorted(stream.held):
             released.extend(stream.held.pop(seq))
             stream.mark_released(seq)
         stream.held_since_s = None
+        self._holding.pop(key, None)
         return released

@@ -70,6 +70,10 @@ class ResendScheduler:
         pending = (g.due_s for g in self._open.values() if g.attempt < self._max_attempts)
         return min(pending, default=None)
 
+    def is_idle(self) -> bool:
+        """True when no gap is open (cheap)."""
+        return not self._open
+
     def open_keys(self) -> list[StreamKey]:
         """Streams with a gap open."""
         return list(self._open)

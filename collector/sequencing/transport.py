@@ -79,7 +79,14 @@ class SequencedConnection:
 
     def receive(self, timeout_s: float) -> Delivery | None:
         """Next delivery in seq order, waiting at most ``timeout_s`` (0: only what is queued)."""
+        if self._ready:  # released in order already
+            return self._ready.popleft()
         deadline_s = self._clock.monotonic() + max(timeout_s, 0.0)
+        if self._is_quiet():  # nothing held, no gap open: only the peek is extra
+            delivery = self._inner.receive(timeout_s)
+            if delivery is None:
+                return None
+            self._place(delivery)
         while True:
             now_s = self._clock.monotonic()
             self._tick(now_s)
@@ -115,8 +122,13 @@ class SequencedConnection:
 
     # ------------------------------------------------------------------ internals
 
+    def _is_quiet(self) -> bool:
+        return self._resends.is_idle() and not self._buffer.is_holding()
+
     def _wait_s(self, now_s: float, deadline_s: float) -> float:
         """Block until the caller's deadline, a hold's expiry or a resend, whichever first."""
+        if self._is_quiet():
+            return max(deadline_s - now_s, 0.0)
         wake = [deadline_s]
         for moment in (self._buffer.next_deadline_s(), self._resends.next_due_s()):
             if moment is not None:
@@ -131,10 +143,13 @@ class SequencedConnection:
             return
         now_s = self._clock.monotonic()
         self._ready.extend(self._buffer.offer(position.key, position.seq, delivery, now_s))
-        self._check_gap(position.key, now_s)
+        if not self._resends.is_idle() or self._buffer.gap(position.key) is not None:
+            self._check_gap(position.key, now_s)
 
     def _tick(self, now_s: float) -> None:
         """Let expired holds go (opening gaps), and send the resends that fall due."""
+        if self._is_quiet():
+            return  # the common case: everything in order
         for key, released in self._buffer.expire(now_s):
             self._ready.extend(released)
             gap = self._buffer.gap(key)
