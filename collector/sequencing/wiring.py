@@ -15,6 +15,7 @@ from collector.sequencing.reorder import ReorderBuffer, ReorderPolicy
 from collector.sequencing.resend import ResendScheduler
 from collector.sequencing.streams import StreamKey
 from collector.sequencing.transport import Connection, SequencedConnection
+from collector.settings import CollectorSettings
 
 log = structlog.get_logger("collector.sequencing")
 
@@ -71,3 +72,11 @@ def sequenced(
             if gap is not None:  # gaps from before a restart are asked for again
                 resends.open(key, gap[0], now_s)
     return SequencedConnection(inner, clock=clock, buffer=buffer, resends=resends)
+
+
+def options_from_settings(settings: CollectorSettings) -> SequencingOptions:
+    """Reorder window and hold limit from the collector settings; resend backoff as default."""
+    return SequencingOptions(
+        reorder_window_s=settings.reorder_window_ms / 1000,
+        max_held_per_stream=settings.reorder_max_held,
+    )
