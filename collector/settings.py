@@ -71,6 +71,15 @@ class CollectorSettings(BaseSettings):
     batch_max_wait_ms: int = Field(
         default=20, ge=0, le=5_000, description="Longest a message waits for its batch to fill."
     )
+    reorder_window_ms: int = Field(
+        default=2_000,
+        ge=0,
+        le=60_000,
+        description="How long an event ahead of its device's next seq waits for the missing ones.",
+    )
+    reorder_max_held: int = Field(
+        default=200, ge=1, le=10_000, description="Most events one device stream may hold back."
+    )
     bindings_files: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Site bindings YAML files, comma-separated: enable reconciliation and alerts.",

@@ -35,6 +35,7 @@ def serve(settings: CollectorSettings, *, stop: threading.Event) -> LoopStats:
     from collector.runtime.clock import SystemClock  # noqa: PLC0415
     from collector.runtime.service import policy_from_settings, run_service  # noqa: PLC0415
     from collector.runtime.writer_process import WriterProcess  # noqa: PLC0415
+    from collector.sequencing.wiring import options_from_settings, sequenced  # noqa: PLC0415
 
     clock = SystemClock()
     reconciliation = load_reconciliation(settings, clock)  # config first: ConfigError exits 2
@@ -49,7 +50,13 @@ def serve(settings: CollectorSettings, *, stop: threading.Event) -> LoopStats:
             _log_start(settings, engine)
             try:
                 return run_service(
-                    connection=connection,
+                    # each device's events in seq order: reorder window, resends of gaps
+                    connection=sequenced(
+                        connection,
+                        clock=clock,
+                        options=options_from_settings(settings),
+                        engine=engine,
+                    ),
                     ingestor=writer,
                     clock=clock,
                     stop=stop,
