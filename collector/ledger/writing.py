@@ -157,23 +157,38 @@ def _layer_row(layer: Layer, key: PositionKey) -> tuple[Any, ...]:
 def _write_layers(conn: sa.Connection, loaded: LoadedBook, postings: Sequence[Posting]) -> None:
     """Insert layers born in the batch, update stored ones that changed, at their final state."""
     final: dict[int, tuple[Layer, PositionKey]] = {}
-    born: dict[int, tuple[Layer, PositionKey]] = {}
     # every position the batch loaded or posted to, including those whose events were
     # rejected: a stored layer missing from all of them was consumed to zero
     for key, position in loaded.book.positions.items():
         for layer in position.layers:
             final[layer.layer_id] = (layer, key)
+    # the batch's layers have the ids handed out since loading (rejected postings give
+    # theirs back); only those consumed within the batch need a look into the postings
+    born_ids = range(loaded.first_new_layer_id, loaded.book.ids.next_layer_id)
+    gone = {layer_id for layer_id in born_ids if layer_id not in final}
+    first_states = _first_states(postings, gone) if gone else {}
+    inserts = []
+    for layer_id in born_ids:
+        if layer_id in final:
+            inserts.append(_layer_row(*final[layer_id]))
+        elif layer_id in first_states:
+            first, key = first_states[layer_id]
+            inserts.append(_layer_row(_emptied(first), key))
+    fast_insert(conn, cost_layers, LAYER_COLUMNS, inserts)
+    fast_execute(conn, _LAYER_UPDATE, _LAYER_UPDATE_PARAMS, _layer_updates(loaded, final))
+
+
+def _first_states(
+    postings: Sequence[Posting], wanted: set[int]
+) -> dict[int, tuple[Layer, PositionKey]]:
+    """The first state the postings show of each wanted layer, with its position."""
+    found: dict[int, tuple[Layer, PositionKey]] = {}
     for posting in postings:
         for position in posting.positions:
             for layer in position.layers:
-                if layer.layer_id >= loaded.first_new_layer_id:
-                    born.setdefault(layer.layer_id, (layer, position.key))
-    inserts = []
-    for layer_id, (first, key) in sorted(born.items()):
-        last = final.get(layer_id)
-        inserts.append(_layer_row(_emptied(first) if last is None else last[0], key))
-    fast_insert(conn, cost_layers, LAYER_COLUMNS, inserts)
-    fast_execute(conn, _LAYER_UPDATE, _LAYER_UPDATE_PARAMS, _layer_updates(loaded, final))
+                if layer.layer_id in wanted:
+                    found.setdefault(layer.layer_id, (layer, position.key))
+    return found
 
 
 def _layer_updates(
