@@ -25,7 +25,8 @@ from collector.reconcile.gates import window_start
 from collector.reconcile.reconciler import ExitGroup, Reconciler, SlotView, Snapshot
 from collector.sites.bindings import Rules, SiteBindings
 
-GapId = tuple[str, str, int, str]
+GapId = tuple[str, str, int, int]
+"""(site, device, epoch, first missing seq): one hole, however its set of neighbours changes."""
 
 
 class ReconcileTicker:
@@ -95,15 +96,21 @@ class ReconcileTicker:
         return found
 
     def _gaps(self, conn: sa.Connection, sites: list[str], now: datetime) -> list[SeqGaps]:
-        """Each stream's gaps, with when this ticker first saw that exact set of gaps."""
+        """Each stream's gaps, with when this ticker first saw the oldest of them.
+
+        Timed per hole, so a new hole opening further on never restarts an old one's clock.
+        """
         query = sa.select(device_progress).where(device_progress.c.site.in_(sites))
-        streams, seen = [], {}
+        streams: list[SeqGaps] = []
+        seen: dict[GapId, datetime] = {}
         for row in conn.execute(query):
             gaps = tuple((int(low), int(high)) for low, high in json.loads(row.gaps))
-            gap_id = (row.site, row.device_id, row.epoch, row.gaps)
-            first = self._gaps_seen.get(gap_id, now) if gaps else None
-            if first is not None:
-                seen[gap_id] = first
-            streams.append(SeqGaps(row.site, row.device_id, row.epoch, gaps, first))
+            for low, _high in gaps:
+                gap_id = (row.site, row.device_id, int(row.epoch), low)
+                seen[gap_id] = self._gaps_seen.get(gap_id, now)
+            firsts = [seen[(row.site, row.device_id, int(row.epoch), low)] for low, _ in gaps]
+            streams.append(
+                SeqGaps(row.site, row.device_id, row.epoch, gaps, min(firsts, default=None))
+            )
         self._gaps_seen = seen
         return streams

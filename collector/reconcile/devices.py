@@ -37,7 +37,7 @@ def assess_silence(device: DeviceLiveness, now: datetime, rules: Rules) -> Verdi
 
 @dataclass(frozen=True, slots=True)
 class SeqGaps:
-    """Missing seq ranges of one device stream, and when the reconciler first saw them."""
+    """Missing seq ranges of one device stream, and when the oldest of them was first seen."""
 
     site: str
     device_id: str
@@ -47,13 +47,14 @@ class SeqGaps:
 
 
 def assess_gaps(stream: SeqGaps, now: datetime, rules: Rules) -> Verdict | None:
-    """Alert when events are still missing ``grace_s`` after the gap was first seen."""
+    """Alert when events are still missing ``gap_alert_after_s`` after the gap was first seen."""
     key = AlertKey(
         stream.site, AlertType.SEQUENCE_GAP, subject=f"{stream.device_id}/{stream.epoch}"[:64]
     )
     if not stream.gaps:
         return Clearance(key, "the missing events arrived")
-    if stream.first_seen_at is None or (now - stream.first_seen_at).total_seconds() < rules.grace_s:
+    open_s = (now - stream.first_seen_at).total_seconds() if stream.first_seen_at else 0.0
+    if open_s < rules.gap_alert_after_s:
         return None  # late events are normal for a while: the outbox resends them
     missing = sum(high - low + 1 for low, high in stream.gaps)
     ranges = ", ".join(f"{low}-{high}" if low != high else str(low) for low, high in stream.gaps)

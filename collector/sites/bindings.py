@@ -41,6 +41,12 @@ class Rules(_Strict):
     tolerance_units: Decimal = Field(
         default=Decimal(0), ge=0, description="Disagreement always accepted, in units."
     )
+    gap_alert_after_s: float = Field(
+        default=30,
+        gt=0,
+        le=86_400,
+        description="How long a device's missing seqs may stay missing before an alert.",
+    )
     min_confidence: float = Field(
         default=0.8, ge=0, le=1, description="Below this a reading widens the tolerance by 1 unit."
     )

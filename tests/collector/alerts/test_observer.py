@@ -175,11 +175,11 @@ def test_sensor_postings_and_later_batches_keep_journal_and_balance_equal(rig: R
     assert journal_sum(rig.engine, "TEA", "main/stockroom") == D(2)
 
 
-def test_sequence_gap_alerts_after_grace_and_clears_when_filled(rig: Rig) -> None:
+def test_sequence_gap_alerts_after_30_s_and_clears_when_filled(rig: Rig) -> None:
     rig.seqs["shelf-1"] = 1  # the shelf's seq 1 never arrives
     rig.weight(10, 0)
-    rig.tick(1)  # the ticker first sees the gap; grace counts from here
-    rig.tick(59)
+    rig.tick(1)  # the ticker first sees the gap; the 30 s (gap_alert_after_s) count from here
+    rig.tick(29)
     assert "sequence_gap" not in active(rig.engine, rig.bindings.site_id)
     rig.tick(1)
     alert = active(rig.engine, rig.bindings.site_id)["sequence_gap"]
@@ -188,6 +188,18 @@ def test_sequence_gap_alerts_after_grace_and_clears_when_filled(rig: Rig) -> Non
     rig.weight(10, 0)
     rig.tick(1)
     assert "sequence_gap" not in active(rig.engine, rig.bindings.site_id)
+
+
+def test_a_new_hole_further_on_does_not_restart_an_old_holes_clock(rig: Rig) -> None:
+    rig.seqs["shelf-1"] = 1  # seq 1 never arrives
+    rig.weight(10, 0)  # seq 2
+    rig.tick(1)
+    rig.tick(20)
+    rig.seqs["shelf-1"] += 1  # seq 3 never arrives either: the set of gaps changes
+    rig.weight(10, 0)  # seq 4
+    rig.tick(10)
+    alert = active(rig.engine, rig.bindings.site_id)["sequence_gap"]
+    assert "2 event(s) missing (seq 1, 3)" in alert.message
 
 
 def test_a_scan_the_ledger_cannot_hold_becomes_an_alert_not_a_stalled_batch(rig: Rig) -> None:

@@ -44,12 +44,14 @@ def test_silent_device_alerts_past_its_intervals_and_clears_when_heard(clock, ru
     assert verdict.key.subject == "shelf-1"
 
 
-def test_sequence_gap_alerts_only_after_grace(clock, rules) -> None:
+def test_sequence_gap_alerts_after_gap_alert_after_s_not_grace(clock, rules) -> None:
+    assert (rules.gap_alert_after_s, rules.grace_s) == (30, 60)
     stream = SeqGaps("s1", "shelf-1", 1, ((5, 7),), first_seen_at=clock.now())
-    assert assess_gaps(stream, clock.now() + timedelta(seconds=59), rules) is None
-    verdict = assess_gaps(stream, clock.advance(60), rules)
+    assert assess_gaps(stream, clock.now() + timedelta(seconds=29), rules) is None
+    verdict = assess_gaps(stream, clock.advance(30), rules)
     assert isinstance(verdict, Finding)
-    assert "3 event(s) missing (seq 5-7)" in verdict.message
+    assert verdict.device_id == "shelf-1"
+    assert "device shelf-1 epoch 1: 3 event(s) missing (seq 5-7)" in verdict.message
 
 
 def test_closed_gap_clears(clock, rules) -> None:
