@@ -62,7 +62,10 @@ class FakeConnection:
         self.stopped = True
 
     def commands(self) -> list[wire.ResendCommand]:
-        topic = wire.commands_topic(SITE, DEVICE)
+        return self.commands_for(SITE, DEVICE)
+
+    def commands_for(self, site: str, device: str) -> list[wire.ResendCommand]:
+        topic = wire.commands_topic(site, device)
         return [wire.ResendCommand.model_validate_json(p) for t, p in self.published if t == topic]
 
 
