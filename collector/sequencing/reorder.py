@@ -93,7 +93,7 @@ class ReorderBuffer(Generic[T]):
         released: list[tuple[StreamKey, list[T]]] = []
         for key, stream in list(self._holding.items()):
             since = stream.held_since_s
-            if since is not None and now_s - since >= self.policy.window_s:
+            if since is not None and now_s >= since + self.policy.window_s:  # as next_deadline_s
                 released.append((key, self._flush(key, stream)))
         return released
 
