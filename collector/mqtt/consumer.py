@@ -88,6 +88,12 @@ class MqttConsumer:
     def publish(self, topic: str, payload: bytes) -> None:
         """QoS 1 publish; paho queues it while disconnected and sends it on reconnect."""
         info = self._client.publish(topic, payload, qos=1)
+        if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            # Not connected: paho keeps the QoS 1 message and sends it after reconnecting,
+            # but its info object can no longer be asked (is_published() raises).  Acks are
+            # idempotent and re-sent with the next batch, so nothing depends on tracking it.
+            log.info("mqtt.publish_deferred", topic=topic, rc=int(info.rc))
+            return
         with self._pending_lock:  # the batch loop and the alerts thread both publish
             self._pending.append(info)
             while self._pending and self._pending[0].is_published():

@@ -167,3 +167,12 @@ def test_an_ack_from_an_earlier_connection_is_not_sent(
         again.stop()
     finally:
         consumer.stop()
+
+
+def test_publishing_while_the_broker_is_away_neither_raises_nor_blocks_later_publishes() -> None:
+    # A consumer that never connected stands for one whose broker just went away:
+    # EventAcks published then must not crash the batch loop (they go out on reconnect).
+    consumer = make_consumer(1, unique_name("collector-offline"), unique_name("site"))
+    topic = wire.acks_topic("s", "d")
+    consumer.publish(topic, b"{}")
+    consumer.publish(topic, b"{}")
