@@ -86,13 +86,6 @@ def test_a_site_bound_by_two_files_is_refused(tmp_path: Path) -> None:
         load_all([tmp_path / "a.yaml", tmp_path / "b.yaml"])
 
 
-def test_collector_side_imports_nothing_from_edge_agent_but_wire() -> None:
-    for module in (ROOT / "collector").rglob("*.py"):
-        for line in module.read_text().splitlines():
-            if "edge_agent" in line and line.lstrip().startswith(("import", "from")):
-                assert "edge_agent.wire" in line or "edge_agent import wire" in line, module
-
-
 def test_a_reader_may_not_count_where_a_lane_counts(tmp_path: Path) -> None:
     path = tmp_path / "bindings.yaml"
     path.write_text(
