@@ -203,16 +203,21 @@ class HX711:
         reading = self._read_once()
         if reading.longest_pulse_s < self.max_pulse_s:
             return reading
+        self._note_long_pulse(reading.longest_pulse_s, stage="read")
+        self._settle()  # the chip may have reset to A128: relatch the gain and let it settle
+        return None
+
+    def _note_long_pulse(self, pulse_s: float, *, stage: str) -> None:
+        """Count and log a read thrown away because a pulse may have reset the chip."""
         self.retries += 1
-        self._long_pulse_s = reading.longest_pulse_s
+        self._long_pulse_s = pulse_s
         log.warning(
             "hx711.read_retried",
             pins=self.where,
             reason="long clock pulse",
-            pulse_us=round(reading.longest_pulse_s * 1e6),
+            stage=stage,
+            pulse_us=round(pulse_s * 1e6),
         )
-        self._settle()  # the chip may have reset to A128: relatch the gain and let it settle
-        return None
 
     def _timing_error(self) -> HX711TimingError:
         return HX711TimingError(
@@ -296,9 +301,25 @@ class HX711:
         log.warning("hx711.chip_silent", pins=[str(pins[i].info.name) for i in busy])
 
     def _settle(self) -> None:
-        """One read latches the gain; then discard the conversions made before it settled."""
+        """One read latches the gain; then discard the conversions made before it settled.
+
+        A settling read with a pulse over ``max_pulse_s`` may have reset the chip
+        (SCK high > 60 µs: power-down, then wake-up at A128 with a new settling
+        time), so the whole settling starts over; after ``max_attempts`` tries raise.
+        """
+        for _attempt in range(self.max_attempts):
+            if self._settle_once():
+                return
+        raise self._timing_error()
+
+    def _settle_once(self) -> bool:
+        """Latch and settle reads; False at the first one whose pulse may have reset the chip."""
         for _ in range(1 + self.settle_conversions):
-            self._read_once()
+            longest_s = self._read_once().longest_pulse_s
+            if longest_s >= self.max_pulse_s:
+                self._note_long_pulse(longest_s, stage="settle")
+                return False
+        return True
 
     def power_down(self) -> None:
         """Hold SCK high past 60 µs: the chip stops converting."""

@@ -297,3 +297,36 @@ def test_runs_on_real_time_as_simulate_does():
             assert [hx.read_raw_counts() for _ in range(3)] == [(-98_765,)] * 3
     finally:
         factory.reset()
+
+
+def test_a_reset_while_settling_after_a_retry_restarts_the_settling(factory):
+    # Under CPU load a pulse of the settling reads can also pass 60 µs: the chip
+    # resets again and its next conversions are unsettled, so those reads count too.
+    factory.add_chip(CLOCK, DATA, constant(-98_765))
+    with open_driver(factory) as hx:
+        sck = factory.clock_pin(CLOCK)
+        first = sck.rising_edges
+        sck.stretch_high_s[first + 10] = 80e-6  # the read: reset, retried
+        sck.stretch_high_s[first + 25 + 2 * 25 + 3] = 70e-6  # third read of the settling
+        assert hx.read_raw_counts() == (-98_765,)
+
+
+def test_a_reset_while_settling_after_power_up_restarts_the_settling(factory):
+    factory.add_chip(CLOCK, DATA, constant(4321))
+    with open_driver(factory) as hx:
+        hx.power_down()
+        sck = factory.clock_pin(CLOCK)
+        sck.stretch_high_s[sck.rising_edges + 25 * 3 + 7] = 70e-6  # fourth read of 5
+        hx.power_up()
+        assert hx.read_raw_counts() == (4321,)
+
+
+def test_settling_that_never_gets_short_pulses_raises_instead_of_reading(factory):
+    chip = factory.add_chip(CLOCK, DATA, constant(-5555))
+    with open_driver(factory, max_attempts=2) as hx:
+        sck = factory.clock_pin(CLOCK)
+        for edge in range(sck.rising_edges + 1, sck.rising_edges + 1000):
+            sck.stretch_high_s[edge] = 70e-6
+        with pytest.raises(HX711TimingError, match=r"last 7\d µs"):
+            hx.read_raw_counts()
+        assert chip.wakes >= 3  # the read, then each of the two settling tries, reset it
