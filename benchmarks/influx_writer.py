@@ -39,6 +39,7 @@ from pathlib import Path
 import httpx
 import structlog
 
+from benchmarks import results_file
 from collector.ledger.engine import open_ledger
 from collector.timeseries.influx_sink import InfluxSink
 from collector.timeseries.outbox import record_lines
@@ -46,7 +47,6 @@ from collector.timeseries.points import BalanceFact, MovementFact, movement_poin
 from collector.timeseries.runner import Backoff, drain_until_empty
 from collector.timeseries.writer import OutboxWriter
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- influx-writer:start -->", "<!-- influx-writer:end -->"
 BATCH_LINES = 5_000
 LEDGER_BATCH_LINES = 1_500  # a 500-event ledger batch of receipts and transfers
@@ -256,14 +256,7 @@ def _cores() -> int:
 
 def write_section(section: str) -> None:
     """Replace this benchmark's section of RESULTS.md, or append it."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
+    results_file.write_section(section, start=START, end=END)
 
 
 def main() -> None:

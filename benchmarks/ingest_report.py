@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+from benchmarks import results_file
+
 SECTION = "## Ingest: MQTT → collector → SQLite (`benchmarks/ingest.py`)"
 
 
@@ -130,17 +131,6 @@ def report(
 START, END = "<!-- ingest:start -->", "<!-- ingest:end -->"
 
 
-def replace_section(current: str, text: str) -> str:
-    """``current`` with this benchmark's marked section replaced (or appended)."""
-    block = f"{START}\n{text.rstrip()}\n{END}\n"
-    if START in current and END in current:
-        head, _, rest = current.partition(START)
-        _, _, tail = rest.partition(END)
-        return head + block + tail.lstrip("\n")
-    return current.rstrip("\n") + "\n\n" + block
-
-
 def write_section(text: str) -> None:
     """Replace this benchmark's section in RESULTS.md, leaving other sections alone."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    RESULTS.write_text(replace_section(current, text))
+    results_file.write_section(f"{START}\n{text.rstrip()}\n{END}\n", start=START, end=END)

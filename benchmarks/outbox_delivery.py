@@ -24,6 +24,7 @@ import paho.mqtt.client as mqtt
 import structlog
 from paho.mqtt.enums import CallbackAPIVersion
 
+from benchmarks import results_file
 from edge_agent import wire
 from edge_agent.link.delivery import Delivery, online_status
 from edge_agent.link.settings import LinkSettings
@@ -32,7 +33,6 @@ from tests.support.fake_collector import FakeCollectorAcker
 from tests.support.mosquitto_private import PrivateMosquitto
 from tests.support.services import unique_name
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- outbox-delivery:start -->", "<!-- outbox-delivery:end -->"
 REPEATS = 5
 APPENDS = 300
@@ -204,13 +204,7 @@ def _section(base, ours, week_s, week_bytes, raws, paced, unpaced, slow) -> str:
 
 def _write(section: str) -> None:
     """Replace this benchmark's section of RESULTS.md, or append it."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
+    results_file.write_section(section, start=START, end=END)
     print(section)
 
 

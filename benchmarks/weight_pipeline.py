@@ -21,6 +21,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from benchmarks import results_file
 from edge_agent.sensing.weight.lane import LanePipeline
 from edge_agent.sensing.weight.replay import read_weight_trace, replay_weight_trace
 from edge_agent.sensing.weight.settings import LaneSettings, WeightPipelineSettings
@@ -33,7 +34,6 @@ from tests.fixtures.weight_traces.scoring import (
     score,
 )
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- weight-pipeline:start -->", "<!-- weight-pipeline:end -->"
 REPEATS = 7
 TARGET_US = 20.0
@@ -203,13 +203,7 @@ def render(
 
 def write_section(section: str) -> None:
     """Replace this benchmark's section of RESULTS.md, or append it."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
+    results_file.write_section(section, start=START, end=END)
 
 
 PLOT = Path(__file__).parent.parent / "docs" / "weight-sensing-trace.svg"
