@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,23 +12,8 @@ from collector.alerts.adjust import post_adjustment
 from collector.domain.model import PositionKey
 from collector.ledger import schema
 from collector.ledger.engine import open_ledger
+from tests.support.clock import T0, FakeClock
 from tests.support.services import unique_name
-
-T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """Time that moves only when the test says so."""
-
-    def __init__(self) -> None:
-        self.at = T0
-
-    def now(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> datetime:
-        self.at += timedelta(seconds=seconds)
-        return self.at
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from collector.ledger import schema
 from collector.ledger.ingestor import SqlIngestor
 from collector.sites.bindings import SiteBindings
 from edge_agent import wire
-from tests.collector.alerts.conftest import T0, FakeClock
+from tests.support.clock import T0, FakeClock
 
 SHELF, LANE, LOCATION = "shelf-1", "lane-1", "main/aisle-1/shelf-1"
 GTIN = "09506000134352"

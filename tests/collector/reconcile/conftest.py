@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from collector.sites.bindings import Rules
-
-T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """Time that moves only when the test says so."""
-
-    def __init__(self) -> None:
-        self.at = T0
-
-    def now(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> datetime:
-        self.at += timedelta(seconds=seconds)
-        return self.at
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture
