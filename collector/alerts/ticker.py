@@ -3,6 +3,8 @@
 Runs the pure ``Reconciler`` over what the database holds for the bound sites
 (lane readings against the book, pending gate exits, device liveness, sequence
 gaps) and stores slots, matched exits and alerts in one short transaction.
+A bound device never heard from is watched from the first tick that finds it
+missing, so a mistyped device id or a device that never came up alerts too.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from collector.alerts.store import apply_verdicts
 from collector.domain.model import PositionKey
 from collector.ledger.engine import lock_ledger
 from collector.ledger.schema import device_progress
-from collector.reconcile.devices import DeviceLiveness, SeqGaps
+from collector.reconcile.devices import DeviceLiveness, SeqGaps, UnheardDevice
 from collector.reconcile.gates import window_start
 from collector.reconcile.reconciler import ExitGroup, Reconciler, SlotView, Snapshot
 from collector.sites.bindings import Rules, SiteBindings
 
 GapId = tuple[str, str, int, int]
 """(site, device, epoch, first missing seq): one hole, however its set of neighbours changes."""
+DeviceKey = tuple[str, str]
+"""(site, device)."""
 
 
 class ReconcileTicker:
@@ -38,6 +42,7 @@ class ReconcileTicker:
         self._bindings = dict(bindings)
         self._reconciler = Reconciler(rules_for=self.rules_for)
         self._gaps_seen: dict[GapId, datetime] = {}
+        self._unheard_since: dict[DeviceKey, datetime] = {}
 
     def rules_for(self, site: str, location: str) -> Rules:
         """The location's rules (site rules for device alerts, where location is empty)."""
@@ -69,11 +74,13 @@ class ReconcileTicker:
         views = [
             SlotView(slot, book, cost) for slot, book, cost in state.slots_with_book(conn, sites)
         ]
+        devices = self._devices(conn, sites)
         return Snapshot(
             slots=tuple(views),
             exits=tuple(self._exit_groups(conn, sites)),
-            devices=tuple(self._devices(conn, sites)),
+            devices=tuple(devices),
             gaps=tuple(self._gaps(conn, sites, now)),
+            unheard=tuple(self._unheard(devices, now)),
         )
 
     def _exit_groups(self, conn: sa.Connection, sites: list[str]) -> list[ExitGroup]:
@@ -93,6 +100,26 @@ class ReconcileTicker:
             is_bound = row.device_id in bound.device_ids()
             interval_s = bound.heartbeat_interval_for(row.device_id) if is_bound else row.interval_s
             found.append(DeviceLiveness(row.site, row.device_id, row.last_seen_at, interval_s))
+        return found
+
+    def _unheard(self, heard: list[DeviceLiveness], now: datetime) -> list[UnheardDevice]:
+        """Bound devices with no liveness row, each timed from the first tick that missed it.
+
+        In memory on purpose: a restart watches afresh, and an alert raised before it stays
+        open (``assess_unheard`` never clears) until the device is finally heard from.
+        """
+        known = {(device.site, device.device_id) for device in heard}
+        since: dict[DeviceKey, datetime] = {}
+        found = []
+        for site_id, bound in sorted(self._bindings.items()):
+            for device_id in sorted(bound.device_ids()):
+                key = (site_id, device_id)
+                if key in known:
+                    continue
+                since[key] = self._unheard_since.get(key, now)
+                interval_s = bound.heartbeat_interval_for(device_id)
+                found.append(UnheardDevice(site_id, device_id, since[key], interval_s))
+        self._unheard_since = since
         return found
 
     def _gaps(self, conn: sa.Connection, sites: list[str], now: datetime) -> list[SeqGaps]:

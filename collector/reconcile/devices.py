@@ -36,6 +36,37 @@ def assess_silence(device: DeviceLiveness, now: datetime, rules: Rules) -> Verdi
 
 
 @dataclass(frozen=True, slots=True)
+class UnheardDevice:
+    """A bound device with no word from it at all since the collector started watching it."""
+
+    site: str
+    device_id: str
+    watched_since: datetime
+    interval_s: float
+
+
+def assess_unheard(device: UnheardDevice, now: datetime, rules: Rules) -> Verdict | None:
+    """Alert ``device_silent`` once the silence period has passed since watching began.
+
+    Never clears by itself: the device's first event makes it an ordinary heard device,
+    whose clearance closes the alert.  (Clearing here would also close, on every restart,
+    an alert raised before it, since watching starts again.)
+    """
+    silent_s = (now - device.watched_since).total_seconds()
+    if silent_s <= device.interval_s * rules.silent_after_intervals:
+        return None
+    return Finding(
+        AlertKey(device.site, AlertType.DEVICE_SILENT, subject=device.device_id),
+        f"device {device.device_id} is bound but was never heard from in the {silent_s:.0f} s "
+        f"since the collector started watching it (heartbeat every {device.interval_s:g} s): "
+        "check that its device_id in bindings.yaml matches the device's own config, "
+        "and its power, network and broker connection",
+        Severity.MAJOR,
+        device_id=device.device_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class SeqGaps:
     """Missing seq ranges of one device stream, and when the oldest of them was first seen."""
 

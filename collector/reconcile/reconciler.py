@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from collector.reconcile.devices import DeviceLiveness, SeqGaps, assess_gaps, assess_silence
+from collector.reconcile.devices import (
+    DeviceLiveness,
+    SeqGaps,
+    UnheardDevice,
+    assess_gaps,
+    assess_silence,
+    assess_unheard,
+)
 from collector.reconcile.findings import Verdict
 from collector.reconcile.gates import GateExit, match_exits
 from collector.reconcile.shelf import StockSlot, assess
@@ -48,6 +55,8 @@ class Snapshot:
     exits: tuple[ExitGroup, ...] = ()
     devices: tuple[DeviceLiveness, ...] = ()
     gaps: tuple[SeqGaps, ...] = ()
+    unheard: tuple[UnheardDevice, ...] = ()
+    """Bound devices never heard from (no liveness row), with when watching them began."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +98,10 @@ class Reconciler:
         verdicts: list[Verdict] = []
         for device in snapshot.devices:
             verdicts.append(assess_silence(device, now, self._rules_for(device.site, "")))
+        for unheard in snapshot.unheard:
+            found = assess_unheard(unheard, now, self._rules_for(unheard.site, ""))
+            if found is not None:
+                verdicts.append(found)
         for stream in snapshot.gaps:
             verdict = assess_gaps(stream, now, self._rules_for(stream.site, ""))
             if verdict is not None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
+from collector.alerts.schema import alerts
 from collector.ledger.engine import open_ledger
 from collector.sites.bindings import ReaderBinding
 from edge_agent import wire
@@ -147,6 +149,53 @@ def test_silent_device_alerts_and_clears_when_heard_again(rig: Rig) -> None:
     rig.weight(10, 0)
     rig.tick(1)
     assert active(rig.engine, rig.bindings.site_id) == {}
+
+
+def silent_devices(rig: Rig) -> dict[str, str]:
+    """Active device_silent alerts of the rig's site: device → message."""
+    query = sa.select(alerts.c.subject, alerts.c.message).where(
+        alerts.c.site == rig.bindings.site_id,
+        alerts.c.type == "device_silent",
+        alerts.c.active_key.is_not(None),
+    )
+    with rig.engine.connect() as conn:
+        return {row.subject: row.message for row in conn.execute(query)}
+
+
+def heartbeat() -> wire.DeviceHeartbeat:
+    return wire.DeviceHeartbeat(uptime_s=5, interval_s=10, software_version="1", outbox_depth=0)
+
+
+def test_a_bound_device_never_heard_from_alerts_silent_after_the_period(rig: Rig) -> None:
+    """A mistyped device id or a Pi that never came up: timed from when watching began."""
+    rig = Rig(
+        rig.engine, rig.clock, site_bindings(unique_name("site"), "TEA", heartbeat_interval_s=10)
+    )
+    rig.tick(0)  # the collector starts watching: no device heard from yet
+    rig.clock.advance(20)
+    for device in ("shelf-1", "recv-1", "gate-2"):  # all but gate-1 come up
+        rig.send(device, heartbeat())
+    rig.tick(10)
+    assert silent_devices(rig) == {}
+    rig.tick(1)
+    silent = silent_devices(rig)
+    assert list(silent) == ["gate-1"]
+    assert "never heard from in the 31 s since the collector started watching" in silent["gate-1"]
+    rig.send("gate-1", heartbeat())
+    rig.tick(1)
+    assert "gate-1" not in silent_devices(rig)
+
+
+def test_a_never_heard_alert_survives_a_collector_restart(rig: Rig) -> None:
+    rig = Rig(
+        rig.engine, rig.clock, site_bindings(unique_name("site"), "TEA", heartbeat_interval_s=10)
+    )
+    rig.tick(0)
+    rig.tick(31)
+    assert "gate-1" in silent_devices(rig)
+    restarted = Rig(rig.engine, rig.clock, rig.bindings)  # a new ticker watches afresh
+    restarted.tick(1)
+    assert "gate-1" in silent_devices(rig), "a restart is no news from the device"
 
 
 def test_count_scan_differing_from_the_book_raises_the_stock_alert_at_once(rig: Rig) -> None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from collector.reconcile.devices import DeviceLiveness, SeqGaps, assess_gaps, assess_silence
+from collector.reconcile.devices import (
+    DeviceLiveness,
+    SeqGaps,
+    UnheardDevice,
+    assess_gaps,
+    assess_silence,
+    assess_unheard,
+)
 from collector.reconcile.findings import AlertType, Clearance, Finding
 from collector.reconcile.gates import GateExit, match_exits
 
@@ -42,6 +49,19 @@ def test_silent_device_alerts_past_its_intervals_and_clears_when_heard(clock, ru
     assert isinstance(verdict, Finding)
     assert verdict.key.type is AlertType.DEVICE_SILENT
     assert verdict.key.subject == "shelf-1"
+
+
+def test_never_heard_device_alerts_silent_after_its_intervals_from_watch_start(
+    clock, rules
+) -> None:
+    device = UnheardDevice("s1", "shelf-9", clock.now(), interval_s=10)
+    assert assess_unheard(device, clock.advance(30), rules) is None
+    verdict = assess_unheard(device, clock.advance(1), rules)
+    assert isinstance(verdict, Finding)
+    assert (verdict.key.type, verdict.key.subject) == (AlertType.DEVICE_SILENT, "shelf-9")
+    assert verdict.device_id == "shelf-9"
+    assert "never heard from in the 31 s" in verdict.message
+    assert "bindings.yaml" in verdict.message
 
 
 def test_sequence_gap_alerts_after_gap_alert_after_s_not_grace(clock, rules) -> None:
