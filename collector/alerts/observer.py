@@ -3,9 +3,10 @@
 Registered with ``SqlIngestor(observers=[...])``.  For each stored sensor event of
 a bound site it records device liveness, turns scans (and, at ``post`` locations,
 weight changes and gate passes) into postings through the ledger's own
-``post_transaction``, updates the lane readings, and then re-assesses every
-(location, SKU) that a reading or a movement of the batch touched.  Findings go
-to the alert store in the same transaction, so alerts commit with the ledger.
+``post_transaction`` (and marks those events ``applied`` in the inbox), updates
+the lane readings, and then re-assesses every (location, SKU) that a reading or a
+movement of the batch touched.  Findings go to the alert store in the same
+transaction, so alerts commit with the ledger.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collector.alerts.sensors import SensorBatch
 from collector.alerts.store import apply_verdicts
 from collector.domain.model import MovementLine, PositionKey
 from collector.domain.posting import post_transaction
+from collector.ledger.inbox import mark_applied
 from collector.ledger.loading import BookRequest, load_book
 from collector.ledger.observers import BalanceAfter, Posted, PostingObserver
 from collector.ledger.writing import ensure_places, write_postings
@@ -104,6 +106,7 @@ def _post(
         now=batch.now,
     )
     write_postings(conn, loaded, postings, batch.now)
+    mark_applied(conn, {line.event_id for line in lines})  # they were stored, now posted
     book = loaded.book
     touched = sorted({line.key for line in lines})
     balances = tuple(

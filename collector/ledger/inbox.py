@@ -17,6 +17,7 @@ from collector.ingest.ports import DeviceProgress, Disposition
 from collector.ledger.bulk import fast_insert
 from collector.ledger.loading import chunks
 from collector.ledger.schema import dead_letters, device_progress, inbox
+from edge_agent.wire import Event
 
 log = structlog.get_logger("collector.ledger")
 
@@ -95,9 +96,37 @@ def inbox_row(
     )  # fmt: skip
 
 
+def event_inbox_row(
+    event: Event, site: str, received_at: datetime, disposition: Disposition, payload: str
+) -> tuple[Any, ...]:
+    """``inbox_row`` of a decoded event (per event on the hot path: no keyword unpacking)."""
+    return (
+        event.event_id, event.device_id, event.epoch, event.seq, site, event.kind.value,
+        event.observed_at, received_at, disposition.value, payload,
+    )  # fmt: skip
+
+
 def write_inbox(conn: sa.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """Store events in the inbox (rows from ``inbox_row``)."""
     fast_insert(conn, inbox, INBOX_COLUMNS, rows)
+
+
+def mark_applied(conn: sa.Connection, event_ids: Iterable[UUID]) -> None:
+    """Stored events that something later in the batch's transaction posted are ``applied``.
+
+    The ingestor stores sensor events as ``stored``; a posting observer that turns one
+    into movements calls this before the batch commits, so the inbox tells the truth.
+    """
+    query = (
+        sa.update(inbox)
+        .where(
+            inbox.c.event_id.in_(sa.bindparam("ids", expanding=True)),
+            inbox.c.disposition == Disposition.STORED.value,
+        )
+        .values(disposition=Disposition.APPLIED.value)
+    )
+    for part in chunks(sorted(set(event_ids))):
+        conn.execute(query, {"ids": part})
 
 
 def update_progress(
