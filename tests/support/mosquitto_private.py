@@ -84,6 +84,11 @@ class PrivateMosquitto:
         return "\n".join(lines) + "\n"
 
     @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs (for CPU accounting)."""
+        return self._proc.pid if self.is_running and self._proc is not None else None
+
+    @property
     def is_running(self) -> bool:
         """True while the broker process lives."""
         return self._proc is not None and self._proc.poll() is None
