@@ -38,6 +38,8 @@ class DeviceCounters:
     published: int = 0
     resent: int = 0
     first_sent_at_s: dict[int, float] = field(default_factory=dict)
+    acks_at_s: list[tuple[float, int]] = field(default_factory=list)
+    """(when, seq) each time the acknowledged seq went up: publish→ack latency per event."""
 
 
 class SimulatedDevice:
@@ -160,5 +162,7 @@ class SimulatedDevice:
         if ack.epoch != self.epoch or ack.device_id != self.device_id:
             return
         with self._changed:
-            self._acked_seq = max(self._acked_seq, ack.seq)
+            if ack.seq > self._acked_seq:
+                self._acked_seq = ack.seq
+                self.counters.acks_at_s.append((self._clock.monotonic(), ack.seq))
             self._changed.notify_all()

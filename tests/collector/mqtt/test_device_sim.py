@@ -91,3 +91,19 @@ def test_flow_control_waits_for_acks_before_running_ahead(broker, site) -> None:
     finally:
         acker.stop()
         device.close()
+
+
+def test_each_rise_of_the_acked_seq_is_recorded_with_its_time(broker, site) -> None:
+    acker = FakeCollectorAcker(*broker, site=site).start()
+    device = make_device(broker, site, "pos-4")
+    try:
+        started_s = SystemClock().monotonic()
+        device.run(plan("pos-4", 6), timeout_s=20)
+        acks = device.counters.acks_at_s
+        assert acks[-1][1] == 6
+        assert [seq for _, seq in acks] == sorted({seq for _, seq in acks})  # rises only
+        assert all(started_s <= at_s <= SystemClock().monotonic() for at_s, _ in acks)
+        assert [at_s for at_s, _ in acks] == sorted(at_s for at_s, _ in acks)
+    finally:
+        acker.stop()
+        device.close()
