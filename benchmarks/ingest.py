@@ -2,11 +2,14 @@
 
 Reports, in the same run and as medians of several runs:
   * raw paho QoS 1 publish-to-subscriber rate (the baseline: broker + client cost alone);
-  * sustained events/s committed by the collector into SQLite, and its ratio to the baseline;
-  * p50/p99 publish-to-commit latency, flat out and paced at a fixed rate (default 1,000/s).
+  * the shipped ``collector run`` process (the headline): sustained events/s committed
+    into SQLite, its ratio to the baseline, p50/p99 publish→ack latency flat out and
+    paced (default 1,000/s), each run checked against the ledger (``ingest_shipped``);
+  * the same batch loop and ledger writer inside the benchmark, timing each commit;
+    a no-op ledger (MQTT and runtime alone); the ``SqlIngestor`` alone (no MQTT).
 
-Publishers run in a child process so they do not share the collector's GIL. Both
-processes read CLOCK_MONOTONIC, so publish and commit times are comparable.
+Publishers run in a child process so they do not share the collector's GIL. Every
+process reads CLOCK_MONOTONIC, so publish, commit and ack times are comparable.
 
     .venv/bin/python benchmarks/ingest.py --runs 3 --write
 """
@@ -24,7 +27,6 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,7 +38,21 @@ from paho.mqtt.properties import Properties
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.ingest_fleet import (  # noqa: E402
+    QUEUES_CONF,
+    Broker,
+    RunResult,
+    Setup,
+    make_plans,
+    make_seed_plan,
+    percentile,
+    play,
+    prepare,
+    proc_cpu_s,
+    seed_stock,
+)
 from benchmarks.ingest_report import report, write_section  # noqa: E402
+from benchmarks.ingest_shipped import shipped_run  # noqa: E402
 from collector.cli.run_wiring import ledger_writer  # noqa: E402
 from collector.demo import traffic  # noqa: E402
 from collector.ingest.ports import (  # noqa: E402
@@ -46,13 +62,10 @@ from collector.ingest.ports import (  # noqa: E402
     InboundMessage,
     MessageOutcome,
 )
-from collector.ledger.catalog import import_items, parse_items_csv  # noqa: E402
-from collector.ledger.engine import open_ledger  # noqa: E402
 from collector.ledger.ingestor import SqlIngestor  # noqa: E402
 from collector.logs import configure_logging  # noqa: E402
 from collector.mqtt.address import parse_broker_url  # noqa: E402
 from collector.mqtt.consumer import MqttConsumer  # noqa: E402
-from collector.mqtt.device_sim import PlannedMessage, SimulatedDevice  # noqa: E402
 from collector.runtime.backoff import Backoff  # noqa: E402
 from collector.runtime.clock import SystemClock  # noqa: E402
 from collector.runtime.loop import BatchPolicy  # noqa: E402
@@ -60,9 +73,7 @@ from collector.runtime.service import run_service  # noqa: E402
 from collector.runtime.writer_process import WriterProcess  # noqa: E402
 from collector.settings import load_settings  # noqa: E402
 from edge_agent import wire  # noqa: E402
-
-HOST, PORT = "127.0.0.1", 1883
-
+from tests.support.mosquitto_private import PrivateMosquitto  # noqa: E402
 
 # --------------------------------------------------------------------------- measurements
 
@@ -127,32 +138,13 @@ class NullIngestor:
         return BatchOutcome(outcomes=outcomes, progress=progress)
 
 
-@dataclass
-class RunResult:
-    """One flat-out or paced run."""
-
-    events: int
-    rate_per_s: float
-    p50_ms: float
-    p99_ms: float
-    resent: int
-    batches: int = 0
-    extra: dict[str, float] = field(default_factory=dict)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
-
-
 # --------------------------------------------------------------------------- baseline
 
 
-def _raw_publisher(topic: str, count: int, payload: bytes, out: mp.Queue) -> None:
+def _raw_publisher(broker: Broker, topic: str, count: int, payload: bytes, out: mp.Queue) -> None:
     """Child process: publish ``count`` QoS 1 messages as fast as paho allows."""
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{uuid.uuid4().hex[:8]}")
-    client.connect(HOST, PORT)
+    client.connect(broker.host, broker.port)
     client.loop_start()
     start = time.monotonic()
     info = None
@@ -165,7 +157,7 @@ def _raw_publisher(topic: str, count: int, payload: bytes, out: mp.Queue) -> Non
     client.loop_stop()
 
 
-def raw_paho_rate(count: int, payload: bytes) -> tuple[float, int]:
+def raw_paho_rate(broker: Broker, count: int, payload: bytes) -> tuple[float, int]:
     """Messages/s from a QoS 1 publisher to a QoS 1 subscriber through Mosquitto, and how many.
 
     The subscriber is MQTT 5 with a large receive maximum, so Mosquitto sends instead
@@ -181,12 +173,12 @@ def raw_paho_rate(count: int, payload: bytes) -> tuple[float, int]:
     sub.on_message = lambda _c, _u, _m: stamps.append(time.monotonic())
     props = Properties(PacketTypes.CONNECT)
     props.ReceiveMaximum = 65535
-    sub.connect(HOST, PORT, properties=props)
+    sub.connect(broker.host, broker.port, properties=props)
     sub.subscribe(topic, qos=1)
     sub.loop_start()
     time.sleep(0.3)
     queue: mp.Queue = mp.Queue()
-    child = mp.Process(target=_raw_publisher, args=(topic, count, payload, queue))
+    child = mp.Process(target=_raw_publisher, args=(broker, topic, count, payload, queue))
     child.start()
     start = queue.get(timeout=180)
     child.join()
@@ -202,92 +194,6 @@ def raw_paho_rate(count: int, payload: bytes) -> tuple[float, int]:
 # --------------------------------------------------------------------------- collector runs
 
 
-def _fleet_process(site: str, plans: dict, interval_s: float, max_outstanding: int, out) -> None:
-    """Child process: every device publishes its plan (paced if asked) and awaits its acks."""
-    configure_logging(level="WARNING")
-    clock = SystemClock()
-    devices = {
-        device_id: SimulatedDevice(
-            host=HOST, port=PORT, site=site, device_id=device_id, clock=clock,
-            max_outstanding=max_outstanding,
-        )
-        for device_id in plans
-    }  # fmt: skip
-    for device in devices.values():
-        device.connect()
-    threads = [
-        threading.Thread(
-            target=devices[d].run,
-            args=([PlannedMessage(seq, payload) for seq, payload in plans[d]],),
-            kwargs={"timeout_s": 300, "interval_s": interval_s},
-        )
-        for d in plans
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    sent = {d: dict(dev.counters.first_sent_at_s) for d, dev in devices.items()}
-    resent = sum(dev.counters.resent for dev in devices.values())
-    acked = {d: dev.acked_seq for d, dev in devices.items()}
-    for device in devices.values():
-        device.close()
-    out.put((sent, resent, acked, time.process_time()))
-
-
-@dataclass
-class Setup:
-    """One run's ledger, catalogue and site."""
-
-    workdir: Path
-    catalog: traffic.Catalog
-    site: str
-    rng: random.Random
-
-
-def prepare(workdir: Path, seed: int) -> tuple[Setup, object]:
-    """A fresh SQLite ledger with the catalogue imported; returns the engine too."""
-    rng = random.Random(seed)
-    catalog = traffic.Catalog.make(20, rng, prefix=f"B{seed}")
-    engine = open_ledger(f"sqlite:///{workdir / f'bench-{seed}.db'}")
-    import_items(engine, parse_items_csv(catalog.items_csv()), now=datetime.now(UTC))
-    return Setup(workdir, catalog, f"bench-{uuid.uuid4().hex[:8]}", rng), engine
-
-
-def make_plans(setup: Setup, devices: int, events: int) -> dict[str, list[tuple[int, bytes]]]:
-    """``events`` random transactions spread over ``devices`` devices."""
-    per_device = events // devices
-    token = uuid.uuid4().hex[:6]
-    return {
-        f"till{n}-{token}": [
-            (seq, traffic.make_payload(f"till{n}-{token}", seq,
-                                       traffic.random_transaction(setup.catalog, setup.rng)))
-            for seq in range(1, per_device + 1)
-        ]
-        for n in range(devices)
-    }  # fmt: skip
-
-
-def make_seed_plan(setup: Setup, device_id: str) -> list[tuple[int, bytes]]:
-    """Opening receipts for every (sku, location)."""
-    return [
-        (seq, traffic.make_payload(device_id, seq, tx))
-        for seq, tx in enumerate(traffic.seed_transactions(setup.catalog), start=1)
-    ]
-
-
-def seed_stock(setup: Setup) -> None:
-    """Opening receipts, published and acked before timing starts."""
-    device_id = f"seed-{uuid.uuid4().hex[:6]}"
-    plan = [PlannedMessage(seq, payload) for seq, payload in make_seed_plan(setup, device_id)]
-    device = SimulatedDevice(
-        host=HOST, port=PORT, site=setup.site, device_id=device_id, clock=SystemClock()
-    )
-    device.connect()
-    device.run(plan, timeout_s=60)
-    device.close()
-
-
 def collector_run(
     setup: Setup,
     engine,
@@ -297,33 +203,21 @@ def collector_run(
     rate_per_s: float | None,
     batch_max: int,
     null_ledger: bool = False,
-    writer_process: bool = False,
 ) -> RunResult:
-    """Run the real collector in this process while a child process plays the devices.
+    """The batch loop in this process, the ledger writer process as ``collector run`` builds it.
 
-    ``writer_process``: the ledger commits in its own process, built as ``collector run``
-    builds it; otherwise ``SqlIngestor`` runs in this process (the design before it).
+    It times each commit (publish→commit, not →ack); ``null_ledger`` commits nothing.
     """
     clock = SystemClock()
     writer = None
     if null_ledger:
-        ledger = NullIngestor()
-    elif writer_process:
-        settings = load_settings(db_url=str(engine.url), log_level="WARNING")
-        ledger = writer = WriterProcess(functools.partial(ledger_writer, settings))
-        writer.start()
+        timing: TimingIngestor = TimingIngestor(NullIngestor())
     else:
-        ledger = SqlIngestor(engine, clock=clock)
-    timing = PipelinedTimingIngestor(ledger) if writer else TimingIngestor(ledger)
-    consumer = MqttConsumer(
-        address=parse_broker_url(f"mqtt://{HOST}:{PORT}"),
-        client_id=f"bench-collector-{uuid.uuid4().hex[:8]}",
-        clock=clock,
-        reconnect=Backoff(initial_s=0.2, max_s=2.0),
-        session_expiry_s=60,
-        receive_maximum=2 * batch_max,
-        subscription=wire.events_topic(setup.site, "+"),  # not other sessions' traffic
-    )
+        settings = load_settings(db_url=str(engine.url), log_level="WARNING")
+        writer = WriterProcess(functools.partial(ledger_writer, settings))
+        writer.start()
+        timing = PipelinedTimingIngestor(writer)
+    consumer = bench_consumer(setup, clock, batch_max)
     stop = threading.Event()
     stats: list = []
     policy = BatchPolicy(max_messages=batch_max, max_wait_s=0.02)
@@ -337,83 +231,53 @@ def collector_run(
         assert consumer.wait_connected(10), "collector did not subscribe"
         seed_stock(setup)
         timing.committed_at.clear()
-        timing.busy_s = 0.0
-        timing.cpu_s = 0.0
         plans = make_plans(setup, devices, events)
-        interval_s = devices / rate_per_s if rate_per_s else 0.0
-        broker = broker_pid()
-        cpu_before_s, writer_before_s = time.process_time(), process_cpu_s(writer)
-        broker_before_s = proc_cpu_s(broker)
-        sent, resent, devices_cpu_s = _play(setup.site, plans, interval_s, devices)
-        collector_cpu_s = time.process_time() - cpu_before_s
-        writer_cpu_s = process_cpu_s(writer) - writer_before_s
-        broker_cpu_s = proc_cpu_s(broker) - broker_before_s
+        writer_pid = writer.pid if writer is not None else None
+        broker = setup.broker
+        before = (time.process_time(), proc_cpu_s(writer_pid), proc_cpu_s(broker.pid))
+        fleet = play(broker, setup.site, plans, devices / rate_per_s if rate_per_s else 0.0)
+        after = (time.process_time(), proc_cpu_s(writer_pid), proc_cpu_s(broker.pid))
     finally:
         stop.set()
         service.join(timeout=30)
         if writer is not None:
             writer.stop()
-    result = summarise(sent, timing.committed_at, resent, stats[0].batches if stats else 0)
-    result.extra["ledger_busy_share"] = timing.busy_s * result.rate_per_s / max(result.events, 1)
-    ledger_cpu_s = writer_cpu_s if writer is not None else timing.cpu_s
-    result.extra["ledger_cpu_us_per_event"] = ledger_cpu_s / max(result.events, 1) * 1e6
-    result.extra["ledger_on_cpu_share"] = timing.cpu_s / max(timing.busy_s, 1e-9)
-    wall_s = result.events / result.rate_per_s
-    result.extra["collector_cores"] = (collector_cpu_s + writer_cpu_s) / wall_s
-    result.extra["writer_cores"] = writer_cpu_s / wall_s
-    result.extra["broker_cores"] = broker_cpu_s / wall_s
-    result.extra["collector_cpu_us_per_event"] = (
-        (collector_cpu_s + writer_cpu_s) / max(result.events, 1) * 1e6
-    )
-    result.extra["total_cpu_us_per_event"] = (
-        (collector_cpu_s + writer_cpu_s + devices_cpu_s + broker_cpu_s)
-        / max(result.events, 1)
-        * 1e6
-    )
-    result.extra["devices_cores"] = devices_cpu_s / wall_s
+    main_cpu_s, writer_cpu_s, broker_cpu_s = (b - a for a, b in zip(before, after, strict=True))
+    result = summarise(fleet.sent, timing.committed_at, fleet.resent, stats[0].batches)
+    _add_cpu(result, main_cpu_s, writer_cpu_s, fleet.cpu_s, broker_cpu_s)
     return result
 
 
-def proc_cpu_s(pid: int | None) -> float:
-    """CPU seconds (user + system) process ``pid`` used so far; 0 when unknown."""
-    if pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def process_cpu_s(writer: WriterProcess | None) -> float:
-    """CPU seconds the ledger writer process used so far; 0 without one."""
-    return proc_cpu_s(writer.pid if writer is not None else None)
-
-
-def broker_pid() -> int | None:
-    """The shared system Mosquitto (the one on port 1883), for its CPU share."""
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            argv = cmdline.read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"mosquitto") and b"/etc/mosquitto/mosquitto.conf" in argv:
-            return int(cmdline.parent.name)
-    return None
-
-
-def _play(site: str, plans: dict, interval_s: float, devices: int) -> tuple[dict, int, float]:
-    """Run the device fleet in a child process: first-publish times, resends, its CPU seconds."""
-    queue: mp.Queue = mp.Queue()
-    # keep the broker's queue for the collector under Mosquitto's 1,000-message limit
-    max_outstanding = max(20, 1500 // devices)
-    child = mp.Process(
-        target=_fleet_process, args=(site, plans, interval_s, max_outstanding, queue)
+def bench_consumer(setup: Setup, clock: SystemClock, batch_max: int) -> MqttConsumer:
+    """The collector's MQTT consumer, subscribed to this run's site only."""
+    return MqttConsumer(
+        address=parse_broker_url(f"mqtt://{setup.broker.host}:{setup.broker.port}"),
+        client_id=f"bench-collector-{uuid.uuid4().hex[:8]}",
+        clock=clock,
+        reconnect=Backoff(initial_s=0.2, max_s=2.0),
+        session_expiry_s=60,
+        receive_maximum=2 * batch_max,
+        subscription=wire.events_topic(setup.site, "+"),
     )
-    child.start()
-    sent, resent, _acked, cpu_s = queue.get(timeout=600)
-    child.join()
-    return sent, resent, cpu_s
+
+
+def _add_cpu(
+    result: RunResult, main_cpu_s: float, writer_cpu_s: float, devices_cpu_s: float,
+    broker_cpu_s: float,
+) -> None:  # fmt: skip
+    """Cores and CPU µs per event of each part of the run."""
+    wall_s = result.events / result.rate_per_s
+    per_event_us = 1e6 / max(result.events, 1)
+    collector_cpu_s = main_cpu_s + writer_cpu_s
+    result.extra.update(
+        ledger_cpu_us_per_event=writer_cpu_s * per_event_us,
+        collector_cores=collector_cpu_s / wall_s,
+        writer_cores=writer_cpu_s / wall_s,
+        broker_cores=broker_cpu_s / wall_s,
+        devices_cores=devices_cpu_s / wall_s,
+        collector_cpu_us_per_event=collector_cpu_s * per_event_us,
+        total_cpu_us_per_event=(collector_cpu_s + devices_cpu_s + broker_cpu_s) * per_event_us,
+    )
 
 
 def summarise(sent: dict, committed: dict, resent: int, batches: int) -> RunResult:
@@ -440,7 +304,10 @@ def parse_args() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--events", type=int, default=20_000, help="per in-bench flat-out run")
+    parser.add_argument(
+        "--sustained-events", type=int, default=60_000, help="per flat-out `collector run`"
+    )
     parser.add_argument("--devices", type=int, default=20)
     parser.add_argument("--batch-max", type=int, default=500)
     parser.add_argument("--paced-rate", type=int, default=1_000)
@@ -450,9 +317,9 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def ingest_only_rate(args: argparse.Namespace, tmp: Path, seed: int) -> float:
+def ingest_only_rate(args: argparse.Namespace, tmp: Path, seed: int, broker: Broker) -> float:
     """Events/s of the SqlIngestor alone on the same kind of traffic: no MQTT, no other process."""
-    setup, engine = prepare(tmp, seed=seed)
+    setup, engine = prepare(tmp, seed, broker)
     try:
         ingestor = SqlIngestor(engine, clock=SystemClock())
         now = datetime.now(UTC)
@@ -480,62 +347,78 @@ def one_collector_run(
     args: argparse.Namespace,
     tmp: Path,
     seed: int,
+    broker: Broker,
     *,
     paced: bool,
+    shipped: bool = False,
     null_ledger: bool = False,
-    writer_process: bool = False,
 ) -> RunResult:
-    """A fresh ledger, then a flat-out or paced collector run into it."""
-    setup, engine = prepare(tmp, seed=seed)
+    """A fresh ledger, then a flat-out or paced run of one collector variant into it."""
+    setup, engine = prepare(tmp, seed, broker)
+    flat_events = args.sustained_events if shipped else args.events
+    options = {
+        "devices": args.devices,
+        "events": args.paced_rate * args.paced_seconds if paced else flat_events,
+        "rate_per_s": args.paced_rate if paced else None,
+        "batch_max": args.batch_max,
+    }
     try:
-        return collector_run(
-            setup,
-            engine,
-            devices=args.devices,
-            events=args.paced_rate * args.paced_seconds if paced else args.events,
-            rate_per_s=args.paced_rate if paced else None,
-            batch_max=args.batch_max,
-            null_ledger=null_ledger,
-            writer_process=writer_process,
-        )
+        if shipped:
+            return shipped_run(setup, engine, **options)
+        return collector_run(setup, engine, null_ledger=null_ledger, **options)
     finally:
         engine.dispose()
 
 
 RUNS = (
     # (series, label, seed offset, keyword arguments of one_collector_run)
-    ("flat", "flat out, ledger writer process", 0, {"paced": False, "writer_process": True}),
-    ("paced", "paced, ledger writer process", 10, {"paced": True, "writer_process": True}),
-    ("flat_thread", "flat out, ledger in-process", 20, {"paced": False}),
-    ("paced_thread", "paced, ledger in-process", 30, {"paced": True}),
+    ("shipped", "flat out, `collector run`", 0, {"paced": False, "shipped": True}),
+    ("shipped_paced", "paced, `collector run`", 10, {"paced": True, "shipped": True}),
+    ("flat", "flat out, in-bench writer process", 20, {"paced": False}),
+    ("paced", "paced, in-bench writer process", 30, {"paced": True}),
     ("null", "no-op ledger", 40, {"paced": False, "null_ledger": True}),
     ("null_paced", "no-op ledger, paced", 50, {"paced": True, "null_ledger": True}),
 )
-"""The collector runs of each round: as ``collector run`` builds it (the ledger in its own
-process), the earlier design (ledger in the MQTT process), and a no-op ledger."""
+"""The runs of each round: the shipped ``collector run`` process (the headline); the same
+batch loop and writer process inside the benchmark, which times each commit; a no-op ledger."""
+
+
+def private_broker(workdir: Path) -> PrivateMosquitto:
+    """A Mosquitto of the benchmark's own, with the queue sizing a deployment installs."""
+    queues = tuple(
+        line for line in QUEUES_CONF.read_text().splitlines() if line and not line.startswith("#")
+    )
+    return PrivateMosquitto(workdir, global_lines=queues)
+
+
+def one_round(args: argparse.Namespace, tmp: Path, run: int, broker: Broker, series: dict) -> None:
+    """Baseline, every collector variant once, and the ledger alone; appended to ``series``."""
+    rng = random.Random(0)
+    sample = traffic.random_transaction(traffic.Catalog.make(1, rng), rng)
+    payload = traffic.make_payload("till0-bench", 1, sample)
+    rate, got = raw_paho_rate(broker, args.baseline_messages, payload)
+    series["baseline"].append(rate)
+    print(f"run {run + 1}: raw paho {rate:,.0f} msg/s ({got:,} received)", flush=True)
+    for name, label, offset, kwargs in RUNS:
+        series[name].append(one_collector_run(args, tmp, 100 * run + offset, broker, **kwargs))
+        print(f"run {run + 1}: {label} {series[name][-1]}", flush=True)
+    series["alone"].append(ingest_only_rate(args, tmp, 100 * run + 60, broker))
+    print(f"run {run + 1}: SqlIngestor alone {series['alone'][-1]:,.0f} ev/s", flush=True)
 
 
 def main() -> None:
     """Baseline, flat-out and paced runs, medians, optional RESULTS.md update."""
     args = parse_args()
     configure_logging(level="WARNING")  # per-event debug lines would dominate the timings
-    rng = random.Random(0)
-    sample = traffic.random_transaction(traffic.Catalog.make(1, rng), rng)
-    payload = traffic.make_payload("till0-bench", 1, sample)
     series: dict[str, list] = {"baseline": [], "alone": [], **{name: [] for name, *_ in RUNS}}
     load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp,
+        private_broker(Path(tmp) / "broker") as mosquitto,
+    ):
+        broker = Broker(mosquitto.host, mosquitto.port, mosquitto.pid)
         for run in range(args.runs):
-            rate, got = raw_paho_rate(args.baseline_messages, payload)
-            series["baseline"].append(rate)
-            print(f"run {run + 1}: raw paho {rate:,.0f} msg/s ({got:,} received)", flush=True)
-            for name, label, offset, kwargs in RUNS:
-                series[name].append(
-                    one_collector_run(args, Path(tmp), 100 * run + offset, **kwargs)
-                )
-                print(f"run {run + 1}: {label} {series[name][-1]}", flush=True)
-            series["alone"].append(ingest_only_rate(args, Path(tmp), 100 * run + 60))
-            print(f"run {run + 1}: SqlIngestor alone {series['alone'][-1]:,.0f} ev/s", flush=True)
+            one_round(args, Path(tmp), run, broker, series)
     text = report(args, load=(load_before, os.getloadavg()), **series)
     print(text)
     if args.write:
