@@ -28,6 +28,7 @@ from collector.ledger.loading import BookRequest, load_book
 from collector.ledger.observers import BalanceAfter, Posted, PostingObserver
 from collector.ledger.writing import ensure_places, write_postings
 from collector.reconcile.findings import AlertKey, AlertType, Finding, Severity
+from collector.reconcile.lanes import assess_lane
 from collector.reconcile.shelf import assess
 from collector.sites.bindings import SiteBindings
 
@@ -65,6 +66,7 @@ class ReconcileObserver:
         touched = {(line.key.location, line.key.sku) for line in posted.movements}
         touched |= {(line.key.location, line.key.sku) for line in self.posted_lines}
         _assess_slots(conn, self.bindings, batch, touched)
+        _assess_lanes(conn, self.bindings, batch)
         for exit_, matched in batch.exits:
             state.add_exit(conn, exit_, matched=matched)
         apply_verdicts(conn, batch.verdicts, now=batch.now)
@@ -147,3 +149,13 @@ def _assess_slots(
         assessed, verdicts = assess(slot, book, batch.now, rules, cost)
         state.save_slot(conn, assessed)
         batch.verdicts.extend(verdicts)
+
+
+def _assess_lanes(
+    conn: sa.Connection, bindings: Mapping[str, SiteBindings], batch: SensorBatch
+) -> None:
+    """Store every mixed lane's fault counter the batch changed, and raise or clear its alert."""
+    for lanes in batch.lanes.values():
+        state.save_lane(conn, lanes, now=batch.now)
+        rules = bindings[lanes.site].rules_for(lanes.location)
+        batch.verdicts.append(assess_lane(lanes, rules))

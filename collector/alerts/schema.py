@@ -1,4 +1,4 @@
-"""Tables of reconciliation and alerts (Alembic ``0003_reconciliation`` creates them)."""
+"""Tables of reconciliation and alerts (Alembic ``0003_reconciliation``, ``0005_lane_faults``)."""
 
 from __future__ import annotations
 
@@ -97,6 +97,20 @@ reconcile_slots = sa.Table(
     sa.Column("evidence", sa.Text, nullable=False),
 )
 """What each lane last said about its (location, SKU), and how long it disagrees with the book."""
+
+reconcile_lanes = sa.Table(
+    "reconcile_lanes",
+    metadata,
+    sa.Column("site", sa.String(64), primary_key=True),
+    sa.Column("device_id", sa.String(64), primary_key=True),
+    sa.Column("lane", sa.String(64), primary_key=True),
+    sa.Column("location", sa.String(255), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("unresolved", sa.Integer, nullable=False),
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+"""Mixed lanes' sensor-fault counters: an unresolved change there names no SKU, so no slot."""
 
 gate_exits = sa.Table(
     "gate_exits",

@@ -25,6 +25,7 @@ from collector.reconcile.intents import (
     scan_intent,
     weight_intent,
 )
+from collector.reconcile.lanes import LaneFaults, count_change
 from collector.reconcile.presence import Sighting
 from collector.reconcile.shelf import (
     StockSlot,
@@ -49,6 +50,8 @@ log = structlog.get_logger("collector.alerts")
 
 SlotId = tuple[str, str, str]
 """(site, location, SKU)."""
+LaneId = tuple[str, str, str]
+"""(site, device, lane)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,8 @@ class SensorBatch:
     slots: dict[SlotId, StockSlot] = field(default_factory=dict)
     exits: list[tuple[GateExit, bool]] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
+    lanes: dict[LaneId, LaneFaults] = field(default_factory=dict)
+    """Mixed lanes' fault counters as this batch left them."""
 
     def slot(self, conn: sa.Connection, lane: LaneBinding, site: str, sku: str) -> StockSlot:
         """The slot as this batch has left it, else as stored, else new."""
@@ -100,6 +105,8 @@ def _weight(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBa
     if lane is None:
         log.info("sensor.unbound_lane", device=event.device_id, lane=data.lane, site=site.site_id)
         return
+    if lane.sku is None and data.sku is None:
+        _count_mixed(conn, site.site_id, lane, event, batch)
     is_post = site.policy_for(lane.location).policy is Policy.POST
     for sku, reading in _readings(lane, data, str(event.event_id)):
         slot = batch.slot(conn, lane, site.site_id, sku)
@@ -108,6 +115,19 @@ def _weight(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBa
         if is_post and intent is not None:
             source = f"shelf {lane.device_id}/{lane.lane}"
             batch.posts.append(_pending(site, event, source, intent))
+
+
+def _count_mixed(
+    conn: sa.Connection, site_id: str, lane: LaneBinding, event: Any, batch: SensorBatch
+) -> None:
+    """A mixed lane's change counts on the lane's own fault counter (it may name no SKU)."""
+    data: ShelfWeightChanged = event.data
+    event_id = str(event.event_id)
+    key = (site_id, lane.device_id, lane.lane)
+    found = batch.lanes.get(key) or state.load_lane(conn, *key)
+    lanes = found or LaneFaults(site_id, lane.device_id, lane.lane, lane.location, lane.owner)
+    item_sized = data.resolution is not WeightResolution.UNRESOLVED
+    batch.lanes[key] = count_change(lanes, item_sized=item_sized, event_id=event_id)
 
 
 def _readings(
@@ -122,7 +142,7 @@ def _readings(
         ]
     sku = data.sku or lane.sku
     if sku is None:
-        return []  # an unresolved change on a mixed lane names no SKU
+        return []  # an unresolved change on a mixed lane names no SKU: the lane counts it
     resolved = resolved and data.count_change is not None
     reading = WeightReading(
         event_id,

@@ -1,4 +1,5 @@
-"""The reconciler's memory in the ledger database: lane readings, gate exits, device liveness."""
+"""The reconciler's memory in the ledger database: lane readings and mixed lanes' fault
+counters, gate exits, device liveness."""
 
 from __future__ import annotations
 
@@ -11,10 +12,17 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from collector.alerts.schema import device_liveness, gate_exits, reconcile_slots, rfid_presence
+from collector.alerts.schema import (
+    device_liveness,
+    gate_exits,
+    reconcile_lanes,
+    reconcile_slots,
+    rfid_presence,
+)
 from collector.domain.model import PositionKey
 from collector.ledger.schema import balances, items, movements
 from collector.reconcile.gates import GateExit
+from collector.reconcile.lanes import LaneFaults
 from collector.reconcile.presence import Sighting
 from collector.reconcile.shelf import StockSlot
 
@@ -73,6 +81,42 @@ def save_slot(conn: sa.Connection, slot: StockSlot) -> None:
     if updated.rowcount == 0:
         keys = {"site": slot.site, "location": slot.location, "sku": slot.sku}
         conn.execute(sa.insert(reconcile_slots).values(**keys, **_slot_row(slot)))
+
+
+def _lane_where(site: str, device_id: str, lane: str) -> sa.ColumnElement[bool]:
+    c = reconcile_lanes.c
+    return sa.and_(c.site == site, c.device_id == device_id, c.lane == lane)
+
+
+def load_lane(conn: sa.Connection, site: str, device_id: str, lane: str) -> LaneFaults | None:
+    """A mixed lane's stored fault counter, if it ever reported a change."""
+    row = conn.execute(sa.select(reconcile_lanes).where(_lane_where(site, device_id, lane))).first()
+    if row is None:
+        return None
+    return LaneFaults(
+        row.site,
+        row.device_id,
+        row.lane,
+        row.location,
+        row.owner,
+        row.unresolved,
+        tuple(json.loads(row.evidence)),
+    )
+
+
+def save_lane(conn: sa.Connection, lanes: LaneFaults, *, now: datetime) -> None:
+    """Insert or update a mixed lane's fault counter."""
+    values = {
+        "location": lanes.location,
+        "owner": lanes.owner,
+        "unresolved": lanes.unresolved,
+        "evidence": json.dumps(list(lanes.evidence)),
+        "updated_at": now,
+    }
+    where = _lane_where(lanes.site, lanes.device_id, lanes.lane)
+    if conn.execute(sa.update(reconcile_lanes).where(where).values(values)).rowcount == 0:
+        keys = {"site": lanes.site, "device_id": lanes.device_id, "lane": lanes.lane}
+        conn.execute(sa.insert(reconcile_lanes).values(**keys, **values))
 
 
 def load_slots_at(conn: sa.Connection, location: str, sku: str) -> list[StockSlot]:

@@ -14,6 +14,7 @@ from collector.reconcile.findings import (
     Verdict,
     severity_for,
 )
+from collector.reconcile.lanes import fault_message
 from collector.sites.bindings import Rules
 
 EVIDENCE_KEPT = 10
@@ -155,13 +156,9 @@ def _assess_fault(slot: StockSlot, rules: Rules) -> Verdict:
     key = slot.key(AlertType.SENSOR_FAULT)
     if slot.unresolved < rules.unresolved_for_fault:
         return Clearance(key, "the lane reads whole items again")
-    message = (
-        f"lane {slot.lane} of {slot.device_id}: {slot.unresolved} weight changes in a row were "
-        "not item-sized (drift, creep or a jump); check the load cell and recalibrate"
-    )
     return Finding(
         key,
-        message,
+        fault_message(slot.lane, slot.device_id, slot.unresolved),
         severity_for(
             AlertType.SENSOR_FAULT,
             None,

@@ -1,12 +1,16 @@
-"""Alembic revision 0003 creates exactly the tables collector.alerts.schema declares."""
+"""Alembic revisions 0003 and 0005 create exactly the tables collector.alerts.schema declares."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
-from collector.alerts.schema import metadata
-from collector.ledger.engine import open_ledger
+from collector.alerts.schema import metadata, reconcile_lanes
+from collector.ledger.engine import alembic_config, create_ledger_engine, open_ledger
+from tests.support.services import fresh_postgres_database
 
 
 def assert_matches_metadata(engine: sa.Engine) -> None:
@@ -33,5 +37,32 @@ def test_postgres_ledger_gets_the_alert_tables(postgres_url) -> None:
     engine = open_ledger(postgres_url)
     try:
         assert_matches_metadata(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request, tmp_path) -> Iterator[str]:
+    """A database of its own (a downgrade must not touch the shared PostgreSQL one)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
+def test_revision_0005_adds_mixed_lane_counters_and_its_downgrade_drops_them(empty_url) -> None:
+    engine = create_ledger_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0004_dead_letter_dedup")
+        assert "reconcile_lanes" not in sa.inspect(engine).get_table_names()
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0005_lane_faults")
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("reconcile_lanes")}
+        assert columns == {c.name for c in reconcile_lanes.columns}
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0004_dead_letter_dedup")
+        assert "reconcile_lanes" not in sa.inspect(engine).get_table_names()
     finally:
         engine.dispose()

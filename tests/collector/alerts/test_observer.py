@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from collector.alerts.schema import alerts
 from collector.ledger.engine import open_ledger
-from collector.sites.bindings import ReaderBinding
+from collector.sites.bindings import LaneBinding, ReaderBinding
 from edge_agent import wire
 from tests.collector.alerts.support import (
     GTIN,
@@ -73,6 +73,48 @@ def test_unresolved_weight_changes_raise_sensor_fault_not_stock(rig: Rig) -> Non
         rig.weight(None, None, resolved=False)
     rig.tick(300)
     assert set(active(rig.engine, rig.bindings.site_id)) == {"sensor_fault"}
+
+
+def mixed_rig(rig: Rig) -> Rig:
+    """The rig's site plus a mixed lane (no SKU bound) at main/aisle-1/mixed."""
+    mixed = LaneBinding(device_id="shelf-2", lane="lane-4", location="main/aisle-1/mixed")
+    bindings = site_bindings(unique_name("site"), "TEA")
+    bindings = bindings.model_copy(update={"lanes": [*bindings.lanes, mixed]})
+    return Rig(rig.engine, rig.clock, bindings, seqs=rig.seqs)
+
+
+def mixed_change(resolution: str) -> wire.ShelfWeightChanged:
+    resolved = resolution == "resolved"
+    return wire.ShelfWeightChanged(
+        lane="lane-4",
+        grams_before=1000.0,
+        grams_after=913.0,
+        count_changes={"TEA": -1} if resolved else None,
+        count_change=-1 if resolved else None,
+        resolution=resolution,
+        confidence=0.95 if resolved else 0.3,
+    )
+
+
+def test_unresolved_changes_on_a_mixed_lane_raise_the_lanes_sensor_fault(rig: Rig) -> None:
+    rig = mixed_rig(rig)
+    first = rig.send("shelf-2", mixed_change("unresolved"))
+    rig.send("shelf-2", mixed_change("ambiguous"))  # item-sized: the run ends
+    assert "sensor_fault" not in active(rig.engine, rig.bindings.site_id)
+    sent = [rig.send("shelf-2", mixed_change("unresolved")) for _ in range(3)]
+    alert = active(rig.engine, rig.bindings.site_id)["sensor_fault"]
+    assert (alert.location, alert.sku, alert.subject) == (
+        "main/aisle-1/mixed",
+        "",
+        "shelf-2/lane-4",
+    )
+    assert alert.device_id == "shelf-2"
+    assert str(first) not in alert.evidence
+    assert all(str(event_id) in alert.evidence for event_id in sent)
+    rig.tick(600)
+    assert "sensor_fault" in active(rig.engine, rig.bindings.site_id)
+    rig.send("shelf-2", mixed_change("resolved"))
+    assert "sensor_fault" not in active(rig.engine, rig.bindings.site_id)
 
 
 def test_receiving_scan_posts_a_receipt_at_the_station(rig: Rig) -> None:
