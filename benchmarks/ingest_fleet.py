@@ -202,6 +202,20 @@ def ack_latencies_ms(fleet: FleetResult) -> tuple[list[float], float]:
     return latencies_ms, last_ack_s
 
 
+def rate_by_thirds(fleet: FleetResult) -> tuple[float, float]:
+    """Events/s acked in the first and in the last third of the run: does it hold up?"""
+    rises = sorted(
+        (at_s, seq - previous)
+        for acks in fleet.acks.values()
+        for (at_s, seq), previous in zip(acks, [0] + [seq for _, seq in acks], strict=False)
+    )
+    start_s, end_s = first_publish_s(fleet), rises[-1][0]
+    third_s = (end_s - start_s) / 3
+    first = sum(count for at_s, count in rises if at_s <= start_s + third_s)
+    last = sum(count for at_s, count in rises if at_s > end_s - third_s)
+    return first / third_s, last / third_s
+
+
 def first_publish_s(fleet: FleetResult) -> float:
     """When the first event of the run went out."""
     return min(t for seqs in fleet.sent.values() for t in seqs.values())

@@ -102,6 +102,9 @@ def _shipped_rows(args: argparse.Namespace, baseline: list[float], series: dict)
         "| ≥ 5,000 |",
         f"| Ratio `collector run` / raw paho | {rate / base:.2f} | {_runs(ratios, '.2f')} | |",
         f"| Length of the sustained run (s) | {_extra(shipped, 'wall_s'):.1f} | | |",
+        f"| Sustained run, first third / last third of the time (events/s) | "
+        f"{_extra(shipped, 'first_third_per_s'):,.0f} / {_extra(shipped, 'last_third_per_s'):,.0f} "
+        "| | |",
         _latency_row(
             f"**`collector run` paced {args.paced_rate:,}/s for {args.paced_seconds} s: "
             "p50 / p99 publish→ack (ms)**",

@@ -30,6 +30,7 @@ from benchmarks.ingest_fleet import (
     percentile,
     play,
     proc_cpu_s,
+    rate_by_thirds,
     seed_stock,
     tree_cpu_s,
 )
@@ -151,4 +152,5 @@ def _result(
         total_cpu_us_per_event=(collector_cpu_s + fleet.cpu_s + broker_cpu_s) * per_event_us,
         wall_s=wall_s,
     )
+    result.extra["first_third_per_s"], result.extra["last_third_per_s"] = rate_by_thirds(fleet)
     return result
