@@ -156,14 +156,19 @@ class Draft:
 
     def commit(self) -> Posting:
         """Install the draft in the book and return what it posted."""
-        self.book.positions.update(self.positions)
-        self.book.items.update(self.items)
+        book = self.book
+        book.positions.update(self.positions)
+        if self.items:
+            book.items.update(self.items)
         for sale in self.sales:
-            self.book.sale_costs[sale.event_id] = sale
-            self.book.last_sale_cost[(sale.sku, sale.owner)] = sale.unit_cost
-        self.book.ids.next_movement_id = self.ids.next_movement_id
-        self.book.ids.next_layer_id = self.ids.next_layer_id
-        return Posting(tuple(self.lines), tuple(self.links), tuple(self.positions.values()))
+            book.sale_costs[sale.event_id] = sale
+            book.last_sale_cost[(sale.sku, sale.owner)] = sale.unit_cost
+        layer_ids = range(book.ids.next_layer_id, self.ids.next_layer_id)
+        book.ids.next_movement_id = self.ids.next_movement_id
+        book.ids.next_layer_id = self.ids.next_layer_id
+        return Posting(
+            tuple(self.lines), tuple(self.links), tuple(self.positions.values()), layer_ids
+        )
 
 
 def _check_range(line: MovementLine) -> None:

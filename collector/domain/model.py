@@ -194,3 +194,5 @@ class Posting:
     links: tuple[ConsumptionLink, ...] = ()
     positions: tuple[Position, ...] = field(default=())
     """The touched positions after the posting."""
+    layer_ids: range = range(0)
+    """Ids of the cost layers the posting created (the writer finds them without a scan)."""

@@ -181,7 +181,22 @@ def _write_layers(conn: sa.Connection, loaded: LoadedBook, postings: Sequence[Po
 def _first_states(
     postings: Sequence[Posting], wanted: set[int]
 ) -> dict[int, tuple[Layer, PositionKey]]:
-    """The first state the postings show of each wanted layer, with its position."""
+    """The first state the postings show of each wanted layer, with its position.
+
+    A layer first shows in the posting that created it, so only those postings are
+    read: positions can hold hundreds of layers, and reading every posting's was
+    quadratic in the batch. Postings that do not list their layer ids are all read.
+    """
+    creators = [posting for posting in postings if not wanted.isdisjoint(posting.layer_ids)]
+    found = _layers_shown(creators, wanted)
+    if len(found) < len(wanted):
+        found = _layers_shown(postings, wanted)
+    return found
+
+
+def _layers_shown(
+    postings: Sequence[Posting], wanted: set[int]
+) -> dict[int, tuple[Layer, PositionKey]]:
     found: dict[int, tuple[Layer, PositionKey]] = {}
     for posting in postings:
         for position in posting.positions:
