@@ -14,7 +14,7 @@ import sys
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 from uuid import UUID
 
 from pydantic import (
@@ -171,42 +171,76 @@ class StockTransaction(_Frozen):
     @model_validator(mode="after")
     def _check_by_type(self) -> StockTransaction:
         """Rules that depend on the transaction type."""
+        if _passes(self, _TYPE_RULES[self.type]):
+            return self  # every event goes through here: the messages are built only on failure
         problems = [msg for ok, msg in self._rules() if not ok]
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+        raise ValueError("; ".join(problems))
 
     def _rules(self) -> list[tuple[bool, str]]:
-        kind = self.type
-        is_adjustment = kind is TransactionType.ADJUSTMENT
+        rules = _TYPE_RULES[self.type]
         return [
             (
-                self.qty != 0 if is_adjustment else self.qty > 0,
+                self.qty != 0 if rules.signed_qty else self.qty > 0,
                 "qty must be non-zero for an adjustment"
-                if is_adjustment
+                if rules.signed_qty
                 else "qty must be positive",
             ),
             (
-                kind is not TransactionType.RECEIPT or self.unit_cost is not None,
+                not rules.needs_unit_cost or self.unit_cost is not None,
                 "a receipt needs unit_cost",
             ),
             (
-                (kind is TransactionType.TRANSFER) == (self.to_location is not None),
+                rules.moves == (self.to_location is not None),
                 "to_location is required for a transfer and only allowed there",
             ),
             (
-                kind is not TransactionType.TRANSFER or self.to_location != self.location,
+                not rules.moves or self.to_location != self.location,
                 "a transfer must go to a different location",
             ),
             (
-                self.unit_price is None or kind is TransactionType.SALE,
+                self.unit_price is None or rules.prices,
                 "unit_price is only allowed on a sale",
             ),
             (
-                self.returns_event_id is None or kind is TransactionType.RETURN,
+                self.returns_event_id is None or rules.names_sale,
                 "returns_event_id is only allowed on a return",
             ),
         ]
+
+
+class _TypeRules(NamedTuple):
+    """What one transaction type requires or allows (``StockTransaction._rules``)."""
+
+    signed_qty: bool
+    needs_unit_cost: bool
+    moves: bool
+    prices: bool
+    names_sale: bool
+
+
+_TYPE_RULES = {
+    kind: _TypeRules(
+        signed_qty=kind is TransactionType.ADJUSTMENT,
+        needs_unit_cost=kind is TransactionType.RECEIPT,
+        moves=kind is TransactionType.TRANSFER,
+        prices=kind is TransactionType.SALE,
+        names_sale=kind is TransactionType.RETURN,
+    )
+    for kind in TransactionType
+}
+"""Built once: validation reads a table instead of comparing the type again and again."""
+
+
+def _passes(tx: StockTransaction, rules: _TypeRules) -> bool:
+    """True when ``tx`` breaks none of ``_rules`` (the same checks, short-circuited)."""
+    return (
+        (tx.qty != 0 if rules.signed_qty else tx.qty > 0)
+        and (not rules.needs_unit_cost or tx.unit_cost is not None)
+        and rules.moves == (tx.to_location is not None)
+        and (not rules.moves or tx.to_location != tx.location)
+        and (tx.unit_price is None or rules.prices)
+        and (tx.returns_event_id is None or rules.names_sale)
+    )
 
 
 class WeightResolution(StrEnum):
