@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +16,7 @@ from edge_agent.wire import (
     MAX_PAYLOAD_BYTES,
     Channel,
     Event,
+    TopicAddress,
     parse_event,
     parse_topic,
 )
@@ -29,6 +31,8 @@ class Decoded:
     message: InboundMessage
     site: str
     event: Event
+    text: str
+    """The payload as text (UTF-8 checked), as the inbox stores it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +58,15 @@ def decode(message: InboundMessage) -> Decoded | Undecodable:
         )
 
 
+@lru_cache(maxsize=4096)
+def _address(topic: str) -> TopicAddress:
+    """``parse_topic`` once per topic: a device sends every event on the same one."""
+    return parse_topic(topic)
+
+
 def _decode(message: InboundMessage) -> Decoded | Undecodable:
     try:
-        address = parse_topic(message.topic)
+        address = _address(message.topic)
     except ValueError as err:
         return Undecodable(message, f"not an events topic: {err}")
     site, device_id = address.site, address.device_id
@@ -101,7 +111,7 @@ def _decode_payload(message: InboundMessage, site: str, device_id: str) -> Decod
             site=site,
             device_id=device_id,
         )
-    return Decoded(message, site, event)
+    return Decoded(message, site, event, text)
 
 
 def _schema_failure(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,8 +32,8 @@ from collector.ledger.engine import lock_ledger
 from collector.ledger.inbox import (
     SeqKey,
     StreamKey,
+    event_inbox_row,
     find_seen,
-    inbox_row,
     update_progress,
     write_inbox,
 )
@@ -84,8 +85,11 @@ class SqlIngestor:
         self._clock = clock
         self._observers = tuple(observers)
         self._cache = PositionCache()
-        # Resolved once: per-event debug lines then cost nothing when debug is filtered out.
+        # Resolved once: per-event debug lines then cost nothing when debug is filtered out,
+        # and their fields are not even built.
         self._log = log.bind()
+        enabled = getattr(self._log, "is_enabled_for", None)
+        self._debug = enabled(logging.DEBUG) if enabled is not None else True
 
     def ingest(self, batch: Sequence[InboundMessage]) -> BatchOutcome:
         """Decode, de-duplicate, post and commit a batch; ``LedgerError`` if the database fails."""
@@ -135,8 +139,8 @@ class SqlIngestor:
         self, conn: sa.Connection, decoded: Sequence[Decoded | Undecodable], work: _BatchWork
     ) -> list[tuple[int, Decoded]]:
         """Dead-letter the undecodable, mark duplicates; return the new events in order."""
-        valid = [(i, d) for i, d in enumerate(decoded) if isinstance(d, Decoded)]
-        seen = find_seen(conn, [(d.event.event_id, _seq_key(d)) for _, d in valid])
+        valid = [d for d in decoded if isinstance(d, Decoded)]
+        seen = find_seen(conn, [(d.event.event_id, _seq_key(d)) for d in valid])
         undecodable = [d.message for d in decoded if isinstance(d, Undecodable)]
         if undecodable:
             keys = {dead_letter_key(m.topic, m.payload) for m in undecodable}
@@ -149,12 +153,13 @@ class SqlIngestor:
                 self._dead_letter_undecodable(index, item, work)
                 continue
             event, seq = item.event, _seq_key(item)
-            work.streams[(event.device_id, event.epoch)] = item.site
+            work.streams[seq[:2]] = item.site
             if seen.has(event.event_id, seq) or event.event_id in batch_ids or seq in batch_seqs:
                 work.outcomes[index] = _outcome(Disposition.DUPLICATE, item)
-                self._log.debug(
-                    "event.duplicate", device=event.device_id, event_id=str(event.event_id)
-                )
+                if self._debug:
+                    self._log.debug(
+                        "event.duplicate", device=event.device_id, event_id=str(event.event_id)
+                    )
                 continue
             batch_ids.add(event.event_id)
             batch_seqs.add(seq)
@@ -208,13 +213,14 @@ class SqlIngestor:
         if not isinstance(event, StockTransactionEvent):
             work.stored.append(StoredEvent(item.site, event.device_id, event))
             self._record(index, item, Disposition.STORED, work)
-            self._log.debug(
-                "event.stored",
-                device=event.device_id,
-                event_id=str(event.event_id),
-                kind=event.kind.value,
-                note="stored; its ledger handling comes with later work",
-            )
+            if self._debug:
+                self._log.debug(
+                    "event.stored",
+                    device=event.device_id,
+                    event_id=str(event.event_id),
+                    kind=event.kind.value,
+                    note="stored; its ledger handling comes with later work",
+                )
             return
         try:
             posting = post_transaction(
@@ -238,13 +244,14 @@ class SqlIngestor:
             return
         work.postings.append(posting)
         self._record(index, item, Disposition.APPLIED, work)
-        self._log.debug(
-            "event.applied",
-            device=event.device_id,
-            sku=event.data.sku,
-            event_id=str(event.event_id),
-            type=event.data.type.value,
-        )
+        if self._debug:
+            self._log.debug(
+                "event.applied",
+                device=event.device_id,
+                sku=event.data.sku,
+                event_id=str(event.event_id),
+                type=event.data.type.value,
+            )
 
     def _reject(self, index: int, item: Decoded, reason: str, work: _BatchWork) -> None:
         event, message = item.event, item.message
@@ -282,18 +289,13 @@ class SqlIngestor:
         reason: str | None = None,
     ) -> None:
         event = item.event
-        work.new_seqs.setdefault((event.device_id, event.epoch), set()).add(event.seq)
+        stream = (event.device_id, event.epoch)
+        seqs = work.new_seqs.get(stream)
+        if seqs is None:
+            seqs = work.new_seqs[stream] = set()
+        seqs.add(event.seq)
         work.inbox_rows.append(
-            inbox_row(
-                event_id=event.event_id,
-                seq=_seq_key(item),
-                site=item.site,
-                kind=event.kind.value,
-                observed_at=event.observed_at,
-                received_at=item.message.received_at,
-                disposition=disposition,
-                payload=item.message.payload.decode("utf-8"),
-            )
+            event_inbox_row(event, item.site, item.message.received_at, disposition, item.text)
         )
         work.outcomes[index] = _outcome(disposition, item, reason)
 
@@ -316,13 +318,9 @@ def _seq_key(item: Decoded) -> SeqKey:
 
 def _outcome(disposition: Disposition, item: Decoded, reason: str | None = None) -> MessageOutcome:
     event = item.event
+    # positional: MessageOutcome's field order (disposition, device, epoch, seq, id, reason)
     return MessageOutcome(
-        disposition,
-        device_id=event.device_id,
-        epoch=event.epoch,
-        seq=event.seq,
-        event_id=event.event_id,
-        reason=reason,
+        disposition, event.device_id, event.epoch, event.seq, event.event_id, reason
     )
 
 
