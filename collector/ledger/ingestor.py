@@ -29,6 +29,7 @@ from collector.ledger.dead_letters import (
     record_dead_letters,
 )
 from collector.ledger.engine import lock_ledger
+from collector.ledger.gc_pause import gc_paused
 from collector.ledger.inbox import (
     SeqKey,
     StreamKey,
@@ -93,6 +94,10 @@ class SqlIngestor:
 
     def ingest(self, batch: Sequence[InboundMessage]) -> BatchOutcome:
         """Decode, de-duplicate, post and commit a batch; ``LedgerError`` if the database fails."""
+        with gc_paused():
+            return self._ingest(batch)
+
+    def _ingest(self, batch: Sequence[InboundMessage]) -> BatchOutcome:
         decoded = [decode(message) for message in batch]
         try:
             with self._engine.begin() as conn:
