@@ -173,6 +173,14 @@ class Draft:
 
 def _check_range(line: MovementLine) -> None:
     """Reject amounts the ledger cannot store exactly (cogs is ±value or a true-up of it)."""
+    low, high = -MAX_AMOUNT, MAX_AMOUNT
+    if (
+        low <= line.qty <= high
+        and low <= line.value <= high
+        and low <= line.unit_cost <= high
+        and (line.revenue is None or line.revenue <= high)
+    ):
+        return  # every line passes here: the loop below only names the culprit
     for name, amount in (("qty", line.qty), ("value", line.value), ("unit_cost", line.unit_cost)):
         if -MAX_AMOUNT <= amount <= MAX_AMOUNT:
             continue

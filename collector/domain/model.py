@@ -70,6 +70,13 @@ class Layer:
     qty: Decimal
     value: Decimal
 
+    def remaining(self, qty: Decimal, value: Decimal) -> Layer:
+        """This layer with ``qty`` worth ``value`` left (``dataclasses.replace`` is 2× slower)."""
+        return Layer(
+            self.layer_id, self.movement_id, self.order_key, self.unit_cost,
+            self.qty_in, self.value_in, qty, value,
+        )  # fmt: skip
+
     @property
     def is_intact(self) -> bool:
         """Nothing has been taken from this layer yet."""

@@ -9,7 +9,7 @@ are signed; transfers move the same layers and costs to the destination.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -30,21 +30,12 @@ from collector.errors import RejectedEventError
 from edge_agent.wire import StockTransaction, TransactionType
 
 
-@dataclass(frozen=True, slots=True)
-class TransactionContext:
-    """The event a posting comes from."""
-
-    event_id: UUID
-    effective_at: datetime
-    tx: StockTransaction
-
-
 def post_transaction(
     book: Book, *, event_id: UUID, effective_at: datetime, tx: StockTransaction
 ) -> Posting:
     """Post one transaction to the book, or raise ``RejectedEventError`` leaving it unchanged."""
-    draft = Draft.start(book, event_id, effective_at)
-    _HANDLERS[tx.type](draft, TransactionContext(event_id, effective_at, tx))
+    draft = Draft.start(book, event_id, effective_at)  # the draft carries the event's identity
+    _HANDLERS[tx.type](draft, tx)
     return draft.commit()
 
 
@@ -113,8 +104,7 @@ def outbound(
     return pieces
 
 
-def _receipt(draft: Draft, ctx: TransactionContext) -> None:
-    tx = ctx.tx
+def _receipt(draft: Draft, tx: StockTransaction) -> None:
     assert tx.unit_cost is not None  # the wire model requires it on receipts
     unit_cost = q6(tx.unit_cost)
     item = draft.item(tx.sku)
@@ -123,19 +113,18 @@ def _receipt(draft: Draft, ctx: TransactionContext) -> None:
     draft.items[tx.sku] = replace(item, last_unit_cost=unit_cost)
 
 
-def _sale(draft: Draft, ctx: TransactionContext) -> None:
-    tx = ctx.tx
-    pieces = outbound(draft, MovementType.SALE, _key(tx), tx.qty)
+def _sale(draft: Draft, tx: StockTransaction) -> None:
+    key = _key(tx)
+    pieces = outbound(draft, MovementType.SALE, key, tx.qty)
     revenue = mul6(tx.qty, tx.unit_price) if tx.unit_price is not None else None
     line = draft.add_outbound(
-        MovementType.SALE, _key(tx), pieces, is_cogs=True, revenue=revenue, reason=tx.reference
+        MovementType.SALE, key, pieces, is_cogs=True, revenue=revenue, reason=tx.reference
     )
-    sale = SaleCost(ctx.event_id, tx.sku, tx.owner, line.unit_cost)
+    sale = SaleCost(draft.event_id, tx.sku, tx.owner, line.unit_cost)
     draft.sales.append(sale)
 
 
-def _return(draft: Draft, ctx: TransactionContext) -> None:
-    tx = ctx.tx
+def _return(draft: Draft, tx: StockTransaction) -> None:
     unit_cost, is_from_sale = _return_cost(draft, tx)
     piece = Piece(tx.qty, mul6(tx.qty, unit_cost), unit_cost, provisional=not is_from_sale)
     inbound(draft, MovementType.RETURN, _key(tx), [piece], reason=tx.reference)
@@ -160,8 +149,7 @@ def _return_cost(draft: Draft, tx: StockTransaction) -> tuple[Decimal, bool]:
     return current_cost(draft.position(_key(tx)), item.last_unit_cost), False
 
 
-def _adjustment(draft: Draft, ctx: TransactionContext) -> None:
-    tx = ctx.tx
+def _adjustment(draft: Draft, tx: StockTransaction) -> None:
     key = _key(tx)
     if tx.qty < 0:
         pieces = outbound(draft, MovementType.ADJUSTMENT, key, -tx.qty)
@@ -173,8 +161,7 @@ def _adjustment(draft: Draft, ctx: TransactionContext) -> None:
     inbound(draft, MovementType.ADJUSTMENT, key, [piece], reason=tx.reference)
 
 
-def _transfer(draft: Draft, ctx: TransactionContext) -> None:
-    tx = ctx.tx
+def _transfer(draft: Draft, tx: StockTransaction) -> None:
     assert tx.to_location is not None  # the wire model requires it on transfers
     source, destination = _key(tx), _key(tx, tx.to_location)
     if source == destination:
@@ -184,7 +171,7 @@ def _transfer(draft: Draft, ctx: TransactionContext) -> None:
     inbound(draft, MovementType.TRANSFER, destination, pieces, reason=tx.reference)
 
 
-_HANDLERS: dict[TransactionType, Callable[[Draft, TransactionContext], None]] = {
+_HANDLERS: dict[TransactionType, Callable[[Draft, StockTransaction], None]] = {
     TransactionType.RECEIPT: _receipt,
     TransactionType.SALE: _sale,
     TransactionType.RETURN: _return,

@@ -64,7 +64,7 @@ def _take_layers(layers: tuple[Layer, ...], qty: Decimal) -> tuple[tuple[Layer, 
         pieces.append(Piece(take, value, layer.unit_cost, layer.order_key, layer.layer_id))
         need -= take
         if take < layer.qty:
-            rest = replace(layer, qty=layer.qty - take, value=layer.value - value)
+            rest = layer.remaining(layer.qty - take, layer.value - value)
             return (rest, *layers[index + 1 :]), pieces
     return (), pieces
 
