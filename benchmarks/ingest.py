@@ -17,6 +17,7 @@ process reads CLOCK_MONOTONIC, so publish, commit and ack times are comparable.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import multiprocessing as mp
@@ -74,6 +75,7 @@ from collector.runtime.writer_process import WriterProcess  # noqa: E402
 from collector.settings import load_settings  # noqa: E402
 from edge_agent import wire  # noqa: E402
 from tests.support.mosquitto_private import PrivateMosquitto  # noqa: E402
+from tests.support.services import fresh_postgres_database  # noqa: E402
 
 # --------------------------------------------------------------------------- measurements
 
@@ -213,7 +215,9 @@ def collector_run(
     if null_ledger:
         timing: TimingIngestor = TimingIngestor(NullIngestor())
     else:
-        settings = load_settings(db_url=str(engine.url), log_level="WARNING")
+        settings = load_settings(
+            db_url=engine.url.render_as_string(hide_password=False), log_level="WARNING"
+        )
         writer = WriterProcess(functools.partial(ledger_writer, settings))
         writer.start()
         timing = PipelinedTimingIngestor(writer)
@@ -352,9 +356,20 @@ def one_collector_run(
     paced: bool,
     shipped: bool = False,
     null_ledger: bool = False,
+    postgres: bool = False,
 ) -> RunResult:
     """A fresh ledger, then a flat-out or paced run of one collector variant into it."""
-    setup, engine = prepare(tmp, seed, broker)
+    with contextlib.ExitStack() as stack:
+        db_url = stack.enter_context(fresh_postgres_database()) if postgres else None
+        setup, engine = prepare(tmp, seed, broker, db_url)
+        stack.callback(engine.dispose)
+        return _run_variant(args, setup, engine, paced=paced, shipped=shipped, null=null_ledger)
+
+
+def _run_variant(
+    args: argparse.Namespace, setup: Setup, engine, *, paced: bool, shipped: bool, null: bool
+) -> RunResult:
+    """One run into a prepared ledger: the shipped process or the in-bench loop."""
     flat_events = args.sustained_events if shipped else args.events
     options = {
         "devices": args.devices,
@@ -362,18 +377,27 @@ def one_collector_run(
         "rate_per_s": args.paced_rate if paced else None,
         "batch_max": args.batch_max,
     }
-    try:
-        if shipped:
-            return shipped_run(setup, engine, **options)
-        return collector_run(setup, engine, null_ledger=null_ledger, **options)
-    finally:
-        engine.dispose()
+    if shipped:
+        return shipped_run(setup, engine, **options)
+    return collector_run(setup, engine, null_ledger=null, **options)
 
 
 RUNS = (
     # (series, label, seed offset, keyword arguments of one_collector_run)
     ("shipped", "flat out, `collector run`", 0, {"paced": False, "shipped": True}),
     ("shipped_paced", "paced, `collector run`", 10, {"paced": True, "shipped": True}),
+    (
+        "shipped_pg",
+        "flat out, `collector run`, PostgreSQL",
+        70,
+        {"paced": False, "shipped": True, "postgres": True},
+    ),
+    (
+        "shipped_pg_paced",
+        "paced, `collector run`, PostgreSQL",
+        80,
+        {"paced": True, "shipped": True, "postgres": True},
+    ),
     ("flat", "flat out, in-bench writer process", 20, {"paced": False}),
     ("paced", "paced, in-bench writer process", 30, {"paced": True}),
     ("null", "no-op ledger", 40, {"paced": False, "null_ledger": True}),

@@ -56,11 +56,13 @@ class Setup:
     broker: Broker
 
 
-def prepare(workdir: Path, seed: int, broker: Broker) -> tuple[Setup, sa.Engine]:
-    """A fresh SQLite ledger with the catalogue imported; returns the engine too."""
+def prepare(
+    workdir: Path, seed: int, broker: Broker, db_url: str | None = None
+) -> tuple[Setup, sa.Engine]:
+    """A fresh ledger (SQLite under ``workdir`` unless ``db_url``), catalogue imported."""
     rng = random.Random(seed)
     catalog = traffic.Catalog.make(20, rng, prefix=f"B{seed}")
-    engine = open_ledger(f"sqlite:///{workdir / f'bench-{seed}.db'}")
+    engine = open_ledger(db_url or f"sqlite:///{workdir / f'bench-{seed}.db'}")
     import_items(engine, parse_items_csv(catalog.items_csv()), now=datetime.now(UTC))
     return Setup(workdir, catalog, f"bench-{uuid.uuid4().hex[:8]}", rng, broker), engine
 

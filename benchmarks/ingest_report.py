@@ -116,8 +116,22 @@ def _shipped_rows(args: argparse.Namespace, baseline: list[float], series: dict)
         f"everything (collector, devices, broker) | {cpu_us} | | |",
         f"| `collector run`: cores used by collector / its writer / devices / broker | {cores} "
         "| | of 2 |",
+        *_postgres_rows(args, series),
         f"| Other work on the machine during the sustained runs (cores) | "
         f"{_extra(shipped, 'other_cores'):.2f} | {_runs(others, '.2f')} | 0 on a quiet machine |",
+    ]
+
+
+def _postgres_rows(args: argparse.Namespace, series: dict) -> list[str]:
+    pg = series["shipped_pg"]
+    return [
+        f"| `collector run` into PostgreSQL 15 (local, default settings), sustained (events/s) "
+        f"| {median(_rates(pg)):,.0f} | {_runs(_rates(pg))} | |",
+        _latency_row(
+            f"`collector run` into PostgreSQL, paced {args.paced_rate:,}/s: p50 / p99 "
+            "publish→ack (ms)",
+            series["shipped_pg_paced"],
+        ),
     ]
 
 

@@ -93,7 +93,7 @@ def shipped_run(
     log_path = setup.workdir / f"collector-{setup.site}.log"  # a pipe could fill and block it
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            collector_command(setup, str(engine.url), batch_max),
+            collector_command(setup, engine.url.render_as_string(hide_password=False), batch_max),
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
