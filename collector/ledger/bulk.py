@@ -22,6 +22,7 @@ from collector.ledger.types import Micro, UtcDateTime
 
 _Converter = Callable[[Any], Any] | None
 _MICRO = 10**SCALE_DIGITS
+_SQLITE_INSTANT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 
 
 def _micro(value: Decimal | None) -> int | None:
@@ -42,8 +43,12 @@ def _sqlite_instant(value: datetime | None) -> str | None:
         raise ValueError(f"naive datetime {value.isoformat()}: instants must carry a zone")
     if offset:
         value = value.astimezone(UTC)
-    # "YYYY-MM-DD HH:MM:SS.ffffff" without the zone: SQLAlchemy's SQLite layout, in UTC
-    return value.isoformat(sep=" ", timespec="microseconds")[:26]
+    # "YYYY-MM-DD HH:MM:SS.ffffff" without the zone: SQLAlchemy's SQLite layout, in UTC;
+    # formatted from the fields, as isoformat would also ask the tzinfo again (≈30% slower)
+    return _SQLITE_INSTANT % (
+        value.year, value.month, value.day, value.hour, value.minute, value.second,
+        value.microsecond,
+    )  # fmt: skip
 
 
 def _aware(value: datetime | None) -> datetime | None:
