@@ -54,6 +54,7 @@ def ledger_writer(settings: CollectorSettings) -> Ingestor:
 
     The parent has migrated the ledger already; bindings were validated there too.
     """
+    from collector.ledger.checkpoint import WalCheckpointer  # noqa: PLC0415
     from collector.ledger.engine import create_ledger_engine  # noqa: PLC0415
     from collector.ledger.ingestor import SqlIngestor  # noqa: PLC0415
     from collector.logs import configure_logging  # noqa: PLC0415
@@ -62,7 +63,9 @@ def ledger_writer(settings: CollectorSettings) -> Ingestor:
     configure_logging(level=settings.log_level)
     clock = SystemClock()
     observers = posting_observers(settings, load_reconciliation(settings, clock), clock)
-    return SqlIngestor(create_ledger_engine(settings.db_url), clock=clock, observers=observers)
+    engine = create_ledger_engine(settings.db_url)
+    WalCheckpointer(engine).start()  # SQLite: commits sync the WAL only; lives with the process
+    return SqlIngestor(engine, clock=clock, observers=observers)
 
 
 @dataclass
