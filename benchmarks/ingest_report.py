@@ -60,11 +60,14 @@ def _header(args: argparse.Namespace, load: tuple[tuple[float, ...], tuple[float
         f"- Load average (1 min) {load[0][0]:.1f} at the start, {load[1][0]:.1f} at the end; "
         "other sessions may share the machine,",
         "  so read the ratios to the same-run baseline beside the absolute numbers.",
-        "- Broker: the system Mosquitto on 127.0.0.1:1883; ledger: SQLite (WAL,",
-        "  synchronous=FULL) on local disk; collector MQTT 5, receive maximum 2 × batch.",
-        f"- {args.devices} simulated devices in one child process (a paho client and a thread "
-        f"each), on the same 2 cores; batch max {args.batch_max}, 20 ms batch wait; medians "
-        f"of {args.runs} rounds, each round runs every variant once.",
+        "- Broker: a Mosquitto of the benchmark's own with the queue sizing deployments install",
+        "  (`deploy/mosquitto/conf.d/10-inventory-queues.conf`); ledger: SQLite (WAL,",
+        "  synchronous=FULL) on local disk unless marked PostgreSQL; collector MQTT 5.",
+        f"- {args.devices} simulated devices in one child process (a paho client and a thread",
+        "  each) on the same 2 cores, each keeping up to the edge agent's window of 200 events",
+        f"  unacknowledged; batch max {args.batch_max}, 20 ms batch wait; medians of "
+        f"{args.runs} rounds,",
+        "  each round runs every variant once.",
         "- **`collector run`** is the shipped command line in its own process (reorder window,",
         "  ledger writer process, acks), exactly as deployed; its latency is publish→ack as the",
         "  device sees it (an upper bound of publish→commit), and after every run the ledger is",
@@ -161,7 +164,8 @@ FOOTER = [
     "spend per event; in a deployment the devices run on their own Pis.",
     "`docs/collector.md` (*Throughput and latency*) has the profile and what limits it.",
     "",
-    "Run it: `.venv/bin/python benchmarks/ingest.py --runs 3 --write` (Mosquitto on 1883).",
+    "Run it: `.venv/bin/python benchmarks/ingest.py --runs 3 --write` (starts its own",
+    "Mosquitto; PostgreSQL on 127.0.0.1:5432 for the PostgreSQL rows).",
     "",
 ]
 
