@@ -129,6 +129,18 @@ def mark_applied(conn: sa.Connection, event_ids: Iterable[UUID]) -> None:
         conn.execute(query, {"ids": part})
 
 
+def applied_among(conn: sa.Connection, event_ids: Iterable[UUID]) -> set[UUID]:
+    """Which of these events the inbox holds as ``applied`` (inside the batch's transaction)."""
+    query = sa.select(inbox.c.event_id).where(
+        inbox.c.event_id.in_(sa.bindparam("ids", expanding=True)),
+        inbox.c.disposition == Disposition.APPLIED.value,
+    )
+    found: set[UUID] = set()
+    for part in chunks(sorted(set(event_ids))):
+        found.update(conn.execute(query, {"ids": part}).scalars())
+    return found
+
+
 def update_progress(
     conn: sa.Connection,
     streams: Mapping[StreamKey, str],

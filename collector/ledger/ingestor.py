@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -33,6 +33,7 @@ from collector.ledger.gc_pause import gc_paused
 from collector.ledger.inbox import (
     SeqKey,
     StreamKey,
+    applied_among,
     event_inbox_row,
     find_seen,
     update_progress,
@@ -137,6 +138,8 @@ class SqlIngestor:
         posted = _posted(loaded, work)
         for observer in self._observers:
             observer.on_posted(conn, posted)
+        if work.stored and self._observers:
+            _report_observer_postings(conn, work)
         outcomes = [outcome for outcome in work.outcomes if outcome is not None]
         return BatchOutcome(outcomes=outcomes, progress=progress), work
 
@@ -315,6 +318,20 @@ class SqlIngestor:
         write_inbox(conn, work.inbox_rows)
         record_dead_letters(conn, work.dead_rows)
         write_postings(conn, loaded, work.postings, work.now)
+
+
+def _report_observer_postings(conn: sa.Connection, work: _BatchWork) -> None:
+    """Stored events an observer posted movements from (reconciliation) are reported applied.
+
+    The inbox is the record: an observer marks such rows ``applied`` in this transaction.
+    """
+    stored_ids = {stored.event.event_id for stored in work.stored}
+    posted = applied_among(conn, stored_ids)
+    if not posted:
+        return
+    for index, outcome in enumerate(work.outcomes):
+        if outcome is not None and outcome.event_id in posted:
+            work.outcomes[index] = replace(outcome, disposition=Disposition.APPLIED)
 
 
 def _seq_key(item: Decoded) -> SeqKey:

@@ -89,3 +89,24 @@ def _change(lane: str) -> wire.ShelfWeightChanged:
         resolution="resolved",
         confidence=0.95,
     )
+
+
+def test_the_batch_outcome_reports_what_the_inbox_records(rig: Rig) -> None:
+    """The loop's counts and logs say ``applied`` for the event reconciliation posted."""
+    events = [
+        wire.make_event(
+            event_id=uuid.uuid4(),
+            device_id="shelf-1",
+            epoch=1,
+            seq=rig.seqs["shelf-1"] + seq,
+            observed_at=rig.clock.now(),
+            data=_change(lane),
+        )
+        for seq, lane in enumerate(("lane-9", "lane-1"), start=1)
+    ]
+    topic = wire.events_topic(rig.bindings.site_id, "shelf-1")
+    messages = [InboundMessage(topic, wire.dump_event(e), rig.clock.now()) for e in events]
+    outcome = rig.ingestor.ingest(messages)
+    found = {o.event_id: o.disposition.value for o in outcome.outcomes}
+    assert found == {events[0].event_id: "applied", events[1].event_id: "stored"}
+    assert [disposition(rig.engine, e.event_id) for e in events] == ["applied", "stored"]
