@@ -50,7 +50,8 @@ class LoadedBook:
 
     book: Book
     stored_balances: set[PositionKey] = field(default_factory=set)
-    stored_layers: dict[int, Layer] = field(default_factory=dict)
+    initial_positions: dict[PositionKey, Position] = field(default_factory=dict)
+    """Positions as loaded (cached or read): the writer writes only what differs from them."""
     first_new_layer_id: int = 1
     initial_item_costs: dict[str, Decimal | None] = field(default_factory=dict)
 
@@ -112,8 +113,8 @@ def load_book(
             missing.add(key)
             continue
         loaded.book.positions[key] = position
+        loaded.initial_positions[key] = position
         loaded.stored_balances.add(key)
-        loaded.stored_layers.update((layer.layer_id, layer) for layer in position.layers)
     _load_positions(conn, missing, loaded)
     known_sales = request.return_owners & cache.last_sale_cost.keys()
     loaded.book.last_sale_cost.update((k, cache.last_sale_cost[k]) for k in known_sales)
@@ -154,17 +155,16 @@ def _load_positions(conn: sa.Connection, keys: Iterable[PositionKey], loaded: Lo
             .order_by(cost_layers.c.order_key, cost_layers.c.id)
         )
         for row in conn.execute(layer_query):
-            layer = _layer_from_row(row)
-            loaded.stored_layers[layer.layer_id] = layer
             layers_by_key.setdefault(PositionKey(row.sku, row.location, row.owner), []).append(
-                layer
+                _layer_from_row(row)
             )
         for row in conn.execute(sa.select(balances).where(_key_filter(balances, part))):
             key = PositionKey(row.sku, row.location, row.owner)
             loaded.stored_balances.add(key)
-            loaded.book.positions[key] = Position(
+            position = Position(
                 key, row.qty, row.value, tuple(layers_by_key.get(key, ())), row.last_unit_cost
             )
+            loaded.book.positions[key] = loaded.initial_positions[key] = position
 
 
 def _layer_from_row(row: sa.Row[Any]) -> Layer:

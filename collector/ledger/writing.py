@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 
 from collector.domain.model import Layer, MovementLine, PositionKey, Posting
+from collector.domain.money import ZERO
 from collector.ledger.bulk import fast_execute, fast_insert
 from collector.ledger.loading import LoadedBook, chunks
 from collector.ledger.schema import (
@@ -155,27 +158,93 @@ def _layer_row(layer: Layer, key: PositionKey) -> tuple[Any, ...]:
 
 
 def _write_layers(conn: sa.Connection, loaded: LoadedBook, postings: Sequence[Posting]) -> None:
-    """Insert layers born in the batch, update stored ones that changed, at their final state."""
-    final: dict[int, tuple[Layer, PositionKey]] = {}
-    # every position the batch loaded or posted to, including those whose events were
-    # rejected: a stored layer missing from all of them was consumed to zero
-    for key, position in loaded.book.positions.items():
-        for layer in position.layers:
-            final[layer.layer_id] = (layer, key)
-    # the batch's layers have the ids handed out since loading (rejected postings give
-    # theirs back); only those consumed within the batch need a look into the postings
+    """Insert layers born in the batch, update stored ones that changed, at their final state.
+
+    Only positions whose layers differ from how they were loaded are compared, and layers
+    are immutable: one the batch left alone is the very object loaded, so identity
+    settles it. The work follows what the batch changed, not how many layers are open.
+    """
+    changes = _LayerChanges(born_from=loaded.first_new_layer_id)
+    for key, after in loaded.book.positions.items():
+        before = loaded.initial_positions.get(key)
+        before_layers = before.layers if before is not None else ()
+        if after.layers is not before_layers:
+            changes.compare(key, before_layers, after.layers)
+    # layers born and consumed within the batch are in no position: their first state
     born_ids = range(loaded.first_new_layer_id, loaded.book.ids.next_layer_id)
-    gone = {layer_id for layer_id in born_ids if layer_id not in final}
-    first_states = _first_states(postings, gone) if gone else {}
-    inserts = []
-    for layer_id in born_ids:
-        if layer_id in final:
-            inserts.append(_layer_row(*final[layer_id]))
-        elif layer_id in first_states:
-            first, key = first_states[layer_id]
-            inserts.append(_layer_row(_emptied(first), key))
-    fast_insert(conn, cost_layers, LAYER_COLUMNS, inserts)
-    fast_execute(conn, _LAYER_UPDATE, _LAYER_UPDATE_PARAMS, _layer_updates(loaded, final))
+    gone = set(born_ids) - changes.inserted
+    for layer, key in (_first_states(postings, gone) if gone else {}).values():
+        changes.inserts.append(_layer_row(_emptied(layer), key))
+    changes.inserts.sort(key=itemgetter(0))
+    fast_insert(conn, cost_layers, LAYER_COLUMNS, changes.inserts)
+    fast_execute(conn, _LAYER_UPDATE, _LAYER_UPDATE_PARAMS, changes.updates)
+
+
+@dataclass(slots=True)
+class _LayerChanges:
+    """Rows to insert (layers born in the batch) and updates (stored layers it changed)."""
+
+    born_from: int
+    inserts: list[tuple[Any, ...]] = field(default_factory=list)
+    inserted: set[int] = field(default_factory=set)
+    updates: list[tuple[int, Decimal, Decimal]] = field(default_factory=list)
+
+    def compare(
+        self, key: PositionKey, before: tuple[Layer, ...], after: tuple[Layer, ...]
+    ) -> None:
+        """Note what differs between a position's loaded and final layers."""
+        if not self._compare_fifo_ends(key, before, after):
+            self._compare_all(key, before, after)
+
+    def _compare_fifo_ends(
+        self, key: PositionKey, before: tuple[Layer, ...], after: tuple[Layer, ...]
+    ) -> bool:
+        """The usual change, in time proportional to it; False when the middle changed too.
+
+        Usually the oldest layers were consumed (the first of the rest maybe in part) and
+        new ones appended. The untouched run in between is checked in one C-level tuple
+        comparison (identical objects compare at once), not layer by layer in Python.
+        """
+        end = len(after)
+        while end and after[end - 1].layer_id >= self.born_from:
+            end -= 1
+        gone = 0
+        if end:  # the first layer left must be one loaded: the ones before it were consumed
+            first_id = after[0].layer_id
+            while gone < len(before) and before[gone].layer_id != first_id:
+                gone += 1
+            if gone == len(before):
+                return False
+        else:
+            gone = len(before)
+        partly = end > 0 and after[0] is not before[gone]
+        if after[int(partly) : end] != before[gone + int(partly) :]:
+            return False
+        self.updates.extend((layer.layer_id, ZERO, ZERO) for layer in before[:gone])
+        if partly:
+            self.updates.append((after[0].layer_id, after[0].qty, after[0].value))
+        for layer in after[end:]:
+            self.inserts.append(_layer_row(layer, key))
+            self.inserted.add(layer.layer_id)
+        return True
+
+    def _compare_all(
+        self, key: PositionKey, before: tuple[Layer, ...], after: tuple[Layer, ...]
+    ) -> None:
+        """Any change (layers inserted by age, taken back by a reversal): by identity."""
+        unchanged = set(map(id, before))
+        for layer in [layer for layer in after if id(layer) not in unchanged]:
+            if layer.layer_id >= self.born_from:
+                self.inserts.append(_layer_row(layer, key))
+                self.inserted.add(layer.layer_id)
+            else:  # a stored layer partly consumed
+                self.updates.append((layer.layer_id, layer.qty, layer.value))
+        # stored layers no longer in the position were consumed to zero (or taken back)
+        emptied = set(map(_LAYER_ID, before)) - set(map(_LAYER_ID, after))
+        self.updates.extend((layer_id, ZERO, ZERO) for layer_id in sorted(emptied))
+
+
+_LAYER_ID = attrgetter("layer_id")
 
 
 def _first_states(
@@ -204,28 +273,6 @@ def _layers_shown(
                 if layer.layer_id in wanted:
                     found.setdefault(layer.layer_id, (layer, position.key))
     return found
-
-
-def _layer_updates(
-    loaded: LoadedBook, final: dict[int, tuple[Layer, PositionKey]]
-) -> list[tuple[int, Decimal, Decimal]]:
-    """(id, qty, value) of stored layers whose remainder the batch changed (gone = emptied).
-
-    Most stored layers are untouched: the very object loaded is still in the book, so
-    an identity check settles them without comparing fields.
-    """
-    zero = Decimal(0)
-    updates = []
-    for layer_id, before in loaded.stored_layers.items():
-        entry = final.get(layer_id)
-        if entry is None:
-            if before.qty or before.value:
-                updates.append((layer_id, zero, zero))
-            continue
-        now = entry[0]
-        if now is not before and (now.qty != before.qty or now.value != before.value):
-            updates.append((layer_id, now.qty, now.value))
-    return updates
 
 
 def _emptied(layer: Layer) -> Layer:

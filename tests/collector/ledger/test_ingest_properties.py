@@ -12,6 +12,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from collector.domain.model import PositionKey
 from collector.domain.money import ZERO
 from collector.ingest.ports import Disposition
 from collector.ledger.engine import open_ledger
@@ -90,6 +91,15 @@ def test_ledger_matches_the_domain_and_keeps_its_identities(actions, cuts, resta
             ).all()
             assert sum((x.qty_remaining for x in layers), ZERO) == r.qty
             assert sum((x.value_remaining for x in layers), ZERO) == r.value
+            # every stored layer as the domain holds it: open ones equal, emptied ones zero
+            open_rows = sorted(
+                (x.order_key, x.id, x.qty_remaining, x.value_remaining)
+                for x in layers
+                if x.qty_remaining
+            )
+            domain = book.positions[PositionKey("SKU-1", r.location, "own")].layers
+            assert open_rows == [(x.order_key, x.layer_id, x.qty, x.value) for x in domain]
+            assert all(x.value_remaining == 0 for x in layers if not x.qty_remaining)
         report = cogs_report(conn, start=T0, end=T0.replace(year=T0.year + 1))
         for line in report:
             assert line.beginning_value + line.purchases - line.cogs == line.ending_value
