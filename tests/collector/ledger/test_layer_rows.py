@@ -105,3 +105,12 @@ def test_a_layer_inserted_between_stored_ones_beside_an_emptied_one(
 def transfer_in(seq: int):
     """2 units of main/a1's 1.00 stock to back/b1: by age, between its two layers."""
     return tx_message(seq, "transfer", 2, to_location="back/b1")
+
+
+def test_stock_transferred_in_and_sold_in_one_batch_is_stored_empty(
+    ingestor: SqlIngestor, engine
+) -> None:
+    """The piece keeps main/a1's age, older than back/b1's layers: it is sold first."""
+    three_layers(ingestor)
+    ingestor.ingest([transfer_in(4), tx_message(5, "sale", 7, location="back/b1")])
+    assert layer_rows(engine, "back/b1") == [(0, Decimal(0)), (0, Decimal(0)), (5, Decimal(20))]
