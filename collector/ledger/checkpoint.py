@@ -73,7 +73,15 @@ class WalCheckpointer:
 
     def _run(self) -> None:
         """Checkpoint every interval; a failure is logged and retried, never raised."""
-        raw = self._engine.raw_connection()
+        try:
+            raw = self._engine.raw_connection()
+        except (sa.exc.SQLAlchemyError, sqlite3.Error) as err:
+            log.warning(
+                "ledger.checkpoint_thread_stopped",
+                error=str(err),
+                hint="the writer checkpoints the WAL itself past the fallback size",
+            )
+            return
         try:
             while not self._stop.wait(self._interval_s):
                 try:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from structlog.testing import capture_logs
 
 from collector.ledger.checkpoint import FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer
 from collector.ledger.engine import create_ledger_engine
@@ -95,3 +96,14 @@ def test_other_databases_need_no_checkpoints(postgres_url: str) -> None:
         assert not checkpointer.enabled
     finally:
         engine.dispose()
+
+
+def test_a_thread_that_cannot_connect_logs_and_stops(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "ledger.db"
+    engine = sa.create_engine(f"sqlite:///{missing}")  # not created: connecting fails
+    checkpointer = WalCheckpointer(engine, interval_s=0.01)
+    with capture_logs() as logs:
+        checkpointer.start()
+        checkpointer.stop()
+    assert [entry["event"] for entry in logs] == ["ledger.checkpoint_thread_stopped"]
+    engine.dispose()
