@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -21,3 +22,18 @@ class FakeClock:
         """Move time forward and return the new now."""
         self.at += timedelta(seconds=seconds)
         return self.at
+
+
+@dataclass
+class ManualClock:
+    """Wall and monotonic time in one, moved only by the test (or a fake that waits on it)."""
+
+    t_s: float = 1000.0
+
+    def now(self) -> datetime:
+        """The wall time of ``t_s``."""
+        return datetime.fromtimestamp(self.t_s, UTC)
+
+    def monotonic(self) -> float:
+        """``t_s`` itself."""
+        return self.t_s

@@ -18,19 +18,7 @@ from collector.ingest.ports import (
     MessageOutcome,
 )
 from collector.runtime.ports import Delivery
-
-
-@dataclass
-class ManualClock:
-    """A clock that moves only when told to (or when a fake waits on it)."""
-
-    t_s: float = 1000.0
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.t_s, UTC)
-
-    def monotonic(self) -> float:
-        return self.t_s
+from tests.support.clock import ManualClock
 
 
 @dataclass

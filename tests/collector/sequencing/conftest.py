@@ -13,23 +13,11 @@ import pytest
 from collector.ingest.ports import InboundMessage
 from collector.runtime.ports import Delivery
 from edge_agent import wire
+from tests.support.clock import ManualClock
 
 SITE = "s1"
 DEVICE = "pos-1"
 EPOCH = 7
-
-
-@dataclass
-class ManualClock:
-    """Moves only when told to, or when the fake connection waits."""
-
-    t_s: float = 1000.0
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.t_s, UTC)
-
-    def monotonic(self) -> float:
-        return self.t_s
 
 
 @dataclass
