@@ -15,3 +15,14 @@ class LedgerError(CollectorError):
 
 class RejectedEventError(CollectorError, ValueError):
     """An event cannot be posted; its message is the dead-letter reason an operator reads."""
+
+
+class InsufficientStockError(RejectedEventError):
+    """An outbound needs more stock than the position holds: it may wait for a receipt."""
+
+    def __init__(self, message: str, *, sku: str, location: str, owner: str) -> None:
+        """``message`` is the reason an operator reads; the position is where stock is short."""
+        super().__init__(message)
+        self.sku = sku
+        self.location = location
+        self.owner = owner

@@ -80,6 +80,15 @@ class CollectorSettings(BaseSettings):
     reorder_max_held: int = Field(
         default=200, ge=1, le=10_000, description="Most events one device stream may hold back."
     )
+    park_timeout_s: float = Field(
+        default=600.0,
+        ge=0,
+        le=7 * 24 * 3600,
+        description=(
+            "How long a transaction short of stock (a sale before its receipt) waits for it "
+            "before it is dead-lettered with an alert; 0 dead-letters it at once."
+        ),
+    )
     bindings_files: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Site bindings YAML files, comma-separated: enable reconciliation and alerts.",

@@ -147,6 +147,8 @@ class TransactionType(StrEnum):
     RETURN = "return"
     ADJUSTMENT = "adjustment"
     TRANSFER = "transfer"
+    VENDOR_RETURN = "vendor_return"
+    """Goods sent back to the supplier (a purchase return), at the cost they came in with."""
 
 
 class StockTransaction(_Frozen):
@@ -165,7 +167,10 @@ class StockTransaction(_Frozen):
     reference: str | None = Field(default=None, max_length=128)
     returns_event_id: UUID | None = Field(
         default=None,
-        description="Returns: the sale returned, so stock comes back at the cost it left with.",
+        description=(
+            "Returns: the sale returned, so stock comes back at the cost it left with. "
+            "Vendor returns: the receipt whose goods go back, so they leave at its cost."
+        ),
     )
 
     @model_validator(mode="after")
@@ -203,7 +208,7 @@ class StockTransaction(_Frozen):
             ),
             (
                 self.returns_event_id is None or rules.names_sale,
-                "returns_event_id is only allowed on a return",
+                "returns_event_id is only allowed on a return or a vendor_return",
             ),
         ]
 
@@ -224,7 +229,7 @@ _TYPE_RULES = {
         needs_unit_cost=kind is TransactionType.RECEIPT,
         moves=kind is TransactionType.TRANSFER,
         prices=kind is TransactionType.SALE,
-        names_sale=kind is TransactionType.RETURN,
+        names_sale=kind in (TransactionType.RETURN, TransactionType.VENDOR_RETURN),
     )
     for kind in TransactionType
 }

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-import sqlalchemy as sa
-
 from collector.alerts import store
-from collector.alerts.adjust import book_qty, post_adjustment
 from collector.alerts.errors import AlertError
 from collector.alerts.message import AlertAction, AlertStatus
 from collector.domain.model import PositionKey
-from collector.ledger.observers import PostingObserver
+from collector.ledger.adjustments import post_adjustment
+from collector.ledger.session import PostingSession
 from collector.reconcile.findings import AlertType
 
 COUNTABLE = frozenset(
@@ -24,18 +20,14 @@ COUNTABLE = frozenset(
 
 
 def resolve_with_count(
-    conn: sa.Connection,
-    alert_id: int,
-    *,
-    by: str,
-    counted: Decimal,
-    now: datetime,
-    observers: Sequence[PostingObserver] = (),
+    session: PostingSession, alert_id: int, *, by: str, counted: Decimal
 ) -> UUID | None:
-    """Post the adjustment that makes the book equal the confirmed count, then resolve.
+    """Post, in ``session``, the adjustment that makes the book equal the confirmed count,
+    then resolve the alert.
 
     Returns the adjustment's event id (None when the book already equals the count).
     """
+    conn, now = session.conn, session.now
     row = store.load(conn, alert_id)
     if row.status == AlertStatus.RESOLVED.value:
         raise AlertError(f"alert {alert_id} is already resolved ({row.resolution}); nothing done")
@@ -47,13 +39,11 @@ def resolve_with_count(
     if counted < 0:
         raise AlertError(f"--counted {counted} is negative; count the units on the shelf")
     key = PositionKey(row.sku, row.location, row.owner)
-    delta = counted - book_qty(conn, key)
+    delta = counted - session.position(key).qty
     reason = f"count {_fmt(counted)} confirmed by {by} (alert {alert_id}, {row.type})"
     event_id = None
     if delta != 0:
-        event_id = post_adjustment(
-            conn, key, delta=delta, reason=reason, now=now, site=row.site, observers=observers
-        )
+        event_id = post_adjustment(session, key, delta=delta, reason=reason, by=by, site=row.site)
     change = store.Change(AlertAction.ADJUSTED, by, now, reason)
     store.resolve(conn, alert_id, change, resolution="adjusted", adjustment_event_id=event_id)
     return event_id

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import sqlalchemy as sa
 import typer
@@ -17,6 +17,9 @@ from rich.table import Table
 
 from collector.errors import CollectorError, ConfigError
 from collector.settings import load_settings
+
+if TYPE_CHECKING:
+    from collector.ledger.session import PostingSession
 
 app = typer.Typer(
     name="alerts",
@@ -56,6 +59,35 @@ def ledger(db: str | None, *, write: bool = False) -> Iterator[sa.Connection]:
     try:
         with engine.begin() if write else engine.connect() as conn:
             yield conn
+    except CollectorError as err:  # refused actions: the message says why and what to do
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from err
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def ledger_session(db: str | None) -> Iterator[PostingSession]:
+    """A posting session on the migrated ledger, committed at the end; clean exits on errors.
+
+    What it posts reaches the time series too when ``COLLECTOR_INFLUX_URL`` is set.
+    """
+    from collector.cli.run_wiring import posting_observers  # noqa: PLC0415
+    from collector.clock import SystemClock  # noqa: PLC0415
+    from collector.ledger.engine import open_ledger  # noqa: PLC0415 - SQL stack on demand
+    from collector.ledger.session import posting_session  # noqa: PLC0415
+
+    try:
+        settings = load_settings(db_url=db)
+        engine = open_ledger(settings.db_url)
+    except ConfigError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from err
+    clock = SystemClock()
+    try:
+        observers = posting_observers(settings, clock)
+        with posting_session(engine, now=clock.now(), observers=observers) as session:
+            yield session
     except CollectorError as err:  # refused actions: the message says why and what to do
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(EXIT_REFUSED) from err
@@ -204,29 +236,29 @@ def resolve(
     if (counted is None) == (dismiss is None):
         typer.echo("error: give exactly one of --counted N or --dismiss REASON", err=True)
         raise typer.Exit(EXIT_CONFIG)
-    action = _resolver(alert_id, by=by, counted=units(counted), dismiss=dismiss)
-    with ledger(db, write=True) as conn:
-        message = action(conn)
+    quantity = units(counted)
+    if quantity is not None:
+        with ledger_session(db) as session:
+            message = _resolve_with_count(session, alert_id, by=by, counted=quantity)
+    else:
+        assert dismiss is not None
+        with ledger(db, write=True) as conn:
+            message = _dismiss(conn, alert_id, by=by, reason=dismiss)
     typer.echo(message)
 
 
-def _resolver(
-    alert_id: int, *, by: str, counted: Decimal | None, dismiss: str | None
-) -> Callable[[sa.Connection], str]:
+def _resolve_with_count(
+    session: PostingSession, alert_id: int, *, by: str, counted: Decimal
+) -> str:
     from collector.alerts.lifecycle import resolve_with_count  # noqa: PLC0415
+
+    event_id = resolve_with_count(session, alert_id, by=by, counted=counted)
+    posted = f"adjustment {event_id} posted" if event_id else "book already agreed"
+    return f"alert {alert_id} resolved by {by}: {posted}"
+
+
+def _dismiss(conn: sa.Connection, alert_id: int, *, by: str, reason: str) -> str:
     from collector.alerts.store import dismiss as dismiss_alert  # noqa: PLC0415
 
-    now = datetime.now(UTC)
-
-    def with_count(conn: sa.Connection) -> str:
-        assert counted is not None
-        event_id = resolve_with_count(conn, alert_id, by=by, counted=counted, now=now)
-        posted = f"adjustment {event_id} posted" if event_id else "book already agreed"
-        return f"alert {alert_id} resolved by {by}: {posted}"
-
-    def dismissed(conn: sa.Connection) -> str:
-        assert dismiss is not None
-        dismiss_alert(conn, alert_id, by=by, reason=dismiss, now=now)
-        return f"alert {alert_id} dismissed by {by}: {dismiss}"
-
-    return with_count if counted is not None else dismissed
+    dismiss_alert(conn, alert_id, by=by, reason=reason, now=datetime.now(UTC))
+    return f"alert {alert_id} dismissed by {by}: {reason}"

@@ -15,6 +15,7 @@ from collector.cli.alerts_commands import (
     DbOption,
     JsonOption,
     ledger,
+    ledger_session,
     plain,
     row_dict,
     units,
@@ -34,7 +35,7 @@ def start(
     db: DbOption = None,
 ) -> None:
     """Open a count: the book of every position under the prefix is remembered."""
-    from collector.alerts import counts  # noqa: PLC0415
+    from collector.reconcile.runtime import counts  # noqa: PLC0415
 
     with ledger(db, write=True) as conn:
         count_id = counts.start(conn, prefix=location.lower(), by=by, now=datetime.now(UTC))
@@ -59,21 +60,15 @@ def record(
     db: DbOption = None,
 ) -> None:
     """Record a count and post its variance (flagged, not posted, if stock moved meanwhile)."""
-    from collector.alerts import counts  # noqa: PLC0415
     from collector.domain.model import PositionKey  # noqa: PLC0415
+    from collector.reconcile.runtime import counts  # noqa: PLC0415
 
     quantity = units(counted)
     assert quantity is not None
     key = PositionKey(sku, location.lower(), owner)
-    with ledger(db, write=True) as conn:
+    with ledger_session(db) as session:
         result = counts.record(
-            conn,
-            count_id,
-            key,
-            counted=quantity,
-            by=by,
-            now=datetime.now(UTC),
-            accept_moved=accept_moved,
+            session, count_id, key, counted=quantity, by=by, accept_moved=accept_moved
         )
     _report(result, sku=sku, location=location)
 
@@ -99,10 +94,10 @@ def close(
     db: DbOption = None,
 ) -> None:
     """Post the variances of scanned counts not yet posted, and close the count."""
-    from collector.alerts import counts  # noqa: PLC0415
+    from collector.reconcile.runtime import counts  # noqa: PLC0415
 
-    with ledger(db, write=True) as conn:
-        results = counts.close(conn, count_id, by=by, now=datetime.now(UTC))
+    with ledger_session(db) as session:
+        results = counts.close(session, count_id, by=by)
     for r in results:
         state = "FLAGGED (moved during count)" if r.moved_during_count else "posted"
         typer.echo(f"  {r.key.location}  {r.key.sku}: variance {plain(r.variance)} {state}")
@@ -116,7 +111,7 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """A count's positions: book at start, counted, moved, adjustment."""
-    from collector.alerts import counts  # noqa: PLC0415
+    from collector.reconcile.runtime import counts  # noqa: PLC0415
 
     with ledger(db) as conn:
         head, lines = counts.load(conn, count_id), counts.lines(conn, count_id)

@@ -232,7 +232,7 @@ def _observers(db: str | None) -> list[Any]:
     from collector.cli.run_wiring import posting_observers  # noqa: PLC0415
     from collector.runtime.clock import SystemClock  # noqa: PLC0415
 
-    return posting_observers(load_settings(db_url=db), None, SystemClock())
+    return posting_observers(load_settings(db_url=db), SystemClock())
 
 
 def reverse(

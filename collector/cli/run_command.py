@@ -38,7 +38,7 @@ def serve(settings: CollectorSettings, *, stop: threading.Event) -> LoopStats:
     from collector.sequencing.wiring import options_from_settings, sequenced  # noqa: PLC0415
 
     clock = SystemClock()
-    reconciliation = load_reconciliation(settings, clock)  # config first: ConfigError exits 2
+    reconciliation = load_reconciliation(settings)  # config first: ConfigError exits 2
     engine = open_ledger(settings.db_url)
     try:
         connection = consumer_from_settings(settings, clock=clock)

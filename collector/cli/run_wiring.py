@@ -12,12 +12,13 @@ import structlog
 
 from collector.ingest.ports import Ingestor
 from collector.ledger.observers import PostingObserver
+from collector.ledger.session import SessionOptions
 from collector.runtime.ports import Clock
 from collector.settings import CollectorSettings
 
 if TYPE_CHECKING:
     from collector.alerts.notify import AlertPublisher
-    from collector.alerts.wiring import Reconciliation
+    from collector.reconcile.runtime.wiring import Reconciliation
     from collector.timeseries.runner import WriterHandle
 
 log = structlog.get_logger("collector")
@@ -25,23 +26,19 @@ log = structlog.get_logger("collector")
 STOP_TIMEOUT_S = 15.0
 
 
-def load_reconciliation(settings: CollectorSettings, clock: Clock) -> Reconciliation | None:
+def load_reconciliation(settings: CollectorSettings) -> Reconciliation | None:
     """Reconciliation for the bound sites, or None without bindings; ``ConfigError`` if bad."""
     if not settings.bindings_files:
         return None
-    from collector.alerts.wiring import Reconciliation  # noqa: PLC0415
+    from collector.reconcile.runtime.wiring import Reconciliation  # noqa: PLC0415
 
     paths = [Path(path) for path in settings.bindings_files]
-    return Reconciliation.from_files(paths, clock=clock)
+    return Reconciliation.from_files(paths)
 
 
-def posting_observers(
-    settings: CollectorSettings, reconciliation: Reconciliation | None, clock: Clock
-) -> list[PostingObserver]:
-    """Work that commits with each batch: reconciliation (with bindings), the InfluxDB outbox."""
+def posting_observers(settings: CollectorSettings, clock: Clock) -> list[PostingObserver]:
+    """Work that commits with every posting session: the InfluxDB outbox, when configured."""
     observers: list[PostingObserver] = []
-    if reconciliation is not None:
-        observers.append(reconciliation.observer)
     if settings.influx_url:  # without a writer draining it, the outbox would only grow
         from collector.timeseries.observer import OutboxObserver  # noqa: PLC0415
 
@@ -62,10 +59,21 @@ def ledger_writer(settings: CollectorSettings) -> Ingestor:
 
     configure_logging(level=settings.log_level)
     clock = SystemClock()
-    observers = posting_observers(settings, load_reconciliation(settings, clock), clock)
+    reconciliation = load_reconciliation(settings)
     engine = create_ledger_engine(settings.db_url)
     WalCheckpointer(engine).start()  # SQLite: commits sync the WAL only; lives with the process
-    return SqlIngestor(engine, clock=clock, observers=observers)
+    return SqlIngestor(
+        engine,
+        clock=clock,
+        observers=posting_observers(settings, clock),
+        sensors=reconciliation.observer if reconciliation is not None else None,
+        options=session_options(settings),
+    )
+
+
+def session_options(settings: CollectorSettings) -> SessionOptions:
+    """How posting sessions treat transactions short of stock."""
+    return SessionOptions(park_timeout_s=settings.park_timeout_s)
 
 
 @dataclass
@@ -74,13 +82,15 @@ class SideServices:
 
     writer: WriterHandle | None = None
     alerts: threading.Thread | None = None
+    parking: threading.Thread | None = None
     stop_alerts: threading.Event = field(default_factory=threading.Event)
 
     def stop(self) -> None:
-        """Stop the alerts thread and the InfluxDB writer (unsent points stay in the outbox)."""
+        """Stop the alerts and parking threads and the InfluxDB writer (unsent points stay)."""
         self.stop_alerts.set()
-        if self.alerts is not None:
-            self.alerts.join(timeout=STOP_TIMEOUT_S)
+        for thread in (self.alerts, self.parking):
+            if thread is not None:
+                thread.join(timeout=STOP_TIMEOUT_S)
         if self.writer is not None:
             self.writer.stop(timeout_s=STOP_TIMEOUT_S)
 
@@ -93,12 +103,22 @@ def start_side_services(
     publisher: AlertPublisher,
     clock: Clock,
 ) -> SideServices:
-    """Start the InfluxDB writer (if configured) and the alerts thread (if sites are bound)."""
+    """Start the InfluxDB writer (if configured), the parking sweep, and the alerts thread
+    (if sites are bound)."""
+    from collector.alerts.parked import start_parking_sweep  # noqa: PLC0415
+
     services = SideServices()
     if settings.influx_url:
         from collector.timeseries.runner import start_writer  # noqa: PLC0415
 
         services.writer = start_writer(engine, settings)
+    services.parking = start_parking_sweep(
+        engine,
+        clock=clock,
+        stop=services.stop_alerts,
+        observers=posting_observers(settings, clock),
+        options=session_options(settings),
+    )
     if reconciliation is not None:
         services.alerts = reconciliation.start(
             engine,

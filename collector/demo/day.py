@@ -18,6 +18,7 @@ from collector.demo.catalog import BY_SKU, OPENING_COUNTS, UNKNOWN_GTIN
 from collector.demo.faults import FaultSpec
 from collector.demo.snapshot import Snapshot
 from collector.demo.stage import Stage
+from collector.ledger.session import posting_session
 
 GOODS_IN = "demo/goods-in"
 DOCK = "demo/dock-1"
@@ -131,9 +132,8 @@ def shrinkage(stage: Stage) -> None:
     alert = _active(snapshot, SHRINK)
     assert alert is not None
     counted = stage.true_count(lane)
-    with stage.engine.begin() as conn:
-        resolve_with_count(conn, alert.id, by="demo-ops", counted=Decimal(counted),
-                           now=stage.clock.now())  # fmt: skip
+    with posting_session(stage.engine, now=stage.clock.now()) as session:
+        resolve_with_count(session, alert.id, by="demo-ops", counted=Decimal(counted))
     stage.tell(f"ops counted {counted} COFFEE-250 and resolved alert {alert.id}")
 
 

@@ -10,9 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from collector.alerts.schema import alert_events, alerts, device_liveness, reconcile_slots
+from collector.alerts.schema import alert_events, alerts
 from collector.ledger.queries import StockRow, dead_letter_rows, stock
 from collector.ledger.schema import inbox, movements
+from collector.reconcile.runtime.schema import device_liveness, reconcile_slots
 
 ZERO = Decimal(0)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -18,30 +18,62 @@ from collector.domain.model import (
     Position,
     PositionKey,
     Posting,
-    SaleCost,
+    ReceiptRef,
+    SaleState,
+    Shortfall,
     totals,
 )
 from collector.domain.money import MAX_AMOUNT, ZERO, unit_cost_of
+from collector.domain.valuation import Settlement
 from collector.errors import RejectedEventError
+
+SaleOwner = tuple[str, str]
+"""(sku, owner): whose latest sale an unnamed return comes back at."""
 
 
 @dataclass(slots=True)
 class Book:
-    """Everything postings read and change: items, positions, sale costs and the id sequence.
+    """Everything postings read and change: items, positions, sales, receipts and the ids.
 
     The storage loads the part a batch touches; postings update it in memory.
     """
 
     items: dict[str, ItemPolicy] = field(default_factory=dict)
     positions: dict[PositionKey, Position] = field(default_factory=dict)
-    sale_costs: dict[UUID, SaleCost] = field(default_factory=dict)
-    last_sale_cost: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    sales: dict[int, SaleState] = field(default_factory=dict)
+    """Sales returns may name or fall back to, by their sale line's movement id."""
+    sale_ids: dict[UUID, int] = field(default_factory=dict)
+    """A sale event's id → its sale line."""
+    last_sales: dict[SaleOwner, int] = field(default_factory=dict)
+    """The latest sale line per (sku, owner)."""
+    receipts: dict[UUID, ReceiptRef] = field(default_factory=dict)
+    """Receipts that vendor returns name, by the receipt event's id."""
+    stale_sales: set[int] = field(default_factory=set)
+    """Sale lines something changed (true-up, return reversed) while not in ``sales``:
+    a cache of sales must forget them."""
     ids: IdSequence = field(default_factory=IdSequence)
 
     def position(self, key: PositionKey) -> Position:
         """The position's current state (empty when never used)."""
         found = self.positions.get(key)
         return found if found is not None else Position(key)
+
+    def sale_named(self, event_id: UUID) -> SaleState | None:
+        """The sale of that event, if the book holds it."""
+        movement_id = self.sale_ids.get(event_id)
+        return self.sales.get(movement_id) if movement_id is not None else None
+
+    def latest_sale(self, sku: str, owner: str) -> SaleState | None:
+        """The latest sale of this SKU for this owner, if the book holds it."""
+        movement_id = self.last_sales.get((sku, owner))
+        return self.sales.get(movement_id) if movement_id is not None else None
+
+    def add_sale(self, sale: SaleState, *, latest: bool = False) -> None:
+        """Hold a sale (loaded or posted); ``latest`` makes it its (sku, owner)'s latest."""
+        self.sales[sale.movement_id] = sale
+        self.sale_ids[sale.event_id] = sale.movement_id
+        if latest:
+            self.last_sales[(sale.sku, sale.owner)] = sale.movement_id
 
     def item(self, sku: str) -> ItemPolicy:
         """The item's policy; rejects an unknown SKU."""
@@ -66,7 +98,12 @@ class Draft:
     lines: list[MovementLine] = field(default_factory=list)
     links: list[ConsumptionLink] = field(default_factory=list)
     items: dict[str, ItemPolicy] = field(default_factory=dict)
-    sales: list[SaleCost] = field(default_factory=list)
+    sales: dict[int, SaleState] = field(default_factory=dict)
+    """Sales this draft posted or changed (returned, trued up, reversed)."""
+    new_sales: list[SaleState] = field(default_factory=list)
+    stale_sales: set[int] = field(default_factory=set)
+    receipts: dict[UUID, ReceiptRef] = field(default_factory=dict)
+    """Receipts this draft posted."""
 
     @classmethod
     def start(cls, book: Book, event_id: UUID, effective_at: datetime) -> Draft:
@@ -80,6 +117,30 @@ class Draft:
     def item(self, sku: str) -> ItemPolicy:
         """The item's policy as this draft has left it so far."""
         return self.items.get(sku) or self.book.item(sku)
+
+    def receipt(self, event_id: UUID) -> ReceiptRef | None:
+        """A receipt this draft posted, or one the book holds."""
+        return self.receipts.get(event_id) or self.book.receipts.get(event_id)
+
+    def sale(self, movement_id: int) -> SaleState | None:
+        """A sale as this draft has left it so far (None when the book does not hold it)."""
+        return self.sales.get(movement_id) or self.book.sales.get(movement_id)
+
+    def change_sale(
+        self, movement_id: int | None, change: Callable[[SaleState], SaleState]
+    ) -> bool:
+        """Apply ``change`` to a held sale; a sale not held is marked stale for caches.
+
+        Returns whether the sale was held.
+        """
+        if movement_id is None:
+            return False
+        sale = self.sale(movement_id)
+        if sale is None:
+            self.stale_sales.add(movement_id)
+            return False
+        self.sales[movement_id] = change(sale)
+        return True
 
     def add_line(
         self,
@@ -95,6 +156,7 @@ class Draft:
         reverses_movement_id: int | None = None,
         reason: str | None = None,
         provisional: bool = False,
+        applies_to_movement_id: int | None = None,
     ) -> MovementLine:
         """Append a journal line (a fresh id unless given) and return it."""
         line = MovementLine(
@@ -111,6 +173,7 @@ class Draft:
             reverses_movement_id=reverses_movement_id,
             reason=reason,
             provisional=provisional,
+            applies_to_movement_id=applies_to_movement_id,
         )
         _check_range(line)
         self.lines.append(line)
@@ -126,8 +189,10 @@ class Draft:
         revenue: Decimal | None = None,
         reverses_movement_id: int | None = None,
         reason: str | None = None,
+        applies_to_movement_id: int | None = None,
     ) -> MovementLine:
-        """A line taking the pieces out (negative qty and value) with their layer links."""
+        """A line taking the pieces out (negative qty and value) with their layer links;
+        what it took beyond stock becomes a shortfall of the position."""
         qty, value = totals(pieces)
         line = self.add_line(
             movement_type,
@@ -139,19 +204,44 @@ class Draft:
             reverses_movement_id=reverses_movement_id,
             reason=reason,
             provisional=any(p.provisional for p in pieces),
+            applies_to_movement_id=applies_to_movement_id,
         )
         self.links.extend(
             ConsumptionLink(line.movement_id, p.layer_id, p.qty, p.value)
             for p in pieces
             if p.layer_id is not None
         )
+        if line.provisional:
+            self._owe(key, line.movement_id, [p for p in pieces if p.provisional])
         return line
 
-    def add_true_up(self, key: PositionKey, true_up: Decimal) -> None:
-        """Settle provisional cost: value −true_up on the position, +true_up cost of goods sold."""
-        if true_up != 0:
+    def _owe(self, key: PositionKey, movement_id: int, short: Sequence[Piece]) -> None:
+        """Record what a line took beyond stock as the position's newest shortfall."""
+        qty, value = totals(short)
+        position = self.position(key)
+        owed = Shortfall(self.ids.shortfall(), movement_id, qty, value, qty)
+        self.positions[key] = replace(position, shortfalls=(*position.shortfalls, owed))
+
+    def add_true_ups(self, key: PositionKey, settlements: Sequence[Settlement]) -> None:
+        """Settle provisional cost, one line per shortfall: value −true_up, +true_up of COGS.
+
+        A settled sale's final cost moves by its true-up, so returns of it come back at it.
+        """
+        for settled in settlements:
+            true_up = settled.true_up
+            if true_up == 0:
+                continue
             self.add_line(
-                MovementType.TRUE_UP, key, qty=ZERO, unit_cost=ZERO, value=-true_up, cogs=true_up
+                MovementType.TRUE_UP,
+                key,
+                qty=ZERO,
+                unit_cost=ZERO,
+                value=-true_up,
+                cogs=true_up,
+                applies_to_movement_id=settled.movement_id,
+            )
+            self.change_sale(
+                settled.movement_id, lambda sale, up=true_up: replace(sale, value=sale.value + up)
             )
 
     def commit(self) -> Posting:
@@ -160,14 +250,29 @@ class Draft:
         book.positions.update(self.positions)
         if self.items:
             book.items.update(self.items)
-        for sale in self.sales:
-            book.sale_costs[sale.event_id] = sale
-            book.last_sale_cost[(sale.sku, sale.owner)] = sale.unit_cost
+        if self.sales:
+            book.sales.update(self.sales)
+        for sale in self.new_sales:
+            book.add_sale(sale, latest=True)
+        if self.stale_sales:
+            book.stale_sales.update(self.stale_sales)
+        if self.receipts:
+            book.receipts.update(self.receipts)
         layer_ids = range(book.ids.next_layer_id, self.ids.next_layer_id)
         book.ids.next_movement_id = self.ids.next_movement_id
         book.ids.next_layer_id = self.ids.next_layer_id
+        book.ids.next_shortfall_id = self.ids.next_shortfall_id
+        settled = tuple(
+            line.applies_to_movement_id
+            for line in self.lines
+            if line.type is MovementType.TRUE_UP and line.applies_to_movement_id is not None
+        )
         return Posting(
-            tuple(self.lines), tuple(self.links), tuple(self.positions.values()), layer_ids
+            tuple(self.lines),
+            tuple(self.links),
+            tuple(self.positions.values()),
+            layer_ids,
+            settled,
         )
 
 

@@ -30,6 +30,8 @@ class MovementType(StrEnum):
     TRANSFER = "transfer"
     TRUE_UP = "true_up"
     """Qty 0: settles the provisional cost of stock sold short once real stock arrives."""
+    VENDOR_RETURN = "vendor_return"
+    """Goods sent back to the supplier at the cost they came in with: a purchase return."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +86,33 @@ class Layer:
 
 
 @dataclass(frozen=True, slots=True)
+class Shortfall:
+    """Units an outbound line took that the position did not have: owed until stock comes."""
+
+    shortfall_id: int
+    movement_id: int | None
+    """The outbound line that went short; None for a hole recorded before shortfalls were."""
+    qty: Decimal
+    """Units still owed."""
+    value: Decimal
+    """The provisional value still booked for them (what a true-up replaces)."""
+    qty_short: Decimal
+    """Units the line went short by: while ``qty`` equals it, nothing of it was settled."""
+
+    @property
+    def is_untouched(self) -> bool:
+        """No stock has come in for it yet."""
+        return self.qty == self.qty_short
+
+
+@dataclass(frozen=True, slots=True)
 class Position:
     """Quantity and value of one position; FIFO positions also carry their open layers.
 
     Invariants: for FIFO with ``qty >= 0`` the layers sum to (qty, value); a negative
-    position has no layers; ``qty == 0`` implies ``value == 0`` once true-ups settle.
+    position has no layers, and its shortfalls say which outbound lines owe its units
+    (what they do not cover is a hole older than the record); ``qty == 0`` implies
+    ``value == 0`` once true-ups settle.
     """
 
     key: PositionKey
@@ -96,6 +120,8 @@ class Position:
     value: Decimal = ZERO
     layers: tuple[Layer, ...] = ()
     last_unit_cost: Decimal | None = None
+    shortfalls: tuple[Shortfall, ...] = ()
+    """Open shortfalls, oldest first; empty unless ``qty < 0``."""
 
     @property
     def unit_cost(self) -> Decimal | None:
@@ -157,24 +183,49 @@ class MovementLine:
     reverses_movement_id: int | None = None
     reason: str | None = None
     provisional: bool = False
+    applies_to_movement_id: int | None = None
+    """The line this one is about: the sale a return takes back, the receipt a vendor return
+    sends back, the outbound whose provisional cost a true-up settles."""
 
 
 @dataclass(frozen=True, slots=True)
-class SaleCost:
-    """The unit cost a sale left with: what a return of it comes back at."""
+class SaleState:
+    """A sale as its returns see it: units sold, their cost in the end, what came back."""
 
+    movement_id: int
     event_id: UUID
     sku: str
     owner: str
+    qty: Decimal
+    value: Decimal
+    """Cost of the units sold, true-ups of its provisional part included."""
+    returned_qty: Decimal = ZERO
+    returned_value: Decimal = ZERO
+    is_reversed: bool = False
+
+    @property
+    def open_qty(self) -> Decimal:
+        """Units sold and not yet returned."""
+        return self.qty - self.returned_qty
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptRef:
+    """A posted receipt line, as a vendor return naming it needs it."""
+
+    movement_id: int
+    event_id: UUID
+    key: PositionKey
     unit_cost: Decimal
 
 
 @dataclass(slots=True)
 class IdSequence:
-    """Hands out the next ids of movements and layers (the writer holds the ledger lock)."""
+    """Hands out the next ids of movements, layers and shortfalls (under the ledger lock)."""
 
     next_movement_id: int = 1
     next_layer_id: int = 1
+    next_shortfall_id: int = 1
 
     def movement(self) -> int:
         """Allocate a movement id."""
@@ -188,9 +239,15 @@ class IdSequence:
         self.next_layer_id += 1
         return allocated
 
+    def shortfall(self) -> int:
+        """Allocate a shortfall id."""
+        allocated = self.next_shortfall_id
+        self.next_shortfall_id += 1
+        return allocated
+
     def copy(self) -> IdSequence:
         """An independent copy, so a rejected posting gives its ids back."""
-        return IdSequence(self.next_movement_id, self.next_layer_id)
+        return IdSequence(self.next_movement_id, self.next_layer_id, self.next_shortfall_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,3 +260,5 @@ class Posting:
     """The touched positions after the posting."""
     layer_ids: range = range(0)
     """Ids of the cost layers the posting created (the writer finds them without a scan)."""
+    settled_sales: tuple[int, ...] = ()
+    """Sale lines whose final cost a true-up of this posting changed."""

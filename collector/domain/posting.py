@@ -1,9 +1,10 @@
 """Post a validated stock transaction: movement lines, or a rejection an operator can read.
 
 Rules (see docs/ledger.md): receipts add a cost layer (FIFO) or blend the average;
-sales consume stock and post its cost as COGS; returns come back at the unit cost
-of the sale they name, else of the latest sale of that SKU and owner; adjustments
-are signed; transfers move the same layers and costs to the destination.
+sales consume stock and post its cost as COGS; returns come back at their exact share
+of the cost of the sale they name (true-ups included), else of the latest sale of that
+SKU and owner; adjustments are signed; transfers move the same layers and costs to the
+destination; vendor returns send stock back to the supplier at the cost it came in with.
 """
 
 from __future__ import annotations
@@ -17,16 +18,26 @@ from uuid import UUID
 from collector.domain.book import Book, Draft, fmt
 from collector.domain.model import (
     ItemPolicy,
+    MovementLine,
     MovementType,
     Piece,
     PositionKey,
     Posting,
-    SaleCost,
+    ReceiptRef,
+    SaleState,
+    Valuation,
     totals,
 )
-from collector.domain.money import mul6, q6
-from collector.domain.valuation import current_cost, fallback_cost, put_in, take_out
-from collector.errors import RejectedEventError
+from collector.domain.money import ZERO, mul6, prorate, q6, unit_cost_of
+from collector.domain.valuation import (
+    current_cost,
+    fallback_cost,
+    put_in,
+    take_exact,
+    take_from_layers_of,
+    take_out,
+)
+from collector.errors import InsufficientStockError, RejectedEventError
 from edge_agent.wire import StockTransaction, TransactionType
 
 
@@ -53,11 +64,12 @@ def inbound(
     reverses_movement_id: int | None = None,
     cogs: Decimal | None = None,
     revenue: Decimal | None = None,
-) -> None:
-    """Bring pieces into a position as one line, plus the true-up of any stock sold short."""
+    applies_to_movement_id: int | None = None,
+) -> MovementLine:
+    """Bring pieces into a position as one line, plus the true-ups of any stock sold short."""
     item = draft.item(key.sku)
     movement_id = draft.ids.movement()
-    position, true_up = put_in(
+    position, settlements = put_in(
         draft.position(key),
         pieces,
         valuation=item.valuation,
@@ -66,7 +78,7 @@ def inbound(
     )
     draft.positions[key] = position
     qty, value = totals(pieces)
-    draft.add_line(
+    line = draft.add_line(
         movement_type,
         key,
         movement_id=movement_id,
@@ -77,8 +89,10 @@ def inbound(
         reverses_movement_id=reverses_movement_id,
         cogs=cogs,
         revenue=revenue,
+        applies_to_movement_id=applies_to_movement_id,
     )
-    draft.add_true_up(key, true_up)
+    draft.add_true_ups(key, settlements)
+    return line
 
 
 def outbound(
@@ -90,9 +104,12 @@ def outbound(
     if qty > position.qty and not item.allow_negative:
         is_adjustment = movement_type is MovementType.ADJUSTMENT
         verb = "adjustment of -" if is_adjustment else f"{movement_type.value} of "
-        raise RejectedEventError(
+        raise InsufficientStockError(
             f"{verb}{fmt(qty)} {key.label()} exceeds on-hand {fmt(position.qty)} "
-            f"and {key.sku} forbids negative stock"
+            f"and {key.sku} forbids negative stock",
+            sku=key.sku,
+            location=key.location,
+            owner=key.owner,
         )
     position, pieces = take_out(
         position,
@@ -109,8 +126,11 @@ def _receipt(draft: Draft, tx: StockTransaction) -> None:
     unit_cost = q6(tx.unit_cost)
     item = draft.item(tx.sku)
     piece = Piece(tx.qty, mul6(tx.qty, unit_cost), unit_cost)
-    inbound(draft, MovementType.RECEIPT, _key(tx), [piece], reason=tx.reference)
+    line = inbound(draft, MovementType.RECEIPT, _key(tx), [piece], reason=tx.reference)
     draft.items[tx.sku] = replace(item, last_unit_cost=unit_cost)
+    draft.receipts[draft.event_id] = ReceiptRef(
+        line.movement_id, draft.event_id, line.key, unit_cost
+    )
 
 
 def _sale(draft: Draft, tx: StockTransaction) -> None:
@@ -120,33 +140,79 @@ def _sale(draft: Draft, tx: StockTransaction) -> None:
     line = draft.add_outbound(
         MovementType.SALE, key, pieces, is_cogs=True, revenue=revenue, reason=tx.reference
     )
-    sale = SaleCost(draft.event_id, tx.sku, tx.owner, line.unit_cost)
-    draft.sales.append(sale)
+    cost = totals(pieces)[1]
+    draft.new_sales.append(
+        SaleState(line.movement_id, draft.event_id, tx.sku, tx.owner, tx.qty, cost)
+    )
 
 
 def _return(draft: Draft, tx: StockTransaction) -> None:
-    unit_cost, is_from_sale = _return_cost(draft, tx)
-    piece = Piece(tx.qty, mul6(tx.qty, unit_cost), unit_cost, provisional=not is_from_sale)
-    inbound(draft, MovementType.RETURN, _key(tx), [piece], reason=tx.reference)
+    value, is_from_sale, sale_line = _return_value(draft, tx)
+    piece = Piece(tx.qty, value, unit_cost_of(value, tx.qty), provisional=not is_from_sale)
+    inbound(
+        draft,
+        MovementType.RETURN,
+        _key(tx),
+        [piece],
+        reason=tx.reference,
+        applies_to_movement_id=sale_line,
+    )
 
 
-def _return_cost(draft: Draft, tx: StockTransaction) -> tuple[Decimal, bool]:
-    """The named sale's unit cost, else the latest sale's; else the current cost (provisional)."""
-    book = draft.book
-    if tx.returns_event_id is not None:
-        sale = book.sale_costs.get(tx.returns_event_id)
-        if sale is not None and (sale.sku, sale.owner) == (tx.sku, tx.owner):
-            return sale.unit_cost, True
-        if sale is not None:
-            raise RejectedEventError(
-                f"return of {tx.sku} (owner {tx.owner}) names sale {tx.returns_event_id}, "
-                f"which sold {sale.sku} for owner {sale.owner}"
-            )
-    latest = book.last_sale_cost.get((tx.sku, tx.owner))
+def _return_value(draft: Draft, tx: StockTransaction) -> tuple[Decimal, bool, int | None]:
+    """What the returned units are worth, whether a sale priced them, and the sale named.
+
+    The named sale gives its exact share of what it cost in the end (true-ups included):
+    all of its units, returned in any number of parts, give back exactly that. Else the
+    latest sale of that SKU and owner; else the current cost (provisional).
+    """
+    named = draft.book.sale_named(tx.returns_event_id) if tx.returns_event_id else None
+    if named is not None:
+        sale = draft.sale(named.movement_id) or named
+        _check_returnable(sale, tx)
+        value = _share_returned(sale, tx.qty)
+        draft.change_sale(
+            sale.movement_id,
+            lambda s: replace(
+                s, returned_qty=s.returned_qty + tx.qty, returned_value=s.returned_value + value
+            ),
+        )
+        return value, True, sale.movement_id
+    latest = draft.book.latest_sale(tx.sku, tx.owner)
     if latest is not None:
-        return latest, True
+        latest = draft.sale(latest.movement_id) or latest
+        return prorate(latest.value, tx.qty, latest.qty), True, None
     item = draft.item(tx.sku)
-    return current_cost(draft.position(_key(tx)), item.last_unit_cost), False
+    unit_cost = current_cost(draft.position(_key(tx)), item.last_unit_cost)
+    return mul6(tx.qty, unit_cost), False, None
+
+
+def _check_returnable(sale: SaleState, tx: StockTransaction) -> None:
+    """A return naming a sale must match it and not take back more than it sold."""
+    if (sale.sku, sale.owner) != (tx.sku, tx.owner):
+        raise RejectedEventError(
+            f"return of {tx.sku} (owner {tx.owner}) names sale {sale.event_id}, "
+            f"which sold {sale.sku} for owner {sale.owner}"
+        )
+    if sale.is_reversed:
+        raise RejectedEventError(
+            f"return of {tx.sku} names sale {sale.event_id}, which was reversed: "
+            "nothing of it is left to return"
+        )
+    if tx.qty > sale.open_qty:
+        raise RejectedEventError(
+            f"return of {fmt(tx.qty)} {tx.sku} names sale {sale.event_id}, which sold "
+            f"{fmt(sale.qty)} and has {fmt(sale.open_qty)} not yet returned"
+        )
+
+
+def _share_returned(sale: SaleState, qty: Decimal) -> Decimal:
+    """The value of ``qty`` more units back: cumulative shares, so the parts add up exactly.
+
+    Never below zero (a sale trued down after part of it came back).
+    """
+    share = prorate(sale.value, sale.returned_qty + qty, sale.qty) - sale.returned_value
+    return max(share, ZERO)
 
 
 def _adjustment(draft: Draft, tx: StockTransaction) -> None:
@@ -171,10 +237,77 @@ def _transfer(draft: Draft, tx: StockTransaction) -> None:
     inbound(draft, MovementType.TRANSFER, destination, pieces, reason=tx.reference)
 
 
+def _vendor_return(draft: Draft, tx: StockTransaction) -> None:
+    """Stock back to the supplier: the named receipt's layers (its cost), else as valued."""
+    key = _key(tx)
+    position = draft.position(key)
+    if tx.qty > position.qty:
+        raise InsufficientStockError(
+            f"vendor return of {fmt(tx.qty)} {key.label()} exceeds on-hand "
+            f"{fmt(position.qty)}: only stock in hand can go back to the supplier",
+            sku=key.sku,
+            location=key.location,
+            owner=key.owner,
+        )
+    receipt = _named_receipt(draft, tx)
+    item = draft.item(tx.sku)
+    if receipt is None:
+        pieces = outbound(draft, MovementType.VENDOR_RETURN, key, tx.qty)
+    else:
+        pieces = _take_receipt_stock(draft, tx, receipt, item.valuation)
+    draft.add_outbound(
+        MovementType.VENDOR_RETURN,
+        key,
+        pieces,
+        reason=tx.reference,
+        applies_to_movement_id=receipt.movement_id if receipt is not None else None,
+    )
+
+
+def _named_receipt(draft: Draft, tx: StockTransaction) -> ReceiptRef | None:
+    """The receipt line a vendor return names (checked against its position), or None."""
+    if tx.returns_event_id is None:
+        return None
+    receipt = draft.receipt(tx.returns_event_id)
+    if receipt is None:
+        raise RejectedEventError(
+            f"vendor return of {tx.sku} names receipt {tx.returns_event_id}, which the ledger "
+            "does not hold: name the receipt event the goods came in with, or none"
+        )
+    if receipt.key != _key(tx):
+        raise RejectedEventError(
+            f"vendor return of {_key(tx).label()} names receipt {tx.returns_event_id}, which "
+            f"received {receipt.key.label()}"
+        )
+    return receipt
+
+
+def _take_receipt_stock(
+    draft: Draft, tx: StockTransaction, receipt: ReceiptRef, valuation: Valuation
+) -> tuple[Piece, ...]:
+    """FIFO: out of the receipt's own layers; moving average: at the receipt's unit cost."""
+    key = _key(tx)
+    position = draft.position(key)
+    try:
+        if valuation is Valuation.FIFO:
+            position, pieces = take_from_layers_of(position, receipt.movement_id, tx.qty)
+        else:
+            position, piece = take_exact(position, tx.qty, mul6(tx.qty, receipt.unit_cost))
+            pieces = (piece,)
+    except ValueError as err:
+        raise RejectedEventError(
+            f"vendor return of {fmt(tx.qty)} {key.label()} against receipt "
+            f"{tx.returns_event_id}: {err}; return less, or name no receipt"
+        ) from err
+    draft.positions[key] = position
+    return pieces
+
+
 _HANDLERS: dict[TransactionType, Callable[[Draft, StockTransaction], None]] = {
     TransactionType.RECEIPT: _receipt,
     TransactionType.SALE: _sale,
     TransactionType.RETURN: _return,
     TransactionType.ADJUSTMENT: _adjustment,
     TransactionType.TRANSFER: _transfer,
+    TransactionType.VENDOR_RETURN: _vendor_return,
 }

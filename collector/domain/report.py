@@ -1,14 +1,17 @@
-"""The cost-of-goods-sold report: lines defined so that BI + P − COGS = EI holds exactly.
+"""The period report: lines defined so that BI + P − purchase returns − COGS = EI exactly.
 
 Over a period, per item, from the value (signed, + in / − out) of its movements:
 
 - ``purchases`` (P)        = Σ value of receipts
+- ``purchase_returns``     = −Σ value of vendor returns (stock sent back at its cost)
 - ``cost_of_sales``        = −Σ value of sales (the cost that left with them)
 - ``true_ups``             = −Σ value of true-ups (real minus provisional cost of stock sold short)
 - ``returns``              = Σ value of returns (stock back at the cost it left with)
 - ``adjustments``          = Σ value of adjustments (signed: gains +, losses −)
 - ``cogs``                 = cost_of_sales + true_ups − returns − adjustments
-- ``ending_value`` (EI)    = BI + P − COGS
+- ``ending_value`` (EI)    = BI + P − purchase returns − COGS
+
+Gross margin = revenue of priced sales − their cost, their true-ups included.
 
 Transfers move value between locations of the same item and owner, so per item
 they sum to zero and have no line. Reversals keep the type of what they reverse
@@ -32,6 +35,7 @@ class CogsLine:
     sku: str
     beginning_value: Decimal
     purchases: Decimal
+    purchase_returns: Decimal
     cost_of_sales: Decimal
     true_ups: Decimal
     returns: Decimal
@@ -40,7 +44,8 @@ class CogsLine:
     ending_value: Decimal
     revenue: Decimal | None
     gross_margin: Decimal | None
-    """Revenue − cost of the sales that carried a price; None when no sale had one."""
+    """Revenue − cost of the sales that carried a price (true-ups of their provisional
+    cost included); None when no sale had one."""
 
 
 def cogs_line(
@@ -51,12 +56,17 @@ def cogs_line(
     revenue: Decimal | None = None,
     priced_cost_of_sales: Decimal = ZERO,
 ) -> CogsLine:
-    """Build one line from the period's summed movement values by type."""
+    """Build one line from the period's summed movement values by type.
+
+    ``priced_cost_of_sales``: the cost of the sales that carried a price, with the
+    period's true-ups of those sales.
+    """
 
     def total(kind: MovementType) -> Decimal:
         return value_by_type.get(kind, ZERO)
 
     purchases = total(MovementType.RECEIPT)
+    purchase_returns = -total(MovementType.VENDOR_RETURN)
     cost_of_sales = -total(MovementType.SALE)
     true_ups = -total(MovementType.TRUE_UP)
     returns = total(MovementType.RETURN)
@@ -66,12 +76,13 @@ def cogs_line(
         sku=sku,
         beginning_value=beginning_value,
         purchases=purchases,
+        purchase_returns=purchase_returns,
         cost_of_sales=cost_of_sales,
         true_ups=true_ups,
         returns=returns,
         adjustments=adjustments,
         cogs=cogs,
-        ending_value=beginning_value + purchases - cogs,
+        ending_value=beginning_value + purchases - purchase_returns - cogs,
         revenue=revenue,
         gross_margin=None if revenue is None else revenue - priced_cost_of_sales,
     )
@@ -89,6 +100,7 @@ def total_line(lines: list[CogsLine]) -> CogsLine:
         sku="*",
         beginning_value=add("beginning_value"),
         purchases=add("purchases"),
+        purchase_returns=add("purchase_returns"),
         cost_of_sales=add("cost_of_sales"),
         true_ups=add("true_ups"),
         returns=add("returns"),

@@ -1,22 +1,32 @@
 """Reverse a posted event: the opposite movements at the original costs.
 
-A reversed outbound line (sale, negative adjustment, transfer out) puts back the
-layers it consumed, at their costs and FIFO ages. A reversed inbound line
-(receipt, return, positive adjustment, transfer in) takes out exactly the layer it
-created, which must still be whole; otherwise the reversal is refused and the
-user is told to post an adjustment.
+A reversed outbound line (sale, negative adjustment, transfer out, vendor return) puts
+back the layers it consumed, at their costs and FIFO ages, and takes back its own
+shortfall if it sold stock short (refused once a true-up settled part of it: post a
+return instead). A reversed inbound line (receipt, return, positive adjustment,
+transfer in) takes out exactly the layer it created, which must still be whole;
+otherwise the reversal is refused and the user is told to post an adjustment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from collector.domain.book import Book, Draft
-from collector.domain.model import MovementLine, MovementType, Piece, Posting, Valuation
-from collector.domain.posting import inbound
-from collector.domain.valuation import take_exact, take_layers_of
+from collector.domain.model import (
+    MovementLine,
+    MovementType,
+    Piece,
+    Posting,
+    Valuation,
+    totals,
+)
+from collector.domain.money import ZERO, unit_cost_of
+from collector.domain.valuation import cancel_shortfall, put_in, take_exact, take_layers_of
 from collector.errors import RejectedEventError
 
 
@@ -41,18 +51,79 @@ def reverse_event(
         if line.qty > 0:
             _reverse_inbound(draft, line, reason, original_event_id)
         else:
-            pieces = consumed.get(line.movement_id, ())
-            inbound(
-                draft,
-                line.type,
-                line.key,
-                pieces,
-                reason=reason,
-                reverses_movement_id=line.movement_id,
-                cogs=-line.cogs if line.cogs is not None else None,
-                revenue=-line.revenue if line.revenue is not None else None,
-            )
+            _reverse_outbound(draft, line, consumed.get(line.movement_id, ()), reason)
+        _forget(draft, line)
     return draft.commit()
+
+
+def _reverse_outbound(
+    draft: Draft, line: MovementLine, pieces: Sequence[Piece], reason: str
+) -> None:
+    """Put back what an outbound line took: its layers, and its own shortfall taken back."""
+    key = line.key
+    position = draft.position(key)
+    short_qty = short_value = ZERO
+    if line.provisional:
+        try:
+            position, shortfall = cancel_shortfall(position, line.movement_id)
+        except ValueError as err:
+            raise RejectedEventError(
+                f"cannot reverse the {line.type.value} of event {line.event_id} "
+                f"({key.label()}): {err}; post a return or an adjustment instead"
+            ) from err
+        short_qty, short_value = shortfall.qty, shortfall.value
+    real = _real_pieces(line, pieces, short_qty, short_value)
+    movement_id = draft.ids.movement()
+    position, settlements = put_in(
+        position,
+        real,
+        valuation=draft.item(key.sku).valuation,
+        ids=draft.ids,
+        movement_id=movement_id,
+    )
+    draft.positions[key] = position
+    draft.add_line(
+        line.type,
+        key,
+        movement_id=movement_id,
+        qty=-line.qty,
+        value=-line.value,
+        reason=reason,
+        reverses_movement_id=line.movement_id,
+        cogs=-line.cogs if line.cogs is not None else None,
+        revenue=-line.revenue if line.revenue is not None else None,
+        provisional=line.provisional,
+        applies_to_movement_id=line.applies_to_movement_id,
+    )
+    draft.add_true_ups(key, settlements)
+
+
+def _real_pieces(
+    line: MovementLine, pieces: Sequence[Piece], short_qty: Decimal, short_value: Decimal
+) -> list[Piece]:
+    """What the line took from stock: its layers (FIFO), or the rest of it at its value."""
+    layered = [p for p in pieces if p.layer_id is not None]
+    layered_qty, layered_value = totals(layered) if layered else (ZERO, ZERO)
+    rest_qty = -line.qty - layered_qty - short_qty
+    rest_value = -line.value - layered_value - short_value
+    if rest_qty <= 0:
+        return layered
+    return [*layered, Piece(rest_qty, rest_value, unit_cost_of(rest_value, rest_qty))]
+
+
+def _forget(draft: Draft, line: MovementLine) -> None:
+    """What a reversed line leaves behind: a sale reversed, a return no longer returned."""
+    if line.type is MovementType.SALE:
+        draft.change_sale(line.movement_id, lambda sale: replace(sale, is_reversed=True))
+    elif line.type is MovementType.RETURN and line.applies_to_movement_id is not None:
+        draft.change_sale(
+            line.applies_to_movement_id,
+            lambda sale: replace(
+                sale,
+                returned_qty=sale.returned_qty - line.qty,
+                returned_value=sale.returned_value - line.value,
+            ),
+        )
 
 
 def _check_reversible(
@@ -90,5 +161,10 @@ def _reverse_inbound(draft: Draft, line: MovementLine, reason: str, event_id: UU
         ) from err
     draft.positions[line.key] = position
     draft.add_outbound(
-        line.type, line.key, pieces, reverses_movement_id=line.movement_id, reason=reason
+        line.type,
+        line.key,
+        pieces,
+        reverses_movement_id=line.movement_id,
+        reason=reason,
+        applies_to_movement_id=line.applies_to_movement_id,
     )

@@ -9,11 +9,29 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from collector.domain.model import IdSequence, Layer, Piece, Position, Valuation, totals
+from collector.domain.model import (
+    IdSequence,
+    Layer,
+    Piece,
+    Position,
+    Shortfall,
+    Valuation,
+    totals,
+)
 from collector.domain.money import ZERO, mul6, prorate, q6, unit_cost_of
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """Stock that came in filled (part of) one shortfall: its real minus its provisional value."""
+
+    movement_id: int | None
+    """The outbound line that went short (None: a hole older than the record)."""
+    qty: Decimal
+    true_up: Decimal
 
 
 def fallback_cost(position: Position, item_last_cost: Decimal | None) -> Decimal:
@@ -47,7 +65,12 @@ def take_out(
     settled = [p for p in pieces if not p.provisional]
     last_cost = settled[-1].unit_cost if settled else position.last_unit_cost
     after = Position(
-        position.key, position.qty - qty, position.value - moved_value, layers, last_cost
+        position.key,
+        position.qty - qty,
+        position.value - moved_value,
+        layers,
+        last_cost,
+        position.shortfalls,
     )
     return after, tuple(pieces)
 
@@ -85,33 +108,89 @@ def put_in(
     valuation: Valuation,
     ids: IdSequence,
     movement_id: int,
-) -> tuple[Position, Decimal]:
-    """Bring pieces in; returns the new position and the true-up of stock sold short.
+) -> tuple[Position, tuple[Settlement, ...]]:
+    """Bring pieces in; returns the new position and how the stock sold short was settled.
 
-    When the position is negative, the first incoming units fill the hole: the
-    provisional value booked for them is replaced by their real value, and the
-    difference is returned as the true-up (extra cost of goods sold, maybe < 0).
+    When the position is negative, the first incoming units fill the hole, oldest
+    shortfall first: the provisional value booked for them is replaced by their real
+    value, and each difference is a true-up (extra cost of goods sold, maybe < 0).
     """
-    true_up = ZERO
+    settlements: tuple[Settlement, ...] = ()
     rest = list(pieces)
     total_qty, total_value = totals(pieces) if pieces else (ZERO, ZERO)
+    shortfalls = position.shortfalls
     if position.qty < 0:
-        hole = -position.qty
-        fill = min(hole, total_qty)
-        filled, rest = split_pieces(pieces, fill)
-        hole_value = prorate(position.value, fill, hole)
-        true_up = hole_value + totals(filled)[1]
+        filled, rest = split_pieces(pieces, min(-position.qty, total_qty))
+        shortfalls, settlements = _settle(position, filled)
     layers = position.layers
     if valuation is Valuation.FIFO:
         layers = _add_layers(layers, rest, ids=ids, movement_id=movement_id)
+    true_up = sum((s.true_up for s in settlements), ZERO)
     after = Position(
         position.key,
         position.qty + total_qty,
         position.value + total_value - true_up,
         layers,
         pieces[-1].unit_cost if pieces else position.last_unit_cost,
+        shortfalls,
     )
-    return after, true_up
+    return after, settlements
+
+
+def owed(position: Position) -> tuple[Shortfall, ...]:
+    """The position's shortfalls, preceded by any part of its hole older than the record."""
+    if position.qty >= 0:
+        return ()
+    recorded_qty = sum((s.qty for s in position.shortfalls), ZERO)
+    recorded_value = sum((s.value for s in position.shortfalls), ZERO)
+    older_qty = -position.qty - recorded_qty
+    if older_qty <= 0:
+        return position.shortfalls
+    older = Shortfall(0, None, older_qty, -position.value - recorded_value, older_qty)
+    return (older, *position.shortfalls)
+
+
+def _settle(
+    position: Position, filled: Sequence[Piece]
+) -> tuple[tuple[Shortfall, ...], tuple[Settlement, ...]]:
+    """Fill the shortfalls oldest first with ``filled``; the open ones left, and each true-up."""
+    left: list[Shortfall] = []
+    settlements: list[Settlement] = []
+    incoming = list(filled)
+    for shortfall in owed(position):
+        need = totals(incoming)[0] if incoming else ZERO
+        if need <= 0:
+            left.append(shortfall)
+            continue
+        take = min(need, shortfall.qty)
+        real, incoming = split_pieces(incoming, take)
+        provisional = prorate(shortfall.value, take, shortfall.qty)
+        settlements.append(Settlement(shortfall.movement_id, take, totals(real)[1] - provisional))
+        if take < shortfall.qty:
+            left.append(
+                replace(shortfall, qty=shortfall.qty - take, value=shortfall.value - provisional)
+            )
+    # a hole older than the record is never stored: it is what the recorded ones leave
+    return tuple(s for s in left if s.movement_id is not None), tuple(settlements)
+
+
+def cancel_shortfall(position: Position, movement_id: int) -> tuple[Position, Shortfall]:
+    """Take back a line's own shortfall, whole (a reversal of that line).
+
+    Raises ``ValueError`` when the shortfall is gone or was partly settled.
+    """
+    own = [s for s in position.shortfalls if s.movement_id == movement_id]
+    if not own or not own[0].is_untouched:
+        raise ValueError("the units it sold short were since covered by stock that came in")
+    shortfall = own[0]
+    kept = tuple(s for s in position.shortfalls if s.movement_id != movement_id)
+    after = replace(
+        position,
+        qty=position.qty + shortfall.qty,
+        value=position.value + shortfall.value,
+        shortfalls=kept,
+    )
+    return after, shortfall
 
 
 def split_pieces(pieces: Sequence[Piece], qty: Decimal) -> tuple[list[Piece], list[Piece]]:
@@ -171,6 +250,36 @@ def take_layers_of(position: Position, movement_id: int) -> tuple[Position, tupl
     qty, value = totals(pieces)
     after = replace(position, qty=position.qty - qty, value=position.value - value, layers=kept)
     return after, pieces
+
+
+def take_from_layers_of(
+    position: Position, movement_id: int, qty: Decimal
+) -> tuple[Position, tuple[Piece, ...]]:
+    """Take ``qty`` out of the layers one movement created, oldest first (a vendor return).
+
+    Raises ``ValueError`` when those layers no longer hold that much.
+    """
+    own = [layer for layer in position.layers if layer.movement_id == movement_id]
+    remaining = sum((layer.qty for layer in own), ZERO)
+    if remaining < qty:
+        raise ValueError(f"only {remaining.normalize():f} of its units are still in stock here")
+    own_left, pieces = _take_layers(tuple(own), qty)
+    left = {layer.layer_id: layer for layer in own_left}
+    layers = tuple(
+        left.get(layer.layer_id, layer)
+        for layer in position.layers
+        if layer.movement_id != movement_id or layer.layer_id in left
+    )
+    value = totals(pieces)[1]
+    last_cost = pieces[-1].unit_cost if pieces else position.last_unit_cost
+    after = replace(
+        position,
+        qty=position.qty - qty,
+        value=position.value - value,
+        layers=layers,
+        last_unit_cost=last_cost,
+    )
+    return after, tuple(pieces)
 
 
 def take_exact(position: Position, qty: Decimal, value: Decimal) -> tuple[Position, Piece]:

@@ -30,6 +30,9 @@ class Disposition(StrEnum):
     """Seen before (same event id, or same device/epoch/seq); changed nothing."""
     DEAD_LETTERED = "dead_lettered"
     """Set aside in the dead-letter table with the reason; changed nothing else."""
+    PARKED = "parked"
+    """A transaction short of stock, waiting for it (``parked_events``); posted when it comes,
+    dead-lettered after the parking timeout. Durable, so the device may drop it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,16 +9,33 @@ driver receives tuples (SQLite) or dicts (PostgreSQL's named parameters).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from collector.domain.money import SCALE_DIGITS
 from collector.ledger.types import Micro, UtcDateTime
+
+CHUNK = 500
+"""Rows per IN (…) list: far below SQLite's and PostgreSQL's bound-parameter limits."""
+_T = TypeVar("_T")
+
+
+def chunks(values: Iterable[_T], size: int = CHUNK) -> Iterator[list[_T]]:
+    """Split values into lists of at most ``size``."""
+    batch: list[_T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
 
 _Converter = Callable[[Any], Any] | None
 _MICRO = 10**SCALE_DIGITS

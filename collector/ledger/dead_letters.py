@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from collector.ledger.loading import chunks
+from collector.ledger.bulk import chunks
 from collector.ledger.schema import dead_letters
 
 TOPIC_CHARS = 255

@@ -14,8 +14,7 @@ import structlog
 
 from collector.domain.sequencing import SeqProgress, advance
 from collector.ingest.ports import DeviceProgress, Disposition
-from collector.ledger.bulk import fast_insert
-from collector.ledger.loading import chunks
+from collector.ledger.bulk import chunks, fast_insert
 from collector.ledger.schema import dead_letters, device_progress, inbox
 from edge_agent.wire import Event
 
@@ -29,17 +28,19 @@ StreamKey = tuple[str, int]
 
 @dataclass(frozen=True, slots=True)
 class SeenBefore:
-    """Identities already in the inbox."""
+    """Identities already in the inbox: which seq each event id came as, and the reverse."""
 
-    event_ids: frozenset[UUID]
-    seqs: frozenset[SeqKey]
+    event_ids: Mapping[UUID, SeqKey | tuple[None, None, None]]
+    seqs: Mapping[SeqKey, UUID]
+    payloads: Mapping[UUID, str]
+    """The stored payload of each event id found, to tell a redelivery from a changed copy."""
 
     def has(self, event_id: UUID, seq: SeqKey) -> bool:
         """True when either identity was stored before."""
         return event_id in self.event_ids or seq in self.seqs
 
 
-_SEQ_SPAN = sa.select(inbox.c.device_id, inbox.c.epoch, inbox.c.seq).where(
+_SEQ_SPAN = sa.select(inbox.c.event_id, inbox.c.device_id, inbox.c.epoch, inbox.c.seq).where(
     inbox.c.device_id == sa.bindparam("device"),
     inbox.c.epoch == sa.bindparam("epoch"),
     inbox.c.seq.between(sa.bindparam("low"), sa.bindparam("high")),
@@ -53,13 +54,15 @@ def find_seen(conn: sa.Connection, identities: Sequence[tuple[UUID, SeqKey]]) ->
     Two index lookups per batch: event ids by primary key, and per device and epoch
     the range of seqs the batch spans.
     """
-    event_ids: set[UUID] = set()
-    seqs: set[SeqKey] = set()
-    cols = (inbox.c.event_id, inbox.c.device_id, inbox.c.epoch, inbox.c.seq)
+    event_ids: dict[UUID, Any] = {}
+    payloads: dict[UUID, str] = {}
+    seqs: dict[SeqKey, UUID] = {}
+    cols = (inbox.c.event_id, inbox.c.device_id, inbox.c.epoch, inbox.c.seq, inbox.c.payload)
     by_id = sa.select(*cols).where(inbox.c.event_id.in_(sa.bindparam("ids", expanding=True)))
     for part in chunks([event_id for event_id, _ in identities]):
         for row in conn.execute(by_id, {"ids": part}):
-            event_ids.add(row.event_id)
+            event_ids[row.event_id] = (row.device_id, row.epoch, row.seq)
+            payloads[row.event_id] = row.payload
     spans: dict[StreamKey, tuple[int, int]] = {}
     for _, (device_id, epoch, seq) in identities:
         low, high = spans.get((device_id, epoch), (seq, seq))
@@ -67,8 +70,8 @@ def find_seen(conn: sa.Connection, identities: Sequence[tuple[UUID, SeqKey]]) ->
     for (device_id, epoch), (low, high) in spans.items():
         params = {"device": device_id, "epoch": epoch, "low": low, "high": high}
         for row in conn.execute(_SEQ_SPAN, params):
-            seqs.add((row.device_id, row.epoch, row.seq))
-    return SeenBefore(frozenset(event_ids), frozenset(seqs))
+            seqs[(row.device_id, row.epoch, row.seq)] = row.event_id
+    return SeenBefore(event_ids, seqs, payloads)
 
 
 INBOX_COLUMNS = (
@@ -111,34 +114,19 @@ def write_inbox(conn: sa.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     fast_insert(conn, inbox, INBOX_COLUMNS, rows)
 
 
-def mark_applied(conn: sa.Connection, event_ids: Iterable[UUID]) -> None:
-    """Stored events that something later in the batch's transaction posted are ``applied``.
-
-    The ingestor stores sensor events as ``stored``; a posting observer that turns one
-    into movements calls this before the batch commits, so the inbox tells the truth.
-    """
+def set_dispositions(conn: sa.Connection, dispositions: Mapping[UUID, Disposition]) -> None:
+    """Inbox rows whose fate changed after they were stored (a parked event applied)."""
+    if not dispositions:
+        return
     query = (
         sa.update(inbox)
-        .where(
-            inbox.c.event_id.in_(sa.bindparam("ids", expanding=True)),
-            inbox.c.disposition == Disposition.STORED.value,
-        )
-        .values(disposition=Disposition.APPLIED.value)
+        .where(inbox.c.event_id == sa.bindparam("b_id"))
+        .values(disposition=sa.bindparam("b_disposition"))
     )
-    for part in chunks(sorted(set(event_ids))):
-        conn.execute(query, {"ids": part})
-
-
-def applied_among(conn: sa.Connection, event_ids: Iterable[UUID]) -> set[UUID]:
-    """Which of these events the inbox holds as ``applied`` (inside the batch's transaction)."""
-    query = sa.select(inbox.c.event_id).where(
-        inbox.c.event_id.in_(sa.bindparam("ids", expanding=True)),
-        inbox.c.disposition == Disposition.APPLIED.value,
+    conn.execute(
+        query,
+        [{"b_id": event_id, "b_disposition": d.value} for event_id, d in dispositions.items()],
     )
-    found: set[UUID] = set()
-    for part in chunks(sorted(set(event_ids))):
-        found.update(conn.execute(query, {"ids": part}).scalars())
-    return found
 
 
 def update_progress(

@@ -1,47 +1,82 @@
-"""Load the part of the ledger a batch touches into a ``Book``, through a cache of positions."""
+"""Load the part of the ledger a posting session touches into a ``Book``, through a cache.
+
+``load_book`` reads what a batch asked for at once; ``extend_book`` adds what a later
+posting of the same session needs and the book does not hold yet (the session holds the
+ledger lock, so what it reads cannot change under it, and what it posted wins).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
 from uuid import UUID
 
 import sqlalchemy as sa
 
-from collector.domain.book import Book
+from collector.domain.book import Book, SaleOwner
 from collector.domain.model import (
     IdSequence,
     ItemPolicy,
-    Layer,
     Position,
     PositionKey,
-    SaleCost,
+    SaleState,
     Valuation,
 )
-from collector.ledger.schema import (
-    balances,
-    cost_layers,
-    items,
-    movements,
+from collector.ledger.bulk import chunks
+from collector.ledger.loading_rows import (
+    latest_sale_ids,
+    load_positions,
+    load_receipts,
+    load_sales,
 )
-
-CHUNK = 500
-"""Rows per IN (…) list: far below SQLite's and PostgreSQL's bound-parameter limits."""
-_T = TypeVar("_T")
+from collector.ledger.schema import cost_layers, items, movements, shortfalls
+from edge_agent.wire import StockTransaction, TransactionType
 
 
-def chunks(values: Iterable[_T], size: int = CHUNK) -> Iterator[list[_T]]:
-    """Split values into lists of at most ``size``."""
-    batch: list[_T] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+@dataclass(frozen=True, slots=True)
+class BookRequest:
+    """Which part of the ledger some postings need."""
+
+    skus: frozenset[str] = frozenset()
+    keys: frozenset[PositionKey] = frozenset()
+    named_sales: frozenset[UUID] = frozenset()
+    return_owners: frozenset[SaleOwner] = frozenset()
+    named_receipts: frozenset[UUID] = frozenset()
+
+    def __or__(self, other: BookRequest) -> BookRequest:
+        """Both requests in one."""
+        return BookRequest(
+            self.skus | other.skus,
+            self.keys | other.keys,
+            self.named_sales | other.named_sales,
+            self.return_owners | other.return_owners,
+            self.named_receipts | other.named_receipts,
+        )
+
+
+def request_for(transactions: Iterable[StockTransaction]) -> BookRequest:
+    """Items, positions, sales and receipts these transactions may touch."""
+    skus: set[str] = set()
+    keys: set[PositionKey] = set()
+    named: set[UUID] = set()
+    return_owners: set[SaleOwner] = set()
+    receipts: set[UUID] = set()
+    for tx in transactions:
+        skus.add(tx.sku)
+        keys.add(PositionKey(tx.sku, tx.location, tx.owner))
+        if tx.to_location is not None:
+            keys.add(PositionKey(tx.sku, tx.to_location, tx.owner))
+        if tx.type is TransactionType.RETURN:
+            return_owners.add((tx.sku, tx.owner))
+            if tx.returns_event_id is not None:
+                named.add(tx.returns_event_id)
+        elif tx.type is TransactionType.VENDOR_RETURN and tx.returns_event_id is not None:
+            receipts.add(tx.returns_event_id)
+    return BookRequest(
+        frozenset(skus), frozenset(keys), frozenset(named), frozenset(return_owners),
+        frozenset(receipts),
+    )  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -54,21 +89,13 @@ class LoadedBook:
     """Positions as loaded (cached or read): the writer writes only what differs from them."""
     first_new_layer_id: int = 1
     initial_item_costs: dict[str, Decimal | None] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class BookRequest:
-    """Which part of the ledger a batch needs."""
-
-    skus: frozenset[str]
-    keys: frozenset[PositionKey]
-    named_sales: frozenset[UUID] = frozenset()
-    return_owners: frozenset[tuple[str, str]] = frozenset()
+    asked: BookRequest = field(default_factory=BookRequest)
+    """Everything already read (found or not), so nothing is read twice."""
 
 
 @dataclass(slots=True)
 class PositionCache:
-    """Committed positions (with layers) and latest sale costs kept between batches.
+    """Committed positions (with layers) and latest sales kept between sessions.
 
     Valid only while this process is the only writer: ``load_book`` drops it as soon
     as the journal's highest movement id is not the one it last saw, and the
@@ -78,55 +105,120 @@ class PositionCache:
     max_positions: int = 100_000
     last_movement_id: int | None = None
     positions: dict[PositionKey, Position] = field(default_factory=dict)
-    last_sale_cost: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    last_sales: dict[SaleOwner, SaleState] = field(default_factory=dict)
 
     def clear(self) -> None:
         """Forget everything."""
         self.last_movement_id = None
         self.positions.clear()
-        self.last_sale_cost.clear()
+        self.last_sales.clear()
 
     def remember(self, book: Book) -> None:
-        """Keep the state a committed batch left (every position in its book is stored)."""
+        """Keep the state a committed session left (every position in its book is stored)."""
         if len(self.positions) + len(book.positions) > self.max_positions:
             self.positions.clear()
         self.positions.update(book.positions)
-        self.last_sale_cost.update(book.last_sale_cost)
+        for owner, movement_id in book.last_sales.items():
+            self.last_sales[owner] = book.sales[movement_id]
+        if book.stale_sales:
+            for owner in [
+                o for o, s in self.last_sales.items() if s.movement_id in book.stale_sales
+            ]:
+                del self.last_sales[owner]
         self.last_movement_id = book.ids.next_movement_id - 1
 
 
 def load_book(
     conn: sa.Connection, request: BookRequest, cache: PositionCache | None = None
 ) -> LoadedBook:
-    """Items, positions with open FIFO layers, sale costs for returns, and the next ids."""
+    """Items, positions with open FIFO layers and shortfalls, sales, receipts, the next ids."""
     cache = cache if cache is not None else PositionCache()
     ids = next_ids(conn)
     if cache.last_movement_id != ids.next_movement_id - 1:
         cache.clear()
     loaded = LoadedBook(Book(ids=ids), first_new_layer_id=ids.next_layer_id)
-    loaded.book.items.update(_load_items(conn, request.skus))
-    loaded.initial_item_costs = {sku: p.last_unit_cost for sku, p in loaded.book.items.items()}
-    missing = set()
-    for key in request.keys:
-        position = cache.positions.get(key)
-        if position is None:
-            missing.add(key)
-            continue
-        loaded.book.positions[key] = position
-        loaded.initial_positions[key] = position
-        loaded.stored_balances.add(key)
-    _load_positions(conn, missing, loaded)
-    known_sales = request.return_owners & cache.last_sale_cost.keys()
-    loaded.book.last_sale_cost.update((k, cache.last_sale_cost[k]) for k in known_sales)
-    _load_sale_costs(conn, request.named_sales, request.return_owners - known_sales, loaded.book)
+    extend_book(conn, loaded, request, cache)
     return loaded
 
 
+def extend_book(
+    conn: sa.Connection,
+    loaded: LoadedBook,
+    request: BookRequest,
+    cache: PositionCache | None = None,
+) -> None:
+    """Read what ``request`` names and the book was never asked for; the book's state wins."""
+    asked = loaded.asked
+    book = loaded.book
+    skus = request.skus - asked.skus
+    if skus:
+        found = _load_items(conn, skus)
+        book.items.update(found)
+        loaded.initial_item_costs.update((s, p.last_unit_cost) for s, p in found.items())
+    _extend_positions(conn, loaded, request.keys - asked.keys, cache)
+    owners = request.return_owners - asked.return_owners
+    _extend_sales(conn, book, request.named_sales - asked.named_sales, owners, cache)
+    receipts = request.named_receipts - asked.named_receipts
+    for receipt in load_receipts(conn, receipts):
+        book.receipts.setdefault(receipt.event_id, receipt)
+    loaded.asked = asked | request
+
+
+def _extend_positions(
+    conn: sa.Connection,
+    loaded: LoadedBook,
+    keys: frozenset[PositionKey],
+    cache: PositionCache | None,
+) -> None:
+    book = loaded.book
+    missing = set()
+    for key in keys:
+        if key in book.positions:
+            continue
+        position = cache.positions.get(key) if cache is not None else None
+        if position is None:
+            missing.add(key)
+            continue
+        book.positions[key] = loaded.initial_positions[key] = position
+        loaded.stored_balances.add(key)
+    for position in load_positions(conn, missing):
+        book.positions[position.key] = loaded.initial_positions[position.key] = position
+        loaded.stored_balances.add(position.key)
+
+
+def _extend_sales(
+    conn: sa.Connection,
+    book: Book,
+    named: frozenset[UUID],
+    owners: frozenset[SaleOwner],
+    cache: PositionCache | None,
+) -> None:
+    """Sales returns name, and the latest sale per (sku, owner), unless the book has them."""
+    cached = cache.last_sales if cache is not None else {}
+    for owner in owners & cached.keys():
+        if owner not in book.last_sales:
+            _hold(book, cached[owner], latest=True)
+    to_read = {o for o in owners - cached.keys() if o not in book.last_sales}
+    latest = latest_sale_ids(conn, to_read)
+    wanted_named = {e for e in named if e not in book.sale_ids}
+    for sale in load_sales(conn, event_ids=wanted_named, movement_ids=set(latest.values())):
+        _hold(book, sale, latest=(sale.sku, sale.owner) in to_read)
+
+
+def _hold(book: Book, sale: SaleState, *, latest: bool) -> None:
+    """Hold a stored sale, unless this session already holds (and maybe changed) it."""
+    if sale.movement_id not in book.sales:
+        book.add_sale(sale, latest=latest)
+    elif latest:
+        book.last_sales.setdefault((sale.sku, sale.owner), sale.movement_id)
+
+
 def next_ids(conn: sa.Connection) -> IdSequence:
-    """The ids the next movement and layer get (the caller holds the ledger lock)."""
+    """The ids the next movement, layer and shortfall get (the caller holds the ledger lock)."""
     top_movement = conn.execute(sa.select(sa.func.max(movements.c.id))).scalar_one()
     top_layer = conn.execute(sa.select(sa.func.max(cost_layers.c.id))).scalar_one()
-    return IdSequence((top_movement or 0) + 1, (top_layer or 0) + 1)
+    top_shortfall = conn.execute(sa.select(sa.func.max(shortfalls.c.id))).scalar_one()
+    return IdSequence((top_movement or 0) + 1, (top_layer or 0) + 1, (top_shortfall or 0) + 1)
 
 
 def _load_items(conn: sa.Connection, skus: Iterable[str]) -> dict[str, ItemPolicy]:
@@ -138,68 +230,3 @@ def _load_items(conn: sa.Connection, skus: Iterable[str]) -> dict[str, ItemPolic
                 row.sku, Valuation(row.valuation), bool(row.allow_negative), row.last_unit_cost
             )
     return found
-
-
-def _key_filter(table: sa.Table, keys: Sequence[PositionKey]) -> sa.ColumnElement[bool]:
-    return sa.tuple_(table.c.sku, table.c.location, table.c.owner).in_(
-        [(k.sku, k.location, k.owner) for k in keys]
-    )
-
-
-def _load_positions(conn: sa.Connection, keys: Iterable[PositionKey], loaded: LoadedBook) -> None:
-    layers_by_key: dict[PositionKey, list[Layer]] = {}
-    for part in chunks(sorted(keys)):
-        layer_query = (
-            sa.select(cost_layers)
-            .where(_key_filter(cost_layers, part), cost_layers.c.qty_remaining > 0)
-            .order_by(cost_layers.c.order_key, cost_layers.c.id)
-        )
-        for row in conn.execute(layer_query):
-            layers_by_key.setdefault(PositionKey(row.sku, row.location, row.owner), []).append(
-                _layer_from_row(row)
-            )
-        for row in conn.execute(sa.select(balances).where(_key_filter(balances, part))):
-            key = PositionKey(row.sku, row.location, row.owner)
-            loaded.stored_balances.add(key)
-            position = Position(
-                key, row.qty, row.value, tuple(layers_by_key.get(key, ())), row.last_unit_cost
-            )
-            loaded.book.positions[key] = loaded.initial_positions[key] = position
-
-
-def _layer_from_row(row: sa.Row[Any]) -> Layer:
-    return Layer(
-        layer_id=row.id,
-        movement_id=row.movement_id,
-        order_key=row.order_key,
-        unit_cost=row.unit_cost,
-        qty_in=row.qty_in,
-        value_in=row.value_in,
-        qty=row.qty_remaining,
-        value=row.value_remaining,
-    )
-
-
-def _load_sale_costs(
-    conn: sa.Connection,
-    named_sales: Iterable[UUID],
-    return_owners: Iterable[tuple[str, str]],
-    book: Book,
-) -> None:
-    """Unit costs of sales that returns in the batch name, and of the latest sale per sku/owner."""
-    sale_cols = (movements.c.event_id, movements.c.sku, movements.c.owner, movements.c.unit_cost)
-    is_sale = sa.and_(movements.c.type == "sale", movements.c.reverses_movement_id.is_(None))
-    for part in chunks(named_sales):
-        query = sa.select(*sale_cols).where(is_sale, movements.c.event_id.in_(part))
-        for row in conn.execute(query):
-            book.sale_costs[row.event_id] = SaleCost(
-                row.event_id, row.sku, row.owner, row.unit_cost
-            )
-    for part in chunks(sorted(return_owners)):
-        latest = (
-            sa.select(sa.func.max(movements.c.id))
-            .where(is_sale, sa.tuple_(movements.c.sku, movements.c.owner).in_(part))
-            .group_by(movements.c.sku, movements.c.owner)
-        )
-        for row in conn.execute(sa.select(*sale_cols).where(movements.c.id.in_(latest))):
-            book.last_sale_cost[(row.sku, row.owner)] = row.unit_cost

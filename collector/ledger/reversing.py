@@ -1,4 +1,7 @@
-"""Reverse a posted event in the ledger: load its lines and layers, post the opposite, commit."""
+"""Reverse a posted event in the ledger: load its lines and layers, post the opposite.
+
+Posted through a ``PostingSession`` like every other change of stock.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +17,13 @@ import sqlalchemy as sa
 from collector.domain.model import MovementLine, MovementType, Piece, PositionKey, Posting
 from collector.domain.money import ZERO, unit_cost_of
 from collector.domain.reversal import reverse_event
-from collector.errors import LedgerError, RejectedEventError
+from collector.errors import RejectedEventError
 from collector.ingest.ports import Disposition
-from collector.ledger.engine import lock_ledger
-from collector.ledger.inbox import inbox_row, write_inbox
-from collector.ledger.loading import BookRequest, load_book
-from collector.ledger.observers import BalanceAfter, Posted, PostingObserver
+from collector.ledger.inbox import inbox_row
+from collector.ledger.loading import BookRequest
+from collector.ledger.observers import PostingObserver
 from collector.ledger.schema import cost_layers, inbox, layer_consumptions, movements
-from collector.ledger.writing import write_postings
+from collector.ledger.session import PostingSession, posting_session
 
 REVERSAL_KIND = "ledger.reversal"
 
@@ -36,43 +38,34 @@ def reverse_in_ledger(
     observers: Sequence[PostingObserver] = (),
 ) -> Posting:
     """Post the reversal of ``event_id`` effective ``now``; ``RejectedEventError`` says why not."""
-    try:
-        with engine.begin() as conn:
-            lock_ledger(conn)
-            posting = _post_reversal(
-                conn, event_id=event_id, reason=reason, now=now, reversal_event_id=reversal_event_id
-            )
-            posted = Posted(
-                movements=posting.lines,
-                balances=tuple(BalanceAfter(p.key, p.qty, p.value) for p in posting.positions),
-                stored_events=(),
-            )
-            for observer in observers:
-                observer.on_posted(conn, posted)
-    except sa.exc.SQLAlchemyError as err:
-        message = f"reversal of event {event_id} failed and was rolled back: {err}"
-        raise LedgerError(message) from err
-    return posting
+    with posting_session(
+        engine, now=now, observers=observers, what=f"reversal of event {event_id}"
+    ) as session:
+        return post_reversal(
+            session, event_id=event_id, reason=reason, reversal_event_id=reversal_event_id
+        )
 
 
-def _post_reversal(
-    conn: sa.Connection,
+def post_reversal(
+    session: PostingSession,
     *,
     event_id: uuid.UUID,
     reason: str,
-    now: datetime,
     reversal_event_id: uuid.UUID,
 ) -> Posting:
+    """Post, in ``session``, the opposite of every line of ``event_id`` at its original costs."""
+    session.flush()  # the original may have been posted earlier in this session
+    conn = session.conn
     original = _original_lines(conn, event_id)
     already = sa.select(movements.c.reverses_movement_id).where(
         movements.c.reverses_movement_id.in_([line.movement_id for line in original])
     )
     keys = frozenset(line.key for line in original)
-    loaded = load_book(conn, BookRequest(frozenset(k.sku for k in keys), keys))
+    session.load(BookRequest(frozenset(k.sku for k in keys), keys))
     posting = reverse_event(
-        loaded.book,
+        session.book,
         reversal_event_id=reversal_event_id,
-        effective_at=now,
+        effective_at=session.now,
         original_event_id=event_id,
         original=original,
         consumed=_consumed(conn, [x for x in original if x.qty < 0]),
@@ -80,8 +73,8 @@ def _post_reversal(
         reason=reason,
     )
     payload = json.dumps({"reverses_event_id": str(event_id), "reason": reason})
-    write_inbox(conn, [_inbox_row(reversal_event_id, now, payload)])
-    write_postings(conn, loaded, [posting], now)
+    session.record(_inbox_row(reversal_event_id, session.now, payload))
+    session.accept(posting)
     return posting
 
 
@@ -127,6 +120,7 @@ def _original_lines(conn: sa.Connection, event_id: uuid.UUID) -> list[MovementLi
             reverses_movement_id=r.reverses_movement_id,
             reason=r.reason,
             provisional=r.provisional,
+            applies_to_movement_id=r.applies_to_movement_id,
         )
         for r in rows
     ]

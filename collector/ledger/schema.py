@@ -84,9 +84,13 @@ movements = sa.Table(
     sa.Column("reverses_movement_id", sa.BigInteger, sa.ForeignKey("movements.id"), unique=True),
     sa.Column("reason", sa.String(200)),
     sa.Column("provisional", sa.Boolean, nullable=False),
+    sa.Column("applies_to_movement_id", sa.BigInteger, sa.ForeignKey("movements.id")),
     sa.Index("ix_movements_sku_effective_at", "sku", "effective_at"),
     sa.Index("ix_movements_sale_lookup", "sku", "owner", "type", "id"),
+    sa.Index("ix_movements_applies_to_movement_id", "applies_to_movement_id"),
 )
+"""``applies_to_movement_id``: the sale a return takes back, the receipt a vendor return
+sends back, the outbound line whose provisional cost a true-up settles."""
 
 balances = sa.Table(
     "balances",
@@ -126,6 +130,42 @@ layer_consumptions = sa.Table(
     sa.Column("value", Micro, nullable=False),
 )
 
+shortfalls = sa.Table(
+    "shortfalls",
+    metadata,
+    sa.Column("id", id_column_type(), primary_key=True, autoincrement=False),
+    sa.Column("movement_id", sa.BigInteger, sa.ForeignKey("movements.id"), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("location", sa.String(255), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("qty", Micro, nullable=False),
+    sa.Column("value", Micro, nullable=False),
+    sa.Column("qty_short", Micro, nullable=False),
+    sa.Index("ix_shortfalls_position", "sku", "location", "owner"),
+)
+"""Open shortfalls of negative positions: units an outbound line took beyond stock, still
+owed, and the provisional value booked for them (the true-up that settles them names the
+line). A row goes when stock coming in has covered it."""
+
+parked_events = sa.Table(
+    "parked_events",
+    metadata,
+    sa.Column("event_id", sa.Uuid, sa.ForeignKey("inbox.event_id"), primary_key=True),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("location", sa.String(255), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("effective_at", UtcDateTime, nullable=False),
+    sa.Column("parked_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("transaction", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Index("ix_parked_events_position", "sku", "location", "owner", "effective_at"),
+    sa.Index("ix_parked_events_expires_at", "expires_at"),
+)
+"""Outbound transactions that came before the stock they need: retried as stock arrives at
+their position (in effective-time order), dead-lettered once ``expires_at`` passes."""
+
 dead_letters = sa.Table(
     "dead_letters",
     metadata,
@@ -142,13 +182,16 @@ dead_letters = sa.Table(
     sa.Column("payload_sha256", sa.String(64), nullable=False),
     sa.Column("times_seen", sa.Integer, nullable=False),
     sa.Column("last_seen_at", UtcDateTime, nullable=False),
+    sa.Column("replayed_at", UtcDateTime),
+    sa.Column("replayed_by", sa.String(64)),
     sa.Index("ix_dead_letters_device_seq", "device_id", "epoch", "seq"),
     sa.UniqueConstraint("topic", "payload_sha256"),
 )
 """One row per distinct (topic, payload): a repeat raises ``times_seen`` and ``last_seen_at``.
 
 ``payload_sha256`` is the SHA-256 of the payload as received (before an oversized one
-is cut to the size limit for ``payload``).
+is cut to the size limit for ``payload``). ``replayed_at``/``replayed_by``: when an
+operator re-submitted it and it was applied (``collector dead-letters replay``).
 """
 
 device_progress = sa.Table(

@@ -11,10 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from collector.domain.model import Layer, MovementLine, PositionKey, Posting
+from collector.domain.model import Layer, MovementLine, PositionKey, Posting, Shortfall
 from collector.domain.money import ZERO
-from collector.ledger.bulk import fast_execute, fast_insert
-from collector.ledger.loading import LoadedBook, chunks
+from collector.ledger.bulk import chunks, fast_execute, fast_insert
+from collector.ledger.loading import LoadedBook
 from collector.ledger.schema import (
     balances,
     cost_layers,
@@ -23,6 +23,7 @@ from collector.ledger.schema import (
     locations,
     movements,
     owners,
+    shortfalls,
 )
 from collector.ledger.types import Micro
 
@@ -80,6 +81,7 @@ def _existing(conn: sa.Connection, column: sa.Column[str], values: set[str]) -> 
 MOVEMENT_COLUMNS = (
     "id", "event_id", "type", "sku", "location", "owner", "qty", "unit_cost", "value", "cogs",
     "revenue", "effective_at", "recorded_at", "reverses_movement_id", "reason", "provisional",
+    "applies_to_movement_id",
 )  # fmt: skip
 LAYER_COLUMNS = (
     "id", "movement_id", "sku", "location", "owner", "order_key", "unit_cost", "qty_in",
@@ -127,6 +129,7 @@ def movement_row(line: MovementLine, recorded_at: datetime) -> tuple[Any, ...]:
         line.movement_id, line.event_id, line.type.value, key.sku, key.location, key.owner,
         line.qty, line.unit_cost, line.value, line.cogs, line.revenue, line.effective_at,
         recorded_at, line.reverses_movement_id, line.reason, line.provisional,
+        line.applies_to_movement_id,
     )  # fmt: skip
 
 
@@ -147,6 +150,7 @@ def write_postings(
         [(k.movement_id, k.layer_id, k.qty, k.value) for k in links],
     )
     _write_balances(conn, loaded, lines)
+    _write_shortfalls(conn, loaded)
     _write_item_costs(conn, loaded)
 
 
@@ -296,6 +300,51 @@ def _write_balances(conn: sa.Connection, loaded: LoadedBook, lines: Sequence[Mov
     fast_execute(conn, _BALANCE_UPDATE, _BALANCE_PARAMS, updates)
     fast_insert(conn, balances, BALANCE_COLUMNS, inserts)
     loaded.stored_balances.update(last_line.keys())
+
+
+SHORTFALL_COLUMNS = ("id", "movement_id", "sku", "location", "owner", "qty", "value", "qty_short")
+_SHORTFALL_UPDATE = (
+    shortfalls.update()
+    .where(shortfalls.c.id == sa.bindparam("b_id"))
+    .values(qty=sa.bindparam("b_qty"), value=sa.bindparam("b_value"))
+)
+_SHORTFALL_UPDATE_PARAMS = (("b_id", sa.BigInteger()), ("b_qty", Micro()), ("b_value", Micro()))
+
+
+def _write_shortfalls(conn: sa.Connection, loaded: LoadedBook) -> None:
+    """Shortfalls opened, partly settled or gone, for positions whose shortfalls changed.
+
+    Rare (only items that allow negative stock go short), so compared by id, not cleverly.
+    """
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[int, Decimal, Decimal]] = []
+    gone: list[int] = []
+    for key, after in loaded.book.positions.items():
+        before = loaded.initial_positions.get(key)
+        before_owed: tuple[Shortfall, ...] = before.shortfalls if before is not None else ()
+        if after.shortfalls is before_owed:
+            continue
+        stored = {s.shortfall_id: s for s in before_owed}
+        for owed in after.shortfalls:
+            old = stored.pop(owed.shortfall_id, None)
+            if old is None:
+                inserts.append(
+                    (
+                        owed.shortfall_id,
+                        owed.movement_id,
+                        *key,
+                        owed.qty,
+                        owed.value,
+                        owed.qty_short,
+                    )
+                )
+            elif old != owed:
+                updates.append((owed.shortfall_id, owed.qty, owed.value))
+        gone.extend(stored)
+    fast_insert(conn, shortfalls, SHORTFALL_COLUMNS, inserts)
+    fast_execute(conn, _SHORTFALL_UPDATE, _SHORTFALL_UPDATE_PARAMS, updates)
+    for part in chunks(sorted(gone)):
+        conn.execute(shortfalls.delete().where(shortfalls.c.id.in_(part)))
 
 
 def _write_item_costs(conn: sa.Connection, loaded: LoadedBook) -> None:

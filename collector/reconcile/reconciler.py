@@ -22,6 +22,7 @@ from collector.reconcile.devices import (
 )
 from collector.reconcile.findings import Verdict
 from collector.reconcile.gates import GateExit, match_exits
+from collector.reconcile.lanes import LaneFaults, assess_lane
 from collector.reconcile.shelf import StockSlot, assess
 from collector.sites.bindings import Rules
 
@@ -57,6 +58,8 @@ class Snapshot:
     gaps: tuple[SeqGaps, ...] = ()
     unheard: tuple[UnheardDevice, ...] = ()
     """Bound devices never heard from (no liveness row), with when watching them began."""
+    lanes: tuple[LaneFaults, ...] = ()
+    """Mixed lanes' fault counters (those a batch changed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,8 @@ class Reconciler:
             match = match_exits(group.exits, group.outbound_units, now, rules, group.unit_cost)
             matched.extend(match.matched)
             verdicts.extend(match.verdicts)
+        for lanes in snapshot.lanes:
+            verdicts.append(assess_lane(lanes, self._rules_for(lanes.site, lanes.location)))
         verdicts.extend(self._device_verdicts(snapshot, now))
         return TickResult(tuple(slots), tuple(matched), tuple(verdicts))
 

@@ -1,18 +1,7 @@
-"""The real clock: the only place the runtime reads system time."""
+"""The real clock lives in ``collector.clock``; kept importable from here for entry points."""
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
+from collector.clock import SystemClock
 
-
-class SystemClock:
-    """``Clock`` backed by the operating system."""
-
-    def now(self) -> datetime:
-        """Current UTC time."""
-        return datetime.now(UTC)
-
-    def monotonic(self) -> float:
-        """``time.monotonic()``."""
-        return time.monotonic()
+__all__ = ["SystemClock"]

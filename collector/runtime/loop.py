@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from collector.errors import LedgerError
-from collector.ingest.ports import BatchOutcome, DeviceProgress, Disposition, Ingestor
+from collector.ingest.ports import BatchOutcome, DeviceProgress, Ingestor
 from collector.runtime.backoff import Backoff
 from collector.runtime.batching import collect_batch, collect_while_committing
 from collector.runtime.ports import Clock, Delivery, PipelinedIngestor, StopSignal, Transport
@@ -200,15 +200,8 @@ class BatchLoop:
         stats = self.stats
         stats.batches += 1
         stats.messages += len(batch)
-        for delivery, result in zip(batch, outcome.outcomes, strict=False):
+        # each dead letter is logged once, by the ledger that stored it (with its SKU)
+        for result in outcome.outcomes:
             key = result.disposition.value
             stats.by_disposition[key] = stats.by_disposition.get(key, 0) + 1
-            if result.disposition is Disposition.DEAD_LETTERED:
-                log.warning(
-                    "event.dead_lettered",
-                    topic=delivery.message.topic,
-                    device=result.device_id,
-                    event_id=str(result.event_id) if result.event_id else None,
-                    reason=result.reason,
-                )
         log.debug("batch.committed", size=len(batch), acks=len(outcome.progress))

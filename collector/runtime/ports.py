@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from collector.clock import Clock
 from collector.ingest.ports import BatchOutcome, InboundMessage, Ingestor
+
+__all__ = ["Clock", "Connection", "Delivery", "PipelinedIngestor", "StopSignal", "Transport"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +39,15 @@ class Transport(Protocol):
         ...
 
 
-class Clock(Protocol):
-    """Wall-clock time for records and monotonic time for deadlines."""
+class Connection(Transport, Protocol):
+    """A transport with a lifecycle: the MQTT consumer (or a wrapper of it)."""
 
-    def now(self) -> datetime:
-        """Current time, timezone-aware UTC."""
+    def start(self) -> None:
+        """Begin connecting in the background."""
         ...
 
-    def monotonic(self) -> float:
-        """Seconds on a clock that never goes backwards."""
+    def stop(self, flush_timeout_s: float = 5.0) -> None:
+        """Flush acks and publishes, then disconnect."""
         ...
 
 

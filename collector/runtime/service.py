@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import structlog
 
 from collector.ingest.ports import Ingestor
 from collector.runtime.backoff import Backoff
 from collector.runtime.loop import BatchLoop, BatchPolicy, LoopStats
-from collector.runtime.ports import Clock, StopSignal, Transport
+from collector.runtime.ports import Clock, Connection, StopSignal
 from collector.settings import CollectorSettings
 
 log = structlog.get_logger("collector.runtime")
-
-
-class Connection(Transport, Protocol):
-    """A transport with a lifecycle: the MQTT consumer."""
-
-    def start(self) -> None:
-        """Begin connecting in the background."""
-        ...
-
-    def stop(self, flush_timeout_s: float = 5.0) -> None:
-        """Flush acks and publishes, then disconnect."""
-        ...
 
 
 def run_service(

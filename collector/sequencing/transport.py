@@ -18,41 +18,16 @@ from __future__ import annotations
 import uuid
 from collections import deque
 from collections.abc import Callable
-from typing import Protocol
 
 import structlog
 
-from collector.runtime.ports import Clock, Delivery
+from collector.runtime.ports import Clock, Connection, Delivery
 from collector.sequencing.reorder import ReorderBuffer
 from collector.sequencing.resend import ResendDue, ResendScheduler
 from collector.sequencing.streams import StreamKey, describe_range, peek_position
 from edge_agent import wire
 
 log = structlog.get_logger("collector.sequencing")
-
-
-class Connection(Protocol):
-    """The consumer as the service uses it: a ``Transport`` with a lifecycle."""
-
-    def receive(self, timeout_s: float) -> Delivery | None:
-        """Next delivery, waiting at most ``timeout_s``."""
-        ...
-
-    def ack(self, delivery: Delivery) -> None:
-        """PUBACK a committed delivery."""
-        ...
-
-    def publish(self, topic: str, payload: bytes) -> None:
-        """QoS 1 publish."""
-        ...
-
-    def start(self) -> None:
-        """Begin connecting."""
-        ...
-
-    def stop(self, flush_timeout_s: float = 5.0) -> None:
-        """Flush and disconnect."""
-        ...
 
 
 class SequencedConnection:

@@ -10,11 +10,11 @@ import structlog
 
 from collector.ledger.schema import device_progress
 from collector.runtime.backoff import Backoff
-from collector.runtime.ports import Clock, Delivery
+from collector.runtime.ports import Clock, Connection, Delivery
 from collector.sequencing.reorder import ReorderBuffer, ReorderPolicy
 from collector.sequencing.resend import ResendScheduler
 from collector.sequencing.streams import StreamKey
-from collector.sequencing.transport import Connection, SequencedConnection
+from collector.sequencing.transport import SequencedConnection
 from collector.settings import CollectorSettings
 
 log = structlog.get_logger("collector.sequencing")

@@ -8,6 +8,7 @@ post movements (``post``) or are only compared with the book (``observe``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -230,3 +231,13 @@ def _shared_locations(bindings: SiteBindings) -> list[str]:
         for index, reader in enumerate(bindings.readers)
         if reader.location in lanes
     ]
+
+
+def rules_lookup(bindings: Mapping[str, SiteBindings]) -> Callable[[str, str], Rules]:
+    """``(site, location) → rules`` there; device alerts (no location) get the site's rules."""
+
+    def rules_for(site: str, location: str) -> Rules:
+        bound = bindings[site]
+        return bound.rules_for(location) if location else bound.rules
+
+    return rules_for

@@ -28,8 +28,6 @@ from paho.mqtt.enums import CallbackAPIVersion
 from typer.testing import CliRunner
 
 from collector.alerts.message import AlertMessage
-from collector.alerts.observer import ReconcileObserver
-from collector.alerts.runner import start_alerts
 from collector.cli import app as cli
 from collector.ledger import schema
 from collector.ledger.engine import open_ledger
@@ -37,6 +35,8 @@ from collector.ledger.ingestor import SqlIngestor
 from collector.mqtt.address import parse_broker_url
 from collector.mqtt.consumer import MqttConsumer
 from collector.mqtt.device_sim import PlannedMessage, SimulatedDevice
+from collector.reconcile.runtime.observer import ReconcileObserver
+from collector.reconcile.runtime.runner import start_alerts
 from collector.runtime.backoff import Backoff
 from collector.runtime.clock import SystemClock
 from collector.runtime.loop import BatchPolicy
@@ -162,7 +162,7 @@ def collector(port: int, engine: sa.Engine, bindings: dict[str, SiteBindings]) -
         reconnect=Backoff(initial_s=0.2, max_s=2.0),
         session_expiry_s=600,
     )
-    ingestor = SqlIngestor(engine, clock=clock, observers=[ReconcileObserver(bindings, clock.now)])
+    ingestor = SqlIngestor(engine, clock=clock, sensors=ReconcileObserver(bindings))
     stop = threading.Event()
     loop = threading.Thread(
         target=run_service,

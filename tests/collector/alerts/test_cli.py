@@ -10,7 +10,14 @@ from typer.testing import CliRunner
 
 from collector.cli import app
 from collector.ledger.engine import open_ledger
-from tests.collector.alerts.support import GTIN, LOCATION, Rig, add_item, on_hand, site_bindings
+from tests.collector.reconcile.runtime.support import (
+    GTIN,
+    LOCATION,
+    Rig,
+    add_item,
+    on_hand,
+    site_bindings,
+)
 from tests.support.services import unique_name
 
 runner = CliRunner()

@@ -9,15 +9,15 @@ import pytest
 import sqlalchemy as sa
 
 from collector.alerts import store
-from collector.alerts.adjust import book_qty
 from collector.alerts.errors import AlertError
 from collector.alerts.lifecycle import resolve_with_count
 from collector.alerts.message import AlertMessage
 from collector.alerts.schema import alert_notifications
 from collector.domain.model import PositionKey
 from collector.ledger import schema
+from collector.ledger.session import posting_session
 from collector.reconcile.findings import AlertKey, AlertType, Clearance, Finding, Severity
-from tests.collector.alerts.conftest import add_item, stock
+from tests.support.ledger import add_item, book_qty, stock
 from tests.support.services import unique_name
 
 D = Decimal
@@ -115,12 +115,12 @@ def test_resolving_with_a_count_posts_the_adjustment(engine, clock) -> None:
     site, sku = unique_name("site"), add_item(engine)
     stock(engine, sku, "main/a1", 10)
     alert_id = raise_one(engine, clock, shrinkage(site, sku, 8))
-    with engine.begin() as conn:
-        event_id = resolve_with_count(conn, alert_id, by="carol", counted=D(8), now=clock.now())
+    with posting_session(engine, now=clock.now()) as session:
+        event_id = resolve_with_count(session, alert_id, by="carol", counted=D(8))
     key = PositionKey(sku, "main/a1", "own")
+    assert book_qty(engine, key) == D(8)
     with engine.connect() as conn:
         row = store.load(conn, alert_id)
-        assert book_qty(conn, key) == D(8)
         movement = conn.execute(
             sa.select(schema.movements).where(schema.movements.c.event_id == event_id)
         ).one()
@@ -136,8 +136,11 @@ def test_resolving_with_a_count_posts_the_adjustment(engine, clock) -> None:
 def test_device_alert_cannot_be_resolved_with_a_count(engine, clock) -> None:
     key = AlertKey(unique_name("site"), AlertType.DEVICE_SILENT, subject="shelf-1")
     alert_id = raise_one(engine, clock, Finding(key, "silent", Severity.MAJOR))
-    with engine.begin() as conn, pytest.raises(AlertError, match="--dismiss"):
-        resolve_with_count(conn, alert_id, by="carol", counted=D(1), now=clock.now())
+    with (
+        posting_session(engine, now=clock.now()) as session,
+        pytest.raises(AlertError, match="--dismiss"),
+    ):
+        resolve_with_count(session, alert_id, by="carol", counted=D(1))
 
 
 def test_unknown_alert_id_says_where_to_look(engine) -> None:

@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from collector.alerts.schema import metadata, reconcile_lanes
+from collector.alerts.schema import metadata
 from collector.ledger.engine import alembic_config, create_ledger_engine, open_ledger
+from collector.reconcile.runtime.schema import reconcile_lanes
 from tests.support.services import fresh_postgres_database
 
 

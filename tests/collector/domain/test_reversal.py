@@ -111,3 +111,27 @@ def test_reversed_transfer_moves_the_same_layers_back(book):
     assert (pos(book).qty, pos(book).value) == (d("20"), d("50"))
     assert (pos(book, "back/b1").qty, pos(book, "back/b1").value) == (0, 0)
     assert post(book, tx("sale", 11)).lines[0].cogs == d("23")  # 10 × 2.00 + 1 × 3.00
+
+
+def test_reversed_short_sale_takes_back_its_own_shortfall():
+    book = make_book(item(allow_negative=True))
+    post(book, tx("receipt", 1, unit_cost="1"))
+    first = post(book, tx("sale", 2))  # 1 from the layer, 1 short at 1.00
+    second = post(book, tx("sale", 3))  # 3 short at 1.00
+    consumed = consumed_pieces(book, first) | {
+        second.lines[0].movement_id: [Piece(d("3"), d("3"), d("1"), provisional=True)]
+    }
+    reverse(book, second, consumed)
+    assert (pos(book).qty, pos(book).value) == (d("-1"), d("-1"))
+    assert [s.movement_id for s in pos(book).shortfalls] == [first.lines[0].movement_id]
+    receipt = post(book, tx("receipt", 4, unit_cost="2"))
+    assert [ln.applies_to_movement_id for ln in receipt.lines[1:]] == [first.lines[0].movement_id]
+
+
+def test_reversing_a_short_sale_a_receipt_since_settled_is_refused():
+    book = make_book(item(allow_negative=True))
+    sale = post(book, tx("sale", 2))
+    post(book, tx("receipt", 5, unit_cost="3"))
+    consumed = {sale.lines[0].movement_id: [Piece(d("2"), d("0"), d("0"), provisional=True)]}
+    with pytest.raises(RejectedEventError, match=r"covered by stock that came in.*post a return"):
+        reverse(book, sale, consumed)

@@ -15,6 +15,7 @@ from collector.errors import LedgerError
 from collector.ingest.ports import DeviceProgress, Disposition, InboundMessage
 from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.schema import balances, dead_letters, device_progress, inbox, movements
+from collector.ledger.session import SessionOptions
 from edge_agent.wire import MAX_PAYLOAD_BYTES
 from tests.collector.ledger.messages import (
     SITE,
@@ -58,19 +59,82 @@ def test_duplicates_within_a_batch_change_the_ledger_once(ingestor, engine):
     assert balance(engine)[0] == 11
 
 
-def test_duplicates_across_batches_by_event_id_or_by_seq(ingestor, engine):
+def test_a_redelivered_event_is_a_duplicate(ingestor, engine):
     event_id = uuid.uuid4()
     ingestor.ingest([tx_message(1, qty=10, event_id=event_id)])
-    again = ingestor.ingest(
+    again = ingestor.ingest([tx_message(1, qty=10, event_id=event_id)])
+    assert dispositions(again) == [Disposition.DUPLICATE]
+    assert again.progress == [DeviceProgress(SITE, "pos-1", 1, 1)]
+    assert (balance(engine)[0], movement_count(engine)) == (10, 1)
+
+
+def test_another_event_under_an_applied_seq_is_a_conflict_naming_both(ingestor, engine):
+    first = uuid.uuid4()
+    ingestor.ingest([tx_message(1, qty=10, event_id=first)])
+    second = uuid.uuid4()
+    outcome = ingestor.ingest([tx_message(1, qty=99, event_id=second)])
+    assert dispositions(outcome) == [Disposition.DEAD_LETTERED]
+    (reason,) = dead_letter_reasons(engine)
+    assert reason.startswith("conflict: seq 1 of device pos-1 epoch 1 already holds event")
+    assert str(first) in reason
+    assert str(second) in reason
+    assert balance(engine)[0] == 10
+
+
+def test_an_event_id_reused_under_a_new_seq_is_a_conflict_and_the_seq_is_handled(ingestor, engine):
+    event_id = uuid.uuid4()
+    ingestor.ingest([tx_message(1, qty=10, event_id=event_id)])
+    outcome = ingestor.ingest([tx_message(2, qty=5, event_id=event_id)])
+    assert dispositions(outcome) == [Disposition.DEAD_LETTERED]
+    assert outcome.progress == [DeviceProgress(SITE, "pos-1", 1, 2)]  # the ack moves on
+    (reason,) = dead_letter_reasons(engine)
+    assert f"event id {event_id} came before as seq 1 of device pos-1 epoch 1" in reason
+    assert "seq 2 of device pos-1 epoch 1" in reason
+    assert balance(engine)[0] == 10
+
+
+def test_an_identity_repeated_with_other_contents_is_a_conflict(ingestor, engine):
+    event_id = uuid.uuid4()
+    ingestor.ingest([tx_message(1, qty=10, event_id=event_id)])
+    outcome = ingestor.ingest([tx_message(1, qty=11, event_id=event_id)])
+    assert dispositions(outcome) == [Disposition.DEAD_LETTERED]
+    assert "came again with other contents" in dead_letter_reasons(engine)[0]
+    assert balance(engine)[0] == 10
+
+
+def test_a_conflict_delivered_again_is_counted_on_its_dead_letter(ingestor, engine):
+    ingestor.ingest([tx_message(1, qty=10)])
+    clash = tx_message(1, qty=99)
+    ingestor.ingest([clash])
+    again = ingestor.ingest([clash])
+    assert dispositions(again) == [Disposition.DUPLICATE]
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(dead_letters.c.times_seen)).scalar_one() == 2
+
+
+def test_conflicts_within_one_batch_keep_the_first(ingestor, engine):
+    event_id = uuid.uuid4()
+    outcome = ingestor.ingest(
         [
-            tx_message(1, qty=10, event_id=event_id),  # the same message redelivered
-            tx_message(1, qty=99),  # another event id, but seq 1 of pos-1 epoch 1 again
-            tx_message(2, qty=5, device="pos-2", event_id=event_id),  # same id elsewhere
+            tx_message(1, qty=10, event_id=event_id),
+            tx_message(1, qty=10, event_id=event_id),  # a duplicate
+            tx_message(1, qty=3),  # the same seq, another event
+            tx_message(2, qty=5, device="pos-2", event_id=event_id),  # the same id elsewhere
         ]
     )
-    assert dispositions(again) == [Disposition.DUPLICATE] * 3
+    assert dispositions(outcome) == [
+        Disposition.APPLIED,
+        Disposition.DUPLICATE,
+        Disposition.DEAD_LETTERED,
+        Disposition.DEAD_LETTERED,
+    ]
     assert balance(engine)[0] == 10
-    assert movement_count(engine) == 1
+
+
+def dead_letter_reasons(engine) -> list[str]:
+    with engine.connect() as conn:
+        query = sa.select(dead_letters.c.reason).order_by(dead_letters.c.id)
+        return list(conn.execute(query).scalars())
 
 
 def test_progress_reports_the_contiguous_seq_and_records_gaps(ingestor, engine):
@@ -84,18 +148,20 @@ def test_progress_reports_the_contiguous_seq_and_records_gaps(ingestor, engine):
 
 
 def test_progress_is_per_device_and_epoch_and_repeated_for_duplicates(ingestor):
-    ingestor.ingest([tx_message(1), tx_message(2)])
+    second = tx_message(2)
+    ingestor.ingest([tx_message(1), second])
     outcome = ingestor.ingest([tx_message(1, epoch=2), tx_message(2, device="pos-9")])
     assert outcome.progress == [
         DeviceProgress(SITE, "pos-1", 2, 1),
         DeviceProgress(SITE, "pos-9", 1, 0),
     ]
-    redelivered = ingestor.ingest([tx_message(2)])  # a device that missed its ack
+    redelivered = ingestor.ingest([second])  # a device that missed its ack
     assert dispositions(redelivered) == [Disposition.DUPLICATE]
     assert redelivered.progress == [DeviceProgress(SITE, "pos-1", 1, 2)]
 
 
-def test_rejected_events_are_dead_lettered_leaving_the_ledger_untouched(ingestor, engine):
+def test_rejected_events_are_dead_lettered_leaving_the_ledger_untouched(engine, clock):
+    ingestor = SqlIngestor(engine, clock=clock, options=SessionOptions(park_timeout_s=0))
     ingestor.ingest([tx_message(1, qty=3)])
     with engine.connect() as conn:
         before = conn.execute(sa.select(balances)).all()
@@ -188,7 +254,8 @@ def test_another_writer_between_batches_is_noticed(engine, clock):
     first.ingest([tx_message(1, qty=5)])
     second.ingest([tx_message(2, "sale", 4)])
     outcome = first.ingest([tx_message(3, "sale", 2)])  # only 1 left: its cache is stale
-    assert dispositions(outcome) == [Disposition.DEAD_LETTERED]
+    assert dispositions(outcome) == [Disposition.PARKED]  # waits for stock, as it should
+    assert "exceeds on-hand 1" in outcome.outcomes[0].reason
     assert balance(engine)[0] == 1
 
 
@@ -253,7 +320,7 @@ def test_empty_batch_is_a_no_op(ingestor):
 def test_a_rejected_transfer_leaves_the_destination_layers_alone(ingestor, engine, clock):
     ingestor.ingest([tx_message(1, qty=1, location="back/b1", unit_cost="4.00")])
     refused = ingestor.ingest([tx_message(2, "transfer", 5, to_location="back/b1")])
-    assert dispositions(refused) == [Disposition.DEAD_LETTERED]
+    assert dispositions(refused) == [Disposition.PARKED]
     restarted = SqlIngestor(engine, clock=clock)  # reads the layers back from the database
     restarted.ingest([tx_message(3, "sale", 1, location="back/b1")])
     with engine.connect() as conn:
@@ -264,7 +331,7 @@ def test_a_rejected_transfer_leaves_the_destination_layers_alone(ingestor, engin
 
 
 def test_a_posting_bug_dead_letters_that_event_and_the_batch_goes_on(ingestor, monkeypatch):
-    import collector.ledger.ingestor as module  # noqa: PLC0415
+    import collector.ledger.session as module  # noqa: PLC0415
 
     real = module.post_transaction
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from collector.ingest.ports import InboundMessage
 from collector.ledger import schema
 from edge_agent import wire
-from tests.collector.alerts.conftest import add_item
-from tests.collector.alerts.support import Rig, active, on_hand, site_bindings
+from tests.collector.reconcile.runtime.support import Rig, active, on_hand, site_bindings
+from tests.support.ledger import add_item
 from tests.support.services import unique_name
 
 

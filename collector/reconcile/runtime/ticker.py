@@ -15,9 +15,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from collector.alerts import state
-from collector.alerts.presence import presence_slots
-from collector.alerts.schema import device_liveness
 from collector.alerts.store import apply_verdicts
 from collector.domain.model import PositionKey
 from collector.ledger.engine import lock_ledger
@@ -25,7 +22,10 @@ from collector.ledger.schema import device_progress
 from collector.reconcile.devices import DeviceLiveness, SeqGaps, UnheardDevice
 from collector.reconcile.gates import window_start
 from collector.reconcile.reconciler import ExitGroup, Reconciler, SlotView, Snapshot
-from collector.sites.bindings import Rules, SiteBindings
+from collector.reconcile.runtime import state
+from collector.reconcile.runtime.presence import presence_slots
+from collector.reconcile.runtime.schema import device_liveness
+from collector.sites.bindings import SiteBindings, rules_lookup
 
 GapId = tuple[str, str, int, int]
 """(site, device, epoch, first missing seq): one hole, however its set of neighbours changes."""
@@ -40,14 +40,10 @@ class ReconcileTicker:
         """``bindings`` by site id; sites without bindings are not reconciled."""
         self._engine = engine
         self._bindings = dict(bindings)
+        self.rules_for = rules_lookup(self._bindings)
         self._reconciler = Reconciler(rules_for=self.rules_for)
         self._gaps_seen: dict[GapId, datetime] = {}
         self._unheard_since: dict[DeviceKey, datetime] = {}
-
-    def rules_for(self, site: str, location: str) -> Rules:
-        """The location's rules (site rules for device alerts, where location is empty)."""
-        bound = self._bindings[site]
-        return bound.rules_for(location) if location else bound.rules
 
     def tick(self, now: datetime) -> list[int]:
         """One pass at ``now``; returns the ids of alerts that changed."""

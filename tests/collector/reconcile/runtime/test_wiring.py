@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from collector.alerts.wiring import Reconciliation
 from collector.errors import ConfigError
 from collector.ledger.engine import open_ledger
+from collector.reconcile.runtime.wiring import Reconciliation
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def test_demo_bindings_load_and_the_thread_stops(tmp_path, clock) -> None:
-    recon = Reconciliation.from_files([ROOT / "firmware_configs/demo/bindings.yaml"], clock=clock)
+    recon = Reconciliation.from_files([ROOT / "firmware_configs/demo/bindings.yaml"])
     assert set(recon.bindings) == {"demo"}
     engine = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     stop = threading.Event()
@@ -28,4 +28,4 @@ def test_demo_bindings_load_and_the_thread_stops(tmp_path, clock) -> None:
 
 def test_a_missing_bindings_file_is_a_config_error(tmp_path, clock) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
-        Reconciliation.from_files([tmp_path / "nope.yaml"], clock=clock)
+        Reconciliation.from_files([tmp_path / "nope.yaml"])

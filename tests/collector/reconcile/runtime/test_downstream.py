@@ -1,4 +1,4 @@
-"""Movements the reconcile observer posts reach downstream observers (the time-series outbox)."""
+"""Movements a sensor event posts reach every posting observer (the time-series outbox)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from collector.alerts.observer import ReconcileObserver
 from collector.ledger.engine import open_ledger
 from collector.ledger.ingestor import SqlIngestor
+from collector.reconcile.runtime.observer import ReconcileObserver
 from collector.timeseries.observer import OutboxObserver
 from collector.timeseries.outbox import outbox_table
-from tests.collector.alerts.support import GTIN, Rig, add_item, site_bindings
+from tests.collector.reconcile.runtime.support import GTIN, Rig, add_item, site_bindings
 from tests.support.services import unique_name
 
 
@@ -19,12 +19,9 @@ def test_a_post_policy_issue_reaches_the_time_series_outbox(tmp_path, clock) -> 
     engine = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     add_item(engine, "TEA", gtin=GTIN)
     rig = Rig(engine, clock, site_bindings(unique_name("site"), "TEA"))
-    observer = ReconcileObserver(
-        {rig.bindings.site_id: rig.bindings},
-        clock.now,
-        downstream=[OutboxObserver(clock=clock.now)],
-    )
-    rig.ingestor = SqlIngestor(engine, clock=clock, observers=[observer])
+    observer = ReconcileObserver({rig.bindings.site_id: rig.bindings})
+    outbox = OutboxObserver(clock=clock.now)
+    rig.ingestor = SqlIngestor(engine, clock=clock, sensors=observer, observers=[outbox])
     rig.tx("receipt", "TEA", 6, location="main/stockroom", unit_cost=Decimal(2))
     rig.weight(4, -2, lane="lane-9")
     with engine.connect() as conn:

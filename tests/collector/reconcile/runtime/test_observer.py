@@ -11,7 +11,7 @@ from collector.alerts.schema import alerts
 from collector.ledger.engine import open_ledger
 from collector.sites.bindings import LaneBinding, ReaderBinding
 from edge_agent import wire
-from tests.collector.alerts.support import (
+from tests.collector.reconcile.runtime.support import (
     GTIN,
     LOCATION,
     Rig,

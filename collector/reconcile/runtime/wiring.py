@@ -1,7 +1,7 @@
 """What ``collector run`` needs to switch reconciliation on: the observer and the alerts thread.
 
-recon = Reconciliation.from_files([Path("firmware_configs/demo/bindings.yaml")], clock=clock)
-ingestor = SqlIngestor(engine, clock=clock, observers=[recon.observer, ...])
+recon = Reconciliation.from_files([Path("firmware_configs/demo/bindings.yaml")])
+ingestor = SqlIngestor(engine, clock=clock, sensors=recon.observer, observers=[outbox])
 thread = recon.start(engine, publisher=consumer, clock=clock, stop=stop, webhook_url=url)
 """
 
@@ -15,8 +15,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from collector.alerts.notify import AlertPublisher
-from collector.alerts.observer import ReconcileObserver
-from collector.alerts.runner import StopSignal, WallClock, start_alerts
+from collector.clock import Clock
+from collector.reconcile.runtime.observer import ReconcileObserver
+from collector.reconcile.runtime.runner import start_alerts
+from collector.runtime.ports import StopSignal
 from collector.sites.bindings import SiteBindings
 from collector.sites.loader import load_all
 
@@ -29,17 +31,17 @@ class Reconciliation:
     observer: ReconcileObserver
 
     @classmethod
-    def from_files(cls, paths: Sequence[Path], *, clock: WallClock) -> Reconciliation:
+    def from_files(cls, paths: Sequence[Path]) -> Reconciliation:
         """Load and validate the bindings files (``ConfigError`` listing every problem)."""
         bindings = load_all(list(paths))
-        return cls(bindings, ReconcileObserver(bindings, clock.now))
+        return cls(bindings, ReconcileObserver(bindings))
 
     def start(
         self,
         engine: sa.Engine,
         *,
         publisher: AlertPublisher | None,
-        clock: WallClock,
+        clock: Clock,
         stop: StopSignal,
         webhook_url: str | None = None,
         tick_s: float = 1.0,

@@ -9,40 +9,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Protocol
 
 import sqlalchemy as sa
 import structlog
 
 from collector.alerts.notify import AlertPublisher, HttpxWebhook, NotificationPump
-from collector.alerts.ticker import ReconcileTicker
+from collector.clock import Clock
+from collector.reconcile.runtime.ticker import ReconcileTicker
+from collector.runtime.ports import StopSignal
 from collector.sites.bindings import SiteBindings
 
 log = structlog.get_logger("collector.alerts")
-
-
-class WallClock(Protocol):
-    """The time the alert pass records."""
-
-    def now(self) -> datetime:
-        """Current time, timezone-aware."""
-        ...
-
-
-class StopSignal(Protocol):
-    """``threading.Event`` fits."""
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Sleep up to ``timeout`` or until set; True once set."""
-        ...
 
 
 def run_alerts_loop(
     *,
     ticker: ReconcileTicker,
     pump: NotificationPump,
-    clock: WallClock,
+    clock: Clock,
     stop: StopSignal,
     tick_s: float = 1.0,
 ) -> None:
@@ -70,7 +54,7 @@ def start_alerts(
     *,
     bindings: Mapping[str, SiteBindings],
     publisher: AlertPublisher | None,
-    clock: WallClock,
+    clock: Clock,
     stop: StopSignal,
     webhook_url: str | None = None,
     tick_s: float = 1.0,

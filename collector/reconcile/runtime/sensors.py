@@ -1,4 +1,10 @@
-"""Per-event handling of sensor events for the observer: what each kind does at a bound site."""
+"""Per-event handling of sensor events before a batch posts: what each kind does at a bound site.
+
+Runs inside the batch's transaction before anything is posted: it records liveness, lane
+readings, tag sightings and gate exits, and says which transactions the events ask the
+ledger to post. What must read the book after the batch (counts compared with it, slots
+assessed) waits in the ``SensorBatch`` for the plan's ``on_posted``.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,6 @@ from uuid import UUID
 import sqlalchemy as sa
 import structlog
 
-from collector.alerts import counts, state
-from collector.alerts.presence import presence_slots
 from collector.domain.model import PositionKey
 from collector.ledger.observers import StoredEvent
 from collector.reconcile.findings import AlertKey, AlertType, Finding, Severity, Verdict
@@ -27,13 +31,15 @@ from collector.reconcile.intents import (
 )
 from collector.reconcile.lanes import LaneFaults, count_change
 from collector.reconcile.presence import Sighting
+from collector.reconcile.runtime import counts, state
+from collector.reconcile.runtime.presence import presence_slots
 from collector.reconcile.shelf import (
     StockSlot,
     WeightReading,
     assess_count,
     observe,
-    record_count,
 )
+from collector.reconcile.shelf import record_count as record_count_reading
 from collector.sites.bindings import LaneBinding, Policy, ReaderBinding, SiteBindings
 from edge_agent.wire import (
     BarcodeScannedEvent,
@@ -66,6 +72,16 @@ class PendingPost:
     tx: StockTransaction
 
 
+@dataclass(frozen=True, slots=True)
+class PendingCount:
+    """A scanned count, handled once the batch's movements are in the book."""
+
+    site: SiteBindings
+    device_id: str
+    event_id: UUID
+    intent: Count
+
+
 @dataclass(slots=True)
 class SensorBatch:
     """What one ledger batch's sensor events add up to."""
@@ -77,6 +93,7 @@ class SensorBatch:
     verdicts: list[Verdict] = field(default_factory=list)
     lanes: dict[LaneId, LaneFaults] = field(default_factory=dict)
     """Mixed lanes' fault counters as this batch left them."""
+    counts: list[PendingCount] = field(default_factory=list)
 
     def slot(self, conn: sa.Connection, lane: LaneBinding, site: str, sku: str) -> StockSlot:
         """The slot as this batch has left it, else as stored, else new."""
@@ -223,20 +240,19 @@ def _scan(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatc
     elif isinstance(intent, Post):
         batch.posts.append(_pending(site, event, f"station {station.station}", intent))
     elif isinstance(intent, Count):
-        _count(conn, site, event, intent, batch)
+        batch.counts.append(PendingCount(site, event.device_id, event.event_id, intent))
 
 
-def _count(
-    conn: sa.Connection, site: SiteBindings, event: Any, intent: Count, batch: SensorBatch
-) -> None:
+def record_count(conn: sa.Connection, pending: PendingCount, batch: SensorBatch) -> None:
     """A scanned count: a line of every open cycle count covering the location; with none
     open, compared with the book at once (a difference raises the stock alert to confirm)."""
-    if counts.record_scanned(conn, intent, by=event.device_id, now=batch.now):
+    intent, site = pending.intent, pending.site
+    if counts.record_scanned(conn, intent, by=pending.device_id, now=batch.now):
         return
     key = PositionKey(intent.sku, intent.location, intent.owner)
     book, cost = state.book_and_cost(conn, key)
-    slot = StockSlot(site.site_id, intent.location, intent.sku, intent.owner, event.device_id)
-    slot = record_count(slot, intent.qty, str(event.event_id), batch.now)
+    slot = StockSlot(site.site_id, intent.location, intent.sku, intent.owner, pending.device_id)
+    slot = record_count_reading(slot, intent.qty, str(pending.event_id), batch.now)
     batch.verdicts.extend(assess_count(slot, book, site.rules_for(intent.location), cost))
 
 

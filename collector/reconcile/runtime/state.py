@@ -12,18 +12,18 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from collector.alerts.schema import (
+from collector.domain.model import PositionKey
+from collector.ledger.schema import balances, items, movements
+from collector.reconcile.gates import GateExit
+from collector.reconcile.lanes import LaneFaults
+from collector.reconcile.presence import Sighting
+from collector.reconcile.runtime.schema import (
     device_liveness,
     gate_exits,
     reconcile_lanes,
     reconcile_slots,
     rfid_presence,
 )
-from collector.domain.model import PositionKey
-from collector.ledger.schema import balances, items, movements
-from collector.reconcile.gates import GateExit
-from collector.reconcile.lanes import LaneFaults
-from collector.reconcile.presence import Sighting
 from collector.reconcile.shelf import StockSlot
 
 OUTBOUND_TYPES = ("sale", "transfer", "adjustment")

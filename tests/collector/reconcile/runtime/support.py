@@ -9,11 +9,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from collector.alerts.observer import ReconcileObserver
-from collector.alerts.ticker import ReconcileTicker
 from collector.ingest.ports import InboundMessage
 from collector.ledger import schema
 from collector.ledger.ingestor import SqlIngestor
+from collector.reconcile.runtime.observer import ReconcileObserver
+from collector.reconcile.runtime.ticker import ReconcileTicker
 from collector.sites.bindings import SiteBindings
 from edge_agent import wire
 from tests.support.clock import T0, FakeClock
@@ -80,8 +80,8 @@ class Rig:
     seqs: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.observer = ReconcileObserver({self.bindings.site_id: self.bindings}, self.clock.now)
-        self.ingestor = SqlIngestor(self.engine, clock=self.clock, observers=[self.observer])
+        self.observer = ReconcileObserver({self.bindings.site_id: self.bindings})
+        self.ingestor = SqlIngestor(self.engine, clock=self.clock, sensors=self.observer)
         self.ticker = ReconcileTicker(self.engine, bindings={self.bindings.site_id: self.bindings})
 
     def send(self, device_id: str, data: Any) -> uuid.UUID:

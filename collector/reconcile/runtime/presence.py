@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from collector.alerts import state
-from collector.alerts.schema import rfid_presence
 from collector.reconcile.presence import units_present
+from collector.reconcile.runtime import state
+from collector.reconcile.runtime.schema import rfid_presence
 from collector.reconcile.shelf import StockSlot, observe_presence
 from collector.sites.bindings import ReaderBinding
 

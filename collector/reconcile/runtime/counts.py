@@ -3,13 +3,15 @@
 A count starts by remembering the book of every position under the prefix and the
 journal's last movement id.  A position that moves after that (a sale during the
 count) is flagged: its count may be stale, so its variance is only posted when the
-counter confirms it (``accept_moved``).  Scanner stations in count mode record
-counts into every open count covering their location; ``close`` posts those.
+counter confirms it (``accept_moved``).  A position the count did not snapshot (stock
+found where the book had none) is recorded as found stock, book 0 at the start.
+Scanner stations in count mode record counts into every open count covering their
+location; ``close`` posts those. Variances are posted through the caller's
+``PostingSession`` as reason-coded adjustments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -18,15 +20,19 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from collector.alerts.adjust import book_qty, post_adjustment
-from collector.alerts.errors import AlertError
-from collector.alerts.schema import cycle_count_lines, cycle_counts
 from collector.domain.model import PositionKey
-from collector.ledger.observers import PostingObserver
+from collector.errors import CollectorError
+from collector.ledger.adjustments import post_adjustment
 from collector.ledger.schema import balances, movements
+from collector.ledger.session import PostingSession
 from collector.reconcile.intents import Count
+from collector.reconcile.runtime.schema import cycle_count_lines, cycle_counts
 
 OPEN, CLOSED = "open", "closed"
+
+
+class CountError(CollectorError, ValueError):
+    """A count action is not possible; the message says why and what to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +88,10 @@ def start(conn: sa.Connection, *, prefix: str, by: str, now: datetime) -> int:
 
 
 def load(conn: sa.Connection, count_id: int) -> sa.Row[Any]:
-    """A count's row; ``AlertError`` when there is none."""
+    """A count's row; ``CountError`` when there is none."""
     row = conn.execute(sa.select(cycle_counts).where(cycle_counts.c.id == count_id)).first()
     if row is None:
-        raise AlertError(f"no cycle count {count_id}: start one with `collector count start`")
+        raise CountError(f"no cycle count {count_id}: start one with `collector count start`")
     return row
 
 
@@ -115,47 +121,40 @@ def _moved(conn: sa.Connection, count: sa.Row[Any], key: PositionKey) -> bool:
 def _save_line(
     conn: sa.Connection, count_id: int, key: PositionKey, values: dict[str, Any]
 ) -> None:
+    """Update the count's line of a position, or add it: stock found where the book had none."""
     c = cycle_count_lines.c
     where = sa.and_(
         c.count_id == count_id, c.sku == key.sku, c.location == key.location, c.owner == key.owner
     )
     if conn.execute(sa.update(cycle_count_lines).where(where).values(values)).rowcount == 0:
+        found = {"book_at_start": Decimal(0), "moved_during_count": False} | values
         conn.execute(
             sa.insert(cycle_count_lines).values(
-                count_id=count_id,
-                sku=key.sku,
-                location=key.location,
-                owner=key.owner,
-                book_at_start=Decimal(0),
-                moved_during_count=False,
-                **values,
+                count_id=count_id, sku=key.sku, location=key.location, owner=key.owner, **found
             )
         )
 
 
 def record(
-    conn: sa.Connection,
+    session: PostingSession,
     count_id: int,
     key: PositionKey,
     *,
     counted: Decimal,
     by: str,
-    now: datetime,
     accept_moved: bool = False,
-    observers: Sequence[PostingObserver] = (),
 ) -> LineResult:
     """Record a counted position and post its variance, unless it moved during the count."""
+    conn, now = session.conn, session.now
     count = _open(conn, count_id, key.location)
     if counted < 0:
-        raise AlertError(f"counted {counted} is negative; count the units at {key.location}")
+        raise CountError(f"counted {counted} is negative; count the units at {key.location}")
     moved = _moved(conn, count, key)
-    book = book_qty(conn, key)
+    book = session.position(key).qty
     event_id = None
     if counted != book and (accept_moved or not moved):
         reason = f"cycle count {count_id} by {by}: counted {counted:f}, book {book:f}"
-        event_id = post_adjustment(
-            conn, key, delta=counted - book, reason=reason, now=now, observers=observers
-        )
+        event_id = post_adjustment(session, key, delta=counted - book, reason=reason, by=by)
     _save_line(
         conn,
         count_id,
@@ -175,10 +174,10 @@ def record(
 def _open(conn: sa.Connection, count_id: int, location: str) -> sa.Row[Any]:
     count = load(conn, count_id)
     if count.status != OPEN:
-        raise AlertError(f"cycle count {count_id} is closed; start a new one")
+        raise CountError(f"cycle count {count_id} is closed; start a new one")
     prefix = count.location_prefix
     if location != prefix and not location.startswith(prefix + "/"):
-        raise AlertError(f"{location} is not under {prefix}, the location of count {count_id}")
+        raise CountError(f"{location} is not under {prefix}, the location of count {count_id}")
     return count
 
 
@@ -206,15 +205,9 @@ def record_scanned(conn: sa.Connection, intent: Count, *, by: str, now: datetime
     return taken
 
 
-def close(
-    conn: sa.Connection,
-    count_id: int,
-    *,
-    by: str,
-    now: datetime,
-    observers: Sequence[PostingObserver] = (),
-) -> list[LineResult]:
+def close(session: PostingSession, count_id: int, *, by: str) -> list[LineResult]:
     """Post the variances of counted, unposted lines that did not move; then close the count."""
+    conn = session.conn
     count = _open(conn, count_id, load(conn, count_id).location_prefix)
     results = []
     for line in lines(conn, count_id):
@@ -222,14 +215,12 @@ def close(
             continue
         key = PositionKey(line.sku, line.location, line.owner)
         if _moved(conn, count, key):
-            results.append(LineResult(key, line.counted, book_qty(conn, key), True, None))
+            results.append(LineResult(key, line.counted, session.position(key).qty, True, None))
             continue
-        results.append(
-            record(conn, count_id, key, counted=line.counted, by=by, now=now, observers=observers)
-        )
+        results.append(record(session, count_id, key, counted=line.counted, by=by))
     conn.execute(
         sa.update(cycle_counts)
         .where(cycle_counts.c.id == count_id)
-        .values(status=CLOSED, closed_by=by, closed_at=now)
+        .values(status=CLOSED, closed_by=by, closed_at=session.now)
     )
     return results
