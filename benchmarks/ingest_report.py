@@ -236,11 +236,26 @@ def _baseline_rows(series: dict, trees: dict) -> list[str]:
             f"| {label} of the baseline tree, sustained (events/s) | "
             f"{median(_rates(old)):,.0f} | {_runs(_rates(old))} | |"
         )
+        mine = series[new]
         rows += _ratio_row(
             f"**{label}: this tree / baseline tree, same round (paired)**",
-            _rates(series[new]),
+            _rates(mine),
             _rates(old),
         )
+        rows += _ratio_row(
+            f"{label}: ledger writer CPU µs per event, this tree / baseline tree, same round "
+            "(less sensitive to other load than events/s)",
+            [r.extra["ledger_cpu_us_per_event"] for r in mine],
+            [r.extra["ledger_cpu_us_per_event"] for r in old],
+        )
+        if mine:
+            pairs = ", ".join(
+                f"{a.extra['other_cores']:.2f} / {b.extra['other_cores']:.2f}"
+                for a, b in zip(mine, old, strict=True)
+            )
+            rows.append(
+                f"| {label}: other work (cores), this tree / baseline, per round | | {pairs} | |"
+            )
     return rows
 
 
