@@ -34,13 +34,13 @@ import yaml
 
 from benchmarks.ingest_fleet import Plans, Setup
 from benchmarks.ingest_shipped import check_exactly_once
-from collector.alerts.schema import alerts
-from collector.alerts.wiring import Reconciliation
+from collector.cli.run_wiring import load_reconciliation, posting_observers
 from collector.demo import traffic
 from collector.ledger.catalog import parse_items_csv
 from collector.ledger.loading import chunks
 from collector.ledger.schema import balances, inbox, movements
 from collector.runtime.clock import SystemClock
+from collector.settings import load_settings
 from edge_agent import wire
 
 SHELF_EVERY = 5
@@ -53,6 +53,8 @@ TARE_G = 850.0
 """The empty lane's tray on the load cell."""
 NOISE_G = 1.5
 _T0 = datetime(2026, 3, 2, tzinfo=UTC)
+ALERTS = sa.table("alerts", sa.column("site"), sa.column("type"))
+"""The alert store's table, named here so the check does not depend on the module layout."""
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,11 @@ class BindingsTraffic:
         ]  # fmt: skip
 
     def observers(self) -> list[Any]:
-        """The reconcile observer as ``collector run --bindings`` builds it."""
-        return [Reconciliation.from_files([self.path], clock=SystemClock()).observer]
+        """The posting observers as the ledger writer of ``collector run --bindings`` builds
+        them (``run_wiring``): the reconcile observer."""
+        settings = load_settings(bindings_files=[str(self.path)], log_level="WARNING")
+        clock = SystemClock()
+        return posting_observers(settings, load_reconciliation(settings, clock), clock)
 
     def plans(self, devices: int, events: int) -> Plans:
         """Tills with random transactions and shelves with weight changes, ``events // devices``
@@ -207,8 +212,8 @@ class BindingsTraffic:
             lane_qty = _balances(conn, self.final)
             rejected = conn.execute(
                 sa.select(sa.func.count())
-                .select_from(alerts)
-                .where(alerts.c.site == self.setup.site, alerts.c.type == "rejected_posting")
+                .select_from(ALERTS)
+                .where(ALERTS.c.site == self.setup.site, ALERTS.c.type == "rejected_posting")
             ).scalar_one()
         problems = [
             f"shelf {d}: inbox rows by disposition {inboxed.get(d, {})}, planned {len(plans[d])} "
