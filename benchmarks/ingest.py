@@ -5,14 +5,26 @@ Reports, in the same run and as medians of several runs:
   * the shipped ``collector run`` process (the headline): sustained events/s committed
     into SQLite, its ratio to the baseline, p50/p99 publish→ack latency flat out and
     paced (default 1,000/s), each run checked against the ledger (``ingest_shipped``);
+  * the same with site bindings (``collector run --bindings``): one event in five a
+    resolved ``shelf.weight_changed`` at a ``post`` lane, which posts a movement through
+    the reconcile observer (``ingest_bindings``); its events/s over the plain run's of
+    the same round, and its paced latency;
   * the same batch loop and ledger writer inside the benchmark, timing each commit, and
     a no-op ledger, MQTT and runtime alone (``ingest_inbench``); the ``SqlIngestor``
-    alone (no MQTT); the shipped process into PostgreSQL.
+    alone (no MQTT), plain and with the reconcile observer on the bindings traffic; the
+    shipped process into PostgreSQL.
+
+``--baseline-tree DIR`` also runs, in every round, the plain and bindings ``collector run``
+of another checkout (``ingest_trees``) for paired new/old ratios; ``--only NAME,...``
+runs only some variants (names in ``--help``).
 
 Publishers run in a child process so they do not share the collector's GIL. Every
 process reads CLOCK_MONOTONIC, so publish, commit and ack times are comparable.
 
     .venv/bin/python benchmarks/ingest.py --runs 3 --write
+    git worktree add --detach ../baseline COMMIT
+    .venv/bin/python benchmarks/ingest.py --baseline-tree ../baseline \
+        --only shipped,old_shipped,bindings,old_bindings
 """
 
 from __future__ import annotations
@@ -37,18 +49,19 @@ from paho.mqtt.properties import Properties
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.ingest_bindings import BindingsTraffic  # noqa: E402
 from benchmarks.ingest_fleet import (  # noqa: E402
     QUEUES_CONF,
     Broker,
     RunResult,
     Setup,
-    make_plans,
     make_seed_plan,
     prepare,
 )
 from benchmarks.ingest_inbench import collector_run  # noqa: E402
 from benchmarks.ingest_report import report, write_section  # noqa: E402
-from benchmarks.ingest_shipped import shipped_run  # noqa: E402
+from benchmarks.ingest_shipped import PlainTraffic, shipped_run  # noqa: E402
+from benchmarks.ingest_trees import baseline_tree, current_tree, prepare_in  # noqa: E402
 from collector.demo import traffic  # noqa: E402
 from collector.ingest.ports import (  # noqa: E402
     InboundMessage,
@@ -126,22 +139,52 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--paced-rate", type=int, default=1_000)
     parser.add_argument("--paced-seconds", type=int, default=10)
     parser.add_argument("--baseline-messages", type=int, default=50_000)
+    parser.add_argument(
+        "--baseline-tree",
+        metavar="DIR",
+        help="another checkout (e.g. a git worktree of an older commit): every round also runs "
+        "its `collector run` (old_shipped, old_bindings) for new/old ratios",
+    )
+    parser.add_argument(
+        "--only",
+        metavar="NAME,...",
+        help=f"run only these variants, of: {', '.join(variant_names(with_baseline=True))}",
+    )
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.tree = baseline_tree(args.baseline_tree) if args.baseline_tree else None
+    known = variant_names(with_baseline=args.tree is not None)
+    args.selected = args.only.split(",") if args.only else known
+    unknown = [name for name in args.selected if name not in known]
+    if any(name.startswith("old_") for name in unknown) and args.tree is None:
+        parser.error("--only: the old_* variants need --baseline-tree DIR")
+    if unknown:
+        parser.error(f"--only: unknown variant(s) {', '.join(unknown)} (known: {', '.join(known)})")
+    if args.write and (args.only or args.tree):
+        parser.error("--write records full runs only: not with --only or --baseline-tree")
+    return args
 
 
-def ingest_only_rate(args: argparse.Namespace, tmp: Path, seed: int, broker: Broker) -> float:
-    """Events/s of the SqlIngestor alone on the same kind of traffic: no MQTT, no other process."""
+def ingest_only_rate(
+    args: argparse.Namespace, tmp: Path, seed: int, broker: Broker, *, bindings: bool = False
+) -> float:
+    """Events/s of the SqlIngestor alone on the same kind of traffic: no MQTT, no other process.
+
+    With ``bindings``, the bindings traffic through the reconcile observer, as the
+    ledger writer of ``collector run --bindings`` builds it. The ledger is checked after.
+    """
     setup, engine = prepare(tmp, seed, broker)
     try:
-        ingestor = SqlIngestor(engine, clock=SystemClock())
+        kind = BindingsTraffic if bindings else PlainTraffic
+        traffic_ = kind(setup, args.devices)
+        ingestor = SqlIngestor(engine, clock=SystemClock(), observers=traffic_.observers())
         now = datetime.now(UTC)
         seed_messages = [
             InboundMessage(wire.events_topic(setup.site, "seed"), payload, now)
-            for _, payload in make_seed_plan(setup, "seed")
+            for _, payload in make_seed_plan(setup, "seed", traffic_.seed_extra())
         ]
         ingestor.ingest(seed_messages)
-        plans = make_plans(setup, args.devices, args.events)
+        plans = traffic_.plans(args.devices, args.events)
         # devices publish concurrently: interleave them, each in its own seq order
         messages = [
             InboundMessage(wire.events_topic(setup.site, device), plan[index][1], now)
@@ -151,7 +194,9 @@ def ingest_only_rate(args: argparse.Namespace, tmp: Path, seed: int, broker: Bro
         start = time.monotonic()
         for first in range(0, len(messages), args.batch_max):
             ingestor.ingest(messages[first : first + args.batch_max])
-        return len(messages) / (time.monotonic() - start)
+        rate = len(messages) / (time.monotonic() - start)
+        traffic_.check(engine, plans)
+        return rate
     finally:
         engine.dispose()
 
@@ -166,54 +211,78 @@ def one_collector_run(
     shipped: bool = False,
     null_ledger: bool = False,
     postgres: bool = False,
+    bindings: bool = False,
+    baseline: bool = False,
 ) -> RunResult:
-    """A fresh ledger, then a flat-out or paced run of one collector variant into it."""
+    """A fresh ledger, then a flat-out or paced run of one collector variant into it.
+
+    ``bindings``: the bindings traffic and ``--bindings``; ``baseline``: the collector
+    of ``--baseline-tree`` (its ledger made by its own code, under a file name of its own).
+    """
     with contextlib.ExitStack() as stack:
         db_url = stack.enter_context(fresh_postgres_database()) if postgres else None
-        setup, engine = prepare(tmp, seed, broker, db_url)
+        if baseline:
+            setup, engine = prepare_in(args.tree, tmp, seed, broker, tag="-baseline")
+        else:
+            setup, engine = prepare(tmp, seed, broker, db_url)
         stack.callback(engine.dispose)
-        return _run_variant(args, setup, engine, paced=paced, shipped=shipped, null=null_ledger)
+        if not shipped:
+            return _in_bench(args, setup, engine, paced=paced, null=null_ledger)
+        return shipped_run(
+            setup,
+            engine,
+            traffic=(BindingsTraffic if bindings else PlainTraffic)(setup, args.devices),
+            tree=args.tree if baseline else current_tree(),
+            **_fleet_options(args, paced=paced, flat_events=args.sustained_events),
+        )
 
 
-def _run_variant(
-    args: argparse.Namespace, setup: Setup, engine, *, paced: bool, shipped: bool, null: bool
-) -> RunResult:
-    """One run into a prepared ledger: the shipped process or the in-bench loop."""
-    flat_events = args.sustained_events if shipped else args.events
-    options = {
+def _fleet_options(args: argparse.Namespace, *, paced: bool, flat_events: int) -> dict:
+    return {
         "devices": args.devices,
         "events": args.paced_rate * args.paced_seconds if paced else flat_events,
         "rate_per_s": args.paced_rate if paced else None,
         "batch_max": args.batch_max,
     }
-    if shipped:
-        return shipped_run(setup, engine, **options)
+
+
+def _in_bench(args: argparse.Namespace, setup: Setup, engine, *, paced: bool, null: bool):
+    """The batch loop and writer inside the benchmark (``ingest_inbench``)."""
+    options = _fleet_options(args, paced=paced, flat_events=args.events)
     return collector_run(setup, engine, null_ledger=null, **options)
 
 
+SHIPPED = {"paced": False, "shipped": True}
+PACED = {"paced": True, "shipped": True}
+BINDINGS = {"bindings": True}
+OLD = {"baseline": True}
 RUNS = (
-    # (series, label, seed offset, keyword arguments of one_collector_run)
-    ("shipped", "flat out, `collector run`", 0, {"paced": False, "shipped": True}),
-    ("shipped_paced", "paced, `collector run`", 10, {"paced": True, "shipped": True}),
-    (
-        "shipped_pg",
-        "flat out, `collector run`, PostgreSQL",
-        70,
-        {"paced": False, "shipped": True, "postgres": True},
-    ),
-    (
-        "shipped_pg_paced",
-        "paced, `collector run`, PostgreSQL",
-        80,
-        {"paced": True, "shipped": True, "postgres": True},
-    ),
+    # (series, label, seed offset, keyword arguments of one_collector_run); old_* only with
+    # --baseline-tree, with the same seed (so the same traffic) as the run they pair with
+    ("shipped", "flat out, `collector run`", 0, SHIPPED),
+    ("old_shipped", "flat out, baseline `collector run`", 0, SHIPPED | OLD),
+    ("bindings", "flat out, `collector run --bindings`", 90, SHIPPED | BINDINGS),
+    ("old_bindings", "flat out, baseline `collector run --bindings`", 90, SHIPPED | BINDINGS | OLD),
+    ("shipped_paced", "paced, `collector run`", 10, PACED),
+    ("bindings_paced", "paced, `collector run --bindings`", 95, PACED | BINDINGS),
+    ("shipped_pg", "flat out, `collector run`, PostgreSQL", 70, SHIPPED | {"postgres": True}),
+    ("shipped_pg_paced", "paced, `collector run`, PostgreSQL", 80, PACED | {"postgres": True}),
     ("flat", "flat out, in-bench writer process", 20, {"paced": False}),
     ("paced", "paced, in-bench writer process", 30, {"paced": True}),
     ("null", "no-op ledger", 40, {"paced": False, "null_ledger": True}),
     ("null_paced", "no-op ledger, paced", 50, {"paced": True, "null_ledger": True}),
 )
-"""The runs of each round: the shipped ``collector run`` process (the headline); the same
-batch loop and writer process inside the benchmark, which times each commit; a no-op ledger."""
+"""The runs of each round: the shipped ``collector run`` process (the headline), plain and
+with site bindings; the same batch loop and writer process inside the benchmark, which
+times each commit; a no-op ledger."""
+ALONE = (("alone", 60, False), ("alone_bindings", 65, True))
+"""``SqlIngestor`` alone: (series, seed offset, bindings traffic)."""
+
+
+def variant_names(*, with_baseline: bool) -> list[str]:
+    """Everything ``--only`` can name, in round order."""
+    runs = [name for name, *_ in RUNS if with_baseline or not name.startswith("old_")]
+    return ["paho", *runs, *(name for name, *_ in ALONE)]
 
 
 def private_broker(workdir: Path) -> PrivateMosquitto:
@@ -224,26 +293,40 @@ def private_broker(workdir: Path) -> PrivateMosquitto:
     return PrivateMosquitto(workdir, global_lines=queues)
 
 
+def round_order(args: argparse.Namespace, run: int) -> list[tuple]:
+    """The round's selected runs; in odd rounds each baseline run goes before its pair."""
+    order = [entry for entry in RUNS if entry[0] in args.selected]
+    if run % 2:
+        for index in range(len(order) - 1):
+            if order[index + 1][0] == f"old_{order[index][0]}":
+                order[index], order[index + 1] = order[index + 1], order[index]
+    return order
+
+
 def one_round(args: argparse.Namespace, tmp: Path, run: int, broker: Broker, series: dict) -> None:
-    """Baseline, every collector variant once, and the ledger alone; appended to ``series``."""
-    rng = random.Random(0)
-    sample = traffic.random_transaction(traffic.Catalog.make(1, rng), rng)
-    payload = traffic.make_payload("till0-bench", 1, sample)
-    rate, got = raw_paho_rate(broker, args.baseline_messages, payload)
-    series["baseline"].append(rate)
-    print(f"run {run + 1}: raw paho {rate:,.0f} msg/s ({got:,} received)", flush=True)
-    for name, label, offset, kwargs in RUNS:
+    """Baseline, every selected collector variant once, the ledger alone; into ``series``."""
+    if "paho" in args.selected:
+        rng = random.Random(0)
+        sample = traffic.random_transaction(traffic.Catalog.make(1, rng), rng)
+        payload = traffic.make_payload("till0-bench", 1, sample)
+        rate, got = raw_paho_rate(broker, args.baseline_messages, payload)
+        series["paho"].append(rate)
+        print(f"run {run + 1}: raw paho {rate:,.0f} msg/s ({got:,} received)", flush=True)
+    for name, label, offset, kwargs in round_order(args, run):
         series[name].append(one_collector_run(args, tmp, 100 * run + offset, broker, **kwargs))
         print(f"run {run + 1}: {label} {series[name][-1]}", flush=True)
-    series["alone"].append(ingest_only_rate(args, tmp, 100 * run + 60, broker))
-    print(f"run {run + 1}: SqlIngestor alone {series['alone'][-1]:,.0f} ev/s", flush=True)
+    for name, offset, bindings in ALONE:
+        if name in args.selected:
+            rate = ingest_only_rate(args, tmp, 100 * run + offset, broker, bindings=bindings)
+            series[name].append(rate)
+            print(f"run {run + 1}: SqlIngestor alone ({name}) {rate:,.0f} ev/s", flush=True)
 
 
 def main() -> None:
     """Baseline, flat-out and paced runs, medians, optional RESULTS.md update."""
     args = parse_args()
     configure_logging(level="WARNING")  # per-event debug lines would dominate the timings
-    series: dict[str, list] = {"baseline": [], "alone": [], **{name: [] for name, *_ in RUNS}}
+    series: dict[str, list] = {name: [] for name in variant_names(with_baseline=True)}
     load_before = os.getloadavg()
     with (
         tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp,
@@ -252,7 +335,8 @@ def main() -> None:
         broker = Broker(mosquitto.host, mosquitto.port, mosquitto.pid)
         for run in range(args.runs):
             one_round(args, Path(tmp), run, broker, series)
-    text = report(args, load=(load_before, os.getloadavg()), **series)
+    trees = {"new": current_tree(), "old": args.tree}
+    text = report(args, load=(load_before, os.getloadavg()), series=series, trees=trees)
     print(text)
     if args.write:
         write_section(text)

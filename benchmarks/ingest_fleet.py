@@ -13,6 +13,7 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from collector.ledger.engine import open_ledger
 from collector.logs import configure_logging
 from collector.mqtt.device_sim import PlannedMessage, SimulatedDevice
 from collector.runtime.clock import SystemClock
+from edge_agent import wire
 from edge_agent.outbox.sender import DEFAULT_WINDOW
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,15 +58,26 @@ class Setup:
     broker: Broker
 
 
+def new_setup(workdir: Path, seed: int, broker: Broker) -> Setup:
+    """A run's catalogue, site and random stream (the same seed gives the same traffic)."""
+    rng = random.Random(seed)
+    catalog = traffic.Catalog.make(20, rng, prefix=f"B{seed}")
+    return Setup(workdir, catalog, f"bench-{uuid.uuid4().hex[:8]}", rng, broker)
+
+
+def sqlite_url(workdir: Path, seed: int, tag: str = "") -> str:
+    """A fresh SQLite ledger file for one run (``tag`` tells apart runs of the same seed)."""
+    return f"sqlite:///{workdir / f'bench-{seed}{tag}.db'}"
+
+
 def prepare(
     workdir: Path, seed: int, broker: Broker, db_url: str | None = None
 ) -> tuple[Setup, sa.Engine]:
     """A fresh ledger (SQLite under ``workdir`` unless ``db_url``), catalogue imported."""
-    rng = random.Random(seed)
-    catalog = traffic.Catalog.make(20, rng, prefix=f"B{seed}")
-    engine = open_ledger(db_url or f"sqlite:///{workdir / f'bench-{seed}.db'}")
-    import_items(engine, parse_items_csv(catalog.items_csv()), now=datetime.now(UTC))
-    return Setup(workdir, catalog, f"bench-{uuid.uuid4().hex[:8]}", rng, broker), engine
+    setup = new_setup(workdir, seed, broker)
+    engine = open_ledger(db_url or sqlite_url(workdir, seed))
+    import_items(engine, parse_items_csv(setup.catalog.items_csv()), now=datetime.now(UTC))
+    return setup, engine
 
 
 def make_plans(setup: Setup, devices: int, events: int) -> Plans:
@@ -81,18 +94,24 @@ def make_plans(setup: Setup, devices: int, events: int) -> Plans:
     }  # fmt: skip
 
 
-def make_seed_plan(setup: Setup, device_id: str) -> list[tuple[int, bytes]]:
-    """Opening receipts for every (sku, location)."""
+def make_seed_plan(
+    setup: Setup, device_id: str, extra: Sequence[wire.StockTransaction] = ()
+) -> list[tuple[int, bytes]]:
+    """Opening receipts for every (sku, location), then ``extra`` (e.g. shelf lanes' stock)."""
+    opening = [*traffic.seed_transactions(setup.catalog), *extra]
     return [
-        (seq, traffic.make_payload(device_id, seq, tx))
-        for seq, tx in enumerate(traffic.seed_transactions(setup.catalog), start=1)
+        (seq, traffic.make_payload(device_id, seq, tx)) for seq, tx in enumerate(opening, start=1)
     ]
 
 
-def seed_stock(setup: Setup, timeout_s: float = 60.0) -> None:
+def seed_stock(
+    setup: Setup, timeout_s: float = 60.0, extra: Sequence[wire.StockTransaction] = ()
+) -> None:
     """Opening receipts, published and acked before timing starts (resent until acked)."""
     device_id = f"seed-{uuid.uuid4().hex[:6]}"
-    plan = [PlannedMessage(seq, payload) for seq, payload in make_seed_plan(setup, device_id)]
+    plan = [
+        PlannedMessage(seq, payload) for seq, payload in make_seed_plan(setup, device_id, extra)
+    ]
     device = SimulatedDevice(
         host=setup.broker.host, port=setup.broker.port, site=setup.site, device_id=device_id,
         clock=SystemClock(),

@@ -53,6 +53,11 @@ def _latency_row(label: str, runs: list[Any], fmt: str = ".1f", target: str = ""
 
 
 def _header(args: argparse.Namespace, load: tuple[tuple[float, ...], tuple[float, ...]]) -> list:
+    selected = (
+        [f"- Only these variants ran (`--only`): {', '.join(f'`{n}`' for n in args.selected)}."]
+        if args.only
+        else []
+    )
     return [
         SECTION,
         "",
@@ -74,17 +79,31 @@ def _header(args: argparse.Namespace, load: tuple[tuple[float, ...], tuple[float
         "  read back: each of the events was applied exactly once, or the benchmark fails.",
         "- *In-bench* runs the same batch loop and writer process inside the benchmark, so each",
         "  commit is timed (publish→commit); the *no-op ledger* isolates MQTT and runtime cost.",
+        "- **`--bindings`** runs the same with site bindings (`benchmarks/ingest_bindings.py`):",
+        "  one device in five is a shelf whose events are all resolved `shelf.weight_changed`",
+        "  at `post`-policy lanes (picks and put-backs), so one event in five posts a movement",
+        "  through the reconcile observer; its check also counts each sensor event's movement.",
+        *selected,
         "",
     ]
 
 
-def _shipped_rows(args: argparse.Namespace, baseline: list[float], series: dict) -> list[str]:
-    shipped = series["shipped"]
-    base, rate = median(baseline), median(_rates(shipped))
-    ratios = [r / b for r, b in zip(_rates(shipped), baseline, strict=True)]
-    others = [r.extra["other_cores"] for r in shipped]
+def _ratios(top: list[float], bottom: list[float]) -> list[float]:
+    """Per round: ``top`` over ``bottom`` of the same round (paired)."""
+    return [t / b for t, b in zip(top, bottom, strict=True)]
+
+
+def _ratio_row(label: str, top: list[float], bottom: list[float]) -> list[str]:
+    """Median of the per-round ratios, and each round's; nothing unless both ran."""
+    if not top or not bottom:
+        return []
+    ratios = _ratios(top, bottom)
+    return [f"| {label} | {median(ratios):.2f} | {_runs(ratios, '.2f')} | |"]
+
+
+def _cpu_rows(name: str, runs: list[Any]) -> list[str]:
     cpu_us = " / ".join(
-        f"{_extra(shipped, key):.0f}"
+        f"{_extra(runs, key):.0f}"
         for key in (
             "collector_cpu_us_per_event",
             "ledger_cpu_us_per_event",
@@ -92,68 +111,204 @@ def _shipped_rows(args: argparse.Namespace, baseline: list[float], series: dict)
         )
     )
     cores = " / ".join(
-        f"{_extra(shipped, key):.2f}"
+        f"{_extra(runs, key):.2f}"
         for key in ("collector_cores", "writer_cores", "devices_cores", "broker_cores")
     )
     return [
-        "| Measure | Median | Runs | Target |",
-        "|---|---|---|---|",
-        f"| Raw paho QoS 1 publish→subscriber (msg/s) | {base:,.0f} | {_runs(baseline)} "
-        "| baseline |",
-        f"| **`collector run` sustained** (events/s committed and acked), "
-        f"{args.sustained_events:,} events | **{rate:,.0f}** | {_runs(_rates(shipped))} "
-        "| ≥ 5,000 |",
-        f"| Ratio `collector run` / raw paho | {rate / base:.2f} | {_runs(ratios, '.2f')} | |",
-        f"| Length of the sustained run (s) | {_extra(shipped, 'wall_s'):.1f} | | |",
-        f"| Sustained run, first third / last third of the time (events/s) | "
-        f"{_extra(shipped, 'first_third_per_s'):,.0f} / {_extra(shipped, 'last_third_per_s'):,.0f} "
-        "| | |",
-        _latency_row(
-            f"**`collector run` paced {args.paced_rate:,}/s for {args.paced_seconds} s: "
-            "p50 / p99 publish→ack (ms)**",
-            series["shipped_paced"],
-            target="p99 ≤ 250",
-        ),
-        _latency_row("`collector run` flat out: p50 / p99 publish→ack (ms)", shipped, ".0f"),
-        "| `collector run`: CPU µs per event, collector (both processes) / its ledger writer / "
+        f"| {name}: CPU µs per event, collector (both processes) / its ledger writer / "
         f"everything (collector, devices, broker) | {cpu_us} | | |",
-        f"| `collector run`: cores used by collector / its writer / devices / broker | {cores} "
-        "| | of 2 |",
-        *_postgres_rows(args, series),
-        f"| Other work on the machine during the sustained runs (cores) | "
-        f"{_extra(shipped, 'other_cores'):.2f} | {_runs(others, '.2f')} | 0 on a quiet machine |",
+        f"| {name}: cores used by collector / its writer / devices / broker | {cores} | | of 2 |",
     ]
+
+
+def _sustained_rows(args: argparse.Namespace, name: str, runs: list[Any]) -> list[str]:
+    rate = median(_rates(runs))
+    return [
+        f"| **{name} sustained** (events/s committed and acked), "
+        f"{args.sustained_events:,} events | **{rate:,.0f}** | {_runs(_rates(runs))} "
+        "| ≥ 5,000 |",
+        f"| {name}: length of the sustained run (s) | {_extra(runs, 'wall_s'):.1f} | | |",
+        f"| {name}: first third / last third of the time (events/s) | "
+        f"{_extra(runs, 'first_third_per_s'):,.0f} / {_extra(runs, 'last_third_per_s'):,.0f} "
+        "| | |",
+    ]
+
+
+def _shipped_rows(args: argparse.Namespace, series: dict) -> list[str]:
+    shipped, paho = series["shipped"], series["paho"]
+    rows = []
+    if paho:
+        rows.append(
+            f"| Raw paho QoS 1 publish→subscriber (msg/s) | {median(paho):,.0f} | {_runs(paho)} "
+            "| baseline |"
+        )
+    if shipped:
+        rows += [
+            *_sustained_rows(args, "`collector run`", shipped),
+            *_ratio_row("Ratio `collector run` / raw paho", _rates(shipped), paho),
+        ]
+    if series["shipped_paced"]:
+        rows.append(
+            _latency_row(
+                f"**`collector run` paced {args.paced_rate:,}/s for {args.paced_seconds} s: "
+                "p50 / p99 publish→ack (ms)**",
+                series["shipped_paced"],
+                target="p99 ≤ 250",
+            )
+        )
+    if shipped:
+        rows += [
+            _latency_row("`collector run` flat out: p50 / p99 publish→ack (ms)", shipped, ".0f"),
+            *_cpu_rows("`collector run`", shipped),
+        ]
+    return rows
+
+
+def _bindings_rows(args: argparse.Namespace, series: dict) -> list[str]:
+    name, runs = "`collector run --bindings`", series["bindings"]
+    rows = []
+    if runs:
+        rows += [
+            *_sustained_rows(args, name, runs),
+            *_ratio_row(
+                f"Ratio {name} / plain `collector run` of the same round",
+                _rates(runs),
+                _rates(series["shipped"]),
+            ),
+        ]
+    if series["bindings_paced"]:
+        rows.append(
+            _latency_row(
+                f"**{name} paced {args.paced_rate:,}/s for {args.paced_seconds} s: "
+                "p50 / p99 publish→ack (ms)**",
+                series["bindings_paced"],
+                target="p99 ≤ 250",
+            )
+        )
+    if runs:
+        rows += [
+            _latency_row(f"{name} flat out: p50 / p99 publish→ack (ms)", runs, ".0f"),
+            *_cpu_rows(name, runs),
+        ]
+    return rows
 
 
 def _postgres_rows(args: argparse.Namespace, series: dict) -> list[str]:
-    pg = series["shipped_pg"]
+    pg, rows = series["shipped_pg"], []
+    if pg:
+        rows.append(
+            f"| `collector run` into PostgreSQL 15 (local, default settings), sustained "
+            f"(events/s) | {median(_rates(pg)):,.0f} | {_runs(_rates(pg))} | |"
+        )
+    if series["shipped_pg_paced"]:
+        rows.append(
+            _latency_row(
+                f"`collector run` into PostgreSQL, paced {args.paced_rate:,}/s: p50 / p99 "
+                "publish→ack (ms)",
+                series["shipped_pg_paced"],
+            )
+        )
+    return rows
+
+
+def _other_work_row(series: dict) -> list[str]:
+    names = ("shipped", "old_shipped", "bindings", "old_bindings")
+    sustained = [r for name in names for r in series[name]]
+    if not sustained:
+        return []
+    others = [r.extra["other_cores"] for r in sustained]
     return [
-        f"| `collector run` into PostgreSQL 15 (local, default settings), sustained (events/s) "
-        f"| {median(_rates(pg)):,.0f} | {_runs(_rates(pg))} | |",
-        _latency_row(
-            f"`collector run` into PostgreSQL, paced {args.paced_rate:,}/s: p50 / p99 "
-            "publish→ack (ms)",
-            series["shipped_pg_paced"],
-        ),
+        f"| Other work on the machine during the sustained runs (cores) | {median(others):.2f} "
+        f"| {_runs(others, '.2f')} | 0 on a quiet machine |"
     ]
 
 
-def _breakdown_rows(args: argparse.Namespace, alone: list[float], series: dict) -> list[str]:
-    flat, null = series["flat"], series["null"]
+def _baseline_rows(series: dict, trees: dict) -> list[str]:
+    """This tree against ``--baseline-tree``, round by round (same seed, same traffic)."""
+    if trees.get("old") is None:
+        return []
+    rows = []
+    for new, label in (("shipped", "`collector run`"), ("bindings", "`collector run --bindings`")):
+        old = series[f"old_{new}"]
+        if not old:
+            continue
+        rows.append(
+            f"| {label} of the baseline tree, sustained (events/s) | "
+            f"{median(_rates(old)):,.0f} | {_runs(_rates(old))} | |"
+        )
+        mine = series[new]
+        rows += _ratio_row(
+            f"**{label}: this tree / baseline tree, same round (paired)**",
+            _rates(mine),
+            _rates(old),
+        )
+        rows += _ratio_row(
+            f"{label}: ledger writer CPU µs per event, this tree / baseline tree, same round "
+            "(less sensitive to other load than events/s)",
+            [r.extra["ledger_cpu_us_per_event"] for r in mine],
+            [r.extra["ledger_cpu_us_per_event"] for r in old],
+        )
+        if mine:
+            pairs = ", ".join(
+                f"{a.extra['other_cores']:.2f} / {b.extra['other_cores']:.2f}"
+                for a, b in zip(mine, old, strict=True)
+            )
+            rows.append(
+                f"| {label}: other work (cores), this tree / baseline, per round | | {pairs} | |"
+            )
+    return rows
+
+
+def _breakdown_rows(args: argparse.Namespace, series: dict) -> list[str]:
+    flat, null, rows = series["flat"], series["null"], []
+    if flat:
+        rows.append(
+            f"| In-bench writer process, {args.events:,} events (events/s) | "
+            f"{median(_rates(flat)):,.0f} | {_runs(_rates(flat))} | |"
+        )
+    if series["paced"]:
+        rows.append(
+            _latency_row(
+                f"In-bench, paced {args.paced_rate:,}/s: p50 / p99 publish→commit (ms)",
+                series["paced"],
+            )
+        )
+    if null:
+        rows.append(
+            f"| No-op ledger: MQTT + runtime only (events/s) | {median(_rates(null)):,.0f} | "
+            f"{_runs(_rates(null))} | |"
+        )
+    if series["null_paced"]:
+        rows.append(
+            _latency_row("No-op ledger, paced: p50 / p99 publish→commit (ms)", series["null_paced"])
+        )
+    return rows + _alone_rows(args, series) + _resent_row(series)
+
+
+def _alone_rows(args: argparse.Namespace, series: dict) -> list[str]:
+    alone, with_bindings, rows = series["alone"], series["alone_bindings"], []
+    if alone:
+        rows.append(
+            f"| `SqlIngestor` alone, same traffic, no MQTT, {args.events:,} events (events/s) "
+            f"| {median(alone):,.0f} | {_runs(alone)} | |"
+        )
+    if with_bindings:
+        rows.append(
+            "| `SqlIngestor` alone with the reconcile observer, bindings traffic "
+            f"(events/s) | {median(with_bindings):,.0f} | {_runs(with_bindings)} | |"
+        )
+    return rows + _ratio_row(
+        "Ratio `SqlIngestor` alone, bindings / plain, same round", with_bindings, alone
+    )
+
+
+def _resent_row(series: dict) -> list[str]:
+    runs = [r for values in series.values() for r in values if hasattr(r, "resent")]
+    if not runs:
+        return []
     return [
-        f"| In-bench writer process, {args.events:,} events (events/s) | "
-        f"{median(_rates(flat)):,.0f} | {_runs(_rates(flat))} | |",
-        _latency_row(
-            f"In-bench, paced {args.paced_rate:,}/s: p50 / p99 publish→commit (ms)",
-            series["paced"],
-        ),
-        f"| No-op ledger: MQTT + runtime only (events/s) | {median(_rates(null)):,.0f} | "
-        f"{_runs(_rates(null))} | |",
-        _latency_row("No-op ledger, paced: p50 / p99 publish→commit (ms)", series["null_paced"]),
-        f"| `SqlIngestor` alone, same traffic, no MQTT (events/s) | {median(alone):,.0f} | "
-        f"{_runs(alone)} | |",
-        f"| Events resent by devices (acks went quiet) | "
-        f"{sum(r.resent for runs in series.values() for r in runs)} | | 0 expected |",
+        f"| Events resent by devices (acks went quiet) | {sum(r.resent for r in runs)} | "
+        "| 0 expected |"
     ]
 
 
@@ -165,25 +320,44 @@ FOOTER = [
     "`docs/collector.md` (*Throughput and latency*) has the profile and what limits it.",
     "",
     "Run it: `.venv/bin/python benchmarks/ingest.py --runs 3 --write` (starts its own",
-    "Mosquitto; PostgreSQL on 127.0.0.1:5432 for the PostgreSQL rows).",
+    "Mosquitto; PostgreSQL on 127.0.0.1:5432 for the PostgreSQL rows). Against another",
+    "checkout: `--baseline-tree DIR`; some variants only: `--only NAME,...` (see `--help`).",
     "",
 ]
+
+
+def _trees_lines(trees: dict) -> list[str]:
+    if trees.get("old") is None:
+        return []
+    return [
+        f"- This tree: {trees['new'].describe()}.",
+        f"- Baseline tree (`--baseline-tree`): {trees['old'].describe()}; every process",
+        "  reported the `collector.__file__` it imported, checked against the tree. Each",
+        "  baseline run uses the same seed (traffic) as its pair; odd rounds run it first.",
+        "",
+    ]
 
 
 def report(
     args: argparse.Namespace,
     *,
     load: tuple[tuple[float, ...], tuple[float, ...]],
-    baseline: list[float],
-    alone: list[float],
-    **series: list[Any],
+    series: dict[str, list[Any]],
+    trees: dict,
 ) -> str:
-    """The RESULTS.md section for this run."""
+    """The RESULTS.md section for this run (rows of variants that did not run left out)."""
     return "\n".join(
         [
             *_header(args, load),
-            *_shipped_rows(args, baseline, series),
-            *_breakdown_rows(args, alone, series),
+            *_trees_lines(trees),
+            "| Measure | Median | Runs | Target |",
+            "|---|---|---|---|",
+            *_shipped_rows(args, series),
+            *_bindings_rows(args, series),
+            *_baseline_rows(series, trees),
+            *_postgres_rows(args, series),
+            *_other_work_row(series),
+            *_breakdown_rows(args, series),
             *FOOTER,
         ]
     )

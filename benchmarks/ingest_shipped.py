@@ -1,19 +1,25 @@
 """The headline ingest runs: the shipped ``collector run``, as its own process, fed by the fleet.
 
 Nothing is wrapped or swapped: the command line a deployment uses (reorder window,
-ledger writer process, acks) runs against the system Mosquitto. Latency is publish →
+ledger writer process, acks) runs against the benchmark's Mosquitto. Latency is publish →
 ack as the device sees it; the collector acks only after the commit, so it bounds
 publish → commit from above. After each run the ledger is read back: every planned
 event must be applied exactly once, or the run fails.
+
+What is published and how the ledger is checked is a ``Traffic``: ``PlainTraffic``
+here (stock transactions only), ``ingest_bindings.BindingsTraffic`` with site
+bindings. Which checkout's collector runs is a ``Tree`` (``ingest_trees``); it is
+started through ``collector_launcher.py``, i.e. ``collector.cli:main`` as the
+console script calls it, after the launcher reports which ``collector`` it imported.
 """
 
 from __future__ import annotations
 
 import signal
 import subprocess
-import sys
+import time
 import uuid
-from pathlib import Path
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -34,20 +40,70 @@ from benchmarks.ingest_fleet import (
     seed_stock,
     tree_cpu_s,
 )
+from benchmarks.ingest_trees import Tree, check_imported, current_tree
 from collector.ledger.schema import inbox
+from edge_agent import wire
 
 STOP_TIMEOUT_S = 30.0
 
 
-def collector_command(setup: Setup, db_url: str, batch_max: int) -> list[str]:
+class Traffic(Protocol):
+    """What one run publishes, what the collector is told about it, how the ledger is checked."""
+
+    def collector_args(self) -> list[str]:
+        """Extra ``collector run`` options (e.g. ``--bindings FILE``)."""
+        ...
+
+    def seed_extra(self) -> list[wire.StockTransaction]:
+        """Opening receipts beyond every (sku, bin)."""
+        ...
+
+    def plans(self, devices: int, events: int) -> Plans:
+        """The devices' events, in publish order."""
+        ...
+
+    def observers(self) -> list[Any]:
+        """Posting observers of a ``SqlIngestor`` built in the benchmark."""
+        ...
+
+    def check(self, engine: sa.Engine, plans: Plans) -> None:
+        """``RuntimeError`` unless every planned event reached the ledger exactly once."""
+        ...
+
+
+class PlainTraffic:
+    """Random stock transactions from every device; no bindings."""
+
+    def __init__(self, setup: Setup, devices: int) -> None:
+        self.setup = setup
+
+    def collector_args(self) -> list[str]:
+        return []
+
+    def seed_extra(self) -> list[wire.StockTransaction]:
+        return []
+
+    def plans(self, devices: int, events: int) -> Plans:
+        return make_plans(self.setup, devices, events)
+
+    def observers(self) -> list[Any]:
+        return []
+
+    def check(self, engine: sa.Engine, plans: Plans) -> None:
+        check_exactly_once(engine, plans)
+
+
+def collector_command(
+    setup: Setup, db_url: str, batch_max: int, tree: Tree, extra: list[str]
+) -> list[str]:
     """``collector run`` as an operator would start it, for the run's site."""
     broker = setup.broker
-    return [
-        str(Path(sys.executable).with_name("collector")), "run",
+    return tree.command(
+        "run",
         "--mqtt", f"mqtt://{broker.host}:{broker.port}", "--db", db_url, "--site", setup.site,
         "--client-id", f"bench-collector-{uuid.uuid4().hex[:8]}",
-        "--batch-max", str(batch_max), "--log-level", "WARNING",
-    ]  # fmt: skip
+        "--batch-max", str(batch_max), "--log-level", "WARNING", *extra,
+    )  # fmt: skip
 
 
 def stop_collector(process: subprocess.Popen[bytes]) -> None:
@@ -88,21 +144,26 @@ def shipped_run(
     events: int,
     rate_per_s: float | None,
     batch_max: int,
+    traffic: Traffic | None = None,
+    tree: Tree | None = None,
 ) -> RunResult:
     """Start ``collector run``, seed stock, play the fleet, stop it, check the ledger."""
+    traffic = traffic or PlainTraffic(setup, devices)
+    tree = tree or current_tree()
     log_path = setup.workdir / f"collector-{setup.site}.log"  # a pipe could fill and block it
+    db_url = engine.url.render_as_string(hide_password=False)
+    command = collector_command(setup, db_url, batch_max, tree, traffic.collector_args())
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            collector_command(setup, engine.url.render_as_string(hide_password=False), batch_max),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
+            command, stdout=log_file, stderr=subprocess.STDOUT, env=tree.env()
         )
     try:
-        seed_stock(setup)  # acked: the collector is subscribed and committing
-        plans = make_plans(setup, devices, events)
-        before = _cpu_split(process.pid, setup.broker.pid)
+        seed_stock(setup, extra=traffic.seed_extra())  # acked: subscribed and committing
+        check_imported(log_path.read_text(errors="replace"), tree, "collector run")
+        plans = traffic.plans(devices, events)
+        started_s, before = time.monotonic(), _cpu_split(process.pid, setup.broker.pid)
         fleet = play(setup.broker, setup.site, plans, devices / rate_per_s if rate_per_s else 0.0)
-        after = _cpu_split(process.pid, setup.broker.pid)
+        after, sampled_s = _cpu_split(process.pid, setup.broker.pid), time.monotonic() - started_s
         collector_cpu_s, writer_cpu_s, broker_cpu_s, machine_s = (
             b - a for a, b in zip(before, after, strict=True)
         )
@@ -111,10 +172,11 @@ def shipped_run(
     if process.returncode != 0:
         tail = log_path.read_text(errors="replace")[-2000:]
         raise RuntimeError(f"collector run exited {process.returncode}: {tail}")
-    check_exactly_once(engine, plans)
+    traffic.check(engine, plans)
     result = _result(fleet, collector_cpu_s, writer_cpu_s, broker_cpu_s)
     ours_s = collector_cpu_s + fleet.cpu_s + broker_cpu_s
-    result.extra["other_cores"] = max(machine_s - ours_s, 0.0) / result.extra["wall_s"]
+    # over the whole sampled span (it includes the fleet's start), not only first publish → last ack
+    result.extra["other_cores"] = max(machine_s - ours_s, 0.0) / sampled_s
     return result
 
 
