@@ -21,6 +21,7 @@ services:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: $(STAMP) services lint
 	$(BIN)/python -m pytest
@@ -29,4 +30,4 @@ schemas: $(STAMP)
 	$(BIN)/python -m edge_agent.wire > docs/wire-schema.json
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -14,7 +14,7 @@ import sys
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Final, Literal, NamedTuple
 from uuid import UUID
 
 from pydantic import (
@@ -27,7 +27,8 @@ from pydantic import (
     model_validator,
 )
 
-SCHEMA_VERSION = 1
+# Final keeps the literal type, so it can be the default of the `Literal[1]` schema fields.
+SCHEMA_VERSION: Final = 1
 TOPIC_ROOT = "inventory/v1"
 EVENTS_SUBSCRIPTION = f"{TOPIC_ROOT}/+/+/events"
 STATUS_SUBSCRIPTION = f"{TOPIC_ROOT}/+/+/status"

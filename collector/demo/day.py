@@ -16,7 +16,7 @@ from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
 from collector.alerts.lifecycle import resolve_with_count
 from collector.demo.catalog import BY_SKU, OPENING_COUNTS, UNKNOWN_GTIN
 from collector.demo.faults import FaultSpec
-from collector.demo.snapshot import Snapshot
+from collector.demo.snapshot import AlertLine, Snapshot
 from collector.demo.stage import Stage
 from collector.ledger.session import posting_session
 
@@ -175,7 +175,7 @@ def _creep_reported(key: tuple[str, str], before: int) -> Callable[[Snapshot], b
     return lambda s: s.unresolved.get(key, 0) > before or _active(s, DRIFT) is not None
 
 
-def _active(snapshot: Snapshot, spec: FaultSpec) -> object | None:
+def _active(snapshot: Snapshot, spec: FaultSpec) -> AlertLine | None:
     return next((a for a in snapshot.alerts if spec.matches(a)), None)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, Group, JustifyMethod, RenderableType
 from rich.layout import Layout
 from rich.live import Live
 from rich.panel import Panel
@@ -151,8 +151,14 @@ def _floor(board: Board) -> RenderableType:
 
 def _movements(board: Board) -> RenderableType:
     table = Table(expand=True, box=None)
-    for header, justify in (("Time", "left"), ("Type", "left"), ("Qty", "right"),
-                            ("SKU", "left"), ("Location", "left")):  # fmt: skip
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("Time", "left"),
+        ("Type", "left"),
+        ("Qty", "right"),
+        ("SKU", "left"),
+        ("Location", "left"),
+    )
+    for header, justify in columns:
         table.add_column(header, justify=justify, no_wrap=True, overflow="ellipsis")
     if board.snapshot is not None:
         for m in board.snapshot.movements:

@@ -17,6 +17,7 @@ import structlog
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from collector.ingest.ports import InboundMessage
 from collector.mqtt.address import BrokerAddress
@@ -223,7 +224,7 @@ class MqttConsumer:
         client: paho.Client,
         _userdata: object,
         flags: paho.ConnectFlags,
-        reason_code: paho.ReasonCode,
+        reason_code: ReasonCode,
         _properties: Properties | None,
     ) -> None:
         """Subscribe again on every successful connect (the session may have been lost)."""
@@ -253,7 +254,7 @@ class MqttConsumer:
         _client: paho.Client,
         _userdata: object,
         _mid: int,
-        reason_codes: list[paho.ReasonCode],
+        reason_codes: list[ReasonCode],
         _properties: Properties | None,
     ) -> None:
         """Report a refused subscription loudly; mark the link usable when it was granted."""
@@ -272,7 +273,7 @@ class MqttConsumer:
         _client: paho.Client,
         _userdata: object,
         _flags: paho.DisconnectFlags,
-        reason_code: paho.ReasonCode,
+        reason_code: ReasonCode,
         _properties: Properties | None,
     ) -> None:
         """Log the drop; the network thread reconnects."""
@@ -288,8 +289,10 @@ class MqttConsumer:
     ) -> None:
         """Enqueue the raw message with its packet id; parsing is the ledger's business."""
         try:
+            # paho types payload as bytes | bytearray; bytes() of a bytes is the same object
+            payload = bytes(message.payload)
             inbound = InboundMessage(
-                topic=message.topic, payload=message.payload, received_at=self._clock.now()
+                topic=message.topic, payload=payload, received_at=self._clock.now()
             )
             self._inbox.put(
                 Delivery(

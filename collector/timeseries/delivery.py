@@ -28,9 +28,9 @@ class Delivery:
 
     def unsettled(self, lines: Sequence[PendingLine]) -> list[PendingLine]:
         """Those of ``lines`` the server has decided nothing about yet."""
-        done = {(p.row_id, p.index) for p in self.accepted}
-        done.update((r.pending.row_id, r.pending.index) for r in self.rejections)
-        return [p for p in lines if (p.row_id, p.index) not in done]
+        done = {(p.row_id, p.position) for p in self.accepted}
+        done.update((r.pending.row_id, r.pending.position) for r in self.rejections)
+        return [p for p in lines if (p.row_id, p.position) not in done]
 
 
 def deliver(sink: LineSink, lines: Sequence[PendingLine], *, max_lines: int) -> Delivery:

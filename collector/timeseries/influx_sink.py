@@ -50,7 +50,9 @@ class InfluxSink:
                 bucket=self._bucket,
                 org=self._org,
                 record="\n".join(lines),
-                write_precision=WritePrecision.NS,
+                # the client annotates the parameter as its WritePrecision class, whose
+                # members are plain strings such as "ns"; a string is what it expects
+                write_precision=WritePrecision.NS,  # type: ignore[arg-type]
             )
         except InfluxDBError as err:
             return _classify_http_error(err)

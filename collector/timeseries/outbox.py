@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -55,7 +55,7 @@ class PendingLine(NamedTuple):
     """
 
     row_id: int
-    index: int
+    position: int
     line: str
     recorded_at: datetime
 
@@ -172,7 +172,26 @@ def read_status(conn: Connection, *, now: datetime) -> OutboxStatus:
     return OutboxStatus(int(backlog), oldest, age, rejected)
 
 
-def list_rejected(conn: Connection, *, limit: int = 100) -> list[dict[str, object]]:
+class RejectedLine(TypedDict):
+    """One ``timeseries_rejected`` row: a dict, so that it prints as JSON as it is."""
+
+    id: int
+    line: str
+    reason: str
+    recorded_at: datetime
+    rejected_at: datetime
+
+
+def list_rejected(conn: Connection, *, limit: int = 100) -> list[RejectedLine]:
     """The most recently rejected lines with their reasons, newest first."""
     query = sa.select(rejected_table).order_by(rejected_table.c.id.desc()).limit(limit)
-    return [dict(r._mapping) for r in conn.execute(query)]
+    return [
+        RejectedLine(
+            id=r.id,
+            line=r.line,
+            reason=r.reason,
+            recorded_at=r.recorded_at,
+            rejected_at=r.rejected_at,
+        )
+        for r in conn.execute(query)
+    ]

@@ -8,7 +8,7 @@ the raw input, tolerate any shape, and are merged with pydantic's own errors by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,7 @@ def items_of(data: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
         yield from ((i, item) for i, item in enumerate(seq) if isinstance(item, dict))
 
 
-def duplicates(uses: list[tuple[Loc, Any]], what: str) -> list[Problem]:
+def duplicates(uses: Sequence[tuple[Loc, Any]], what: str) -> list[Problem]:
     """A problem at every later use of a value already used at an earlier place."""
     first: dict[Hashable, Loc] = {}
     problems = []
@@ -61,7 +61,7 @@ def format_loc(loc: Loc) -> str:
 
 
 def validate_with_rules(
-    model_name: str, data: Any, handler: ValidatorFunctionWrapHandler, rules: list[Rule]
+    model_name: str, data: Any, handler: ValidatorFunctionWrapHandler, rules: Sequence[Rule]
 ) -> Any:
     """Run pydantic's validation and the raw-input rules; raise one error holding all problems."""
     problems = [p for rule in rules for p in rule(data)]

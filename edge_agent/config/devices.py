@@ -87,7 +87,7 @@ def _pins_unique(data: Any) -> list[Problem]:
     lanes = [
         (("lanes", i, "data_pin"), lane.get("data_pin")) for i, lane in items_of(data, "lanes")
     ]
-    return duplicates(clock + lanes, "GPIO pin")
+    return duplicates([*clock, *lanes], "GPIO pin")
 
 
 def _lanes_unique(data: Any) -> list[Problem]:

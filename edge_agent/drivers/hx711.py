@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import Any, Protocol
 
 import structlog
@@ -136,9 +137,7 @@ class HX711:
         )
         for pin in data_pins:
             # DOUT is a push-pull output on the HX711: the pull only matters if it is unplugged.
-            self._claim(
-                pin, lambda p=pin: DigitalInputDevice(p, pull_up=False, pin_factory=factory)
-            )
+            self._claim(pin, partial(DigitalInputDevice, pin, pull_up=False, pin_factory=factory))
         self._sck_pin = self._sck.pin
         self._dout_pins = [d.pin for d in self._devices[1:]]
 

@@ -183,6 +183,12 @@ class SimulatedHX711Chip:
 class HX711ClockPin(MockPin):
     """Mock SCK pin: each edge drives the chips wired to it and takes ``clock.edge_s``."""
 
+    # MockPin's attributes this class sets, declared here because gpiozero ships no types;
+    # ``states`` holds gpiozero's PinState(timestamp, state) tuples.
+    _state: bool
+    _last_change: float
+    states: list[tuple[float, bool]]
+
     def __init__(self, factory: Any, info: Any, *, clock: SimClock) -> None:
         super().__init__(factory, info)
         self.chips: list[SimulatedHX711Chip] = []

@@ -31,10 +31,37 @@ class ByteSource(Protocol):
         ...
 
 
+class PySerialPort(Protocol):
+    """The part of an open pyserial port that ``SerialPort`` uses.
+
+    A protocol rather than a pyserial class: ``serial_for_url`` returns a different
+    class per URL scheme (``loop://`` is not a ``serial.Serial``), and ``SerialBase``,
+    their common base, does not declare ``in_waiting``.
+    """
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the port is open."""
+        ...
+
+    @property
+    def in_waiting(self) -> int:
+        """Bytes received and not read yet."""
+        ...
+
+    def read(self, size: int = 1, /) -> bytes:
+        """Up to ``size`` bytes, waiting at most the port's timeout."""
+        ...
+
+    def close(self) -> None:
+        """Close the port."""
+        ...
+
+
 class SerialPort:
     """A pyserial port (device path or pyserial URL such as ``loop://``) as a ``ByteSource``."""
 
-    def __init__(self, port: serial.SerialBase, *, name: str) -> None:
+    def __init__(self, port: PySerialPort, *, name: str) -> None:
         self._port = port
         self.name = name
 

@@ -234,10 +234,12 @@ class MqttLink:
 
     def _handle_message(self, _client: mqtt.Client, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
         try:
+            # paho types payload as bytes | bytearray; bytes() of a bytes is the same object
+            payload = bytes(msg.payload)
             if msg.topic == self.acks_topic:
-                self._deliver_ack(msg.payload)
+                self._deliver_ack(payload)
             elif msg.topic == self.commands_topic:
-                self._on_command(msg.payload)
+                self._on_command(payload)
             else:
                 log.warning("link.unexpected_topic", device=self.device_id, topic=msg.topic)
         except Exception:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from epcpy import ConvertException, hex_to_tag_encodable
 from epcpy.epc_schemes.sgtin import SGTIN
+from epcpy.utils.common import ConvertException
+from epcpy.utils.parsers import hex_to_tag_encodable
 
 SGTIN_96_HEADER = "30"
 """First byte of every SGTIN-96 EPC (GS1 EPC Tag Data Standard, table 14-1)."""

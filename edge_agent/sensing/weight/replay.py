@@ -20,7 +20,11 @@ from edge_agent.sensing.weight.lane import LaneEvent
 from edge_agent.sensing.weight.settings import LaneSettings, WeightPipelineSettings
 from edge_agent.sensing.weight.shelf import ShelfPipeline
 
-HEADERS = {("t_s", "lane", "raw"): "raw", ("t_s", "lane", "grams"): "grams"}
+# Keyed by any tuple: a file's header row can have any number of columns.
+HEADERS: dict[tuple[str, ...], str] = {
+    ("t_s", "lane", "raw"): "raw",
+    ("t_s", "lane", "grams"): "grams",
+}
 MAX_PROBLEMS = 10
 
 
