@@ -105,6 +105,13 @@ def _figures(finding: Finding) -> dict[str, Any]:
     }
 
 
+def _inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT added."""
+    key = result.inserted_primary_key
+    assert key is not None, "an INSERT returns its primary key"
+    return int(key[0])
+
+
 def _raise(conn: sa.Connection, finding: Finding, now: datetime) -> int | None:
     key = finding.key
     row = _active(conn, key.active_key())
@@ -124,7 +131,7 @@ def _raise(conn: sa.Connection, finding: Finding, now: datetime) -> int | None:
             "active_key": key.active_key(),
             **figures,
         }
-        alert_id = conn.execute(sa.insert(alerts).values(values)).inserted_primary_key[0]
+        alert_id = _inserted_id(conn.execute(sa.insert(alerts).values(values)))
         record(conn, alert_id, Change(AlertAction.OPENED, RECONCILER, now, finding.message))
         return int(alert_id)
     is_news = any(

@@ -240,9 +240,7 @@ class Draft:
                 cogs=true_up,
                 applies_to_movement_id=settled.movement_id,
             )
-            self.change_sale(
-                settled.movement_id, lambda sale, up=true_up: replace(sale, value=sale.value + up)
-            )
+            self.change_sale(settled.movement_id, _costs_more(true_up))
 
     def commit(self) -> Posting:
         """Install the draft in the book and return what it posted."""
@@ -274,6 +272,15 @@ class Draft:
             layer_ids,
             settled,
         )
+
+
+def _costs_more(true_up: Decimal) -> Callable[[SaleState], SaleState]:
+    """A sale whose cost a true-up moves by ``true_up``."""
+
+    def change(sale: SaleState) -> SaleState:
+        return replace(sale, value=sale.value + true_up)
+
+    return change
 
 
 def _check_range(line: MovementLine) -> None:

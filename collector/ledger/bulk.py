@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from collector.domain.money import SCALE_DIGITS
 from collector.ledger.types import Micro, UtcDateTime
@@ -104,7 +105,9 @@ def _prepared(
 ) -> tuple[str, tuple[int, ...] | None, tuple[_Converter, ...]]:
     names = [name for name, _ in params]
     keys = names if isinstance(statement, sa.Insert) else None
+    assert isinstance(statement, sa.ClauseElement)  # statements are Core DML, all compilable
     compiled = statement.compile(dialect=dialect, column_keys=keys)
+    assert isinstance(compiled, SQLCompiler)
     order = None
     if compiled.positional:
         order = tuple(names.index(name) for name in compiled.positiontup or ())

@@ -80,7 +80,9 @@ def parse_items_csv(text: str) -> list[ItemRow]:
             f"line 1: header must have columns {', '.join(CSV_COLUMNS)} "
             f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'})"
         )
-    rows, problems, first_line = [], [], {}
+    rows: list[ItemRow] = []
+    problems: list[str] = []
+    first_line: dict[str, int] = {}
     for record in reader:
         line = reader.line_num
         values = {k.strip(): v for k, v in record.items() if k is not None}

@@ -69,8 +69,8 @@ def find_seen(conn: sa.Connection, identities: Sequence[tuple[UUID, SeqKey]]) ->
         spans[(device_id, epoch)] = (min(low, seq), max(high, seq))
     for (device_id, epoch), (low, high) in spans.items():
         params = {"device": device_id, "epoch": epoch, "low": low, "high": high}
-        for row in conn.execute(_SEQ_SPAN, params):
-            seqs[(row.device_id, row.epoch, row.seq)] = row.event_id
+        for span_row in conn.execute(_SEQ_SPAN, params):
+            seqs[(span_row.device_id, span_row.epoch, span_row.seq)] = span_row.event_id
     return SeenBefore(event_ids, seqs, payloads)
 
 
@@ -145,7 +145,9 @@ def update_progress(
     stored = _load_progress(conn, streams.keys())
     pending = {key: point for key, (point, highest) in stored.items() if highest > point}
     handled = _handled_seqs(conn, pending)
-    inserts, updates, result = [], [], []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    result: list[DeviceProgress] = []
     for key, site in sorted(streams.items()):
         point = stored[key][0] if key in stored else 0
         progress = advance(point, handled.get(key, set()) | new_seqs.get(key, set()))
@@ -185,7 +187,7 @@ def _load_progress(
     return found
 
 
-def _seqs_above(table: sa.Table) -> sa.Select[tuple[int]]:
+def _seqs_above(table: sa.Table) -> sa.Select[Any]:
     return sa.select(table.c.seq).where(
         table.c.device_id == sa.bindparam("device"),
         table.c.epoch == sa.bindparam("epoch"),
@@ -206,7 +208,7 @@ def _handled_seqs(
         params = {"device": device_id, "epoch": epoch, "floor": floor}
         seqs = found.setdefault((device_id, epoch), set())
         for query in _HANDLED_ABOVE:
-            seqs.update(conn.execute(query, params).scalars())
+            seqs.update(int(seq) for seq in conn.execute(query, params).scalars())
     return found
 
 

@@ -115,7 +115,9 @@ class SqlIngestor:
             self._record(work, index, item, Disposition.DEAD_LETTERED, reason)
             self._dead_letter(work, dead_letter_of(index, item, reason), sorted_)
         work.plan = self._plan(session, sorted_)
-        transactions = [i.event.data for _, i in sorted_.fresh if _is_transaction(i)]
+        transactions = [
+            i.event.data for _, i in sorted_.fresh if isinstance(i.event, StockTransactionEvent)
+        ]
         if work.plan is not None:
             transactions += [p.tx for p in work.plan.postings.values()]
         session.load(request_for(transactions))

@@ -119,7 +119,7 @@ def load_sales(
 ) -> list[SaleState]:
     """Sales by event or line id, with what they cost in the end and what came back of them."""
     cols = (_m.id, _m.event_id, _m.sku, _m.owner, _m.qty, _m.value)
-    rows: dict[int, sa.Row[Any]] = {}
+    rows: dict[int, Any] = {}
     for where, values in ((_m.event_id, event_ids), (_m.id, movement_ids)):
         for part in chunks(sorted(values)):
             for row in conn.execute(sa.select(*cols).where(_IS_SALE, where.in_(part))):

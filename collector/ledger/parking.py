@@ -67,7 +67,7 @@ def any_parked(conn: sa.Connection) -> bool:
 def load_parked(conn: sa.Connection, keys: Iterable[PositionKey]) -> list[ParkedEvent]:
     """What waits at these positions."""
     p = parked_events.c
-    found = []
+    found: list[ParkedEvent] = []
     for part in chunks(sorted(keys)):
         where = sa.tuple_(p.sku, p.location, p.owner).in_([tuple(k) for k in part])
         found.extend(_from_row(row) for row in conn.execute(sa.select(parked_events).where(where)))

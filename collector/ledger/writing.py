@@ -292,7 +292,8 @@ def _write_balances(conn: sa.Connection, loaded: LoadedBook, lines: Sequence[Mov
     last_line: dict[PositionKey, int] = {}
     for line in lines:
         last_line[line.key] = line.movement_id
-    inserts, updates = [], []
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
     for key, movement_id in last_line.items():
         position = loaded.book.position(key)
         row = (position.qty, position.value, position.last_unit_cost, movement_id, *key)

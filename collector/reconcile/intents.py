@@ -144,31 +144,23 @@ def gate_intent(gate: GateBinding, sku: str, direction: GateDirection, epc: str)
 
     Off site (no ``outside``) a unit going out is issued, one coming in adjusted in.
     """
-    reference = f"gate {gate.gate} tag {epc}"[:128]
-    one = Decimal(1)
-    common = {"sku": sku, "qty": one, "owner": gate.owner, "reference": reference}
-    if direction is GateDirection.OUT:
-        if gate.outside is None:
-            return Post(StockTransaction(type=TransactionType.SALE, location=gate.inside, **common))
-        return Post(
-            StockTransaction(
-                type=TransactionType.TRANSFER,
-                location=gate.inside,
-                to_location=gate.outside,
-                **common,
-            )
+    if direction not in (GateDirection.OUT, GateDirection.IN):
+        return None
+    is_out = direction is GateDirection.OUT
+    if gate.outside is None:
+        kind = TransactionType.SALE if is_out else TransactionType.ADJUSTMENT
+        source, destination = gate.inside, None
+    else:
+        kind = TransactionType.TRANSFER
+        source, destination = (gate.inside, gate.outside) if is_out else (gate.outside, gate.inside)
+    return Post(
+        StockTransaction(
+            type=kind,
+            sku=sku,
+            qty=Decimal(1),
+            location=source,
+            to_location=destination,
+            owner=gate.owner,
+            reference=f"gate {gate.gate} tag {epc}"[:128],
         )
-    if direction is GateDirection.IN:
-        if gate.outside is None:
-            return Post(
-                StockTransaction(type=TransactionType.ADJUSTMENT, location=gate.inside, **common)
-            )
-        return Post(
-            StockTransaction(
-                type=TransactionType.TRANSFER,
-                location=gate.outside,
-                to_location=gate.inside,
-                **common,
-            )
-        )
-    return None
+    )

@@ -58,7 +58,7 @@ def _under(column: Any, prefix: str) -> sa.ColumnElement[bool]:
 def start(conn: sa.Connection, *, prefix: str, by: str, now: datetime) -> int:
     """Open a count of every position under ``prefix``; returns its id."""
     top = conn.execute(sa.select(sa.func.max(movements.c.id))).scalar_one() or 0
-    count_id = conn.execute(
+    inserted = conn.execute(
         sa.insert(cycle_counts).values(
             location_prefix=prefix,
             status=OPEN,
@@ -66,7 +66,9 @@ def start(conn: sa.Connection, *, prefix: str, by: str, now: datetime) -> int:
             started_at=now,
             start_movement_id=top,
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key
+    assert inserted is not None, "an INSERT returns its primary key"
+    count_id = inserted[0]
     b = balances.c
     rows = conn.execute(
         sa.select(b.sku, b.location, b.owner, b.qty).where(_under(b.location, prefix))
