@@ -5,13 +5,11 @@ prints a JSON array of objects whose fields docs/ledger.md documents (decimals a
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -19,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from collector.cli.json_output import JsonOption, jsonable, print_json
 from collector.errors import CollectorError, ConfigError
 from collector.settings import load_settings
 
@@ -29,7 +28,6 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Ledger URL (default: COLLECTOR_DB_URL or sqlite:///var/ledger.db)."),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")]
 
 items_app = typer.Typer(name="items", no_args_is_help=True, help="The item catalogue.")
 report_app = typer.Typer(name="report", no_args_is_help=True, help="Period reports.")
@@ -76,26 +74,12 @@ def _fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
-def _print_json(records: list[dict[str, Any]]) -> None:
-    typer.echo(json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in records], indent=2))
-
-
 def _print_table(title: str, records: list[dict[str, Any]], columns: list[str]) -> None:
     table = Table(title=title)
     for column in columns:
         table.add_column(column, justify="right" if column in _NUMERIC else "left")
     for record in records:
-        table.add_row(*("" if record[c] is None else str(_jsonable(record[c])) for c in columns))
+        table.add_row(*("" if record[c] is None else str(jsonable(record[c])) for c in columns))
     Console().print(table)
 
 
@@ -153,7 +137,7 @@ def stock(
     with _reading(db) as conn:
         records = _records(read_stock(conn, sku=sku, location_prefix=location, owner=owner))
     if as_json:
-        _print_json(records)
+        print_json(records)
         return
     columns = ["sku", "location", "owner", "qty", "value", "avg_unit_cost"]
     _print_table("Stock on hand", records, columns)
@@ -171,7 +155,7 @@ def movements(
     with _reading(db) as conn:
         records = movement_rows(conn, sku=sku, limit=limit or None)
     if as_json:
-        _print_json(records)
+        print_json(records)
         return
     columns = ["id", "effective_at", "type", "sku", "location", "owner", "qty", "value", "cogs"]
     _print_table("Movements", records, columns)
@@ -188,7 +172,7 @@ def dead_letters(
     with _reading(db) as conn:
         records = dead_letter_rows(conn, limit=limit or None)
     if as_json:
-        _print_json(records)
+        print_json(records)
         return
     _print_table("Dead letters", records, ["id", "received_at", "device_id", "seq", "reason"])
 
@@ -218,7 +202,7 @@ def report_cogs(
     with _reading(db) as conn:
         records = _records(cogs_report(conn, start=since, end=until))
     if as_json:
-        _print_json(records)
+        print_json(records)
         return
     columns = [
         "sku", "beginning_value", "purchases", "cost_of_sales", "true_ups", "returns",
