@@ -219,12 +219,31 @@ def _observers(db: str | None) -> list[Any]:
     return posting_observers(load_settings(db_url=db), None, SystemClock())
 
 
+def _journal_lines(engine: Any, movement_ids: list[int]) -> list[dict[str, Any]]:
+    """These movements as ``collector movements --json`` shows them, in posting order."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from collector.ledger.queries import MOVEMENT_FIELDS  # noqa: PLC0415
+    from collector.ledger.schema import movements as journal  # noqa: PLC0415
+
+    query = (
+        sa.select(*(journal.c[name] for name in MOVEMENT_FIELDS))
+        .where(journal.c.id.in_(movement_ids))
+        .order_by(journal.c.id)
+    )
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
 def reverse(
     event_id: Annotated[str, typer.Argument(help="The event id whose movements to reverse.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept on the reversal lines).")],
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Post the opposite of an event's movements at their original costs (append-only journal)."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
     from collector.ledger.reversing import reverse_in_ledger  # noqa: PLC0415
 
     try:
@@ -243,8 +262,13 @@ def reverse(
             reversal_event_id=uuid.uuid4(),
             observers=_observers(db),
         )
+        if as_json:
+            print_json(_journal_lines(engine, [line.movement_id for line in posting.lines]))
+            return
     except CollectorError as err:
         _fail(str(err), EXIT_REFUSED)
+    except sa.exc.SQLAlchemyError as err:
+        _fail(f"the reversal was posted, but reading its lines back failed: {err}", EXIT_REFUSED)
     finally:
         engine.dispose()
     for line in posting.lines:

@@ -156,6 +156,22 @@ def test_reverse_posts_the_opposite_once(db, stocked):
     assert "has already been reversed" in again.output
 
 
+def test_reverse_json_prints_the_reversal_lines_as_the_journal_shows_them(db, stocked):
+    event_id = stocked["sale_event_id"]
+    lines = as_json("reverse", event_id, "--reason", "till error", "--db", db)
+    journal = {r["id"]: r for r in as_json("movements", "--db", db)}
+    assert lines == [journal[line["id"]] for line in lines]
+    (line,) = lines
+    sale = next(r for r in journal.values() if r["event_id"] == event_id)
+    assert (line["type"], line["qty"], line["cogs"], line["reason"]) == (
+        "sale",
+        "4.000000",
+        "-8.000000",
+        "till error",
+    )
+    assert line["reverses_movement_id"] == sale["id"]
+
+
 def test_database_url_comes_from_the_environment(db, stocked, monkeypatch):
     monkeypatch.setenv("COLLECTOR_DB_URL", db)
     assert len(as_json("stock")) == 3
