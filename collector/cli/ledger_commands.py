@@ -184,22 +184,43 @@ def _day(value: str, flag: str) -> date:
         _fail(f"{flag} {value!r} is not a date like 2026-11-25", EXIT_CONFIG)
 
 
+def _first_movement_day(conn: Any, *, at_latest: date) -> date:
+    """The UTC day of the earliest movement, or ``at_latest`` when that is earlier or none."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from collector.ledger.schema import movements as journal  # noqa: PLC0415
+
+    earliest = conn.execute(sa.select(sa.func.min(journal.c.effective_at))).scalar_one()
+    return min(earliest.astimezone(UTC).date(), at_latest) if earliest else at_latest
+
+
 @report_app.command("cogs")
 def report_cogs(
-    start: Annotated[str, typer.Option("--from", help="First day (UTC), e.g. 2026-11-01.")],
-    end: Annotated[str, typer.Option("--to", help="Last day (UTC), included.")],
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="First day (UTC), e.g. 2026-11-01; default: the first day with a movement.",
+        ),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day (UTC), included; default: today.")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """BI, purchases, returns, adjustments, COGS, EI per item and in total (BI + P − COGS = EI)."""
     from collector.ledger.queries import cogs_report  # noqa: PLC0415
 
-    first, last = _day(start, "--from"), _day(end, "--to")
-    if last < first:
-        _fail(f"--to {end} is before --from {start}", EXIT_CONFIG)
-    since = datetime.combine(first, time(0), tzinfo=UTC)
-    until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
+    last = _day(end, "--to") if end else datetime.now(UTC).date()
+    chosen = _day(start, "--from") if start else None
+    if chosen is not None and last < chosen:
+        to = f"--to {end}" if end else f"--to (default: today, {last})"
+        _fail(f"{to} is before --from {start}; give a --to on or after it", EXIT_CONFIG)
     with _reading(db) as conn:
+        first = chosen or _first_movement_day(conn, at_latest=last)
+        since = datetime.combine(first, time(0), tzinfo=UTC)
+        until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
         records = _records(cogs_report(conn, start=since, end=until))
     if as_json:
         print_json(records)
