@@ -72,3 +72,13 @@ def test_bindings_file_given_alone_is_pointed_to_the_collector(tmp_path: Path) -
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 1
     assert "collector" in result.output
+
+
+def test_an_uncalibrated_lane_is_a_problem_naming_the_calibrate_command(
+    config_dir: Callable[[str, str], Path],
+) -> None:
+    path = config_dir("shelf.yaml", shelf_yaml([6]).replace(
+        ", calibration: {zero_raw_counts: 0, counts_per_gram: 420}", ""))  # fmt: skip
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert f"run `edge-agent calibrate {path} --lane l0`" in result.output
