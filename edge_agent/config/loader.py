@@ -20,6 +20,7 @@ from edge_agent.config.checks import format_loc
 from edge_agent.config.devices import DEVICE_KINDS, AgentConfig
 from edge_agent.config.site import SiteSettings
 from edge_agent.errors import ConfigError
+from edge_agent.link.files import CHECK_FILES
 from edge_agent.sensing.weight.settings import LaneCalibration
 
 SITE_FILE = "site.yaml"
@@ -66,12 +67,15 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_config(path: Path, *, uncalibrated_as: LaneCalibration | None = None) -> AgentConfig:
+def load_config(
+    path: Path, *, uncalibrated_as: LaneCalibration | None = None, check_files: bool = False
+) -> AgentConfig:
     """Load and validate a device file with its folder's site defaults.
 
     A shelf lane without a calibration is a problem, unless ``uncalibrated_as`` is
     given: ``edge-agent calibrate`` loads a file whose lanes it has yet to calibrate
-    with a stand-in there (in memory only).
+    with a stand-in there (in memory only). With ``check_files``, the files the config
+    names (TLS, password) must exist and be readable, each problem at its field.
     """
     raw = read_yaml(path)
     site_path = path.parent / SITE_FILE
@@ -84,7 +88,7 @@ def load_config(path: Path, *, uncalibrated_as: LaneCalibration | None = None) -
         merged = _calibrated_with(merged, uncalibrated_as)
     sources = _Sources(path, site_path if site_path.is_file() else None, overrides, merged)
     try:
-        return AgentConfig.model_validate(merged)
+        return AgentConfig.model_validate(merged, context={CHECK_FILES: check_files})
     except ValidationError as err:
         raise ConfigError(_report(err, sources)) from err
 
@@ -111,10 +115,10 @@ def _calibrated_with(data: dict[str, Any], calibration: LaneCalibration) -> dict
     return {**data, "device": {**data["device"], "lanes": lanes}}
 
 
-def load_site(path: Path) -> SiteSettings:
-    """Load and validate a ``site.yaml`` on its own."""
+def load_site(path: Path, *, check_files: bool = False) -> SiteSettings:
+    """Load and validate a ``site.yaml`` on its own (``check_files``: as for ``load_config``)."""
     try:
-        return SiteSettings.model_validate(read_yaml(path))
+        return SiteSettings.model_validate(read_yaml(path), context={CHECK_FILES: check_files})
     except ValidationError as err:
         raise ConfigError(_report(err, _Sources(path, None, {}), prefix=())) from err
 
