@@ -38,8 +38,16 @@ def file_problem(path: Path, *, needs_text: bool = False) -> str | None:
         )
     except OSError as err:
         return f"cannot be read ({err.strerror}): check the path"
-    first_line = start.decode("utf-8", errors="replace").splitlines()[:1]
-    if needs_text and not (first_line and first_line[0].strip()):
+    return _text_problem(start) if needs_text else None
+
+
+def _text_problem(start: bytes) -> str | None:
+    """What is wrong with the start of a password file: not text, or no first line."""
+    try:
+        first_line = start.decode("utf-8").splitlines()[:1]
+    except UnicodeDecodeError:
+        return "is not UTF-8 text: write the broker password on its first line as plain text"
+    if not (first_line and first_line[0].strip()):
         return "holds no password on its first line: write the broker password there"
     return None
 

@@ -33,3 +33,11 @@ def test_an_unreadable_file_names_the_user_and_the_fix(tmp_path: Path, monkeypat
     assert problem is not None
     assert "cannot read it: make it readable by the user the agent runs as" in problem
     assert f"chmod 640 {key}" in problem
+
+
+def test_a_password_file_that_is_not_text_is_a_problem(tmp_path: Path) -> None:
+    secret = tmp_path / "mqtt-password"
+    secret.write_bytes(b"\xff\xfe\n")
+    assert file_problem(secret, needs_text=True) == (
+        "is not UTF-8 text: write the broker password on its first line as plain text"
+    )
