@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from collector.cli.json_output import JsonOption, print_json
 from collector.errors import CollectorError, ConfigError
 from collector.settings import load_settings
 
@@ -32,7 +33,6 @@ EXIT_REFUSED = 1
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Ledger URL (default: COLLECTOR_DB_URL or ./var).")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ByOption = Annotated[str, typer.Option("--by", help="Who does it (recorded in the history).")]
 
 
@@ -105,9 +105,9 @@ def plain(value: Any) -> Any:
     return str(value) if value is not None and not isinstance(value, (int, float, str)) else value
 
 
-def row_dict(row: Any) -> dict[str, Any]:
-    """A row as a JSON-friendly dict (evidence parsed)."""
-    found = {key: plain(value) for key, value in row._mapping.items()}
+def row_record(row: Any) -> dict[str, Any]:
+    """A row's columns by name, evidence parsed, internal keys left out (for ``--json``)."""
+    found = dict(row._mapping)
     if "evidence" in found:
         found["evidence"] = json.loads(found["evidence"])
     found.pop("active_key", None)
@@ -144,7 +144,7 @@ def list_alerts(
     if status is StatusFilter.ACTIVE:
         rows = [r for r in rows if r.status != "resolved"]
     if as_json:
-        typer.echo(json.dumps([row_dict(r) for r in rows]))
+        print_json(row_record(r) for r in rows)
         return
     Console().print(_alerts_table(rows))
 
@@ -191,14 +191,14 @@ def show(
 
     with ledger(db) as conn:
         row, steps = load(conn, alert_id), history(conn, alert_id)
-    detail = row_dict(row) | {"history": [row_dict(s) for s in steps]}
+    detail = row_record(row)
     if as_json:
-        typer.echo(json.dumps(detail))
+        print_json([detail | {"history": [row_record(s) for s in steps]}])
         return
     console = Console()
     for key, value in detail.items():
-        if key != "history" and value not in (None, "", []):
-            console.print(f"[bold]{key}[/bold]: {value}")
+        if value not in (None, "", []):
+            console.print(f"[bold]{key}[/bold]: {plain(value)}")
     table = Table("at", "action", "by", "reason")
     for s in steps:
         table.add_row(s.at.strftime("%Y-%m-%d %H:%M:%S"), s.action, s.actor, s.reason or "")

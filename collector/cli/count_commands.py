@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -13,13 +12,13 @@ from rich.table import Table
 from collector.cli.alerts_commands import (
     ByOption,
     DbOption,
-    JsonOption,
     ledger,
     ledger_session,
     plain,
-    row_dict,
+    row_record,
     units,
 )
+from collector.cli.json_output import JsonOption, print_json
 
 app = typer.Typer(
     name="count",
@@ -116,7 +115,7 @@ def show(
     with ledger(db) as conn:
         head, lines = counts.load(conn, count_id), counts.lines(conn, count_id)
     if as_json:
-        typer.echo(json.dumps(row_dict(head) | {"lines": [row_dict(r) for r in lines]}))
+        print_json([row_record(head) | {"lines": [row_record(r) for r in lines]}])
         return
     table = Table("location", "sku", "owner", "book at start", "counted", "moved", "adjustment")
     for r in lines:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -11,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from collector.cli.json_output import JsonOption, jsonable, print_json
 from collector.errors import ConfigError
 from collector.settings import CollectorSettings, load_settings
 
@@ -25,7 +25,6 @@ EXIT_INCOMPLETE = 1
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Ledger URL (default: COLLECTOR_DB_URL or ./var).")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 def _settings(**overrides: Any) -> CollectorSettings:
@@ -64,15 +63,15 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
         engine.dispose()
     row = {
         "backlog_points": st.backlog_points,
-        "oldest_recorded_at": st.oldest_recorded_at.isoformat() if st.oldest_recorded_at else None,
+        "oldest_recorded_at": st.oldest_recorded_at,
         "oldest_age_s": round(st.oldest_age_s, 3) if st.oldest_age_s is not None else None,
         "rejected_points": st.rejected_points,
     }
     if as_json:
-        typer.echo(json.dumps(row))
+        print_json([row])
         return
     table = Table("backlog points", "oldest waiting since", "oldest age (s)", "rejected points")
-    table.add_row(*(str(v) if v is not None else "-" for v in row.values()))
+    table.add_row(*(str(jsonable(v)) if v is not None else "-" for v in row.values()))
     Console().print(table)
 
 
@@ -92,7 +91,7 @@ def rejected(
     finally:
         engine.dispose()
     if as_json:
-        typer.echo(json.dumps(rows, default=str))
+        print_json(rows)
         return
     table = Table("id", "rejected at", "reason", "line")
     for r in rows:

@@ -5,13 +5,11 @@ prints a JSON array of objects whose fields docs/ledger.md documents (decimals a
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -19,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from collector.cli.json_output import JsonOption, jsonable, print_json
 from collector.errors import CollectorError, ConfigError
 from collector.settings import load_settings
 
@@ -29,7 +28,6 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Ledger URL (default: COLLECTOR_DB_URL or sqlite:///var/ledger.db)."),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")]
 
 items_app = typer.Typer(name="items", no_args_is_help=True, help="The item catalogue.")
 report_app = typer.Typer(name="report", no_args_is_help=True, help="Period reports.")
@@ -76,26 +74,12 @@ def _fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
-def _print_json(records: list[dict[str, Any]]) -> None:
-    typer.echo(json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in records], indent=2))
-
-
 def _print_table(title: str, records: list[dict[str, Any]], columns: list[str]) -> None:
     table = Table(title=title)
     for column in columns:
         table.add_column(column, justify="right" if column in _NUMERIC else "left")
     for record in records:
-        table.add_row(*("" if record[c] is None else str(_jsonable(record[c])) for c in columns))
+        table.add_row(*("" if record[c] is None else str(jsonable(record[c])) for c in columns))
     Console().print(table)
 
 
@@ -153,7 +137,7 @@ def stock(
     with _reading(db) as conn:
         records = _records(read_stock(conn, sku=sku, location_prefix=location, owner=owner))
     if as_json:
-        _print_json(records)
+        print_json(records)
         return
     columns = ["sku", "location", "owner", "qty", "value", "avg_unit_cost"]
     _print_table("Stock on hand", records, columns)
@@ -171,7 +155,7 @@ def movements(
     with _reading(db) as conn:
         records = movement_rows(conn, sku=sku, limit=limit or None)
     if as_json:
-        _print_json(records)
+        print_json(records)
         return
     columns = ["id", "effective_at", "type", "sku", "location", "owner", "qty", "value", "cogs"]
     _print_table("Movements", records, columns)
@@ -188,7 +172,7 @@ def dead_letters(
     with _reading(db) as conn:
         records = dead_letter_rows(conn, limit=limit or None)
     if as_json:
-        _print_json(records)
+        print_json(records)
         return
     _print_table("Dead letters", records, ["id", "received_at", "device_id", "seq", "reason"])
 
@@ -200,25 +184,46 @@ def _day(value: str, flag: str) -> date:
         _fail(f"{flag} {value!r} is not a date like 2026-11-25", EXIT_CONFIG)
 
 
+def _first_movement_day(conn: Any, *, at_latest: date) -> date:
+    """The UTC day of the earliest movement, or ``at_latest`` when that is earlier or none."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from collector.ledger.schema import movements as journal  # noqa: PLC0415
+
+    earliest = conn.execute(sa.select(sa.func.min(journal.c.effective_at))).scalar_one()
+    return min(earliest.astimezone(UTC).date(), at_latest) if earliest else at_latest
+
+
 @report_app.command("cogs")
 def report_cogs(
-    start: Annotated[str, typer.Option("--from", help="First day (UTC), e.g. 2026-11-01.")],
-    end: Annotated[str, typer.Option("--to", help="Last day (UTC), included.")],
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="First day (UTC), e.g. 2026-11-01; default: the first day with a movement.",
+        ),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day (UTC), included; default: today.")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """BI, purchases, returns, adjustments, COGS, EI per item and in total (BI + P − COGS = EI)."""
     from collector.ledger.queries import cogs_report  # noqa: PLC0415
 
-    first, last = _day(start, "--from"), _day(end, "--to")
-    if last < first:
-        _fail(f"--to {end} is before --from {start}", EXIT_CONFIG)
-    since = datetime.combine(first, time(0), tzinfo=UTC)
-    until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
+    last = _day(end, "--to") if end else datetime.now(UTC).date()
+    chosen = _day(start, "--from") if start else None
+    if chosen is not None and last < chosen:
+        to = f"--to {end}" if end else f"--to (default: today, {last})"
+        _fail(f"{to} is before --from {start}; give a --to on or after it", EXIT_CONFIG)
     with _reading(db) as conn:
+        first = chosen or _first_movement_day(conn, at_latest=last)
+        since = datetime.combine(first, time(0), tzinfo=UTC)
+        until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
         records = _records(cogs_report(conn, start=since, end=until))
     if as_json:
-        _print_json(records)
+        print_json(records)
         return
     columns = [
         "sku", "beginning_value", "purchases", "cost_of_sales", "true_ups", "returns",
@@ -235,12 +240,31 @@ def _observers(db: str | None) -> list[Any]:
     return posting_observers(load_settings(db_url=db), SystemClock())
 
 
+def _journal_lines(engine: Any, movement_ids: list[int]) -> list[dict[str, Any]]:
+    """These movements as ``collector movements --json`` shows them, in posting order."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from collector.ledger.queries import MOVEMENT_FIELDS  # noqa: PLC0415
+    from collector.ledger.schema import movements as journal  # noqa: PLC0415
+
+    query = (
+        sa.select(*(journal.c[name] for name in MOVEMENT_FIELDS))
+        .where(journal.c.id.in_(movement_ids))
+        .order_by(journal.c.id)
+    )
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
 def reverse(
     event_id: Annotated[str, typer.Argument(help="The event id whose movements to reverse.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept on the reversal lines).")],
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Post the opposite of an event's movements at their original costs (append-only journal)."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
     from collector.ledger.reversing import reverse_in_ledger  # noqa: PLC0415
 
     try:
@@ -259,8 +283,13 @@ def reverse(
             reversal_event_id=uuid.uuid4(),
             observers=_observers(db),
         )
+        if as_json:
+            print_json(_journal_lines(engine, [line.movement_id for line in posting.lines]))
+            return
     except CollectorError as err:
         _fail(str(err), EXIT_REFUSED)
+    except sa.exc.SQLAlchemyError as err:
+        _fail(f"the reversal was posted, but reading its lines back failed: {err}", EXIT_REFUSED)
     finally:
         engine.dispose()
     for line in posting.lines:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
+from pathlib import Path
+
 from rich.console import Console
 from rich.table import Table
 
@@ -69,16 +73,34 @@ def events_table(summary: Summary) -> Table:
     return table
 
 
-def explore_lines(paths: DemoPaths) -> list[str]:
+def collector_command(cwd: Path | None = None) -> str:
+    """This collector's console script as one types it in ``cwd``: relative when below it."""
+    script = Path(sys.executable).with_name("collector")
+    if not script.is_file():
+        return "collector"
+    try:
+        relative = str(script.relative_to(cwd or Path.cwd()))
+    except ValueError:
+        return str(script)
+    return relative if "/" in relative else f"./{relative}"
+
+
+def explore_commands(paths: DemoPaths, summary: Summary) -> list[str]:
+    """Commands that read the demo's ledger, each runnable as printed from the current folder."""
+    cli, db = shlex.quote(collector_command()), shlex.quote(paths.db_url)
+    alert = next((c.alert.id for c in summary.catches if c.alert is not None), None)
+    reads = ["stock", "movements", "alerts list --status all",
+             *([f"alerts show {alert}"] if alert is not None else []),
+             "report cogs", "dead-letters"]  # fmt: skip
+    return [f"{cli} {read} --db {db}" for read in reads]
+
+
+def explore_lines(paths: DemoPaths, summary: Summary) -> list[str]:
     """Where the files are and the commands to look into them."""
-    db = paths.db_url
     return [
         f"Ledger (SQLite): {paths.ledger}",
         f"Logs: {paths.log}   Outboxes: {paths.var_dir / 'outbox'}",
-        f"  .venv/bin/collector stock --db {db}",
-        f"  .venv/bin/collector alerts list --status all --db {db}",
-        f"  .venv/bin/collector alerts show 1 --db {db}",
-        f"  .venv/bin/collector report cogs --db {db}",
+        *(f"  {command}" for command in explore_commands(paths, summary)),
     ]
 
 
@@ -88,7 +110,7 @@ def print_summary(console: Console, summary: Summary, paths: DemoPaths) -> None:
     console.print(faults_table(summary), lanes_table(summary))
     console.print(f"Dead letters: {len(summary.dead_letters)} (only the injected bad scan may "
                   "land there)")  # fmt: skip
-    for line in explore_lines(paths):
+    for line in explore_lines(paths, summary):
         console.print(line, soft_wrap=True, highlight=False)
     if summary.passed:
         console.print("[bold green]All checks passed: every fault was caught and the ledger "

@@ -9,6 +9,7 @@ lane's ``calibration:`` into the device file (see ``calibration_file``).
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from edge_agent.commands.calibration_file import write_lane_calibration
+from edge_agent.commands.calibration_file import uncalibrated_lanes, write_lane_calibration
 from edge_agent.config.devices import ShelfDevice, ShelfLane
 from edge_agent.config.loader import load_config
 from edge_agent.control.lanes import calibration_id
@@ -26,6 +27,7 @@ from edge_agent.drivers.hx711 import HX711
 from edge_agent.drivers.load_cell_sim import Interaction
 from edge_agent.errors import DeviceError, EdgeAgentError
 from edge_agent.sensing.weight.calibration import (
+    NOMINAL_CALIBRATION,
     LinearCalibration,
     fit_calibration,
     worst_residual_grams,
@@ -137,15 +139,27 @@ def _lane_of(device: ShelfDevice, lane: str) -> ShelfLane:
     raise EdgeAgentError(f"device {device.id} has no lane {lane!r}; lanes: {known}")
 
 
-def _open_cells(device: ShelfDevice, lane: ShelfLane, *, simulate: bool) -> tuple[Any, Any]:
-    """The lane's HX711 (real, or simulated on mock pins) and the simulated load hook."""
+def _open_cells(
+    device: ShelfDevice, lane: ShelfLane, *, simulate: bool, uncalibrated: bool
+) -> tuple[Any, Any]:
+    """The lane's HX711 (real, or simulated on mock pins) and the simulated load hook.
+
+    A simulated lane reads as its calibration says, or, with none yet, as a new cell
+    whose line the agent does not know (``NEW_CELL_CALIBRATION``).
+    """
     factory, on_load = None, None
     if simulate:
-        from edge_agent.drivers.hx711_sim import simulated_shelf  # noqa: PLC0415
+        from edge_agent.drivers.hx711_sim import (  # noqa: PLC0415
+            NEW_CELL_CALIBRATION,
+            simulated_shelf,
+        )
         from edge_agent.runtime.simulation import PulseFrozenClock  # noqa: PLC0415
 
         clock = PulseFrozenClock()
-        factory, loads = simulated_shelf(device.clock_pin, {lane.lane: lane.data_pin}, [lane],
+        cell = (
+            lane.model_copy(update={"calibration": NEW_CELL_CALIBRATION}) if uncalibrated else lane
+        )
+        factory, loads = simulated_shelf(device.clock_pin, {lane.lane: lane.data_pin}, [cell],
                                          clock=clock)  # fmt: skip
         load = loads[lane.lane]
 
@@ -177,20 +191,33 @@ def calibrate(
             round(fit.line.zero_raw_counts), round(fit.line.counts_per_gram, 4)
         )
         write_lane_calibration(config, lane, line.to_settings(cal_id))
-        typer.echo(f"wrote lane {lane} calibration {cal_id} into {config}; restart the agent")
+        typer.echo(f"wrote lane {lane} calibration {cal_id} into {config}")
+        typer.echo(_next_step(config))
     except (EdgeAgentError, OSError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from err
 
 
+def _next_step(config: Path) -> str:
+    """Which lanes still need calibrating, or that the agent can (re)start."""
+    left = uncalibrated_lanes(config)
+    if not left:
+        return "every lane is calibrated: (re)start the agent to use it"
+    return (f"not calibrated yet: {', '.join(left)}; next: edge-agent calibrate "
+            f"{shlex.quote(str(config))} --lane {shlex.quote(left[0])}")  # fmt: skip
+
+
 def _calibrate(config: Path, lane_id: str, *, simulate: bool) -> Fit:
-    agent_config = load_config(config)
-    device = agent_config.device
+    # Lanes without a calibration (this one, or others) load with a stand-in line.
+    device = load_config(config, uncalibrated_as=NOMINAL_CALIBRATION).device
     if not isinstance(device, ShelfDevice):
         raise EdgeAgentError(f"{config}: device {device.id} is a {device.kind}, not a shelf")
     lane = _lane_of(device, lane_id)
-    cells, on_load = _open_cells(device, lane, simulate=simulate or device.simulate)
-    typer.echo(f"Calibrating {device.id} {lane.lane} ({cells.where})")
+    uncalibrated = lane.lane in uncalibrated_lanes(config)
+    cells, on_load = _open_cells(device, lane, simulate=simulate or device.simulate,
+                                 uncalibrated=uncalibrated)  # fmt: skip
+    state = "no calibration yet" if uncalibrated else "replacing its calibration"
+    typer.echo(f"Calibrating {device.id} {lane.lane} ({cells.where}; {state})")
     try:
         session = _Session(lane, device.weight, lambda: cells.read_lanes()[0], time.monotonic,
                            on_load)  # fmt: skip

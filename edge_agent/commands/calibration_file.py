@@ -16,8 +16,9 @@ from pathlib import Path
 import yaml
 
 from edge_agent.config.devices import AgentConfig, ShelfDevice
-from edge_agent.config.loader import load_config
+from edge_agent.config.loader import lacks_calibration, load_config, raw_lanes, read_yaml
 from edge_agent.errors import ConfigError
+from edge_agent.sensing.weight.calibration import NOMINAL_CALIBRATION
 from edge_agent.sensing.weight.settings import LaneCalibration
 
 
@@ -30,11 +31,25 @@ def calibration_flow_text(calibration: LaneCalibration) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
+def uncalibrated_lanes(path: Path) -> list[str]:
+    """Ids of the file's shelf lanes whose ``calibration:`` is missing or empty, in file order."""
+    lanes = raw_lanes(read_yaml(path))
+    return [str(lane.get("lane")) for lane in lanes if lacks_calibration(lane)]
+
+
 def replace_lane_calibration(text: str, lane: str, calibration: LaneCalibration) -> str:
-    """The file text with ``lane``'s calibration value replaced; ``ConfigError`` if not found."""
-    node = _calibration_node(yaml.compose(text), lane)
+    """The file text with ``lane``'s calibration set; ``ConfigError`` if the lane is not there.
+
+    A lane without ``calibration:`` gets the key after its last one, in the lane's style.
+    """
+    item = _lane_node(yaml.compose(text), lane)
+    node = _value(item, "calibration")
+    if node is None:
+        return _insert_calibration(text, item, calibration)
     start = node.start_mark.index
     end = _end_index(node)
+    if start == end:  # "calibration:" with nothing after the colon
+        return f"{text[:start]} {calibration_flow_text(calibration)}{text[end:]}"
     if text[start] in "&*":
         raise ConfigError(
             f"lane {lane}'s calibration is a YAML anchor or alias shared with other lanes; "
@@ -44,13 +59,16 @@ def replace_lane_calibration(text: str, lane: str, calibration: LaneCalibration)
 
 
 def write_lane_calibration(path: Path, lane: str, calibration: LaneCalibration) -> AgentConfig:
-    """Rewrite ``path`` in place (atomically) and return the config it now loads as."""
-    before = load_config(path)
+    """Rewrite ``path`` in place (atomically) and return the config it now loads as.
+
+    Lanes still without a calibration load with the stand-in ``NOMINAL_CALIBRATION``.
+    """
+    before = load_config(path, uncalibrated_as=NOMINAL_CALIBRATION)
     text = replace_lane_calibration(path.read_text(encoding="utf-8"), lane, calibration)
     tmp = path.with_name(f".{path.name}.calibrate-tmp")
     tmp.write_text(text, encoding="utf-8")
     try:
-        after = load_config(tmp)
+        after = load_config(tmp, uncalibrated_as=NOMINAL_CALIBRATION)
         _check_only_lane_changed(before, after, lane, calibration)
         os.chmod(tmp, path.stat().st_mode & 0o7777)
         tmp.replace(path)
@@ -59,15 +77,26 @@ def write_lane_calibration(path: Path, lane: str, calibration: LaneCalibration) 
     return after
 
 
-def _calibration_node(root: yaml.Node | None, lane: str) -> yaml.Node:
+def _lane_node(root: yaml.Node | None, lane: str) -> yaml.MappingNode:
     device = _value(root, "device")
     for item in getattr(_value(device, "lanes"), "value", []) or []:
         lane_id = _value(item, "lane")
         if isinstance(lane_id, yaml.ScalarNode) and lane_id.value == lane:
-            node = _value(item, "calibration")
-            if node is not None:
-                return node
-    raise ConfigError(f"no lane {lane!r} with a calibration: block under device.lanes in the file")
+            assert isinstance(item, yaml.MappingNode)
+            return item
+    raise ConfigError(f"no lane {lane!r} under device.lanes in the file")
+
+
+def _insert_calibration(text: str, item: yaml.MappingNode, calibration: LaneCalibration) -> str:
+    """The lane mapping ``item`` with a ``calibration:`` key added after its last one."""
+    entry = f"calibration: {calibration_flow_text(calibration)}"
+    last_end = _end_index(item.value[-1][1])
+    if item.flow_style:
+        return f"{text[:last_end]}, {entry}{text[last_end:]}"
+    line_end = text.find("\n", last_end)
+    at = len(text) if line_end < 0 else line_end
+    indent = " " * item.value[0][0].start_mark.column
+    return f"{text[:at]}\n{indent}{entry}{text[at:]}"
 
 
 def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:

@@ -16,9 +16,17 @@ def validate(
     config: Annotated[
         Path, typer.Argument(help="A device file, a site.yaml, or a folder of them.")
     ],
+    files: Annotated[
+        bool,
+        typer.Option(
+            "--files/--no-files",
+            help="Check that the files the configs name (TLS, password) exist and are readable "
+            "by this user (default); --no-files checks the configs alone, e.g. off the device.",
+        ),
+    ] = True,
 ) -> None:
     """Validate device configs; print "ok" and a summary, or every problem (exit code 1)."""
-    results = validate_path(config)
+    results = validate_path(config, check_files=files)
     errors = [r.error for r in results if r.error is not None]
     if errors:
         for error in errors:

@@ -8,7 +8,8 @@ up in one ``ConfigError`` whose lines read ``FILE: field.path: what is wrong``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shlex
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from edge_agent.config.checks import format_loc
 from edge_agent.config.devices import DEVICE_KINDS, AgentConfig
 from edge_agent.config.site import SiteSettings
 from edge_agent.errors import ConfigError
+from edge_agent.link.files import CHECK_FILES
+from edge_agent.sensing.weight.settings import LaneCalibration
 
 SITE_FILE = "site.yaml"
 
@@ -41,11 +44,12 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 @dataclass(frozen=True, slots=True)
 class _Sources:
-    """Which file each part of the merged input came from."""
+    """Which file each part of the merged input came from, and that input."""
 
     device_file: Path
     site_file: Path | None
     site_overrides: dict[str, Any]
+    merged: dict[str, Any] = field(default_factory=dict)
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -63,8 +67,16 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_config(path: Path) -> AgentConfig:
-    """Load and validate a device file with its folder's site defaults."""
+def load_config(
+    path: Path, *, uncalibrated_as: LaneCalibration | None = None, check_files: bool = False
+) -> AgentConfig:
+    """Load and validate a device file with its folder's site defaults.
+
+    A shelf lane without a calibration is a problem, unless ``uncalibrated_as`` is
+    given: ``edge-agent calibrate`` loads a file whose lanes it has yet to calibrate
+    with a stand-in there (in memory only). With ``check_files``, the files the config
+    names (TLS, password) must exist and be readable, each problem at its field.
+    """
     raw = read_yaml(path)
     site_path = path.parent / SITE_FILE
     site_defaults = read_yaml(site_path) if site_path.is_file() else {}
@@ -72,17 +84,41 @@ def load_config(path: Path) -> AgentConfig:
     overrides = site_raw if isinstance(site_raw, dict) else {}
     merged_site = deep_merge(site_defaults, overrides) if isinstance(site_raw, dict) else site_raw
     merged = {**raw, "site": merged_site}
-    sources = _Sources(path, site_path if site_path.is_file() else None, overrides)
+    if uncalibrated_as is not None:
+        merged = _calibrated_with(merged, uncalibrated_as)
+    sources = _Sources(path, site_path if site_path.is_file() else None, overrides, merged)
     try:
-        return AgentConfig.model_validate(merged)
+        return AgentConfig.model_validate(merged, context={CHECK_FILES: check_files})
     except ValidationError as err:
         raise ConfigError(_report(err, sources)) from err
 
 
-def load_site(path: Path) -> SiteSettings:
-    """Load and validate a ``site.yaml`` on its own."""
+def raw_lanes(data: dict[str, Any]) -> list[Any]:
+    """The ``device.lanes`` list of a device file's raw input; empty when it has none."""
+    device = data.get("device")
+    lanes = device.get("lanes") if isinstance(device, dict) else None
+    return lanes if isinstance(lanes, list) else []
+
+
+def lacks_calibration(lane: Any) -> bool:
+    """True for a raw lane mapping whose ``calibration:`` is missing or empty."""
+    return isinstance(lane, dict) and lane.get("calibration") is None
+
+
+def _calibrated_with(data: dict[str, Any], calibration: LaneCalibration) -> dict[str, Any]:
+    """``data`` with ``calibration`` on every lane that lacks one."""
+    stand_in = calibration.model_dump(exclude_none=True)
+    lanes = [{**lane, "calibration": stand_in} if lacks_calibration(lane) else lane
+             for lane in raw_lanes(data)]  # fmt: skip
+    if not lanes:
+        return data
+    return {**data, "device": {**data["device"], "lanes": lanes}}
+
+
+def load_site(path: Path, *, check_files: bool = False) -> SiteSettings:
+    """Load and validate a ``site.yaml`` on its own (``check_files``: as for ``load_config``)."""
     try:
-        return SiteSettings.model_validate(read_yaml(path))
+        return SiteSettings.model_validate(read_yaml(path), context={CHECK_FILES: check_files})
     except ValidationError as err:
         raise ConfigError(_report(err, _Sources(path, None, {}), prefix=())) from err
 
@@ -108,9 +144,33 @@ def _report(err: ValidationError, sources: _Sources, prefix: tuple[str, ...] = (
 def _line(error: Any, sources: _Sources, prefix: tuple[str, ...]) -> str:
     loc = _without_union_tag((*prefix, *error["loc"]))
     where = format_loc(loc) or "(top level)"
+    uncalibrated = _uncalibrated_lane(loc, sources)
+    if uncalibrated is not None:
+        return f"  {sources.device_file}: {where}: {_calibrate_hint(uncalibrated, sources)}"
     shown = error.get("input")
     got = f" (got {shown!r})" if isinstance(shown, str | int | float | bool) else ""
     return f"  {_file_of(loc, sources)}: {where}: {error['msg']}{got}"
+
+
+def _uncalibrated_lane(loc: tuple[Any, ...], sources: _Sources) -> str | None:
+    """The lane id when ``loc`` is a shelf lane's calibration that is missing or empty."""
+    if len(loc) != 4 or loc[:2] != ("device", "lanes") or loc[3] != "calibration":
+        return None
+    lanes = raw_lanes(sources.merged)
+    lane = lanes[loc[2]] if isinstance(loc[2], int) and loc[2] < len(lanes) else None
+    if not lacks_calibration(lane):
+        return None
+    return str(lane.get("lane") or f"lanes[{loc[2]}]")
+
+
+def _calibrate_hint(lane: str, sources: _Sources) -> str:
+    """What to do about a lane that has no calibration yet."""
+    file = shlex.quote(str(sources.device_file))
+    return (
+        f"lane {lane} is not calibrated yet: run `edge-agent calibrate {file} --lane "
+        f"{shlex.quote(lane)}` (empty lane, then a known weight; it writes the calibration "
+        "into the file)"
+    )
 
 
 def _without_union_tag(loc: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from edge_agent.link.files import TextFile
 from edge_agent.link.settings import TlsSettings
 from edge_agent.outbox.store import MIN_CAP_BYTES
 from edge_agent.wire import SiteId
@@ -29,7 +30,7 @@ class SiteSettings(_Config):
     mqtt_username: str | None = Field(
         default=None, min_length=1, description="Broker user name; the device id if unset."
     )
-    mqtt_password_file: Path | None = Field(
+    mqtt_password_file: TextFile | None = Field(
         default=None,
         description="File holding the broker password (kept out of the config on purpose).",
     )

@@ -30,23 +30,30 @@ class FileResult:
     error: str | None = None
 
 
-def validate_path(path: Path) -> list[FileResult]:
-    """Validate one file, or every ``*.yaml`` under a folder plus device ids across files."""
+def validate_path(path: Path, *, check_files: bool = True) -> list[FileResult]:
+    """Validate one file, or every ``*.yaml`` under a folder plus device ids across files.
+
+    With ``check_files`` (the default) the files the configs name must exist and be
+    readable here; without, only the configs themselves are checked.
+    """
     if not path.exists():
         return [FileResult(path, error=f"{path}: no such file or folder")]
     found = sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
     files = [f for f in found if not (path.is_dir() and f.name in COLLECTOR_FILES)]
     if not files:
         return [FileResult(path, error=f"{path}: no *.yaml files in this folder")]
-    results = [_validate_file(f) for f in files]
+    results = [_validate_file(f, check_files=check_files) for f in files]
     return results + _duplicate_device_ids(results)
 
 
-def _validate_file(path: Path) -> FileResult:
+def _validate_file(path: Path, *, check_files: bool) -> FileResult:
     if path.name in COLLECTOR_FILES:
         return FileResult(path, error=f"{path}: a collector file; the collector validates it")
     try:
-        config = load_site(path) if path.name == SITE_FILE else load_config(path)
+        if path.name == SITE_FILE:
+            config: AgentConfig | SiteSettings = load_site(path, check_files=check_files)
+        else:
+            config = load_config(path, check_files=check_files)
     except ConfigError as err:
         return FileResult(path, error=str(err))
     return FileResult(path, config=config)

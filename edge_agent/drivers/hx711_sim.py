@@ -28,13 +28,15 @@ from edge_agent.drivers.load_cell_sim import (
     ScriptedLoad,
 )
 from edge_agent.sensing.weight.calibration import calibration_from_settings
-from edge_agent.sensing.weight.settings import LaneSettings
+from edge_agent.sensing.weight.settings import LaneCalibration, LaneSettings
 
 POWER_DOWN_HIGH_S = 60e-6
 """SCK high this long or longer powers the chip down (datasheet: > 60 µs)."""
 PULSES_TO_GAIN = {25: 128, 26: 32, 27: 64}
 UNSETTLED_ERROR_RAW_COUNTS = 40_000
 """How far an unsettled conversion is off, times the conversions still to settle."""
+NEW_CELL_CALIBRATION = LaneCalibration(zero_raw_counts=-35_000, counts_per_gram=437.5)
+"""The line of a simulated cell on a lane with no calibration yet: unknown to the agent."""
 
 
 class SimClock(Protocol):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from edge_agent.link.backoff import DEFAULT_MAX_DELAY_S, DEFAULT_MIN_DELAY_S
+from edge_agent.link.files import ReadableFile
 
 
 class TlsSettings(BaseModel):
@@ -14,9 +13,13 @@ class TlsSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    ca_file: Path = Field(description="PEM file of the CA that signed the broker's certificate.")
-    cert_file: Path | None = Field(default=None, description="This device's client certificate.")
-    key_file: Path | None = Field(default=None, description="Private key of cert_file.")
+    ca_file: ReadableFile = Field(
+        description="PEM file of the CA that signed the broker's certificate."
+    )
+    cert_file: ReadableFile | None = Field(
+        default=None, description="This device's client certificate."
+    )
+    key_file: ReadableFile | None = Field(default=None, description="Private key of cert_file.")
 
     @model_validator(mode="after")
     def _cert_and_key_together(self) -> TlsSettings:

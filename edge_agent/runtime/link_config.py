@@ -49,6 +49,11 @@ def _password(path: Path | None) -> SecretStr | None:
             f"site.mqtt_password_file {path}: cannot read it ({err.strerror}); it must be "
             "readable by the edge-agent user (chmod 640, group edge-agent)"
         ) from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"site.mqtt_password_file {path} is not UTF-8 text: write the broker password on "
+            "its first line as plain text"
+        ) from err
     line = text.splitlines()[0].strip() if text.strip() else ""
     if not line:
         raise ConfigError(f"site.mqtt_password_file {path} is empty")

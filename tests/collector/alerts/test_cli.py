@@ -45,14 +45,18 @@ def test_list_show_ack_and_resolve_with_a_count(theft) -> None:
     url, engine, site = theft
     listed = invoke("alerts", "list", "--status", "open", "--site", site, "--json", "--db", url)
     (alert,) = json.loads(listed.stdout)
-    assert (alert["type"], alert["expected"], alert["observed"]) == ("shrinkage", "10", "8")
+    assert (alert["type"], alert["expected"], alert["observed"]) == (
+        "shrinkage",
+        "10.000000",
+        "8.000000",
+    )
     alert_id = str(alert["id"])
     assert invoke("alerts", "ack", alert_id, "--by", "alice", "--db", url).exit_code == 0
     done = invoke("alerts", "resolve", alert_id, "--by", "alice", "--counted", "8", "--db", url)
     assert done.exit_code == 0, done.output
     assert "adjustment" in done.stdout
     assert on_hand(engine, "TEA", LOCATION) == Decimal(8)
-    shown = json.loads(invoke("alerts", "show", alert_id, "--json", "--db", url).stdout)
+    [shown] = json.loads(invoke("alerts", "show", alert_id, "--json", "--db", url).stdout)
     assert [(h["action"], h["actor"]) for h in shown["history"]] == [
         ("opened", "reconciler"),
         ("acknowledged", "alice"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -139,6 +140,27 @@ def test_cogs_report_lines_satisfy_the_identity(db, stocked):
     assert (later[0]["beginning_value"], later[0]["cogs"]) == ("51.000000", "0.000000")
 
 
+def test_cogs_report_defaults_to_the_first_day_with_a_movement_up_to_today(db, stocked):
+    today = datetime.now(UTC).date().isoformat()
+    explicit = as_json("report", "cogs", "--from", "2026-03-01", "--to", today, "--db", db)
+    assert as_json("report", "cogs", "--db", db) == explicit
+    assert {r["beginning_value"] for r in explicit} == {"0.000000"}
+    table = invoke("report", "cogs", "--db", db)
+    assert f"COGS 2026-03-01 to {today}" in table.stdout
+
+
+def test_cogs_report_of_an_empty_ledger_without_dates_is_one_zero_total(db):
+    (total,) = as_json("report", "cogs", "--db", db)
+    assert (total["sku"], total["cogs"], total["ending_value"]) == ("*", "0.000000", "0.000000")
+
+
+def test_cogs_report_from_a_day_after_today_needs_a_to(db):
+    result = invoke("report", "cogs", "--from", "2999-01-01", "--db", db)
+    assert result.exit_code == 2
+    assert "--to (default: today, " in result.output
+    assert "is before --from 2999-01-01; give a --to on or after it" in result.output
+
+
 def test_cogs_report_rejects_a_bad_date(db):
     result = invoke("report", "cogs", "--from", "March", "--to", "2026-03-01", "--db", db)
     assert result.exit_code == 2
@@ -154,6 +176,22 @@ def test_reverse_posts_the_opposite_once(db, stocked):
     again = invoke("reverse", event_id, "--reason", "till error", "--db", db)
     assert again.exit_code == 1
     assert "has already been reversed" in again.output
+
+
+def test_reverse_json_prints_the_reversal_lines_as_the_journal_shows_them(db, stocked):
+    event_id = stocked["sale_event_id"]
+    lines = as_json("reverse", event_id, "--reason", "till error", "--db", db)
+    journal = {r["id"]: r for r in as_json("movements", "--db", db)}
+    assert lines == [journal[line["id"]] for line in lines]
+    (line,) = lines
+    sale = next(r for r in journal.values() if r["event_id"] == event_id)
+    assert (line["type"], line["qty"], line["cogs"], line["reason"]) == (
+        "sale",
+        "4.000000",
+        "-8.000000",
+        "till error",
+    )
+    assert line["reverses_movement_id"] == sale["id"]
 
 
 def test_database_url_comes_from_the_environment(db, stocked, monkeypatch):

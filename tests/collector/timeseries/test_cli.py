@@ -34,18 +34,20 @@ def _queue(url, lines, recorded_at):
 def test_status_of_an_empty_outbox(ledger_url):
     result = runner.invoke(app, ["influx", "status", "--db", ledger_url, "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {
-        "backlog_points": 0,
-        "oldest_recorded_at": None,
-        "oldest_age_s": None,
-        "rejected_points": 0,
-    }
+    assert json.loads(result.stdout) == [
+        {
+            "backlog_points": 0,
+            "oldest_recorded_at": None,
+            "oldest_age_s": None,
+            "rejected_points": 0,
+        }
+    ]
 
 
 def test_status_shows_backlog_and_age(ledger_url):
     _queue(ledger_url, ["m f=1 1", "m f=2 2"], datetime.now(UTC) - timedelta(minutes=5))
     result = runner.invoke(app, ["influx", "status", "--db", ledger_url, "--json"])
-    status = json.loads(result.stdout)
+    [status] = json.loads(result.stdout)
     assert status["backlog_points"] == 2
     assert 300 <= status["oldest_age_s"] < 360
 
@@ -85,4 +87,4 @@ def test_drain_until_empty_sends_the_backlog(ledger_url):
     assert result.exit_code == 0, result.output
     assert "written 3, rejected 0" in result.stdout
     status = runner.invoke(app, ["influx", "status", "--db", ledger_url, "--json"])
-    assert json.loads(status.stdout)["backlog_points"] == 0
+    assert json.loads(status.stdout)[0]["backlog_points"] == 0

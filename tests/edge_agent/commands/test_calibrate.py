@@ -11,11 +11,16 @@ from typer.testing import CliRunner
 
 from edge_agent.cli import app
 from edge_agent.commands.calibrate import fit_points, settled_raw_counts
-from edge_agent.config.devices import ShelfDevice
+from edge_agent.config.devices import ShelfDevice, ShelfLane
 from edge_agent.config.loader import load_config
 from edge_agent.drivers.hx711 import HX711
-from edge_agent.drivers.hx711_sim import VirtualClock, simulated_shelf
-from edge_agent.sensing.weight.settings import CalibrationPoint
+from edge_agent.drivers.hx711_sim import NEW_CELL_CALIBRATION, VirtualClock, simulated_shelf
+from edge_agent.sensing.weight.calibration import NOMINAL_CALIBRATION
+from edge_agent.sensing.weight.settings import (
+    CalibrationPoint,
+    LaneCalibration,
+    WeightPipelineSettings,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 runner = CliRunner()
@@ -126,3 +131,83 @@ def test_settled_counts_recover_a_cell_that_differs_from_its_config(shelf_file: 
     fit = fit_points(points)
     assert fit.line.counts_per_gram == pytest.approx(430, rel=0.002)
     assert fit.line.zero_raw_counts == pytest.approx(5000, abs=100)
+
+
+NEW_SHELF = """\
+# a shelf just wired: no lane calibrated yet
+device:
+  kind: shelf
+  id: shelf-new
+  location: demo/aisle-9
+  clock_pin: 5
+  lanes:
+    - {lane: lane-1, data_pin: 6, sku: TEA-100, unit_grams: 105.0}
+    - lane: lane-2
+      data_pin: 13
+      sku: COFFEE-250
+      unit_grams: 262.0
+"""
+
+
+@pytest.fixture
+def new_shelf(tmp_path: Path) -> Path:
+    """A shelf file none of whose lanes has a calibration, with the demo site.yaml."""
+    shutil.copy(ROOT / "firmware_configs" / "demo" / "site.yaml", tmp_path / "site.yaml")
+    path = tmp_path / "shelf-new.yaml"
+    path.write_text(NEW_SHELF)
+    return path
+
+
+def test_an_uncalibrated_lane_is_calibrated_from_the_cell_itself(new_shelf: Path) -> None:
+    code, output = _calibrate(new_shelf, "lane-1", "\n500\n1000\n\ny\n")
+    assert code == 0, output
+    assert "no calibration yet" in output
+    cal = _lanes_loaded_as_calibrate_does(new_shelf)["lane-1"]
+    assert cal.counts_per_gram == pytest.approx(NEW_CELL_CALIBRATION.counts_per_gram, rel=0.002)
+    assert cal.zero_raw_counts == pytest.approx(NEW_CELL_CALIBRATION.zero_raw_counts, abs=100)
+    assert cal.calibration_id.startswith("cal-")
+
+
+def test_lanes_are_calibrated_one_by_one_until_the_file_validates(new_shelf: Path) -> None:
+    code, output = _calibrate(new_shelf, "lane-2", "\n300\n\ny\n")
+    assert code == 0, output
+    assert f"not calibrated yet: lane-1; next: edge-agent calibrate {new_shelf} --lane lane-1" in (
+        output
+    )
+    still = runner.invoke(app, ["validate", str(new_shelf)])
+    assert still.exit_code == 1
+    assert "lane lane-1 is not calibrated yet" in still.output
+    assert "lane-2" not in still.output
+    code, output = _calibrate(new_shelf, "lane-1", "\n300\n\ny\n")
+    assert code == 0, output
+    assert "every lane is calibrated" in output
+    assert runner.invoke(app, ["validate", str(new_shelf)]).exit_code == 0
+    assert new_shelf.read_text().startswith("# a shelf just wired")
+
+
+@pytest.mark.parametrize("counts_per_gram", [-437.5, 95.0, 2100.0])
+def test_the_stand_in_line_settles_a_cell_of_any_size(counts_per_gram: float) -> None:
+    """Tare and known weight read through NOMINAL_CALIBRATION recover the cell's true line."""
+    lane = ShelfLane(lane="lane-1", data_pin=6, sku="TEA", unit_grams=105,
+                     calibration=NOMINAL_CALIBRATION)  # fmt: skip
+    true_line = LaneCalibration(zero_raw_counts=250_000, counts_per_gram=counts_per_gram)
+    actual = lane.model_copy(update={"calibration": true_line})
+    clock = VirtualClock()
+    factory, loads = simulated_shelf(5, {"lane-1": 6}, [actual], clock=clock)
+    cells = HX711(5, [6], pin_factory=factory, sleep=clock.advance)
+    points = []
+    for grams in (0.0, 1000.0):
+        loads["lane-1"].base_grams = grams
+        raw = settled_raw_counts(
+            lambda: cells.read_lanes()[0], lane, WeightPipelineSettings(), monotonic=clock.now_s
+        )
+        points.append(CalibrationPoint(raw_counts=round(raw), grams=grams))
+    fit = fit_points(points)
+    assert fit.line.counts_per_gram == pytest.approx(counts_per_gram, rel=0.002)
+    assert fit.line.zero_raw_counts == pytest.approx(250_000, abs=100)
+
+
+def _lanes_loaded_as_calibrate_does(path: Path) -> dict[str, LaneCalibration]:
+    device = load_config(path, uncalibrated_as=NOMINAL_CALIBRATION).device
+    assert isinstance(device, ShelfDevice)
+    return {lane.lane: lane.calibration for lane in device.lanes}

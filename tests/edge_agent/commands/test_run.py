@@ -57,6 +57,19 @@ def test_an_invalid_config_exits_2_listing_its_problems(tmp_path: Path) -> None:
     assert "mqtt_url" in result.output
 
 
+def test_a_lane_without_calibration_exits_2_saying_how_to_calibrate_it(tmp_path: Path) -> None:
+    shelf = tmp_path / "shelf.yaml"
+    shelf.write_text(
+        "site: {site_id: t, mqtt_url: 'mqtt://127.0.0.1'}\n"
+        "device: {kind: shelf, id: shelf-t, location: main/t, clock_pin: 5,\n"
+        "         lanes: [{lane: lane-1, data_pin: 6, sku: A, unit_grams: 100}]}\n"
+    )
+    result = runner.invoke(app, ["run", "--config", str(shelf), "--simulate"])
+    assert result.exit_code == 2
+    assert "device.lanes[0].calibration: lane lane-1 is not calibrated yet" in result.output
+    assert f"run `edge-agent calibrate {shelf} --lane lane-1`" in result.output
+
+
 class _StatusWatch:
     """Keeps the latest retained status of one device."""
 

@@ -9,6 +9,7 @@ import pytest
 
 from edge_agent.config.loader import load_config, load_site
 from edge_agent.errors import ConfigError
+from edge_agent.sensing.weight.calibration import NOMINAL_CALIBRATION
 from tests.edge_agent.config.conftest import shelf_yaml
 
 Write = Callable[[str, str], Path]
@@ -179,3 +180,33 @@ def test_site_file_alone(tmp_path: Path) -> None:
         load_site(path)
     assert "mqtt_url" in str(info.value)
     assert "bogus" in str(info.value)
+
+
+UNCALIBRATED_SHELF = """\
+device:
+  kind: shelf
+  id: shelf-t
+  location: main/t
+  clock_pin: 5
+  lanes:
+    - {lane: lane-1, data_pin: 6, sku: A, unit_grams: 100}
+    - {lane: lane-2, data_pin: 13, sku: B, unit_grams: 50, calibration: }
+"""
+
+
+def test_a_lane_without_calibration_says_to_run_calibrate(config_dir: Write) -> None:
+    path = config_dir("shelf.yaml", UNCALIBRATED_SHELF)
+    first, second = problems(path)
+    assert first == (
+        f"{path}: device.lanes[0].calibration: lane lane-1 is not calibrated yet: run "
+        f"`edge-agent calibrate {path} --lane lane-1` (empty lane, then a known weight; it "
+        "writes the calibration into the file)"
+    )
+    assert f"`edge-agent calibrate {path} --lane lane-2`" in second  # empty is missing too
+
+
+def test_calibrate_loads_uncalibrated_lanes_with_its_stand_in(config_dir: Write) -> None:
+    path = config_dir("shelf.yaml", UNCALIBRATED_SHELF)
+    config = load_config(path, uncalibrated_as=NOMINAL_CALIBRATION)
+    lanes = config.device.lanes  # type: ignore[union-attr]
+    assert [lane.calibration for lane in lanes] == [NOMINAL_CALIBRATION] * 2

@@ -52,6 +52,13 @@ def test_unreadable_password_file_is_a_config_error(tmp_path: Path) -> None:
         link_settings(site, device_id="shelf-1")
 
 
+def test_a_password_file_that_is_not_text_is_a_config_error(tmp_path: Path) -> None:
+    secret = tmp_path / "pw"
+    secret.write_bytes(b"\xff\xfe\n")
+    with pytest.raises(ConfigError, match="is not UTF-8 text"):
+        link_settings(_site(mqtt_password_file=str(secret)), device_id="shelf-1")
+
+
 def test_empty_password_file_is_a_config_error(tmp_path: Path) -> None:
     secret = tmp_path / "pw"
     secret.write_text("\n")

@@ -1,0 +1,98 @@
+"""Every collector command's ``--json`` is a JSON array of objects (README's promise).
+
+The commands are found by walking the CLI, so a new command with ``--json`` fails
+here until it is given arguments below and is run against a ledger holding a bit
+of everything: stock, a dead letter, an alert, a cycle count, a rejected point.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from collector.cli import app
+from collector.ingest.ports import InboundMessage
+from collector.ledger.engine import open_ledger
+from collector.timeseries.outbox import record_unbuildable
+from edge_agent import wire
+from tests.collector.alerts.support import GTIN, Rig, add_item, site_bindings
+from tests.support.clock import FakeClock
+
+runner = CliRunner()
+
+ARGUMENTS: dict[tuple[str, ...], list[str]] = {
+    ("stock",): [],
+    ("movements",): [],
+    ("dead-letters",): [],
+    ("report", "cogs"): ["--from", "2026-11-01", "--to", "2026-11-30"],
+    ("reverse",): ["{receipt}", "--reason", "booked twice"],
+    ("alerts", "list"): [],
+    ("alerts", "show"): ["{alert}"],
+    ("count", "show"): ["{count}"],
+    ("influx", "status"): [],
+    ("influx", "rejected"): [],
+}
+"""Each command with ``--json`` and what it needs; ``{name}`` comes from the ledger fixture."""
+
+
+def json_commands(command: Any, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every command under ``command`` (a group has ``commands``) that takes ``--json``."""
+    subcommands = getattr(command, "commands", None)
+    if subcommands is not None:
+        return {
+            found
+            for name, sub in subcommands.items()
+            for found in json_commands(sub, (*path, name))
+        }
+    takes_json = any("--json" in getattr(p, "opts", ()) for p in command.params)
+    return {path} if takes_json else set()
+
+
+@pytest.fixture
+def ledger(tmp_path) -> dict[str, Any]:
+    """A SQLite ledger with a receipt, an open shrinkage alert, a dead letter, a count."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    engine = open_ledger(url)
+    clock = FakeClock()
+    add_item(engine, "TEA", gtin=GTIN)
+    rig = Rig(engine, clock, site_bindings("json-site", "TEA"))
+    receipt = rig.tx("receipt", "TEA", 10, unit_cost=Decimal(2))
+    rig.weight(8, -2)
+    (alert,) = rig.tick(61)
+    topic = wire.events_topic("json-site", "pos-1")
+    rig.ingestor.ingest([InboundMessage(topic, b"not json", clock.now())])
+    with engine.begin() as conn:
+        record_unbuildable(conn, [("movement 1", "could not build")], at=clock.now())
+    engine.dispose()
+    started = runner.invoke(app, ["count", "start", "--location", "main", "--by", "d", "--db", url])
+    assert started.exit_code == 0, started.output
+    count = started.stdout.split()[2]
+    return {"db": url, "receipt": str(receipt), "alert": str(alert), "count": count}
+
+
+def test_every_command_with_json_is_exercised_here() -> None:
+    assert json_commands(typer.main.get_command(app)) == set(ARGUMENTS)
+
+
+@pytest.mark.parametrize("words", sorted(ARGUMENTS), ids=" ".join)
+def test_json_output_is_an_array_of_objects(words: tuple[str, ...], ledger) -> None:
+    args = [a.format(**ledger) for a in ARGUMENTS[words]]
+    result = runner.invoke(app, [*words, *args, "--db", ledger["db"], "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert isinstance(printed, list), f"{' '.join(words)} --json printed {type(printed).__name__}"
+    assert printed, f"{' '.join(words)} --json printed an empty array for a ledger with data"
+    assert all(isinstance(record, dict) and record for record in printed), printed
+
+
+def test_decimals_and_instants_are_strings(ledger) -> None:
+    result = runner.invoke(app, ["alerts", "show", ledger["alert"], "--db", ledger["db"], "--json"])
+    [alert] = json.loads(result.stdout)
+    assert (alert["expected"], alert["observed"]) == ("10.000000", "8.000000")
+    assert datetime.fromisoformat(alert["first_seen_at"]).tzinfo == UTC
