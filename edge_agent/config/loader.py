@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 from pydantic import ValidationError
@@ -100,7 +100,7 @@ def raw_lanes(data: dict[str, Any]) -> list[Any]:
     return lanes if isinstance(lanes, list) else []
 
 
-def lacks_calibration(lane: Any) -> bool:
+def lacks_calibration(lane: Any) -> TypeGuard[dict[str, Any]]:
     """True for a raw lane mapping whose ``calibration:`` is missing or empty."""
     return isinstance(lane, dict) and lane.get("calibration") is None
 

@@ -127,3 +127,34 @@ def test_wire_module_imports_only_pydantic_and_stdlib() -> None:
         "uuid",
         "pydantic",
     }
+
+
+def test_every_transaction_type_has_a_recorded_payload() -> None:
+    types = {
+        event.data.type
+        for event in (wire.parse_event(f.read_bytes()) for f in sorted(RECORDED.glob("*.json")))
+        if isinstance(event, wire.StockTransactionEvent)
+    }
+    assert wire.TransactionType.VENDOR_RETURN in types
+
+
+def test_a_vendor_return_may_name_its_receipt_but_has_no_price_or_destination() -> None:
+    receipt = uuid.uuid4()
+    named = wire.StockTransaction.model_validate(
+        {
+            "type": "vendor_return",
+            "sku": "S",
+            "qty": "2",
+            "location": "a",
+            "returns_event_id": str(receipt),
+        }
+    )
+    assert named.returns_event_id == receipt
+    with pytest.raises(ValueError, match="unit_price is only allowed on a sale"):
+        wire.StockTransaction.model_validate(
+            {"type": "vendor_return", "sku": "S", "qty": "2", "location": "a", "unit_price": "1"}
+        )
+    with pytest.raises(ValueError, match="qty must be positive"):
+        wire.StockTransaction.model_validate(
+            {"type": "vendor_return", "sku": "S", "qty": "-2", "location": "a"}
+        )

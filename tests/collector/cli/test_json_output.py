@@ -21,7 +21,7 @@ from collector.ingest.ports import InboundMessage
 from collector.ledger.engine import open_ledger
 from collector.timeseries.outbox import record_unbuildable
 from edge_agent import wire
-from tests.collector.alerts.support import GTIN, Rig, add_item, site_bindings
+from tests.collector.reconcile.runtime.support import GTIN, Rig, add_item, site_bindings
 from tests.support.clock import FakeClock
 
 runner = CliRunner()
