@@ -8,6 +8,21 @@ import sys
 import structlog
 
 
+class _Stderr:
+    """Whatever ``sys.stderr`` is when a line is written (a test runner may swap it)."""
+
+    def write(self, text: str) -> int:
+        """Write to the current stderr."""
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        """Flush the current stderr."""
+        sys.stderr.flush()
+
+
+_STDERR = _Stderr()
+
+
 def configure_logging(*, level: str = "INFO", json_lines: bool = False) -> None:
     """Route structlog and stdlib logging to stderr as ``key=value`` (or JSON) lines."""
     renderer: structlog.typing.Processor = (
@@ -15,7 +30,7 @@ def configure_logging(*, level: str = "INFO", json_lines: bool = False) -> None:
         if json_lines
         else structlog.processors.KeyValueRenderer(key_order=["timestamp", "level", "event"])
     )
-    logging.basicConfig(stream=sys.stderr, level=level, format="%(message)s", force=True)
+    logging.basicConfig(stream=_STDERR, level=level, format="%(message)s", force=True)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -25,6 +40,6 @@ def configure_logging(*, level: str = "INFO", json_lines: bool = False) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(_STDERR),  # type: ignore[arg-type]  # wants a TextIO; write/flush is all it uses
         cache_logger_on_first_use=False,
     )

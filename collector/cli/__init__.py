@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
-from collector.cli import demo_command, ledger_commands, run_command
+from collector.cli import dead_letter_commands, demo_command, ledger_commands, run_command
 from collector.cli.alerts_commands import app as alerts_app
 from collector.cli.count_commands import app as count_app
 from collector.cli.influx_commands import app as influx_app
@@ -15,12 +17,30 @@ app = typer.Typer(
     help="Perpetual inventory collector: MQTT events into the stock ledger, reports and alerts.",
 )
 
+
+@app.callback()
+def _logs_to_stderr() -> None:
+    """Every command logs to stderr, so stdout carries only what it prints (``--json`` parses).
+
+    Warnings and errors only, unless ``COLLECTOR_LOG_LEVEL`` says otherwise; ``collector run``
+    sets its own level from its settings.
+    """
+    from collector.logs import configure_logging  # noqa: PLC0415
+
+    level = os.environ.get("COLLECTOR_LOG_LEVEL", "WARNING").upper()
+    configure_logging(level=level if level in _LEVELS else "WARNING")
+
+
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
 app.command("run")(run_command.run)
 app.command("demo")(demo_command.demo)
 
 app.add_typer(influx_app)
 app.add_typer(alerts_app)
 app.add_typer(count_app)
+app.add_typer(dead_letter_commands.app)
+app.command("parked")(dead_letter_commands.parked)
 ledger_commands.register(app)
 
 

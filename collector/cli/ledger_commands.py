@@ -1,5 +1,5 @@
-"""Ledger commands: ``items import``, ``stock``, ``movements``, ``dead-letters``, ``report cogs``,
-``reverse``. Every one takes ``--db`` and migrates the database to head on open; ``--json``
+"""Ledger commands: ``items import``, ``stock``, ``movements``, ``report cogs``, ``reverse``.
+Every one takes ``--db`` and migrates the database to head on open; ``--json``
 prints a JSON array of objects whose fields docs/ledger.md documents (decimals as strings).
 """
 
@@ -39,7 +39,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(report_app)
     app.command("stock")(stock)
     app.command("movements")(movements)
-    app.command("dead-letters")(dead_letters)
     app.command("reverse")(reverse)
 
 
@@ -55,7 +54,7 @@ def _engine(db: str | None) -> Any:
 
 
 @contextmanager
-def _reading(db: str | None) -> Iterator[Any]:
+def reading(db: str | None) -> Iterator[Any]:
     """A connection to the migrated ledger; database errors end the command with exit 1."""
     import sqlalchemy as sa  # noqa: PLC0415
 
@@ -74,7 +73,8 @@ def _fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _print_table(title: str, records: list[dict[str, Any]], columns: list[str]) -> None:
+def print_table(title: str, records: list[dict[str, Any]], columns: list[str]) -> None:
+    """Records as a table of the given columns (numbers right-aligned)."""
     table = Table(title=title)
     for column in columns:
         table.add_column(column, justify="right" if column in _NUMERIC else "left")
@@ -85,8 +85,8 @@ def _print_table(title: str, records: list[dict[str, Any]], columns: list[str]) 
 
 _NUMERIC = {
     "qty", "value", "avg_unit_cost", "unit_cost", "cogs", "revenue", "id", "seq", "epoch",
-    "beginning_value", "purchases", "cost_of_sales", "true_ups", "returns", "adjustments",
-    "ending_value", "gross_margin",
+    "beginning_value", "purchases", "purchase_returns", "cost_of_sales", "true_ups", "returns",
+    "adjustments", "ending_value", "gross_margin",
 }  # fmt: skip
 
 
@@ -134,13 +134,13 @@ def stock(
     """On hand, stock value and average unit cost per (sku, location, owner)."""
     from collector.ledger.queries import stock as read_stock  # noqa: PLC0415
 
-    with _reading(db) as conn:
+    with reading(db) as conn:
         records = _records(read_stock(conn, sku=sku, location_prefix=location, owner=owner))
     if as_json:
         print_json(records)
         return
     columns = ["sku", "location", "owner", "qty", "value", "avg_unit_cost"]
-    _print_table("Stock on hand", records, columns)
+    print_table("Stock on hand", records, columns)
 
 
 def movements(
@@ -152,29 +152,13 @@ def movements(
     """The movement journal in posting order."""
     from collector.ledger.queries import movement_rows  # noqa: PLC0415
 
-    with _reading(db) as conn:
+    with reading(db) as conn:
         records = movement_rows(conn, sku=sku, limit=limit or None)
     if as_json:
         print_json(records)
         return
     columns = ["id", "effective_at", "type", "sku", "location", "owner", "qty", "value", "cogs"]
-    _print_table("Movements", records, columns)
-
-
-def dead_letters(
-    limit: Annotated[int, typer.Option("--limit", min=0, help="Newest N; 0 = all.")] = 0,
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Messages set aside with the reason, oldest first."""
-    from collector.ledger.queries import dead_letter_rows  # noqa: PLC0415
-
-    with _reading(db) as conn:
-        records = dead_letter_rows(conn, limit=limit or None)
-    if as_json:
-        print_json(records)
-        return
-    _print_table("Dead letters", records, ["id", "received_at", "device_id", "seq", "reason"])
+    print_table("Movements", records, columns)
 
 
 def _day(value: str, flag: str) -> date:
@@ -209,7 +193,8 @@ def report_cogs(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """BI, purchases, returns, adjustments, COGS, EI per item and in total (BI + P − COGS = EI)."""
+    """BI, purchases, purchase returns, COGS (returns and adjustments within), EI per item and
+    in total: BI + P − purchase returns − COGS = EI."""
     from collector.ledger.queries import cogs_report  # noqa: PLC0415
 
     last = _day(end, "--to") if end else datetime.now(UTC).date()
@@ -217,7 +202,7 @@ def report_cogs(
     if chosen is not None and last < chosen:
         to = f"--to {end}" if end else f"--to (default: today, {last})"
         _fail(f"{to} is before --from {start}; give a --to on or after it", EXIT_CONFIG)
-    with _reading(db) as conn:
+    with reading(db) as conn:
         first = chosen or _first_movement_day(conn, at_latest=last)
         since = datetime.combine(first, time(0), tzinfo=UTC)
         until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
@@ -226,10 +211,10 @@ def report_cogs(
         print_json(records)
         return
     columns = [
-        "sku", "beginning_value", "purchases", "cost_of_sales", "true_ups", "returns",
-        "adjustments", "cogs", "ending_value", "revenue", "gross_margin",
+        "sku", "beginning_value", "purchases", "purchase_returns", "cost_of_sales", "true_ups",
+        "returns", "adjustments", "cogs", "ending_value", "revenue", "gross_margin",
     ]  # fmt: skip
-    _print_table(f"COGS {first} to {last}", records, columns)
+    print_table(f"COGS {first} to {last}", records, columns)
 
 
 def _observers(db: str | None) -> list[Any]:

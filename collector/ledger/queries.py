@@ -63,6 +63,7 @@ def stock(
 MOVEMENT_FIELDS = (
     "id", "event_id", "type", "sku", "location", "owner", "qty", "unit_cost", "value", "cogs",
     "revenue", "effective_at", "recorded_at", "reverses_movement_id", "reason", "provisional",
+    "applies_to_movement_id",
 )  # fmt: skip
 
 
@@ -83,7 +84,7 @@ def movement_rows(
 
 DEAD_LETTER_FIELDS = (
     "id", "received_at", "topic", "site", "device_id", "epoch", "seq", "event_id", "reason",
-    "times_seen", "last_seen_at", "payload_sha256",
+    "times_seen", "last_seen_at", "payload_sha256", "replayed_at", "replayed_by",
 )  # fmt: skip
 
 
@@ -144,10 +145,31 @@ def _values_by_type(
 def _priced_sales(
     conn: sa.Connection, in_period: sa.ColumnElement[bool]
 ) -> dict[str, tuple[Decimal, Decimal]]:
-    """Per sku: revenue of sales with a price, and their cost."""
+    """Per sku: revenue of sales with a price, and their cost with the period's true-ups of
+    them (a sale sold short at a provisional cost is not all margin)."""
     query = (
         sa.select(movements.c.sku, sa.func.sum(movements.c.revenue), sa.func.sum(movements.c.value))
         .where(in_period, movements.c.type == "sale", movements.c.revenue.is_not(None))
         .group_by(movements.c.sku)
     )
-    return {sku: (revenue, -value) for sku, revenue, value in conn.execute(query)}
+    priced = {sku: (revenue, -value) for sku, revenue, value in conn.execute(query)}
+    for sku, true_ups in conn.execute(_priced_true_ups(in_period)):
+        revenue, cost = priced.get(sku, (ZERO, ZERO))
+        priced[sku] = (revenue, cost + true_ups)
+    return priced
+
+
+def _priced_true_ups(in_period: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """Per sku: the cost true-ups in the period added to sales that carried a price."""
+    sale = movements.alias("sale")
+    return (
+        sa.select(movements.c.sku, sa.func.sum(movements.c.cogs))
+        .join(sale, sale.c.id == movements.c.applies_to_movement_id)
+        .where(
+            in_period,
+            movements.c.type == MovementType.TRUE_UP.value,
+            sale.c.type == MovementType.SALE.value,
+            sale.c.revenue.is_not(None),
+        )
+        .group_by(movements.c.sku)
+    )

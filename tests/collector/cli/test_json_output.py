@@ -13,12 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import typer
 from typer.testing import CliRunner
 
 from collector.cli import app
 from collector.ingest.ports import InboundMessage
 from collector.ledger.engine import open_ledger
+from collector.ledger.schema import dead_letters
 from collector.timeseries.outbox import record_unbuildable
 from edge_agent import wire
 from tests.collector.reconcile.runtime.support import GTIN, Rig, add_item, site_bindings
@@ -29,7 +31,9 @@ runner = CliRunner()
 ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("stock",): [],
     ("movements",): [],
-    ("dead-letters",): [],
+    ("dead-letters", "list"): [],
+    ("dead-letters", "replay"): ["{letter}", "--by", "ops"],
+    ("parked",): [],
     ("report", "cogs"): ["--from", "2026-11-01", "--to", "2026-11-30"],
     ("reverse",): ["{receipt}", "--reason", "booked twice"],
     ("alerts", "list"): [],
@@ -67,13 +71,26 @@ def ledger(tmp_path) -> dict[str, Any]:
     (alert,) = rig.tick(61)
     topic = wire.events_topic("json-site", "pos-1")
     rig.ingestor.ingest([InboundMessage(topic, b"not json", clock.now())])
+    rig.tx("receipt", "LATE", 3, unit_cost=Decimal(1))  # unknown until imported below
+    add_item(engine, "LATE")
+    rig.tx("sale", "TEA", 99)  # more than there is: it waits for stock
+    with engine.connect() as conn:
+        letter = conn.execute(
+            sa.select(dead_letters.c.id).where(dead_letters.c.reason.like("unknown SKU%"))
+        ).scalar_one()
     with engine.begin() as conn:
         record_unbuildable(conn, [("movement 1", "could not build")], at=clock.now())
     engine.dispose()
     started = runner.invoke(app, ["count", "start", "--location", "main", "--by", "d", "--db", url])
     assert started.exit_code == 0, started.output
     count = started.stdout.split()[2]
-    return {"db": url, "receipt": str(receipt), "alert": str(alert), "count": count}
+    return {
+        "db": url,
+        "receipt": str(receipt),
+        "alert": str(alert),
+        "count": count,
+        "letter": str(letter),
+    }
 
 
 def test_every_command_with_json_is_exercised_here() -> None:
