@@ -66,9 +66,7 @@ from collector.demo import traffic  # noqa: E402
 from collector.ingest.ports import (  # noqa: E402
     InboundMessage,
 )
-from collector.ledger.ingestor import SqlIngestor  # noqa: E402
 from collector.logs import configure_logging  # noqa: E402
-from collector.runtime.clock import SystemClock  # noqa: E402
 from edge_agent import wire  # noqa: E402
 from tests.support.mosquitto_private import PrivateMosquitto  # noqa: E402
 from tests.support.services import fresh_postgres_database  # noqa: E402
@@ -177,7 +175,7 @@ def ingest_only_rate(
     try:
         kind = BindingsTraffic if bindings else PlainTraffic
         traffic_ = kind(setup, args.devices)
-        ingestor = SqlIngestor(engine, clock=SystemClock(), observers=traffic_.observers())
+        ingestor = traffic_.ingestor(engine)
         now = datetime.now(UTC)
         seed_messages = [
             InboundMessage(wire.events_topic(setup.site, "seed"), payload, now)

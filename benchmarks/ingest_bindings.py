@@ -34,9 +34,10 @@ import yaml
 
 from benchmarks.ingest_fleet import Plans, Setup
 from benchmarks.ingest_shipped import check_exactly_once
-from collector.cli.run_wiring import load_reconciliation, posting_observers
+from collector.cli.run_wiring import ledger_ingestor
 from collector.demo import traffic
 from collector.ledger.catalog import parse_items_csv
+from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.loading import chunks
 from collector.ledger.schema import balances, inbox, movements
 from collector.runtime.clock import SystemClock
@@ -122,12 +123,11 @@ class BindingsTraffic:
             for x in self.lanes
         ]  # fmt: skip
 
-    def observers(self) -> list[Any]:
-        """The posting observers as the ledger writer of ``collector run --bindings`` builds
-        them (``run_wiring``): the reconcile observer."""
+    def ingestor(self, engine: sa.Engine) -> SqlIngestor:
+        """The ingestor as the ledger writer of ``collector run --bindings`` builds it
+        (``run_wiring.ledger_ingestor``): with the reconcile observer."""
         settings = load_settings(bindings_files=[str(self.path)], log_level="WARNING")
-        clock = SystemClock()
-        return posting_observers(settings, load_reconciliation(settings, clock), clock)
+        return ledger_ingestor(settings, engine, SystemClock())
 
     def plans(self, devices: int, events: int) -> Plans:
         """Tills with random transactions and shelves with weight changes, ``events // devices``

@@ -41,7 +41,11 @@ from benchmarks.ingest_fleet import (
     tree_cpu_s,
 )
 from benchmarks.ingest_trees import Tree, check_imported, current_tree
+from collector.cli.run_wiring import ledger_ingestor
+from collector.clock import SystemClock
+from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.schema import inbox
+from collector.settings import load_settings
 from edge_agent import wire
 
 STOP_TIMEOUT_S = 30.0
@@ -86,8 +90,9 @@ class PlainTraffic:
     def plans(self, devices: int, events: int) -> Plans:
         return make_plans(self.setup, devices, events)
 
-    def observers(self) -> list[Any]:
-        return []
+    def ingestor(self, engine: sa.Engine) -> SqlIngestor:
+        """The ingestor of a plain ``collector run``: no bindings, no time series."""
+        return ledger_ingestor(load_settings(log_level="WARNING"), engine, SystemClock())
 
     def check(self, engine: sa.Engine, plans: Plans) -> None:
         check_exactly_once(engine, plans)

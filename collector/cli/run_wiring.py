@@ -17,6 +17,7 @@ from collector.runtime.ports import Clock
 from collector.settings import CollectorSettings
 
 if TYPE_CHECKING:
+    from collector.ledger.ingestor import SqlIngestor
     from collector.alerts.notify import AlertPublisher
     from collector.reconcile.runtime.wiring import Reconciliation
     from collector.timeseries.runner import WriterHandle
@@ -53,15 +54,21 @@ def ledger_writer(settings: CollectorSettings) -> Ingestor:
     """
     from collector.ledger.checkpoint import WalCheckpointer  # noqa: PLC0415
     from collector.ledger.engine import create_ledger_engine  # noqa: PLC0415
-    from collector.ledger.ingestor import SqlIngestor  # noqa: PLC0415
     from collector.logs import configure_logging  # noqa: PLC0415
     from collector.runtime.clock import SystemClock  # noqa: PLC0415
 
     configure_logging(level=settings.log_level)
-    clock = SystemClock()
-    reconciliation = load_reconciliation(settings)
     engine = create_ledger_engine(settings.db_url)
     WalCheckpointer(engine).start()  # SQLite: commits sync the WAL only; lives with the process
+    return ledger_ingestor(settings, engine, SystemClock())
+
+
+def ledger_ingestor(settings: CollectorSettings, engine: sa.Engine, clock: Clock) -> SqlIngestor:
+    """The ``SqlIngestor`` ``collector run`` posts with: reconciliation of the bound sites,
+    the InfluxDB outbox when configured, the parking timeout."""
+    from collector.ledger.ingestor import SqlIngestor  # noqa: PLC0415
+
+    reconciliation = load_reconciliation(settings)
     return SqlIngestor(
         engine,
         clock=clock,

@@ -26,7 +26,7 @@ from collector.domain.model import PositionKey
 from collector.ledger.observers import Posted, SensorPosting, StoredEvent
 from collector.reconcile.findings import AlertKey, AlertType, Finding, Severity
 from collector.reconcile.reconciler import Reconciler, SlotView, Snapshot
-from collector.reconcile.runtime import sensors, state
+from collector.reconcile.runtime import sensors, slots, state
 from collector.reconcile.runtime.sensors import PendingPost, SensorBatch
 from collector.reconcile.shelf import StockSlot
 from collector.sites.bindings import SiteBindings, rules_lookup
@@ -50,10 +50,10 @@ class ReconcileObserver:
     ) -> ReconcilePlan:
         """Handle the batch's sensor events; what they post is the plan's ``postings``."""
         batch = SensorBatch(now=now)
-        for event in stored:
-            site = self.bindings.get(event.site)
-            if site is None:
-                continue
+        bound = [(self.bindings[e.site], e) for e in stored if e.site in self.bindings]
+        reported = [slot for site, e in bound for slot in sensors.slots_reported_on(site, e.event)]
+        batch.stored_slots = slots.load_slots(conn, reported) if reported else {}
+        for site, event in bound:
             try:
                 sensors.handle(conn, site, event, batch)
             except ValueError as err:  # bad input becomes an alert; only the database may fail
@@ -64,6 +64,7 @@ class ReconcileObserver:
                     event_id=str(event.event.event_id),
                     error=str(err),
                 )
+        slots.touch_devices(conn, batch.heard, now=now)
         return ReconcilePlan(self.bindings, self._reconciler, batch)
 
 
@@ -106,25 +107,31 @@ class ReconcilePlan:
         apply_verdicts(conn, batch.verdicts, now=batch.now)
 
     def _assess(self, conn: sa.Connection, touched: set[tuple[str, str]]) -> None:
-        """Compare book and shelf for every slot a reading or movement touched, and lanes."""
+        """Compare book and shelf for every slot a reading or movement touched, and lanes.
+
+        Everything is read and written in bulk: a batch touches tens of positions.
+        """
         batch = self.batch
-        slots: dict[tuple[str, str, str], StockSlot] = dict(batch.slots)
-        for location, sku in touched:
-            for slot in state.load_slots_at(conn, location, sku):
-                slots.setdefault((slot.site, location, sku), slot)
-        views = []
-        for slot in slots.values():
-            if slot.site not in self.bindings:
-                continue
-            book, cost = state.book_and_cost(conn, PositionKey(slot.sku, slot.location, slot.owner))
-            views.append(SlotView(slot, book, cost))
+        watching = slots.slots_watching(conn, touched) if touched else {}
+        stored = batch.stored_slots | watching
+        assessed = [s for s in (watching | batch.slots).values() if s.site in self.bindings]
+        books = slots.books_and_costs(conn, (_position(slot) for slot in assessed))
+        views = tuple(SlotView(slot, *books[_position(slot)]) for slot in assessed)
         for lanes in batch.lanes.values():
             state.save_lane(conn, lanes, now=batch.now)
-        snapshot = Snapshot(slots=tuple(views), lanes=tuple(batch.lanes.values()))
+        snapshot = Snapshot(slots=views, lanes=tuple(batch.lanes.values()))
         result = self.reconciler.tick(snapshot, batch.now)
-        for slot in result.slots:
-            state.save_slot(conn, slot)
+        changed = [slot for slot in result.slots if stored.get(_slot_id(slot)) != slot]
+        slots.save_slots(conn, changed)
         batch.verdicts.extend(result.verdicts)
+
+
+def _position(slot: StockSlot) -> PositionKey:
+    return PositionKey(slot.sku, slot.location, slot.owner)
+
+
+def _slot_id(slot: StockSlot) -> tuple[str, str, str]:
+    return (slot.site, slot.location, slot.sku)
 
 
 def _rejected(pending: PendingPost, reason: str) -> Finding:

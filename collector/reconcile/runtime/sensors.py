@@ -94,23 +94,27 @@ class SensorBatch:
     lanes: dict[LaneId, LaneFaults] = field(default_factory=dict)
     """Mixed lanes' fault counters as this batch left them."""
     counts: list[PendingCount] = field(default_factory=list)
+    heard: dict[tuple[str, str], float] = field(default_factory=dict)
+    """(site, device) → heartbeat interval: who was heard from in this batch."""
+    stored_slots: dict[SlotId, StockSlot] = field(default_factory=dict)
+    """Slots as stored before the batch (read once, for every lane the batch reports on)."""
 
-    def slot(self, conn: sa.Connection, lane: LaneBinding, site: str, sku: str) -> StockSlot:
+    def slot(self, lane: LaneBinding, site: str, sku: str) -> StockSlot:
         """The slot as this batch has left it, else as stored, else new."""
         key = (site, lane.location, sku)
-        found = self.slots.get(key) or state.load_slot(conn, *key)
+        found = self.slots.get(key) or self.stored_slots.get(key)
         return found or StockSlot(site, lane.location, sku, lane.owner, lane.device_id, lane.lane)
 
 
 def handle(
     conn: sa.Connection, site: SiteBindings, stored: StoredEvent, batch: SensorBatch
 ) -> None:
-    """Record liveness, then let the event's kind decide what it does."""
+    """Note liveness, then let the event's kind decide what it does."""
     event = stored.event
     interval_s = site.heartbeat_interval_for(event.device_id)
     if isinstance(event, DeviceHeartbeatEvent) and event.device_id not in site.device_ids():
         interval_s = event.data.interval_s
-    state.touch_device(conn, site.site_id, event.device_id, now=batch.now, interval_s=interval_s)
+    batch.heard[(site.site_id, event.device_id)] = interval_s
     handler = _HANDLERS.get(type(event))
     if handler is not None:
         handler(conn, site, event, batch)
@@ -126,12 +130,23 @@ def _weight(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBa
         _count_mixed(conn, site.site_id, lane, event, batch)
     is_post = site.policy_for(lane.location).policy is Policy.POST
     for sku, reading in _readings(lane, data, str(event.event_id)):
-        slot = batch.slot(conn, lane, site.site_id, sku)
+        slot = batch.slot(lane, site.site_id, sku)
         batch.slots[(site.site_id, lane.location, sku)] = observe(slot, reading, batch.now)
         intent = weight_intent(lane, sku, reading.count_change or 0) if reading.resolved else None
         if is_post and intent is not None:
             source = f"shelf {lane.device_id}/{lane.lane}"
             batch.posts.append(_pending(site, event, source, intent))
+
+
+def slots_reported_on(site: SiteBindings, event: Any) -> list[SlotId]:
+    """The slots a weight change reports on (to read them all at once before handling)."""
+    if not isinstance(event, ShelfWeightChangedEvent):
+        return []
+    lane = site.lane(event.device_id, event.data.lane)
+    if lane is None:
+        return []
+    skus = set(event.data.count_changes or ()) | {s for s in (event.data.sku, lane.sku) if s}
+    return [(site.site_id, lane.location, sku) for sku in skus]
 
 
 def _count_mixed(

@@ -18,69 +18,16 @@ from collector.reconcile.gates import GateExit
 from collector.reconcile.lanes import LaneFaults
 from collector.reconcile.presence import Sighting
 from collector.reconcile.runtime.schema import (
-    device_liveness,
     gate_exits,
     reconcile_lanes,
     reconcile_slots,
     rfid_presence,
 )
+from collector.reconcile.runtime.slots import slot_from_row
 from collector.reconcile.shelf import StockSlot
 
 OUTBOUND_TYPES = ("sale", "transfer", "adjustment")
 """Movement types that can carry stock out of a location (negative qty)."""
-
-
-def _slot_row(slot: StockSlot) -> dict[str, Any]:
-    return {
-        "owner": slot.owner,
-        "device_id": slot.device_id,
-        "lane": slot.lane,
-        "observed": slot.observed,
-        "confidence": slot.confidence,
-        "observed_at": slot.observed_at,
-        "mismatch_since": slot.mismatch_since,
-        "mismatch_sign": slot.mismatch_sign,
-        "unresolved": slot.unresolved,
-        "evidence": json.dumps(list(slot.evidence)),
-    }
-
-
-def _slot_from_row(row: Any) -> StockSlot:
-    return StockSlot(
-        site=row.site,
-        location=row.location,
-        sku=row.sku,
-        owner=row.owner,
-        device_id=row.device_id,
-        lane=row.lane,
-        observed=row.observed,
-        confidence=row.confidence,
-        observed_at=row.observed_at,
-        mismatch_since=row.mismatch_since,
-        mismatch_sign=row.mismatch_sign,
-        unresolved=row.unresolved,
-        evidence=tuple(json.loads(row.evidence)),
-    )
-
-
-def _slot_where(site: str, location: str, sku: str) -> sa.ColumnElement[bool]:
-    c = reconcile_slots.c
-    return sa.and_(c.site == site, c.location == location, c.sku == sku)
-
-
-def load_slot(conn: sa.Connection, site: str, location: str, sku: str) -> StockSlot | None:
-    """The stored slot, if a lane ever reported on it."""
-    row = conn.execute(sa.select(reconcile_slots).where(_slot_where(site, location, sku))).first()
-    return _slot_from_row(row) if row is not None else None
-
-
-def save_slot(conn: sa.Connection, slot: StockSlot) -> None:
-    """Insert or update a slot."""
-    where = _slot_where(slot.site, slot.location, slot.sku)
-    updated = conn.execute(sa.update(reconcile_slots).where(where).values(_slot_row(slot)))
-    if updated.rowcount == 0:
-        keys = {"site": slot.site, "location": slot.location, "sku": slot.sku}
-        conn.execute(sa.insert(reconcile_slots).values(**keys, **_slot_row(slot)))
 
 
 def _lane_where(site: str, device_id: str, lane: str) -> sa.ColumnElement[bool]:
@@ -119,13 +66,6 @@ def save_lane(conn: sa.Connection, lanes: LaneFaults, *, now: datetime) -> None:
         conn.execute(sa.insert(reconcile_lanes).values(**keys, **values))
 
 
-def load_slots_at(conn: sa.Connection, location: str, sku: str) -> list[StockSlot]:
-    """Slots of any site watching this (location, SKU)."""
-    c = reconcile_slots.c
-    query = sa.select(reconcile_slots).where(c.location == location, c.sku == sku)
-    return [_slot_from_row(row) for row in conn.execute(query)]
-
-
 def slots_with_book(
     conn: sa.Connection, sites: Iterable[str]
 ) -> list[tuple[StockSlot, Decimal, Decimal | None]]:
@@ -148,7 +88,7 @@ def slots_with_book(
     for row in conn.execute(query):
         book = row.book if row.book is not None else Decimal(0)
         cost = abs(row.book_value / book) if book > 0 else row.item_cost
-        found.append((_slot_from_row(row), book, cost))
+        found.append((slot_from_row(row), book, cost))
     return found
 
 
@@ -179,17 +119,6 @@ def item_by_code(conn: sa.Connection, sku: str | None, gtin: str | None) -> tupl
     if gtin is not None and len(gtin) < 14:  # GTIN-8/12/13 are stored zero-padded to 14 too
         return item_by_code(conn, None, gtin.zfill(14))
     return None
-
-
-def touch_device(
-    conn: sa.Connection, site: str, device_id: str, *, now: datetime, interval_s: float
-) -> None:
-    """Record that a device was heard from."""
-    c = device_liveness.c
-    where = sa.and_(c.site == site, c.device_id == device_id)
-    values = {"last_seen_at": now, "interval_s": interval_s}
-    if conn.execute(sa.update(device_liveness).where(where).values(values)).rowcount == 0:
-        conn.execute(sa.insert(device_liveness).values(site=site, device_id=device_id, **values))
 
 
 def add_exit(conn: sa.Connection, exit_: GateExit, *, matched: bool) -> None:
@@ -285,4 +214,4 @@ def slots_at(conn: sa.Connection, site: str, location: str) -> list[StockSlot]:
     """The slots of one site and location (every SKU)."""
     c = reconcile_slots.c
     query = sa.select(reconcile_slots).where(c.site == site, c.location == location)
-    return [_slot_from_row(row) for row in conn.execute(query)]
+    return [slot_from_row(row) for row in conn.execute(query)]

@@ -22,7 +22,7 @@ from collector.ledger.schema import device_progress
 from collector.reconcile.devices import DeviceLiveness, SeqGaps, UnheardDevice
 from collector.reconcile.gates import window_start
 from collector.reconcile.reconciler import ExitGroup, Reconciler, SlotView, Snapshot
-from collector.reconcile.runtime import state
+from collector.reconcile.runtime import slots, state
 from collector.reconcile.runtime.presence import presence_slots
 from collector.reconcile.runtime.schema import device_liveness
 from collector.sites.bindings import SiteBindings, rules_lookup
@@ -52,9 +52,8 @@ class ReconcileTicker:
             self._recount_presence(conn, now)
             snapshot = self._snapshot(conn, now)
             result = self._reconciler.tick(snapshot, now)
-            for before, after in zip(snapshot.slots, result.slots, strict=True):
-                if after != before.slot:
-                    state.save_slot(conn, after)
+            pairs = zip(snapshot.slots, result.slots, strict=True)
+            slots.save_slots(conn, [after for before, after in pairs if after != before.slot])
             state.mark_matched(conn, result.matched_exits)
             return apply_verdicts(conn, result.verdicts, now=now)
 
@@ -62,8 +61,7 @@ class ReconcileTicker:
         """Presence counts fall as tags age out of their window, with no event to say so."""
         for site_id, bound in self._bindings.items():
             for reader in bound.readers:
-                for slot in presence_slots(conn, site_id, reader, now):
-                    state.save_slot(conn, slot)
+                slots.save_slots(conn, presence_slots(conn, site_id, reader, now))
 
     def _snapshot(self, conn: sa.Connection, now: datetime) -> Snapshot:
         sites = sorted(self._bindings)
