@@ -1,4 +1,5 @@
-"""Publish queued alert changes on MQTT and POST them to a webhook, retrying until delivered.
+"""Publish queued alert changes on MQTT, POST them to a webhook and chart them in the time
+series, retrying until delivered.
 
 Every alert change queues a row in ``alert_notifications`` in the transaction that
 made it; ``NotificationPump.drain`` delivers them in order and deletes a row once
@@ -16,6 +17,7 @@ import httpx
 import sqlalchemy as sa
 import structlog
 
+from collector.alerts.message import AlertMessage
 from collector.alerts.schema import alert_notifications
 from collector.errors import CollectorError
 from edge_agent.wire import alerts_topic
@@ -32,6 +34,14 @@ class AlertPublisher(Protocol):
 
     def publish(self, topic: str, payload: bytes) -> None:
         """Publish at QoS 1."""
+        ...
+
+
+class AlertCharter(Protocol):
+    """Where alert changes become time-series points (``collector.timeseries.discrepancies``)."""
+
+    def __call__(self, conn: sa.Connection, message: AlertMessage, *, now: datetime) -> None:
+        """Record the change's point in the caller's transaction."""
         ...
 
 
@@ -87,12 +97,14 @@ class NotificationPump:
         *,
         publisher: AlertPublisher | None = None,
         webhook: WebhookSender | None = None,
+        charter: AlertCharter | None = None,
         max_backoff_s: float = 300.0,
     ) -> None:
         """Channels left None are not used (a row is done once every used channel took it)."""
         self._engine = engine
         self._publisher = publisher
         self._webhook = webhook
+        self._charter = charter
         self._max_backoff_s = max_backoff_s
 
     def drain(self, now: datetime, *, limit: int = 200) -> DrainReport:
@@ -107,7 +119,7 @@ class NotificationPump:
             published += "published_at" in updates
             posted += "posted_at" in updates
             failed += "last_error" in updates
-            self._store(row, updates)
+            self._store(row, updates, now)
         return DrainReport(published, posted, failed)
 
     def _deliver(self, row: Any, now: datetime) -> dict[str, Any]:
@@ -143,11 +155,20 @@ class NotificationPump:
     def _is_done(self, row: Any, updates: dict[str, Any]) -> bool:
         published = row.published_at is not None or "published_at" in updates
         posted = row.posted_at is not None or "posted_at" in updates
-        return (published or self._publisher is None) and (posted or self._webhook is None)
+        charted = row.charted_at is not None or "charted_at" in updates
+        return (
+            (published or self._publisher is None)
+            and (posted or self._webhook is None)
+            and (charted or self._charter is None)
+        )
 
-    def _store(self, row: Any, updates: dict[str, Any]) -> None:
+    def _store(self, row: Any, updates: dict[str, Any], now: datetime) -> None:
         where = alert_notifications.c.id == row.id
         with self._engine.begin() as conn:
+            if self._charter is not None and row.charted_at is None:
+                # the point commits with the row's progress: one point per change, never two
+                self._charter(conn, AlertMessage.model_validate_json(row.payload), now=now)
+                updates["charted_at"] = now
             if self._is_done(row, updates):
                 conn.execute(sa.delete(alert_notifications).where(where))
             elif updates:

@@ -73,8 +73,10 @@ alert_notifications = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("published_at", UtcDateTime),
     sa.Column("posted_at", UtcDateTime),
+    sa.Column("charted_at", UtcDateTime),
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("next_attempt_at", UtcDateTime, nullable=False),
     sa.Column("last_error", sa.Text),
 )
-"""Alert changes waiting to be published on MQTT and POSTed to the webhook (durable)."""
+"""Alert changes waiting to be published on MQTT, POSTed to the webhook and charted as
+``discrepancy`` points in the time-series outbox (durable)."""

@@ -17,8 +17,8 @@ from collector.runtime.ports import Clock
 from collector.settings import CollectorSettings
 
 if TYPE_CHECKING:
-    from collector.ledger.ingestor import SqlIngestor
     from collector.alerts.notify import AlertPublisher
+    from collector.ledger.ingestor import SqlIngestor
     from collector.reconcile.runtime.wiring import Reconciliation
     from collector.timeseries.runner import WriterHandle
 
@@ -110,15 +110,19 @@ def start_side_services(
     publisher: AlertPublisher,
     clock: Clock,
 ) -> SideServices:
-    """Start the InfluxDB writer (if configured), the parking sweep, and the alerts thread
-    (if sites are bound)."""
+    """Start the InfluxDB writer (if configured), the parking sweep, and the alerts thread:
+    notifications always, reconciler ticks if sites are bound."""
     from collector.alerts.parked import start_parking_sweep  # noqa: PLC0415
+    from collector.alerts.runner import start_alerts  # noqa: PLC0415
 
     services = SideServices()
+    charter = None
     if settings.influx_url:
+        from collector.timeseries.discrepancies import chart  # noqa: PLC0415
         from collector.timeseries.runner import start_writer  # noqa: PLC0415
 
         services.writer = start_writer(engine, settings)
+        charter = chart
     services.parking = start_parking_sweep(
         engine,
         clock=clock,
@@ -126,14 +130,15 @@ def start_side_services(
         observers=posting_observers(settings, clock),
         options=session_options(settings),
     )
-    if reconciliation is not None:
-        services.alerts = reconciliation.start(
-            engine,
-            publisher=publisher,
-            clock=clock,
-            stop=services.stop_alerts,
-            webhook_url=settings.alerts_webhook_url,
-        )
+    services.alerts = start_alerts(
+        engine,
+        ticker=reconciliation.ticker(engine) if reconciliation is not None else None,
+        publisher=publisher,
+        clock=clock,
+        stop=services.stop_alerts,
+        webhook_url=settings.alerts_webhook_url,
+        charter=charter,
+    )
     log.info(
         "collector.side_services",
         influx=bool(settings.influx_url),

@@ -28,6 +28,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from typer.testing import CliRunner
 
 from collector.alerts.message import AlertMessage
+from collector.alerts.runner import start_alerts
 from collector.cli import app as cli
 from collector.ledger import schema
 from collector.ledger.engine import open_ledger
@@ -36,7 +37,7 @@ from collector.mqtt.address import parse_broker_url
 from collector.mqtt.consumer import MqttConsumer
 from collector.mqtt.device_sim import PlannedMessage, SimulatedDevice
 from collector.reconcile.runtime.observer import ReconcileObserver
-from collector.reconcile.runtime.runner import start_alerts
+from collector.reconcile.runtime.ticker import ReconcileTicker
 from collector.runtime.backoff import Backoff
 from collector.runtime.clock import SystemClock
 from collector.runtime.loop import BatchPolicy
@@ -175,8 +176,9 @@ def collector(port: int, engine: sa.Engine, bindings: dict[str, SiteBindings]) -
         },
     )
     loop.start()
+    ticker = ReconcileTicker(engine, bindings=bindings)
     alerts = start_alerts(
-        engine, bindings=bindings, publisher=consumer, clock=clock, stop=stop, tick_s=0.5
+        engine, ticker=ticker, publisher=consumer, clock=clock, stop=stop, tick_s=0.5
     )
     try:
         assert consumer.wait_connected(10), "collector did not subscribe"

@@ -120,3 +120,44 @@ def test_undelivered_notifications_survive_a_restart(engine, clock, receiver) ->
     fresh.drain(clock.advance(10))
     assert fresh.pending() == 0
     assert len(receiver.bodies) == 1
+
+
+class BrokerAway:
+    def publish(self, topic: str, payload: bytes) -> None:
+        raise OSError("broker away")
+
+
+def _fields(line: str) -> dict[str, str]:
+    """The field set of a line-protocol line, by name."""
+    return dict(part.split("=", 1) for part in line.split(" ")[1].split(","))
+
+
+def outbox_lines(engine) -> list[str]:
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from collector.timeseries.outbox import outbox_table  # noqa: PLC0415
+
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(outbox_table.c.lines).order_by(outbox_table.c.id)).scalars()
+        return [line for text in rows for line in text.split("\n")]
+
+
+def test_every_alert_change_is_charted_once_as_a_discrepancy_point(engine, clock) -> None:
+    from collector.timeseries.discrepancies import chart  # noqa: PLC0415
+
+    site = unique_name("site")
+    alert_id = raise_alert(engine, clock, site)
+    with engine.begin() as conn:
+        store.dismiss(conn, alert_id, by="ops", reason="test shelf", now=clock.advance(5))
+    pump = NotificationPump(engine, publisher=BrokerAway(), charter=chart)
+    pump.drain(clock.now())
+    pump.drain(clock.now())  # MQTT still failing: the change is retried, not charted again
+    opened, dismissed = outbox_lines(engine)
+    assert opened.startswith(f"discrepancy,location=main/a1,site={site},sku=TEA,type=shrinkage ")
+    first, last = _fields(opened), _fields(dismissed)
+    assert (first["open"], first["opened"], first["resolved"]) == ("1i", "1i", "0i")
+    assert (float(first["expected_count"]), float(first["observed_count"])) == (10, 8)
+    assert (last["open"], last["opened"], last["resolved"]) == ("0i", "0i", "1i")
+    assert pump.pending() == 2  # still owed to MQTT
+    NotificationPump(engine, charter=chart).drain(clock.now())
+    assert len(outbox_lines(engine)) == 2

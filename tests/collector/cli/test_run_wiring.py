@@ -45,3 +45,46 @@ def test_bad_bindings_are_a_config_error(tmp_path) -> None:
     settings = load_settings(bindings_files=[str(broken)])
     with pytest.raises(ConfigError, match="bindings"):
         load_reconciliation(settings)
+
+
+def test_with_influx_configured_alert_changes_become_discrepancy_points(tmp_path) -> None:
+    import time  # noqa: PLC0415
+    from decimal import Decimal  # noqa: PLC0415
+
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from collector.alerts.store import apply_verdicts  # noqa: PLC0415
+    from collector.cli.run_wiring import start_side_services  # noqa: PLC0415
+    from collector.ledger.engine import open_ledger  # noqa: PLC0415
+    from collector.reconcile.findings import AlertKey, AlertType, Finding, Severity  # noqa: PLC0415
+    from collector.timeseries.outbox import outbox_table  # noqa: PLC0415
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    engine = open_ledger(url)
+    settings = load_settings(db_url=url, influx_url="http://127.0.0.1:9")  # nothing listens
+    clock = SystemClock()
+    finding = Finding(
+        AlertKey("s1", AlertType.SHRINKAGE, "main/a1", "TEA"), "gone", Severity.MINOR,
+        expected=Decimal(3), observed=Decimal(1),
+    )  # fmt: skip
+    with engine.begin() as conn:
+        apply_verdicts(conn, [finding], now=clock.now())
+    services = start_side_services(
+        engine, settings, reconciliation=None, publisher=_Quiet(), clock=clock
+    )
+    try:
+        deadline = time.monotonic() + 10
+        lines: list[str] = []
+        while time.monotonic() < deadline and not any("discrepancy," in x for x in lines):
+            time.sleep(0.2)
+            with engine.connect() as conn:
+                lines = list(conn.execute(sa.select(outbox_table.c.lines)).scalars())
+    finally:
+        services.stop()
+        engine.dispose()
+    assert any(x.startswith("discrepancy,location=main/a1,site=s1") for x in lines), lines
+
+
+class _Quiet:
+    def publish(self, topic: str, payload: bytes) -> None:
+        pass

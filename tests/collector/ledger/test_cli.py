@@ -106,7 +106,7 @@ def test_movements_json_fields(db, stocked):
     assert list(rows[0]) == [
         "id", "event_id", "type", "sku", "location", "owner", "qty", "unit_cost", "value",
         "cogs", "revenue", "effective_at", "recorded_at", "reverses_movement_id", "reason",
-        "provisional",
+        "provisional", "applies_to_movement_id",
     ]  # fmt: skip
     sale = next(r for r in rows if r["type"] == "sale")
     assert (sale["qty"], sale["cogs"], sale["revenue"]) == ("-4.000000", "8.000000", "20.000000")
@@ -117,7 +117,8 @@ def test_dead_letters_json_fields(db, stocked):
     (row,) = as_json("dead-letters", "--db", db)
     assert list(row) == [
         "id", "received_at", "topic", "site", "device_id", "epoch", "seq", "event_id",
-        "reason", "times_seen", "last_seen_at", "payload_sha256", "payload", "payload_bytes",
+        "reason", "times_seen", "last_seen_at", "payload_sha256", "replayed_at", "replayed_by",
+        "payload", "payload_bytes",
     ]  # fmt: skip
     assert (row["payload"], row["device_id"]) == ("not json", "pos-1")
     assert row["reason"].startswith("payload is not valid JSON")

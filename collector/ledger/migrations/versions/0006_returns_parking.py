@@ -11,6 +11,7 @@ Create Date: 2026-12-02
   than this revision has no row; the ledger treats it as owed by no line in particular.
 - ``parked_events``: outbound transactions waiting for stock that is on its way.
 - ``dead_letters.replayed_at``/``replayed_by``.
+- ``alert_notifications.charted_at``: alert changes become ``discrepancy`` points.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def upgrade() -> None:
     _create_parked_events()
     op.add_column("dead_letters", sa.Column("replayed_at", UtcDateTime(), nullable=True))
     op.add_column("dead_letters", sa.Column("replayed_by", sa.String(64), nullable=True))
+    op.add_column("alert_notifications", sa.Column("charted_at", UtcDateTime(), nullable=True))
 
 
 def _add_applies_to() -> None:
@@ -109,6 +111,8 @@ def _create_parked_events() -> None:
 
 def downgrade() -> None:
     """Drop what this revision added (the journal keeps its lines, without the links)."""
+    with op.batch_alter_table("alert_notifications") as batch:
+        batch.drop_column("charted_at")
     op.drop_table("parked_events")
     op.drop_table("shortfalls")
     with op.batch_alter_table("dead_letters") as batch:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from collector.alerts.runner import start_alerts
 from collector.errors import ConfigError
 from collector.ledger.engine import open_ledger
 from collector.reconcile.runtime.wiring import Reconciliation
@@ -19,7 +20,9 @@ def test_demo_bindings_load_and_the_thread_stops(tmp_path, clock) -> None:
     assert set(recon.bindings) == {"demo"}
     engine = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     stop = threading.Event()
-    thread = recon.start(engine, publisher=None, clock=clock, stop=stop, tick_s=0.05)
+    thread = start_alerts(
+        engine, ticker=recon.ticker(engine), publisher=None, clock=clock, stop=stop, tick_s=0.05
+    )
     stop.set()
     thread.join(timeout=5)
     assert not thread.is_alive()

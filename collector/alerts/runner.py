@@ -1,4 +1,5 @@
-"""The alerts thread: every ``tick_s`` the reconciler ticks and queued notifications go out.
+"""The alerts thread: every ``tick_s`` the reconciler ticks (with bound sites) and queued
+notifications go out (always: parked transactions given up on raise alerts too).
 
 ``start_alerts(...)`` is what ``collector run`` calls next to the batch loop; it
 returns the thread, which stops when ``stop`` is set.  A failing pass is logged
@@ -8,33 +9,40 @@ and retried on the next tick: alerts never stop the ledger, nor each other.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from datetime import datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 import structlog
 
-from collector.alerts.notify import AlertPublisher, HttpxWebhook, NotificationPump
+from collector.alerts.notify import AlertCharter, AlertPublisher, HttpxWebhook, NotificationPump
 from collector.clock import Clock
-from collector.reconcile.runtime.ticker import ReconcileTicker
 from collector.runtime.ports import StopSignal
-from collector.sites.bindings import SiteBindings
 
 log = structlog.get_logger("collector.alerts")
 
 
+class Ticker(Protocol):
+    """A periodic pass that raises and clears alerts (``ReconcileTicker``)."""
+
+    def tick(self, now: datetime) -> list[int]:
+        """One pass at ``now``; the ids of alerts that changed."""
+        ...
+
+
 def run_alerts_loop(
     *,
-    ticker: ReconcileTicker,
     pump: NotificationPump,
     clock: Clock,
     stop: StopSignal,
+    ticker: Ticker | None = None,
     tick_s: float = 1.0,
 ) -> None:
-    """Tick and drain until ``stop`` is set."""
+    """Tick (when there is a ticker) and drain until ``stop`` is set."""
     while not stop.wait(tick_s):
         now = clock.now()
         try:
-            changed = ticker.tick(now)
+            changed = ticker.tick(now) if ticker is not None else []
             report = pump.drain(now)
         except Exception as err:  # logged, retried next tick; the ledger is unaffected
             log.exception("alerts.pass_failed", error=repr(err))
@@ -52,25 +60,20 @@ def run_alerts_loop(
 def start_alerts(
     engine: sa.Engine,
     *,
-    bindings: Mapping[str, SiteBindings],
     publisher: AlertPublisher | None,
     clock: Clock,
     stop: StopSignal,
+    ticker: Ticker | None = None,
     webhook_url: str | None = None,
+    charter: AlertCharter | None = None,
     tick_s: float = 1.0,
 ) -> threading.Thread:
     """Start the alerts thread (daemon; join it after setting ``stop``)."""
     webhook = HttpxWebhook(webhook_url) if webhook_url else None
-    pump = NotificationPump(engine, publisher=publisher, webhook=webhook)
+    pump = NotificationPump(engine, publisher=publisher, webhook=webhook, charter=charter)
     thread = threading.Thread(
         target=run_alerts_loop,
-        kwargs={
-            "ticker": ReconcileTicker(engine, bindings=bindings),
-            "pump": pump,
-            "clock": clock,
-            "stop": stop,
-            "tick_s": tick_s,
-        },
+        kwargs={"ticker": ticker, "pump": pump, "clock": clock, "stop": stop, "tick_s": tick_s},
         name="alerts",
         daemon=True,
     )
