@@ -31,8 +31,6 @@ from pydantic import (
 SCHEMA_VERSION: Final = 1
 TOPIC_ROOT = "inventory/v1"
 EVENTS_SUBSCRIPTION = f"{TOPIC_ROOT}/+/+/events"
-STATUS_SUBSCRIPTION = f"{TOPIC_ROOT}/+/+/status"
-REPLIES_SUBSCRIPTION = f"{TOPIC_ROOT}/+/+/replies"
 MAX_PAYLOAD_BYTES = 64 * 1024
 """Largest event payload the collector accepts; bigger ones are dead-lettered unread."""
 

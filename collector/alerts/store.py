@@ -12,7 +12,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -282,13 +281,3 @@ def history(conn: sa.Connection, alert_id: int) -> list[sa.Row[Any]]:
     """Every step of one alert, oldest first."""
     query = sa.select(alert_events).where(alert_events.c.alert_id == alert_id)
     return list(conn.execute(query.order_by(alert_events.c.id)))
-
-
-def active_count(conn: sa.Connection, site: str) -> dict[str, Decimal]:
-    """Active alerts of a site by type (for status lines and tests)."""
-    query = (
-        sa.select(alerts.c.type, sa.func.count())
-        .where(alerts.c.site == site, alerts.c.active_key.is_not(None))
-        .group_by(alerts.c.type)
-    )
-    return {kind: Decimal(n) for kind, n in conn.execute(query)}

@@ -20,7 +20,6 @@ app = typer.Typer(
     help="Time series in InfluxDB: outbox backlog, rejected points, backfill, drain.",
 )
 EXIT_CONFIG = 2
-EXIT_INCOMPLETE = 1
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Ledger URL (default: COLLECTOR_DB_URL or ./var).")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -105,8 +104,3 @@ class Stage:
 def astuple(lane: Lane) -> tuple[str, str]:
     """(device id, lane id) of a lane."""
     return lane.key.device_id, lane.key.lane
-
-
-def now_iso(moment: datetime) -> str:
-    """Wall-clock time for the story lines."""
-    return moment.strftime("%H:%M:%S")

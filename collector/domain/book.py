@@ -260,17 +260,8 @@ class Draft:
         book.ids.next_movement_id = self.ids.next_movement_id
         book.ids.next_layer_id = self.ids.next_layer_id
         book.ids.next_shortfall_id = self.ids.next_shortfall_id
-        settled = tuple(
-            line.applies_to_movement_id
-            for line in self.lines
-            if line.type is MovementType.TRUE_UP and line.applies_to_movement_id is not None
-        )
         return Posting(
-            tuple(self.lines),
-            tuple(self.links),
-            tuple(self.positions.values()),
-            layer_ids,
-            settled,
+            tuple(self.lines), tuple(self.links), tuple(self.positions.values()), layer_ids
         )
 
 

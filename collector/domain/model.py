@@ -260,5 +260,3 @@ class Posting:
     """The touched positions after the posting."""
     layer_ids: range = range(0)
     """Ids of the cost layers the posting created (the writer finds them without a scan)."""
-    settled_sales: tuple[int, ...] = ()
-    """Sale lines whose final cost a true-up of this posting changed."""

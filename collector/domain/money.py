@@ -26,12 +26,6 @@ def mul6(left: Decimal, right: Decimal) -> Decimal:
     return q6(EXACT.multiply(left, right))
 
 
-def has_scale6(amount: Decimal) -> bool:
-    """True when the amount has at most 6 decimals, so storing it loses nothing."""
-    exponent = amount.as_tuple().exponent
-    return isinstance(exponent, int) and (exponent >= -SCALE_DIGITS or amount == q6(amount))
-
-
 def prorate(total: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     """``total × part / whole`` at scale 6; the whole of ``total`` when part equals whole."""
     if part == whole:

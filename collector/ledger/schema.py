@@ -16,8 +16,6 @@ metadata = sa.MetaData(
     }
 )
 
-VALUATIONS = ("fifo", "moving_average")
-
 items = sa.Table(
     "items",
     metadata,

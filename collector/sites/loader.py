@@ -11,8 +11,6 @@ from pydantic import ValidationError
 from collector.errors import ConfigError
 from collector.sites.bindings import SiteBindings
 
-BINDINGS_FILE = "bindings.yaml"
-
 
 def _read(path: Path) -> Any:
     try:

@@ -12,7 +12,6 @@ for ``ticks()``, so tests run on virtual time and ``--simulate`` on real time.
 from __future__ import annotations
 
 import math
-import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,21 +64,6 @@ class VirtualClock:
     def advance(self, seconds: float) -> None:
         """Move time on; the driver's ``sleep`` is this method in tests."""
         self.t_s += seconds
-
-
-class RealClock:
-    """Wall-clock monotonic time, for ``--simulate`` runs."""
-
-    edge_s = 0.0
-
-    def now_s(self) -> float:
-        """``time.monotonic()``."""
-        return time.monotonic()
-
-    def advance(self, seconds: float) -> None:
-        """Sleep (never for zero: even ``sleep(0)`` yields the CPU and stretches a pulse)."""
-        if seconds > 0:
-            time.sleep(seconds)
 
 
 @dataclass
