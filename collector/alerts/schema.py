@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from collector.ledger.types import Micro, UtcDateTime, id_column_type
+from collector.ledger.types import NAMING_CONVENTION, Micro, UtcDateTime, id_column_type
 
-metadata = sa.MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 alerts = sa.Table(
     "alerts",

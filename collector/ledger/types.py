@@ -12,6 +12,15 @@ from collector.domain.money import QUANTUM, SCALE_DIGITS
 
 _MICRO = 10**SCALE_DIGITS
 
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Constraint and index names of every table in the ledger database (the migrations use them)."""
+
 
 class Micro(sa.types.TypeDecorator[Decimal]):
     """A Decimal with at most 6 decimals, stored as a BIGINT of millionths.

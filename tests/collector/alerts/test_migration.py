@@ -1,4 +1,5 @@
-"""Alembic revisions 0003 and 0005 create exactly the tables collector.alerts.schema declares."""
+"""Alembic revisions 0003, 0005 and 0006 create exactly the tables collector.alerts.schema and
+collector.reconcile.runtime.schema declare."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from collector.alerts.schema import metadata
+from collector.alerts.schema import metadata as alert_tables
 from collector.ledger.engine import alembic_config, create_ledger_engine, open_ledger
+from collector.reconcile.runtime.schema import metadata as reconcile_tables
 from collector.reconcile.runtime.schema import reconcile_lanes
 from tests.support.services import fresh_postgres_database
 
 
 def assert_matches_metadata(engine: sa.Engine) -> None:
     inspector = sa.inspect(engine)
-    for table in metadata.sorted_tables:
+    for table in [*alert_tables.sorted_tables, *reconcile_tables.sorted_tables]:
         columns = {c["name"]: c for c in inspector.get_columns(table.name)}
         assert set(columns) == {c.name for c in table.columns}, table.name
         for column in table.columns:
