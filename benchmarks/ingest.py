@@ -158,8 +158,11 @@ def parse_args() -> argparse.Namespace:
         parser.error("--only: the old_* variants need --baseline-tree DIR")
     if unknown:
         parser.error(f"--only: unknown variant(s) {', '.join(unknown)} (known: {', '.join(known)})")
-    if args.write and (args.only or args.tree):
-        parser.error("--write records full runs only: not with --only or --baseline-tree")
+    if args.write and args.only and not args.tree:
+        parser.error(
+            "--write records full runs (the ingest section) or paired runs against "
+            "--baseline-tree (the ingest-paired section): not --only alone"
+        )
     return args
 
 
@@ -337,7 +340,7 @@ def main() -> None:
     text = report(args, load=(load_before, os.getloadavg()), series=series, trees=trees)
     print(text)
     if args.write:
-        write_section(text)
+        write_section(text, paired=args.tree is not None)
 
 
 if __name__ == "__main__":

@@ -364,8 +364,17 @@ def report(
 
 
 START, END = "<!-- ingest:start -->", "<!-- ingest:end -->"
+PAIRED_START, PAIRED_END = "<!-- ingest-paired:start -->", "<!-- ingest-paired:end -->"
 
 
-def write_section(text: str) -> None:
-    """Replace this benchmark's section in RESULTS.md, leaving other sections alone."""
-    results_file.write_section(f"{START}\n{text.rstrip()}\n{END}\n", start=START, end=END)
+def write_section(text: str, *, paired: bool = False) -> None:
+    """Replace this benchmark's section in RESULTS.md (``paired``: the before/after section
+    of a run against ``--baseline-tree``), leaving the other sections alone."""
+    start, end = (PAIRED_START, PAIRED_END) if paired else (START, END)
+    if paired:
+        text = text.replace(
+            "## Ingest: MQTT → collector → SQLite (`benchmarks/ingest.py`)",
+            "## Ingest before and after a change: this tree against `--baseline-tree`, paired",
+            1,
+        )
+    results_file.write_section(f"{start}\n{text.rstrip()}\n{end}\n", start=start, end=end)
