@@ -35,12 +35,12 @@ import yaml
 from benchmarks.ingest_fleet import Plans, Setup
 from benchmarks.ingest_shipped import check_exactly_once
 from collector.cli.run_wiring import ledger_ingestor
+from collector.clock import SystemClock
 from collector.demo import traffic
 from collector.ledger.catalog import parse_items_csv
 from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.loading import chunks
 from collector.ledger.schema import balances, inbox, movements
-from collector.runtime.clock import SystemClock
 from collector.settings import load_settings
 from edge_agent import wire
 

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from collector.clock import SystemClock
 from collector.demo import traffic
 from collector.ledger.catalog import import_items, parse_items_csv
 from collector.ledger.engine import open_ledger
 from collector.logs import configure_logging
 from collector.mqtt.device_sim import PlannedMessage, SimulatedDevice
-from collector.runtime.clock import SystemClock
 from edge_agent import wire
 from edge_agent.outbox.sender import DEFAULT_WINDOW
 

@@ -23,6 +23,7 @@ from benchmarks.ingest_fleet import (
     seed_stock,
 )
 from collector.cli.run_wiring import ledger_writer
+from collector.clock import SystemClock
 from collector.ingest.ports import (
     BatchOutcome,
     DeviceProgress,
@@ -32,7 +33,6 @@ from collector.ingest.ports import (
 from collector.mqtt.address import parse_broker_url
 from collector.mqtt.consumer import MqttConsumer
 from collector.runtime.backoff import Backoff
-from collector.runtime.clock import SystemClock
 from collector.runtime.loop import BatchPolicy
 from collector.runtime.service import run_service
 from collector.runtime.writer_process import WriterProcess

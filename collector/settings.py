@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -15,8 +15,8 @@ DEFAULT_DB_URL = "sqlite:///var/ledger.db"
 DEFAULT_MQTT_URL = "mqtt://127.0.0.1:1883"
 
 
-class CollectorSettings(BaseSettings):
-    """Everything the collector needs to run; every field can be set as ``COLLECTOR_<NAME>``."""
+class LedgerSettings(BaseSettings):
+    """What every process that posts to the ledger needs: `collector run` and `collector api`."""
 
     model_config = SettingsConfigDict(env_prefix="COLLECTOR_", extra="forbid")
 
@@ -24,6 +24,49 @@ class CollectorSettings(BaseSettings):
         default=DEFAULT_DB_URL,
         description="SQLAlchemy URL of the ledger: sqlite:///PATH or postgresql+psycopg://…",
     )
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    park_timeout_s: float = Field(
+        default=600.0,
+        ge=0,
+        le=7 * 24 * 3600,
+        description=(
+            "How long a transaction short of stock (a sale before its receipt) waits for it "
+            "before it is dead-lettered with an alert; 0 dead-letters it at once."
+        ),
+    )
+    influx_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/]+",
+        description="InfluxDB v2 write API base URL (http[s]://host:port); unset: no time series.",
+    )
+    influx_org: str = Field(default="inventory", min_length=1, description="InfluxDB organization.")
+    influx_bucket: str = Field(default="inventory", min_length=1, description="Bucket (or db/rp).")
+    influx_token: SecretStr = Field(
+        default=SecretStr(""), description="API token with write access to the bucket."
+    )
+    influx_batch_max_lines: int = Field(
+        default=5_000, ge=1, le=50_000, description="Most lines in one write request."
+    )
+    influx_timeout_s: float = Field(default=10.0, gt=0, le=300, description="Per write request.")
+    influx_flush_interval_s: float = Field(
+        default=1.0, gt=0, le=60, description="How often an idle writer looks for new points."
+    )
+    influx_retry_max_s: float = Field(
+        default=60.0, ge=1, le=3_600, description="Longest wait between retries while down."
+    )
+
+    @field_validator("db_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
+            raise ValueError(f"db_url scheme {scheme!r} is not sqlite or postgresql")
+        return value
+
+
+class CollectorSettings(LedgerSettings):
+    """Everything the collector needs to run; every field can be set as ``COLLECTOR_<NAME>``."""
+
     mqtt_url: str = Field(
         default=DEFAULT_MQTT_URL,
         description="Broker URL: mqtt://[user:password@]host[:port] or mqtts://… for TLS.",
@@ -80,15 +123,6 @@ class CollectorSettings(BaseSettings):
     reorder_max_held: int = Field(
         default=200, ge=1, le=10_000, description="Most events one device stream may hold back."
     )
-    park_timeout_s: float = Field(
-        default=600.0,
-        ge=0,
-        le=7 * 24 * 3600,
-        description=(
-            "How long a transaction short of stock (a sale before its receipt) waits for it "
-            "before it is dead-lettered with an alert; 0 dead-letters it at once."
-        ),
-    )
     bindings_files: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Site bindings YAML files, comma-separated: enable reconciliation and alerts.",
@@ -96,35 +130,6 @@ class CollectorSettings(BaseSettings):
     alerts_webhook_url: str | None = Field(
         default=None, description="Where alert JSON is also POSTed (with retries)."
     )
-    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
-    influx_url: str | None = Field(
-        default=None,
-        pattern=r"^https?://[^\s/]+",
-        description="InfluxDB v2 write API base URL (http[s]://host:port); unset: no time series.",
-    )
-    influx_org: str = Field(default="inventory", min_length=1, description="InfluxDB organization.")
-    influx_bucket: str = Field(default="inventory", min_length=1, description="Bucket (or db/rp).")
-    influx_token: SecretStr = Field(
-        default=SecretStr(""), description="API token with write access to the bucket."
-    )
-    influx_batch_max_lines: int = Field(
-        default=5_000, ge=1, le=50_000, description="Most lines in one write request."
-    )
-    influx_timeout_s: float = Field(default=10.0, gt=0, le=300, description="Per write request.")
-    influx_flush_interval_s: float = Field(
-        default=1.0, gt=0, le=60, description="How often an idle writer looks for new points."
-    )
-    influx_retry_max_s: float = Field(
-        default=60.0, ge=1, le=3_600, description="Longest wait between retries while down."
-    )
-
-    @field_validator("db_url")
-    @classmethod
-    def _known_database(cls, value: str) -> str:
-        scheme = urlsplit(value).scheme
-        if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
-            raise ValueError(f"db_url scheme {scheme!r} is not sqlite or postgresql")
-        return value
 
     @field_validator("mqtt_url")
     @classmethod
@@ -157,19 +162,69 @@ class CollectorSettings(BaseSettings):
         return value
 
 
+class ApiSettings(LedgerSettings):
+    """``collector api``: where to listen, how big a request may be, how long keys live."""
+
+    api_listen: str = Field(
+        default="127.0.0.1:8080",
+        pattern=r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$",
+        description="HOST:PORT the API serves on ([::1]:8080 for IPv6).",
+    )
+    api_max_body_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="Largest request body; a larger one gets a 413 problem.",
+    )
+    api_idempotency_ttl_s: int = Field(
+        default=7 * 24 * 3600,
+        ge=24 * 3600,
+        description="How long an Idempotency-Key and its response are kept (at least 24 hours).",
+    )
+    api_page_max: int = Field(
+        default=1000, ge=10, le=10_000, description="Most rows one page of a list returns."
+    )
+
+    @field_validator("api_listen")
+    @classmethod
+    def _port_in_range(cls, value: str) -> str:
+        port = int(value.rsplit(":", 1)[1])
+        if not 1 <= port <= 65535:
+            raise ValueError(f"port {port} is not between 1 and 65535")
+        return value
+
+    @property
+    def listen_address(self) -> tuple[str, int]:
+        """(host, port) of ``api_listen``."""
+        host, port = self.api_listen.rsplit(":", 1)
+        return host.strip("[]"), int(port)
+
+
 def load_settings(**overrides: Any) -> CollectorSettings:
     """Build settings from the environment plus explicit overrides (flags set to non-None).
 
     Raises ``ConfigError`` listing every invalid setting at once.
     """
+    return _load(CollectorSettings, overrides, "collector")
+
+
+def load_api_settings(**overrides: Any) -> ApiSettings:
+    """``collector api``'s settings, the same way as ``load_settings``."""
+    return _load(ApiSettings, overrides, "API")
+
+
+_S = TypeVar("_S", bound=LedgerSettings)
+
+
+def _load(kind: type[_S], overrides: dict[str, Any], what: str) -> _S:
     given = {key: value for key, value in overrides.items() if value is not None}
     try:
-        return CollectorSettings(**given)
+        return kind(**given)
     except ValidationError as err:
         lines = [
             f"  {'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
             for e in err.errors()
         ]
         raise ConfigError(
-            "invalid collector settings (flags or COLLECTOR_* environment):\n" + "\n".join(lines)
+            f"invalid {what} settings (flags or COLLECTOR_* environment):\n" + "\n".join(lines)
         ) from err

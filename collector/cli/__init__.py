@@ -6,10 +6,17 @@ import os
 
 import typer
 
-from collector.cli import dead_letter_commands, demo_command, ledger_commands, run_command
+from collector.cli import (
+    api_command,
+    dead_letter_commands,
+    demo_command,
+    ledger_commands,
+    run_command,
+)
 from collector.cli.alerts_commands import app as alerts_app
 from collector.cli.count_commands import app as count_app
 from collector.cli.influx_commands import app as influx_app
+from collector.cli.token_commands import app as tokens_app
 
 app = typer.Typer(
     name="collector",
@@ -34,11 +41,13 @@ def _logs_to_stderr() -> None:
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 app.command("run")(run_command.run)
+app.command("api")(api_command.api)
 app.command("demo")(demo_command.demo)
 
 app.add_typer(influx_app)
 app.add_typer(alerts_app)
 app.add_typer(count_app)
+app.add_typer(tokens_app)
 app.add_typer(dead_letter_commands.app)
 app.command("parked")(dead_letter_commands.parked)
 ledger_commands.register(app)

@@ -220,7 +220,7 @@ def report_cogs(
 def _observers(db: str | None) -> list[Any]:
     """What commits with a posting outside ``collector run``: the InfluxDB outbox when set."""
     from collector.cli.run_wiring import posting_observers  # noqa: PLC0415
-    from collector.runtime.clock import SystemClock  # noqa: PLC0415
+    from collector.clock import SystemClock  # noqa: PLC0415
 
     return posting_observers(load_settings(db_url=db), SystemClock())
 

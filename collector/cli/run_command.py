@@ -30,9 +30,9 @@ def serve(settings: CollectorSettings, *, stop: threading.Event) -> LoopStats:
         load_reconciliation,
         start_side_services,
     )
+    from collector.clock import SystemClock  # noqa: PLC0415
     from collector.ledger.engine import open_ledger  # noqa: PLC0415
     from collector.mqtt.factory import consumer_from_settings  # noqa: PLC0415
-    from collector.runtime.clock import SystemClock  # noqa: PLC0415
     from collector.runtime.service import policy_from_settings, run_service  # noqa: PLC0415
     from collector.runtime.writer_process import WriterProcess  # noqa: PLC0415
     from collector.sequencing.wiring import options_from_settings, sequenced  # noqa: PLC0415

@@ -14,7 +14,7 @@ from collector.ingest.ports import Ingestor
 from collector.ledger.observers import PostingObserver
 from collector.ledger.session import SessionOptions
 from collector.runtime.ports import Clock
-from collector.settings import CollectorSettings
+from collector.settings import CollectorSettings, LedgerSettings
 
 if TYPE_CHECKING:
     from collector.alerts.notify import AlertPublisher
@@ -37,7 +37,7 @@ def load_reconciliation(settings: CollectorSettings) -> Reconciliation | None:
     return Reconciliation.from_files(paths)
 
 
-def posting_observers(settings: CollectorSettings, clock: Clock) -> list[PostingObserver]:
+def posting_observers(settings: LedgerSettings, clock: Clock) -> list[PostingObserver]:
     """Work that commits with every posting session: the InfluxDB outbox, when configured."""
     observers: list[PostingObserver] = []
     if settings.influx_url:  # without a writer draining it, the outbox would only grow
@@ -52,10 +52,10 @@ def ledger_writer(settings: CollectorSettings) -> Ingestor:
 
     The parent has migrated the ledger already; bindings were validated there too.
     """
+    from collector.clock import SystemClock  # noqa: PLC0415
     from collector.ledger.checkpoint import WalCheckpointer  # noqa: PLC0415
     from collector.ledger.engine import create_ledger_engine  # noqa: PLC0415
     from collector.logs import configure_logging  # noqa: PLC0415
-    from collector.runtime.clock import SystemClock  # noqa: PLC0415
 
     configure_logging(level=settings.log_level)
     engine = create_ledger_engine(settings.db_url)
@@ -78,7 +78,7 @@ def ledger_ingestor(settings: CollectorSettings, engine: sa.Engine, clock: Clock
     )
 
 
-def session_options(settings: CollectorSettings) -> SessionOptions:
+def session_options(settings: LedgerSettings) -> SessionOptions:
     """How posting sessions treat transactions short of stock."""
     return SessionOptions(park_timeout_s=settings.park_timeout_s)
 

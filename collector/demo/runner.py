@@ -14,6 +14,7 @@ from typing import TextIO
 
 import structlog
 
+from collector.clock import SystemClock
 from collector.demo.backend import (
     SITE,
     CollectorThread,
@@ -34,7 +35,6 @@ from collector.demo.summary import LaneTruth, Summary, check, figures
 from collector.demo.view import Display
 from collector.ledger.engine import open_ledger
 from collector.ledger.queries import cogs_report
-from collector.runtime.clock import SystemClock
 
 DisplayFactory = Callable[[Stage], Display]
 """Builds the display once the stage exists (the live view reads from it)."""

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import structlog
 
 from collector.clock import Clock
-from collector.errors import InsufficientStockError, RejectedEventError
+from collector.errors import RejectedEventError
 from collector.ingest.decode import Decoded, decode
 from collector.ingest.ports import BatchOutcome, Disposition, InboundMessage, MessageOutcome
 from collector.ledger.gc_pause import gc_paused
@@ -24,13 +24,11 @@ from collector.ledger.observers import (
     StoredEvent,
 )
 from collector.ledger.session import PostingSession, SessionOptions, posting_session
+from collector.ledger.submission import BUGS, Outcome, submit
 from collector.ledger.triage import DeadLetter, Triage, dead_disposition, dead_letter_of, triage
 from edge_agent.wire import StockTransactionEvent
 
 log = structlog.get_logger("collector.ledger")
-
-_BUGS = (ArithmeticError, ValueError, TypeError, LookupError)
-"""Errors that are a bug, not bad input, when posting: one event must not block every batch."""
 
 
 @dataclass(slots=True)
@@ -153,7 +151,7 @@ class SqlIngestor:
         try:
             work.session.post(event_id=event.event_id, effective_at=sensor.effective_at,
                               tx=sensor.tx)  # fmt: skip
-        except (RejectedEventError, *_BUGS) as err:  # the reconciliation raises an alert
+        except (RejectedEventError, *BUGS) as err:  # the reconciliation raises an alert
             work.session.refuse(event.event_id, str(err))
             self._record(work, index, item, Disposition.STORED)
             return
@@ -162,28 +160,14 @@ class SqlIngestor:
     def _post_transaction(
         self, work: _Batch, index: int, item: Decoded, event: StockTransactionEvent
     ) -> None:
-        session = work.session
-        try:
-            session.post(event_id=event.event_id, effective_at=event.observed_at, tx=event.data)
-        except InsufficientStockError as err:
-            if not session.options.parks:
-                self._reject(work, index, item, str(err))
-                return
-            session.park(event_id=event.event_id, effective_at=event.observed_at,
-                         tx=event.data, reason=str(err))  # fmt: skip
-            self._record(work, index, item, Disposition.PARKED, str(err))
+        submitted = submit(
+            work.session, event_id=event.event_id, effective_at=event.observed_at, tx=event.data
+        )
+        if submitted.outcome is Outcome.REFUSED:
+            self._reject(work, index, item, submitted.reason or "refused")
             return
-        except RejectedEventError as err:
-            self._reject(work, index, item, str(err))
-            return
-        except _BUGS as err:
-            # The posting's draft never reached the book, so the ledger is unchanged.
-            self._log.exception("event.posting_failed", event_id=str(event.event_id))
-            reason = (
-                f"could not be posted because of an internal error ({err.__class__.__name__}: "
-                f"{err}); the ledger is unchanged, please report this event"
-            )
-            self._reject(work, index, item, reason)
+        if submitted.outcome is Outcome.PARKED:
+            self._record(work, index, item, Disposition.PARKED, submitted.reason)
             return
         self._record(work, index, item, Disposition.APPLIED)
         if self._debug:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from collector.errors import ConfigError
-from collector.settings import CollectorSettings
+from collector.settings import CollectorSettings, LedgerSettings
 from collector.timeseries.influx_sink import InfluxSink
 from collector.timeseries.writer import DrainReport, OutboxWriter
 
@@ -178,7 +178,7 @@ def start_writer_thread(
     return WriterHandle(thread, stop, on_stopped)
 
 
-def build_sink(settings: CollectorSettings) -> InfluxSink:
+def build_sink(settings: LedgerSettings) -> InfluxSink:
     """The InfluxDB sink from settings; ``ConfigError`` without ``influx_url``."""
     if not settings.influx_url:
         raise ConfigError("influx_url is not set (--influx-url or COLLECTOR_INFLUX_URL)")

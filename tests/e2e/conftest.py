@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from collector.clock import SystemClock
 from collector.demo import traffic
 from collector.ingest.ports import Ingestor
 from collector.ledger.engine import open_ledger
@@ -22,7 +23,6 @@ from collector.mqtt.address import parse_broker_url
 from collector.mqtt.consumer import MqttConsumer
 from collector.mqtt.device_sim import PlannedMessage, SimulatedDevice
 from collector.runtime.backoff import Backoff
-from collector.runtime.clock import SystemClock
 from collector.runtime.loop import BatchPolicy
 from collector.runtime.service import run_service
 from edge_agent import wire

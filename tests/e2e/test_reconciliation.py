@@ -30,6 +30,7 @@ from typer.testing import CliRunner
 from collector.alerts.message import AlertMessage
 from collector.alerts.runner import start_alerts
 from collector.cli import app as cli
+from collector.clock import SystemClock
 from collector.ledger import schema
 from collector.ledger.engine import open_ledger
 from collector.ledger.ingestor import SqlIngestor
@@ -39,7 +40,6 @@ from collector.mqtt.device_sim import PlannedMessage, SimulatedDevice
 from collector.reconcile.runtime.observer import ReconcileObserver
 from collector.reconcile.runtime.ticker import ReconcileTicker
 from collector.runtime.backoff import Backoff
-from collector.runtime.clock import SystemClock
 from collector.runtime.loop import BatchPolicy
 from collector.runtime.service import run_service
 from collector.sites.bindings import SiteBindings

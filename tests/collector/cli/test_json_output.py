@@ -34,6 +34,7 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("dead-letters", "list"): [],
     ("dead-letters", "replay"): ["{letter}", "--by", "ops"],
     ("parked",): [],
+    ("tokens", "list"): [],
     ("report", "cogs"): ["--from", "2026-11-01", "--to", "2026-11-30"],
     ("reverse",): ["{receipt}", "--reason", "booked twice"],
     ("alerts", "list"): [],
@@ -81,6 +82,9 @@ def ledger(tmp_path) -> dict[str, Any]:
     with engine.begin() as conn:
         record_unbuildable(conn, [("movement 1", "could not build")], at=clock.now())
     engine.dispose()
+    made = runner.invoke(app, ["tokens", "create", "--name", "pos-1", "--role", "integration",
+                               "--db", url])  # fmt: skip
+    assert made.exit_code == 0, made.output
     started = runner.invoke(app, ["count", "start", "--location", "main", "--by", "d", "--db", url])
     assert started.exit_code == 0, started.output
     count = started.stdout.split()[2]

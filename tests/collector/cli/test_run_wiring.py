@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from collector.cli.run_wiring import load_reconciliation, posting_observers, session_options
+from collector.clock import SystemClock
 from collector.errors import ConfigError
 from collector.reconcile.runtime.observer import ReconcileObserver
-from collector.runtime.clock import SystemClock
 from collector.settings import load_settings
 from collector.timeseries.observer import OutboxObserver
 

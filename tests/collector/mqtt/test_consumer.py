@@ -10,10 +10,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from collector.clock import SystemClock
 from collector.mqtt.address import parse_broker_url
 from collector.mqtt.consumer import MqttConsumer
 from collector.runtime.backoff import Backoff
-from collector.runtime.clock import SystemClock
 from collector.runtime.ports import Delivery
 from edge_agent import wire
 from tests.support.mosquitto_private import PrivateMosquitto

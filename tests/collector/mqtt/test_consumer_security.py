@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+from collector.clock import SystemClock
 from collector.mqtt.address import parse_broker_url
 from collector.mqtt.consumer import MqttConsumer
 from collector.runtime.backoff import Backoff
-from collector.runtime.clock import SystemClock
 from tests.support.mosquitto_private import PrivateMosquitto
 from tests.support.services import unique_name
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from collector.clock import SystemClock
 from collector.mqtt.device_sim import PlannedMessage, SimulatedDevice
-from collector.runtime.clock import SystemClock
 from edge_agent import wire
 from tests.support.fake_collector import FakeCollectorAcker
 from tests.support.mosquitto_private import PrivateMosquitto

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from collector.clock import SystemClock
 from collector.demo import traffic
 from collector.ingest.ports import InboundMessage
 from collector.ledger.engine import open_ledger
 from collector.ledger.ingestor import SqlIngestor
-from collector.runtime.clock import SystemClock
 from collector.sequencing.reorder import ReorderBuffer
 from collector.sequencing.streams import StreamKey
 from collector.sequencing.wiring import SequencingOptions, seed_from_ledger, sequenced

@@ -45,7 +45,16 @@ def test_collector_unit_restarts_and_keeps_state() -> None:
     assert unit["EnvironmentFile"] == ["/etc/collector/collector.env"]
 
 
-@pytest.mark.parametrize("name", ["edge-agent@.service", "collector.service"])
+def test_api_unit_runs_collector_api_on_its_own_settings() -> None:
+    unit = _service("collector-api.service")
+    assert unit["ExecStart"] == ["/opt/collector/venv/bin/collector api"]
+    assert unit["EnvironmentFile"] == ["/etc/collector/collector-api.env"]
+    assert unit["Restart"] == ["always"]
+
+
+@pytest.mark.parametrize(
+    "name", ["edge-agent@.service", "collector.service", "collector-api.service"]
+)
 def test_systemd_accepts_the_unit(name: str, tmp_path: Path) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:

@@ -1,0 +1,130 @@
+"""The FastAPI application of ``collector api``: routes under ``/api/v1``, problems, limits."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel, Field
+
+from collector.api import problems
+from collector.api.context import ApiContext
+from collector.api.transactions import router as transactions_router
+
+API_PREFIX = "/api/v1"
+DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
+"""Room for a batch of 1,000 transactions (about 300 bytes each) and an items CSV."""
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``max_bytes`` gets a 413 problem, unread."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        """Wrap ``app``."""
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse early by Content-Length; count the bytes of a chunked body as they come."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(scope, send)
+            return
+        seen = 0
+
+        async def counting() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLargeError
+            return message
+
+        try:
+            await self.app(scope, counting, send)
+        except _TooLargeError:
+            await self._too_large(scope, send)
+
+    async def _too_large(self, scope: Scope, send: Send) -> None:
+        kind = problems.BY_SLUG["body-too-large"]
+        body = problems.Problem(
+            type=kind.uri,
+            title=kind.title,
+            status=413,
+            detail=f"the request body is larger than {self.max_bytes} bytes; {kind.what_to_do}",
+            instance=scope.get("path"),
+        ).model_dump_json(exclude_none=True)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", problems.PROBLEM_MEDIA_TYPE.encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body.encode()})
+
+
+class _TooLargeError(Exception):
+    """The body passed the limit while it was being read."""
+
+
+class ProblemTypeOut(BaseModel):
+    """One kind of problem the API answers with."""
+
+    type: str = Field(description="The problem's `type` URI.")
+    status: int
+    title: str
+    what_to_do: str
+
+
+class Health(BaseModel):
+    """The API answers."""
+
+    status: str = "ok"
+
+
+def _meta_router() -> APIRouter:
+    router = APIRouter(tags=["meta"])
+
+    @router.get("/problems", summary="Every kind of problem the API answers with")
+    def problem_types() -> list[ProblemTypeOut]:
+        """What each problem ``type`` means and what to do about it."""
+        return [
+            ProblemTypeOut(type=t.uri, status=t.status, title=t.title, what_to_do=t.what_to_do)
+            for t in problems.PROBLEM_TYPES
+        ]
+
+    @router.get("/health", summary="Whether the API answers (no database, no token)")
+    def health() -> Health:
+        """A trivial endpoint: liveness probes, and the baseline of the benchmarks."""
+        return Health()
+
+    return router
+
+
+def create_app(context: ApiContext, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
+    """The API over ``context``'s ledger."""
+    app = FastAPI(
+        title="Perpetual inventory API",
+        version="1.0.0",
+        summary="Stock transactions in; stock, movements, reports, alerts and devices out.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.context = context
+    problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.include_router(_meta_router(), prefix=API_PREFIX)
+    app.include_router(transactions_router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,87 @@
+"""What every request of the API needs, built once at start, and its FastAPI dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from collector.api.access import Action, Principal
+from collector.api.idempotency import IdempotencyStore
+from collector.api.problems import ProblemError
+from collector.api.tokens import TokenVerifier
+from collector.clock import Clock
+from collector.ledger.observers import PostingObserver
+from collector.ledger.session import SessionOptions
+
+
+@dataclass(frozen=True, slots=True)
+class ApiContext:
+    """The ledger, the clock and the services the routes share."""
+
+    engine: sa.Engine
+    clock: Clock
+    verifier: TokenVerifier
+    idempotency: IdempotencyStore
+    observers: Sequence[PostingObserver] = ()
+    session_options: SessionOptions | None = None
+    page_max: int = 1000
+
+
+def api_context(request: Request) -> ApiContext:
+    """The app's context (``create_app`` puts it on ``app.state``)."""
+    context: ApiContext = request.app.state.context
+    return context
+
+
+Context = Annotated[ApiContext, Depends(api_context)]
+_bearer = HTTPBearer(auto_error=False, description="An API token from `collector tokens create`.")
+
+
+def principal(
+    context: Context,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The principal of the request's bearer token; a 401 problem without a valid one."""
+    if credentials is None:
+        raise ProblemError(
+            "unauthenticated",
+            "send Authorization: Bearer <token> (a token from `collector tokens create`)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    with context.engine.connect() as conn:
+        found = context.verifier.principal(conn, credentials.credentials)
+    if found is None:
+        raise ProblemError(
+            "unauthenticated",
+            "the token is not valid or was revoked: ask for a new one",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    return found
+
+
+def allowed(action: Action) -> Callable[..., Principal]:
+    """A dependency: the request's principal, which must be allowed ``action`` (else 403)."""
+
+    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if not who.may(action):
+            raise ProblemError(
+                "forbidden",
+                f"a {who.role.value} token may not {action.value}; use a token whose role may",
+            )
+        return who
+
+    return check
+
+
+def reading(context: Context) -> Iterator[sa.Connection]:
+    """A read-only connection for the length of the request."""
+    with context.engine.connect() as conn:
+        yield conn
+
+
+Reading = Annotated[sa.Connection, Depends(reading)]

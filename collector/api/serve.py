@@ -1,0 +1,69 @@
+"""Build the real API from settings and run it under uvicorn: the entry point's composition."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import structlog
+import uvicorn
+
+from collector.api.app import create_app
+from collector.api.context import ApiContext
+from collector.api.idempotency import IdempotencyStore
+from collector.api.tokens import TokenVerifier
+from collector.clock import SystemClock
+from collector.settings import ApiSettings
+
+log = structlog.get_logger("collector.api")
+
+
+def build_context(settings: ApiSettings) -> ApiContext:
+    """The ledger (migrated), the clock, tokens, idempotency keys, the posting observers."""
+    from collector.cli.run_wiring import posting_observers, session_options  # noqa: PLC0415
+    from collector.ledger.engine import open_ledger  # noqa: PLC0415
+
+    clock = SystemClock()
+    return ApiContext(
+        engine=open_ledger(settings.db_url),
+        clock=clock,
+        verifier=TokenVerifier(),
+        idempotency=IdempotencyStore(ttl_s=settings.api_idempotency_ttl_s),
+        observers=posting_observers(settings, clock),
+        session_options=session_options(settings),
+        page_max=settings.api_page_max,
+    )
+
+
+def serve(settings: ApiSettings) -> None:
+    """Serve until SIGTERM or Ctrl-C; the parking sweep runs beside, as in ``collector run``."""
+    from collector.alerts.parked import start_parking_sweep  # noqa: PLC0415
+    from collector.logs import configure_logging  # noqa: PLC0415
+
+    configure_logging(level=settings.log_level)
+    context = build_context(settings)
+    host, port = settings.listen_address
+    app = create_app(context, max_body_bytes=settings.api_max_body_bytes)
+    stop = threading.Event()
+    sweep = start_parking_sweep(
+        context.engine,
+        clock=context.clock,
+        stop=stop,
+        observers=context.observers,
+        options=context.session_options,
+    )
+    log.info("api.started", listen=f"{host}:{port}", db=str(context.engine.url))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    )
+    # uvicorn stops gracefully on SIGTERM/SIGINT, then raises the signal again for the
+    # handler it found: a quiet one here, so a requested stop exits 0 like `collector run`
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: None)
+    try:
+        server.run()
+    finally:
+        stop.set()
+        sweep.join(timeout=15)
+        context.engine.dispose()
+        log.info("api.stopped")

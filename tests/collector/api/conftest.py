@@ -1,0 +1,70 @@
+"""The API over a migrated ledger (SQLite, or PostgreSQL) with tokens of every role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from collector.api.access import Role
+from collector.api.app import create_app
+from collector.api.context import ApiContext
+from collector.api.idempotency import IdempotencyStore
+from collector.api.tokens import TokenVerifier, create_token
+from collector.ledger.engine import open_ledger
+from tests.collector.ledger.messages import add_items
+from tests.support.clock import FakeClock
+from tests.support.services import fresh_postgres_database
+
+
+@dataclass
+class Api:
+    """A test client, the ledger under it, and a token per role (client: owner client-a)."""
+
+    client: TestClient
+    engine: sa.Engine
+    clock: FakeClock
+    tokens: dict[str, str]
+
+    def headers(self, role: str = "integration", key: str | None = None) -> dict[str, str]:
+        found = {"Authorization": f"Bearer {self.tokens[role]}"}
+        if key is not None:
+            found["Idempotency-Key"] = key
+        return found
+
+
+def make_tokens(engine: sa.Engine, clock: FakeClock) -> dict[str, str]:
+    owners = {Role.CLIENT: ["client-a"]}
+    with engine.begin() as conn:
+        return {
+            role.value: create_token(
+                conn, name=f"test-{role.value}", role=role, owners=owners.get(role, []),
+                now=clock.now(),
+            )
+            for role in Role
+        }  # fmt: skip
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def ledger_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def api(ledger_url: str) -> Iterator[Api]:
+    engine = open_ledger(ledger_url)
+    add_items(engine)
+    clock = FakeClock()
+    context = ApiContext(
+        engine=engine, clock=clock, verifier=TokenVerifier(), idempotency=IdempotencyStore()
+    )
+    with TestClient(create_app(context, max_body_bytes=64 * 1024)) as client:
+        yield Api(client, engine, clock, make_tokens(engine, clock))
+    engine.dispose()
