@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -34,6 +35,12 @@ class LedgerSettings(BaseSettings):
             "before it is dead-lettered with an alert; 0 dead-letters it at once."
         ),
     )
+    books_timezone: str = Field(
+        default="UTC",
+        description=(
+            "IANA time zone of the books' days (daily balances, turnover): e.g. Europe/Berlin."
+        ),
+    )
     influx_url: str | None = Field(
         default=None,
         pattern=r"^https?://[^\s/]+",
@@ -54,6 +61,20 @@ class LedgerSettings(BaseSettings):
     influx_retry_max_s: float = Field(
         default=60.0, ge=1, le=3_600, description="Longest wait between retries while down."
     )
+
+    @field_validator("books_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)") from err
+        return value
+
+    @property
+    def books_tz(self) -> ZoneInfo:
+        """``books_timezone`` as a zone."""
+        return ZoneInfo(self.books_timezone)
 
     @field_validator("db_url")
     @classmethod

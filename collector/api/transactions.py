@@ -185,7 +185,7 @@ def _one(
         inbox_row(
             event_id=event_id, seq=None, site=item.site, kind=API_KIND, observed_at=effective_at,
             received_at=req.received_at, disposition=_DISPOSITIONS[submitted.outcome],
-            payload=payload,
+            payload=payload, principal=req.principal.label,
         )
     )  # fmt: skip
     if submitted.outcome is Outcome.REFUSED:

@@ -5,6 +5,7 @@ prints a JSON array of objects whose fields docs/ledger.md documents (decimals a
 
 from __future__ import annotations
 
+import getpass
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -244,6 +245,9 @@ def _journal_lines(engine: Any, movement_ids: list[int]) -> list[dict[str, Any]]
 def reverse(
     event_id: Annotated[str, typer.Argument(help="The event id whose movements to reverse.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept on the reversal lines).")],
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who reverses it (default: cli:<login name>).")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -267,6 +271,7 @@ def reverse(
             now=datetime.now(UTC),
             reversal_event_id=uuid.uuid4(),
             observers=_observers(db),
+            by=by or f"cli:{getpass.getuser()}",
         )
         if as_json:
             print_json(_journal_lines(engine, [line.movement_id for line in posting.lines]))

@@ -80,7 +80,7 @@ def ledger_ingestor(settings: CollectorSettings, engine: sa.Engine, clock: Clock
 
 def session_options(settings: LedgerSettings) -> SessionOptions:
     """How posting sessions treat transactions short of stock."""
-    return SessionOptions(park_timeout_s=settings.park_timeout_s)
+    return SessionOptions(park_timeout_s=settings.park_timeout_s, books_tz=settings.books_tz)
 
 
 @dataclass

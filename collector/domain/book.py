@@ -51,7 +51,18 @@ class Book:
     stale_sales: set[int] = field(default_factory=set)
     """Sale lines something changed (true-up, return reversed) while not in ``sales``:
     a cache of sales must forget them."""
+    known_locations: set[str] | None = None
+    """The location master's locations the book was asked about; None: no master in use,
+    any location goes (and is created on first use)."""
     ids: IdSequence = field(default_factory=IdSequence)
+
+    def check_location(self, path: str) -> None:
+        """Refuse a location the master does not have (a typo must not create a place)."""
+        if self.known_locations is not None and path not in self.known_locations:
+            raise RejectedEventError(
+                f"location {path!r} is not in the location master: add it (POST "
+                "/api/v1/locations) or correct the location"
+            )
 
     def position(self, key: PositionKey) -> Position:
         """The position's current state (empty when never used)."""

@@ -45,6 +45,9 @@ def post_transaction(
     book: Book, *, event_id: UUID, effective_at: datetime, tx: StockTransaction
 ) -> Posting:
     """Post one transaction to the book, or raise ``RejectedEventError`` leaving it unchanged."""
+    book.check_location(tx.location)
+    if tx.to_location is not None:
+        book.check_location(tx.to_location)
     draft = Draft.start(book, event_id, effective_at)  # the draft carries the event's identity
     _HANDLERS[tx.type](draft, tx)
     return draft.commit()

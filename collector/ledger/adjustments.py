@@ -39,7 +39,7 @@ def post_adjustment(
     tx = adjustment(key, delta, reason)
     event_id = uuid.uuid4()
     session.post(event_id=event_id, effective_at=session.now, tx=tx)
-    session.record(_inbox_row(event_id, tx, site, session))
+    session.record(_inbox_row(event_id, tx, site, session, by))
     log.info(
         "adjustment.posted",
         sku=key.sku,
@@ -65,7 +65,7 @@ def adjustment(key: PositionKey, delta: Decimal, reason: str) -> StockTransactio
 
 
 def _inbox_row(
-    event_id: UUID, tx: StockTransaction, site: str | None, session: PostingSession
+    event_id: UUID, tx: StockTransaction, site: str | None, session: PostingSession, by: str
 ) -> tuple[Any, ...]:
     return inbox_row(
         event_id=event_id,
@@ -76,4 +76,5 @@ def _inbox_row(
         received_at=session.now,
         disposition=Disposition.APPLIED,
         payload=tx.model_dump_json(exclude_none=True),
+        principal=by,
     )

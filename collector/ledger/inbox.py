@@ -76,7 +76,7 @@ def find_seen(conn: sa.Connection, identities: Sequence[tuple[UUID, SeqKey]]) ->
 
 INBOX_COLUMNS = (
     "event_id", "device_id", "epoch", "seq", "site", "kind", "observed_at", "received_at",
-    "disposition", "payload",
+    "disposition", "payload", "principal",
 )  # fmt: skip
 
 
@@ -90,12 +90,13 @@ def inbox_row(
     received_at: datetime,
     disposition: Disposition,
     payload: str,
+    principal: str | None = None,
 ) -> tuple[Any, ...]:
-    """One inbox row in ``INBOX_COLUMNS`` order."""
+    """One inbox row in ``INBOX_COLUMNS`` order; ``principal``: who made the change."""
     device_id, epoch, number = seq if seq is not None else (None, None, None)
     return (
         event_id, device_id, epoch, number, site, kind, observed_at, received_at,
-        disposition.value, payload,
+        disposition.value, payload, principal,
     )  # fmt: skip
 
 
@@ -105,7 +106,7 @@ def event_inbox_row(
     """``inbox_row`` of a decoded event (per event on the hot path: no keyword unpacking)."""
     return (
         event.event_id, event.device_id, event.epoch, event.seq, site, event.kind.value,
-        event.observed_at, received_at, disposition.value, payload,
+        event.observed_at, received_at, disposition.value, payload, None,
     )  # fmt: skip
 
 

@@ -30,7 +30,7 @@ from collector.ledger.loading_rows import (
     load_receipts,
     load_sales,
 )
-from collector.ledger.schema import cost_layers, items, movements, shortfalls
+from collector.ledger.schema import cost_layers, items, locations, movements, shortfalls
 from edge_agent.wire import StockTransaction, TransactionType
 
 
@@ -91,6 +91,8 @@ class LoadedBook:
     initial_item_costs: dict[str, Decimal | None] = field(default_factory=dict)
     asked: BookRequest = field(default_factory=BookRequest)
     """Everything already read (found or not), so nothing is read twice."""
+    master_checked: bool = False
+    """Whether this session looked if a location master is in use."""
 
 
 @dataclass(slots=True)
@@ -161,7 +163,25 @@ def extend_book(
     receipts = request.named_receipts - asked.named_receipts
     for receipt in load_receipts(conn, receipts):
         book.receipts.setdefault(receipt.event_id, receipt)
+    _extend_locations(conn, loaded, {key.location for key in request.keys - asked.keys})
     loaded.asked = asked | request
+
+
+def _extend_locations(conn: sa.Connection, loaded: LoadedBook, paths: set[str]) -> None:
+    """With a location master in use, which of these locations it has."""
+    book = loaded.book
+    if loaded.master_checked is False:
+        loaded.master_checked = True
+        in_use = conn.execute(
+            sa.select(locations.c.path).where(locations.c.kind.is_not(None)).limit(1)
+        ).first()
+        book.known_locations = set() if in_use is not None else None
+    if book.known_locations is None or not paths:
+        return
+    for part in chunks(sorted(paths - book.known_locations)):
+        book.known_locations.update(
+            conn.execute(sa.select(locations.c.path).where(locations.c.path.in_(part))).scalars()
+        )
 
 
 def _extend_positions(

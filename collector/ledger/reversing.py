@@ -36,13 +36,14 @@ def reverse_in_ledger(
     now: datetime,
     reversal_event_id: uuid.UUID,
     observers: Sequence[PostingObserver] = (),
+    by: str | None = None,
 ) -> Posting:
     """Post the reversal of ``event_id`` effective ``now``; ``RejectedEventError`` says why not."""
     with posting_session(
         engine, now=now, observers=observers, what=f"reversal of event {event_id}"
     ) as session:
         return post_reversal(
-            session, event_id=event_id, reason=reason, reversal_event_id=reversal_event_id
+            session, event_id=event_id, reason=reason, reversal_event_id=reversal_event_id, by=by
         )
 
 
@@ -52,8 +53,10 @@ def post_reversal(
     event_id: uuid.UUID,
     reason: str,
     reversal_event_id: uuid.UUID,
+    by: str | None = None,
 ) -> Posting:
-    """Post, in ``session``, the opposite of every line of ``event_id`` at its original costs."""
+    """Post, in ``session``, the opposite of every line of ``event_id`` at its original costs;
+    ``by``: who asked for it (kept on the reversal's inbox row)."""
     session.flush()  # the original may have been posted earlier in this session
     conn = session.conn
     original = _original_lines(conn, event_id)
@@ -73,12 +76,12 @@ def post_reversal(
         reason=reason,
     )
     payload = json.dumps({"reverses_event_id": str(event_id), "reason": reason})
-    session.record(_inbox_row(reversal_event_id, session.now, payload))
+    session.record(_inbox_row(reversal_event_id, session.now, payload, by))
     session.accept(posting)
     return posting
 
 
-def _inbox_row(event_id: uuid.UUID, now: datetime, payload: str) -> tuple[Any, ...]:
+def _inbox_row(event_id: uuid.UUID, now: datetime, payload: str, by: str | None) -> tuple[Any, ...]:
     return inbox_row(
         event_id=event_id,
         seq=None,
@@ -88,6 +91,7 @@ def _inbox_row(event_id: uuid.UUID, now: datetime, payload: str) -> tuple[Any, .
         received_at=now,
         disposition=Disposition.APPLIED,
         payload=payload,
+        principal=by,
     )
 
 

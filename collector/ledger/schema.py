@@ -37,7 +37,10 @@ locations = sa.Table(
     sa.Column("name", sa.String(64), nullable=False),
     sa.Column("depth", sa.Integer, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("kind", sa.String(16)),
 )
+"""The location tree. ``kind`` (site, zone, aisle, shelf, lane, bin, …) is set for locations
+of the location master; once any has one, postings to a location not in it are refused."""
 
 inbox = sa.Table(
     "inbox",
@@ -52,8 +55,10 @@ inbox = sa.Table(
     sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Column("disposition", sa.String(16), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("principal", sa.String(128)),
     sa.UniqueConstraint("device_id", "epoch", "seq"),
 )
+"""``principal``: the token, user or process that made the change (NULL for device events)."""
 
 movements = sa.Table(
     "movements",
@@ -119,6 +124,24 @@ layer_consumptions = sa.Table(
     sa.Column("qty", Micro, nullable=False),
     sa.Column("value", Micro, nullable=False),
 )
+
+position_days = sa.Table(
+    "position_days",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("sku", sa.String(64), primary_key=True),
+    sa.Column("location", sa.String(255), primary_key=True),
+    sa.Column("owner", sa.String(64), primary_key=True),
+    sa.Column("qty_change", Micro, nullable=False),
+    sa.Column("value_change", Micro, nullable=False),
+    sa.Column("sold_qty", Micro, nullable=False),
+    sa.Column("cogs", Micro, nullable=False),
+    sa.Column("revenue", Micro, nullable=False),
+    sa.Index("ix_position_days_sku_day", "sku", "day"),
+)
+"""Per books day and position: net change of quantity and value, units sold (sales and
+issues, reversals netted), cost of goods sold and revenue; written with the journal, so a
+day's closing balance is the current one less the changes after it."""
 
 shortfalls = sa.Table(
     "shortfalls",

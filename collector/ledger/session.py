@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +35,7 @@ from collector.domain.model import MovementLine, Position, PositionKey, Posting
 from collector.domain.posting import post_transaction
 from collector.errors import InsufficientStockError, LedgerError, RejectedEventError
 from collector.ingest.ports import Disposition
+from collector.ledger.days import write_days
 from collector.ledger.dead_letters import record_dead_letters
 from collector.ledger.engine import lock_ledger
 from collector.ledger.inbox import set_dispositions, write_inbox
@@ -56,10 +57,12 @@ log = structlog.get_logger("collector.ledger")
 
 @dataclass(frozen=True, slots=True)
 class SessionOptions:
-    """How a session treats transactions that outrun their stock."""
+    """How a session treats transactions that outrun their stock, and the books' days."""
 
     park_timeout_s: float = DEFAULT_PARK_TIMEOUT_S
     """How long they wait for it; 0: they are refused (dead-lettered) at once."""
+    books_tz: tzinfo = UTC
+    """Where the books' days begin and end (``position_days``)."""
 
     @property
     def parks(self) -> bool:
@@ -245,6 +248,7 @@ class PostingSession:
             now=self.now,
         )
         write_postings(conn, loaded, self._pending, self.now)
+        write_days(conn, (line for p in self._pending for line in p.lines), self.options.books_tz)
         self._parking.write(conn)
         self._inbox, self._dispositions, self._dead, self._pending = [], {}, [], []
         loaded.initial_positions = dict(loaded.book.positions)
