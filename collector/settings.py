@@ -85,32 +85,57 @@ class LedgerSettings(BaseSettings):
         return value
 
 
-class CollectorSettings(LedgerSettings):
-    """Everything the collector needs to run; every field can be set as ``COLLECTOR_<NAME>``."""
+class BrokerSettings(LedgerSettings):
+    """How to reach the MQTT broker (the collector's ingest, the API's device commands)."""
 
     mqtt_url: str = Field(
         default=DEFAULT_MQTT_URL,
         description="Broker URL: mqtt://[user:password@]host[:port] or mqtts://… for TLS.",
     )
+    mqtt_ca_file: str | None = Field(default=None, description="CA bundle for mqtts://.")
+    mqtt_cert_file: str | None = Field(default=None, description="Client certificate (PEM).")
+    mqtt_key_file: str | None = Field(default=None, description="Client private key (PEM).")
+    mqtt_username: str | None = Field(
+        default=None, description="Broker user name; overrides the one in mqtt_url."
+    )
+    mqtt_password: str | None = Field(
+        default=None, description="Broker password; overrides the one in mqtt_url."
+    )
+    mqtt_keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keepalive.")
+    mqtt_reconnect_min_s: float = Field(
+        default=1.0, gt=0, description="First reconnect delay; doubles, with jitter."
+    )
+    mqtt_reconnect_max_s: float = Field(default=60.0, gt=0, description="Longest reconnect delay.")
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _known_broker(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"mqtt", "mqtts", "tcp", "ssl"} or not parts.hostname:
+            raise ValueError(f"mqtt_url {value!r} is not mqtt://host[:port] or mqtts://host[:port]")
+        return value
+
+    @field_validator("mqtt_ca_file", "mqtt_cert_file", "mqtt_key_file")
+    @classmethod
+    def _readable_file(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"file {value!r} does not exist or is not a file")
+        return value
+
+
+class CollectorSettings(BrokerSettings):
+    """Everything the collector needs to run; every field can be set as ``COLLECTOR_<NAME>``."""
+
     mqtt_client_id: str = Field(
         default="inventory-collector",
         min_length=1,
         max_length=64,
         description="Fixed client id: the broker keeps the persistent session under it.",
     )
-    mqtt_ca_file: str | None = Field(default=None, description="CA bundle for mqtts://.")
-    mqtt_cert_file: str | None = Field(default=None, description="Client certificate (PEM).")
-    mqtt_key_file: str | None = Field(default=None, description="Client private key (PEM).")
     mqtt_site: str = Field(
         default="+",
         pattern=r"^(\+|[A-Za-z0-9][A-Za-z0-9_.\-]{0,63})$",
         description="Consume only this site's events (one collector per site); + for every site.",
-    )
-    mqtt_username: str | None = Field(
-        default=None, description="Broker user name; overrides the one in mqtt_url."
-    )
-    mqtt_password: str | None = Field(
-        default=None, description="Broker password; overrides the one in mqtt_url."
     )
     mqtt_protocol: Literal["5", "3.1.1"] = Field(
         default="5",
@@ -121,11 +146,6 @@ class CollectorSettings(LedgerSettings):
         ge=60,
         description="MQTT 5: how long the broker keeps the session (and queued events) offline.",
     )
-    mqtt_keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keepalive.")
-    mqtt_reconnect_min_s: float = Field(
-        default=1.0, gt=0, description="First reconnect delay; doubles, with jitter."
-    )
-    mqtt_reconnect_max_s: float = Field(default=60.0, gt=0, description="Longest reconnect delay.")
     ledger_retry_max_s: float = Field(
         default=15.0, gt=0, description="Longest wait between retries of a refused batch."
     )
@@ -152,14 +172,6 @@ class CollectorSettings(LedgerSettings):
         default=None, description="Where alert JSON is also POSTed (with retries)."
     )
 
-    @field_validator("mqtt_url")
-    @classmethod
-    def _known_broker(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in {"mqtt", "mqtts", "tcp", "ssl"} or not parts.hostname:
-            raise ValueError(f"mqtt_url {value!r} is not mqtt://host[:port] or mqtts://host[:port]")
-        return value
-
     @field_validator("bindings_files", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
@@ -175,15 +187,8 @@ class CollectorSettings(LedgerSettings):
             raise ValueError(f"bindings file(s) not found: {', '.join(missing)}")
         return value
 
-    @field_validator("mqtt_ca_file", "mqtt_cert_file", "mqtt_key_file")
-    @classmethod
-    def _readable_file(cls, value: str | None) -> str | None:
-        if value is not None and not Path(value).is_file():
-            raise ValueError(f"file {value!r} does not exist or is not a file")
-        return value
 
-
-class ApiSettings(LedgerSettings):
+class ApiSettings(BrokerSettings):
     """``collector api``: where to listen, how big a request may be, how long keys live."""
 
     api_listen: str = Field(
@@ -204,6 +209,12 @@ class ApiSettings(LedgerSettings):
     )
     api_page_max: int = Field(
         default=1000, ge=10, le=10_000, description="Most rows one page of a list returns."
+    )
+    api_mqtt_client_id: str = Field(
+        default="inventory-api",
+        min_length=1,
+        max_length=64,
+        description="The API's own MQTT client id (device status and commands).",
     )
 
     @field_validator("api_listen")

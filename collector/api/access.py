@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from collector.views.scope import Scope
+
 
 class Role(StrEnum):
     """What a token may do."""
@@ -90,6 +92,11 @@ class Principal:
     def sees_owner(self, owner: str) -> bool:
         """Whether records of ``owner`` are visible to it."""
         return self.owners is None or owner in self.owners
+
+    @property
+    def scope(self) -> Scope:
+        """What the principal may read, for the queries of ``collector.views``."""
+        return Scope(self.owners)
 
     @property
     def label(self) -> str:
