@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from collector.api import problems
 from collector.api.context import ApiContext
+from collector.api.reports import router as reports_router
 from collector.api.transactions import router as transactions_router
 
 API_PREFIX = "/api/v1"
@@ -112,6 +113,17 @@ def _meta_router() -> APIRouter:
     return router
 
 
+def _problem_openapi(app: FastAPI) -> None:
+    """Generate the OpenAPI document once, with problem+json for every error response."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems.problems_in_openapi(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(context: ApiContext, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
     """The API over ``context``'s ledger."""
     app = FastAPI(
@@ -123,8 +135,10 @@ def create_app(context: ApiContext, *, max_body_bytes: int = DEFAULT_MAX_BODY_BY
         redoc_url=None,
     )
     app.state.context = context
+    _problem_openapi(app)
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.include_router(_meta_router(), prefix=API_PREFIX)
     app.include_router(transactions_router, prefix=API_PREFIX)
+    app.include_router(reports_router, prefix=API_PREFIX)
     return app

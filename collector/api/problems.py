@@ -104,6 +104,53 @@ _BY_STATUS: dict[int, ProblemType] = {
 }  # fmt: skip
 
 
+_DOCUMENTED: dict[int, str] = {
+    400: "The request is malformed.",
+    401: "No valid token.",
+    403: "The token's role may not do this.",
+    404: "No such record (or not one the token may see).",
+    409: "The record changed or is in use.",
+    413: "Body larger than the limit.",
+    422: "Invalid parameters or body: see `errors`.",
+}
+
+
+def documented(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route: each status a problem document, with its description.
+
+    ``descriptions`` override the default text: ``documented(404, s422="…")``.
+    """
+    return {
+        status: {
+            "model": Problem,
+            "description": descriptions.get(f"s{status}", _DOCUMENTED.get(status, "A problem.")),
+        }
+        for status in statuses
+    }
+
+
+def problems_in_openapi(document: dict[str, Any]) -> dict[str, Any]:
+    """Every error response of ``document`` as what the API sends: a problem+json ``Problem``.
+
+    FastAPI documents error models as ``application/json`` and adds its own validation
+    error schema; neither is what a client gets.
+    """
+    problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path in document.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[0] in "45":
+                    response["content"] = problem
+    schemas = document.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    return document
+
+
+READ_PROBLEMS = (401, 403, 422)
+"""What any read can answer besides its result."""
+
+
 class ProblemError(CollectorError):
     """Raised by the API's routes: becomes the problem document of its kind."""
 

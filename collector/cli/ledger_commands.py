@@ -1,4 +1,4 @@
-"""Ledger commands: ``items import``, ``stock``, ``movements``, ``report cogs``, ``reverse``.
+"""Ledger commands: ``items import``, ``stock``, ``movements``, ``reverse``.
 Every one takes ``--db`` and migrates the database to head on open; ``--json``
 prints a JSON array of objects whose fields docs/ledger.md documents (decimals as strings).
 """
@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -31,13 +31,11 @@ DbOption = Annotated[
 ]
 
 items_app = typer.Typer(name="items", no_args_is_help=True, help="The item catalogue.")
-report_app = typer.Typer(name="report", no_args_is_help=True, help="Period reports.")
 
 
 def register(app: typer.Typer) -> None:
     """Add the ledger commands to the root ``collector`` app."""
     app.add_typer(items_app)
-    app.add_typer(report_app)
     app.command("stock")(stock)
     app.command("movements")(movements)
     app.command("reverse")(reverse)
@@ -49,9 +47,9 @@ def _engine(db: str | None) -> Any:
     try:
         return open_ledger(load_settings(db_url=db).db_url)
     except ConfigError as err:
-        _fail(str(err), EXIT_CONFIG)
+        fail(str(err), EXIT_CONFIG)
     except CollectorError as err:
-        _fail(str(err), EXIT_REFUSED)
+        fail(str(err), EXIT_REFUSED)
 
 
 @contextmanager
@@ -64,12 +62,13 @@ def reading(db: str | None) -> Iterator[Any]:
         with engine.connect() as conn:
             yield conn
     except sa.exc.SQLAlchemyError as err:
-        _fail(f"reading the ledger failed: {err}", EXIT_REFUSED)
+        fail(f"reading the ledger failed: {err}", EXIT_REFUSED)
     finally:
         engine.dispose()
 
 
-def _fail(message: str, code: int) -> NoReturn:
+def fail(message: str, code: int) -> NoReturn:
+    """Print ``error: message`` on stderr and end the command with ``code``."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
@@ -87,11 +86,13 @@ def print_table(title: str, records: list[dict[str, Any]], columns: list[str]) -
 _NUMERIC = {
     "qty", "value", "avg_unit_cost", "unit_cost", "cogs", "revenue", "id", "seq", "epoch",
     "beginning_value", "purchases", "purchase_returns", "cost_of_sales", "true_ups", "returns",
-    "adjustments", "ending_value", "gross_margin",
+    "adjustments", "transfers", "ending_value", "gross_margin", "opening_value", "closing_value",
+    "average_value", "turnover", "days_of_inventory", "days",
 }  # fmt: skip
 
 
-def _records(rows: list[Any]) -> list[dict[str, Any]]:
+def records_of(rows: list[Any]) -> list[dict[str, Any]]:
+    """Dataclass or mapping rows as dictionaries, for ``--json`` and tables."""
     return [asdict(r) if is_dataclass(r) else dict(r) for r in rows]  # type: ignore[arg-type]
 
 
@@ -110,14 +111,14 @@ def import_items(
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
-        _fail(f"cannot read {file}: {err}", EXIT_REFUSED)
+        fail(f"cannot read {file}: {err}", EXIT_REFUSED)
     engine = _engine(db)
     try:
         result = import_items(engine, parse_items_csv(text), now=datetime.now(UTC))
     except CatalogError as err:
-        _fail(f"{file}: {err}", EXIT_REFUSED)
+        fail(f"{file}: {err}", EXIT_REFUSED)
     except sa.exc.SQLAlchemyError as err:
-        _fail(f"{file}: the ledger refused the import: {err}", EXIT_REFUSED)
+        fail(f"{file}: the ledger refused the import: {err}", EXIT_REFUSED)
     finally:
         engine.dispose()
     typer.echo(f"{file}: {result.created} items created, {result.updated} updated")
@@ -136,7 +137,7 @@ def stock(
     from collector.ledger.queries import stock as read_stock  # noqa: PLC0415
 
     with reading(db) as conn:
-        records = _records(read_stock(conn, sku=sku, location_prefix=location, owner=owner))
+        records = records_of(read_stock(conn, sku=sku, location_prefix=location, owner=owner))
     if as_json:
         print_json(records)
         return
@@ -160,62 +161,6 @@ def movements(
         return
     columns = ["id", "effective_at", "type", "sku", "location", "owner", "qty", "value", "cogs"]
     print_table("Movements", records, columns)
-
-
-def _day(value: str, flag: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _fail(f"{flag} {value!r} is not a date like 2026-11-25", EXIT_CONFIG)
-
-
-def _first_movement_day(conn: Any, *, at_latest: date) -> date:
-    """The UTC day of the earliest movement, or ``at_latest`` when that is earlier or none."""
-    import sqlalchemy as sa  # noqa: PLC0415
-
-    from collector.ledger.schema import movements as journal  # noqa: PLC0415
-
-    earliest = conn.execute(sa.select(sa.func.min(journal.c.effective_at))).scalar_one()
-    return min(earliest.astimezone(UTC).date(), at_latest) if earliest else at_latest
-
-
-@report_app.command("cogs")
-def report_cogs(
-    start: Annotated[
-        str | None,
-        typer.Option(
-            "--from",
-            help="First day (UTC), e.g. 2026-11-01; default: the first day with a movement.",
-        ),
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", help="Last day (UTC), included; default: today.")
-    ] = None,
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """BI, purchases, purchase returns, COGS (returns and adjustments within), EI per item and
-    in total: BI + P − purchase returns − COGS = EI."""
-    from collector.ledger.queries import cogs_report  # noqa: PLC0415
-
-    last = _day(end, "--to") if end else datetime.now(UTC).date()
-    chosen = _day(start, "--from") if start else None
-    if chosen is not None and last < chosen:
-        to = f"--to {end}" if end else f"--to (default: today, {last})"
-        _fail(f"{to} is before --from {start}; give a --to on or after it", EXIT_CONFIG)
-    with reading(db) as conn:
-        first = chosen or _first_movement_day(conn, at_latest=last)
-        since = datetime.combine(first, time(0), tzinfo=UTC)
-        until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
-        records = _records(cogs_report(conn, start=since, end=until))
-    if as_json:
-        print_json(records)
-        return
-    columns = [
-        "sku", "beginning_value", "purchases", "purchase_returns", "cost_of_sales", "true_ups",
-        "returns", "adjustments", "cogs", "ending_value", "revenue", "gross_margin",
-    ]  # fmt: skip
-    print_table(f"COGS {first} to {last}", records, columns)
 
 
 def _observers(db: str | None) -> list[Any]:
@@ -259,9 +204,9 @@ def reverse(
     try:
         target = uuid.UUID(event_id)
     except ValueError:
-        _fail(f"{event_id!r} is not an event id (a UUID)", EXIT_CONFIG)
+        fail(f"{event_id!r} is not an event id (a UUID)", EXIT_CONFIG)
     if not reason.strip() or len(reason) > 200:
-        _fail("--reason must say why, in 1 to 200 characters", EXIT_CONFIG)
+        fail("--reason must say why, in 1 to 200 characters", EXIT_CONFIG)
     engine = _engine(db)
     try:
         posting = reverse_in_ledger(
@@ -277,9 +222,9 @@ def reverse(
             print_json(_journal_lines(engine, [line.movement_id for line in posting.lines]))
             return
     except CollectorError as err:
-        _fail(str(err), EXIT_REFUSED)
+        fail(str(err), EXIT_REFUSED)
     except sa.exc.SQLAlchemyError as err:
-        _fail(f"the reversal was posted, but reading its lines back failed: {err}", EXIT_REFUSED)
+        fail(f"the reversal was posted, but reading its lines back failed: {err}", EXIT_REFUSED)
     finally:
         engine.dispose()
     for line in posting.lines:

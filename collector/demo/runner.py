@@ -34,7 +34,8 @@ from collector.demo.stage import Stage
 from collector.demo.summary import LaneTruth, Summary, check, figures
 from collector.demo.view import Display
 from collector.ledger.engine import open_ledger
-from collector.ledger.queries import cogs_report
+from collector.views.reports import period_report
+from collector.views.scope import Scope
 
 DisplayFactory = Callable[[Stage], Display]
 """Builds the display once the stage exists (the live view reads from it)."""
@@ -159,7 +160,7 @@ def close_day(stage: Stage, day_start: datetime) -> Summary:
     snapshot = stage.read()
     with stage.engine.connect() as conn:
         end = stage.clock.now() + timedelta(seconds=1)
-        total = cogs_report(conn, start=day_start, end=end)[-1]
+        total = period_report(conn, Scope.everyone(), start=day_start, end=end)[-1]
         events = events_by_device(conn)
     lanes = [
         LaneTruth(lane.key.device_id, lane.key.lane, lane.sku, lane.location,

@@ -8,14 +8,18 @@ Over a period, per item, from the value (signed, + in / − out) of its movement
 - ``true_ups``             = −Σ value of true-ups (real minus provisional cost of stock sold short)
 - ``returns``              = Σ value of returns (stock back at the cost it left with)
 - ``adjustments``          = Σ value of adjustments (signed: gains +, losses −)
+- ``transfers``            = Σ value of transfers (in +, out −)
 - ``cogs``                 = cost_of_sales + true_ups − returns − adjustments
-- ``ending_value`` (EI)    = BI + P − purchase returns − COGS
+- ``ending_value`` (EI)    = BI + P − purchase returns + transfers − COGS
 
 Gross margin = revenue of priced sales − their cost, their true-ups included.
 
-Transfers move value between locations of the same item and owner, so per item
-they sum to zero and have no line. Reversals keep the type of what they reverse
-and so net inside the same line.
+Transfers move value between locations of the same item and owner, so in a line per
+item or owner, or in the total, they sum to zero; only lines per location show them.
+Reversals keep the type of what they reverse and so net inside the same line.
+
+A line is for a group of positions (``Grouping``): an item, a location (or the subtree
+under a path), an owner, or everything.
 """
 
 from __future__ import annotations
@@ -23,16 +27,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from collector.domain.model import MovementType
 from collector.domain.money import ZERO
 
+TOTAL_GROUP = "*"
+"""The group of the total line."""
+
+
+class Grouping(StrEnum):
+    """What one line of a report is for."""
+
+    SKU = "sku"
+    LOCATION = "location"
+    OWNER = "owner"
+    TOTAL = "total"
+
+
+def location_group(location: str, depth: int | None) -> str:
+    """The subtree a location counts under: its first ``depth`` path segments (all: None)."""
+    if depth is None:
+        return location
+    return "/".join(location.split("/")[:depth])
+
 
 @dataclass(frozen=True, slots=True)
 class CogsLine:
-    """One item's (or the total's) figures for a period."""
+    """One group's figures for a period (``group`` ``*``: the total)."""
 
-    sku: str
+    group: str
     beginning_value: Decimal
     purchases: Decimal
     purchase_returns: Decimal
@@ -40,6 +64,7 @@ class CogsLine:
     true_ups: Decimal
     returns: Decimal
     adjustments: Decimal
+    transfers: Decimal
     cogs: Decimal
     ending_value: Decimal
     revenue: Decimal | None
@@ -49,7 +74,7 @@ class CogsLine:
 
 
 def cogs_line(
-    sku: str,
+    group: str,
     *,
     beginning_value: Decimal,
     value_by_type: Mapping[MovementType, Decimal],
@@ -71,9 +96,10 @@ def cogs_line(
     true_ups = -total(MovementType.TRUE_UP)
     returns = total(MovementType.RETURN)
     adjustments = total(MovementType.ADJUSTMENT)
+    transfers = total(MovementType.TRANSFER)
     cogs = cost_of_sales + true_ups - returns - adjustments
     return CogsLine(
-        sku=sku,
+        group=group,
         beginning_value=beginning_value,
         purchases=purchases,
         purchase_returns=purchase_returns,
@@ -81,15 +107,16 @@ def cogs_line(
         true_ups=true_ups,
         returns=returns,
         adjustments=adjustments,
+        transfers=transfers,
         cogs=cogs,
-        ending_value=beginning_value + purchases - purchase_returns - cogs,
+        ending_value=beginning_value + purchases - purchase_returns + transfers - cogs,
         revenue=revenue,
         gross_margin=None if revenue is None else revenue - priced_cost_of_sales,
     )
 
 
 def total_line(lines: list[CogsLine]) -> CogsLine:
-    """Sum of item lines (``sku`` is ``*``)."""
+    """Sum of the lines (group ``*``)."""
     revenues = [line.revenue for line in lines if line.revenue is not None]
     margins = [line.gross_margin for line in lines if line.gross_margin is not None]
 
@@ -97,7 +124,7 @@ def total_line(lines: list[CogsLine]) -> CogsLine:
         return sum((getattr(line, name) for line in lines), ZERO)
 
     return CogsLine(
-        sku="*",
+        group=TOTAL_GROUP,
         beginning_value=add("beginning_value"),
         purchases=add("purchases"),
         purchase_returns=add("purchase_returns"),
@@ -105,6 +132,7 @@ def total_line(lines: list[CogsLine]) -> CogsLine:
         true_ups=add("true_ups"),
         returns=add("returns"),
         adjustments=add("adjustments"),
+        transfers=add("transfers"),
         cogs=add("cogs"),
         ending_value=add("ending_value"),
         revenue=sum(revenues, ZERO) if revenues else None,

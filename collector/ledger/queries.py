@@ -1,18 +1,14 @@
-"""Read models for operators: stock, movements, dead letters and the COGS report."""
+"""Read models for operators: stock, movements, dead letters (reports: ``views.reports``)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
-from collector.domain.model import MovementType
-from collector.domain.money import ZERO, unit_cost_of
-from collector.domain.report import CogsLine, cogs_line, total_line
+from collector.domain.money import unit_cost_of
 from collector.ledger.schema import balances, dead_letters, movements
 
 
@@ -102,74 +98,3 @@ def dead_letter_rows(conn: sa.Connection, *, limit: int | None = None) -> list[d
         record["payload_bytes"] = len(row.payload)
         result.append(record)
     return result
-
-
-def cogs_report(conn: sa.Connection, *, start: datetime, end: datetime) -> list[CogsLine]:
-    """Per item, then the total (sku ``*``), for movements effective in [start, end)."""
-    in_period = sa.and_(movements.c.effective_at >= start, movements.c.effective_at < end)
-    before = (
-        sa.select(movements.c.sku, sa.func.sum(movements.c.value))
-        .where(movements.c.effective_at < start)
-        .group_by(movements.c.sku)
-    )
-    beginning: dict[str, Decimal] = {sku: value for sku, value in conn.execute(before)}  # noqa: C416
-    values = _values_by_type(conn, in_period)
-    revenue = _priced_sales(conn, in_period)
-    lines = [
-        cogs_line(
-            sku,
-            beginning_value=beginning.get(sku, ZERO),
-            value_by_type=values.get(sku, {}),
-            revenue=revenue[sku][0] if sku in revenue else None,
-            priced_cost_of_sales=revenue[sku][1] if sku in revenue else ZERO,
-        )
-        for sku in sorted(beginning.keys() | values.keys())
-    ]
-    return [*lines, total_line(lines)]
-
-
-def _values_by_type(
-    conn: sa.Connection, in_period: sa.ColumnElement[bool]
-) -> dict[str, dict[MovementType, Decimal]]:
-    query = (
-        sa.select(movements.c.sku, movements.c.type, sa.func.sum(movements.c.value))
-        .where(in_period)
-        .group_by(movements.c.sku, movements.c.type)
-    )
-    values: dict[str, dict[MovementType, Decimal]] = defaultdict(dict)
-    for sku, kind, value in conn.execute(query):
-        values[sku][MovementType(kind)] = value
-    return values
-
-
-def _priced_sales(
-    conn: sa.Connection, in_period: sa.ColumnElement[bool]
-) -> dict[str, tuple[Decimal, Decimal]]:
-    """Per sku: revenue of sales with a price, and their cost with the period's true-ups of
-    them (a sale sold short at a provisional cost is not all margin)."""
-    query = (
-        sa.select(movements.c.sku, sa.func.sum(movements.c.revenue), sa.func.sum(movements.c.value))
-        .where(in_period, movements.c.type == "sale", movements.c.revenue.is_not(None))
-        .group_by(movements.c.sku)
-    )
-    priced = {sku: (revenue, -value) for sku, revenue, value in conn.execute(query)}
-    for sku, true_ups in conn.execute(_priced_true_ups(in_period)):
-        revenue, cost = priced.get(sku, (ZERO, ZERO))
-        priced[sku] = (revenue, cost + true_ups)
-    return priced
-
-
-def _priced_true_ups(in_period: sa.ColumnElement[bool]) -> sa.Select[Any]:
-    """Per sku: the cost true-ups in the period added to sales that carried a price."""
-    sale = movements.alias("sale")
-    return (
-        sa.select(movements.c.sku, sa.func.sum(movements.c.cogs))
-        .join(sale, sale.c.id == movements.c.applies_to_movement_id)
-        .where(
-            in_period,
-            movements.c.type == MovementType.TRUE_UP.value,
-            sale.c.type == MovementType.SALE.value,
-            sale.c.revenue.is_not(None),
-        )
-        .group_by(movements.c.sku)
-    )

@@ -36,6 +36,7 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("parked",): [],
     ("tokens", "list"): [],
     ("report", "cogs"): ["--from", "2026-11-01", "--to", "2026-11-30"],
+    ("report", "turnover"): ["--from", "2026-11-01", "--to", "2026-11-30", "--by", "owner"],
     ("reverse",): ["{receipt}", "--reason", "booked twice"],
     ("alerts", "list"): [],
     ("alerts", "show"): ["{alert}"],

@@ -162,6 +162,46 @@ def test_cogs_report_from_a_day_after_today_needs_a_to(db):
     assert "is before --from 2999-01-01; give a --to on or after it" in result.output
 
 
+def test_cogs_report_by_location_subtree_shows_transfers_and_keeps_the_identity(db, stocked):
+    rows = as_json("report", "cogs", "--from", "2026-03-01", "--to", "2026-03-01", "--by",
+                   "location", "--depth", "2", "--db", db)  # fmt: skip
+    assert [r["location"] for r in rows] == ["back/b1", "main/a1", "*"]
+    for r in rows:
+        bi, p, pr, tr, cogs = (Decimal(r[k]) for k in (
+            "beginning_value", "purchases", "purchase_returns", "transfers", "cogs"))  # fmt: skip
+        assert bi + p - pr + tr - cogs == Decimal(r["ending_value"])
+    by_owner = as_json("report", "cogs", "--from", "2026-03-01", "--to", "2026-03-01",
+                       "--by", "owner", "--owner", "client-a", "--db", db)  # fmt: skip
+    assert [(r["owner"], r["purchases"]) for r in by_owner] == [
+        ("client-a", "9.000000"), ("*", "9.000000"),
+    ]  # fmt: skip
+
+
+def test_turnover_report_per_sku_in_the_books_days(db, stocked):
+    (line, total) = as_json("report", "turnover", "--from", "2026-03-01", "--to", "2026-03-01",
+                            "--db", db)  # fmt: skip
+    assert (line["sku"], line["days"], line["cogs"], line["closing_value"]) == (
+        "SKU-1", 1, "8.000000", "51.000000",
+    )  # fmt: skip
+    assert line["average_value"] == "51.000000"  # one day: its closing value
+    assert (
+        line["turnover"] == (Decimal(8) / Decimal(51)).quantize(Decimal("0.000001")).to_eng_string()
+    )
+    assert total["sku"] == "*"
+
+
+def test_depth_without_a_location_grouping_is_refused(db):
+    result = invoke("report", "turnover", "--depth", "2", "--db", db)
+    assert result.exit_code == 2
+    assert "--depth groups locations: give it with --by location" in result.output
+
+
+def test_cogs_report_rejects_an_unknown_time_zone(db):
+    result = invoke("report", "cogs", "--tz", "Mars/Olympus", "--db", db)
+    assert result.exit_code == 2
+    assert "--tz 'Mars/Olympus' is not an IANA time zone" in result.output
+
+
 def test_cogs_report_rejects_a_bad_date(db):
     result = invoke("report", "cogs", "--from", "March", "--to", "2026-03-01", "--db", db)
     assert result.exit_code == 2

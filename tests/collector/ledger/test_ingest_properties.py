@@ -17,9 +17,11 @@ from collector.domain.money import ZERO
 from collector.ingest.ports import Disposition
 from collector.ledger.engine import open_ledger
 from collector.ledger.ingestor import SqlIngestor
-from collector.ledger.queries import cogs_report, stock
+from collector.ledger.queries import stock
 from collector.ledger.schema import balances, cost_layers
 from collector.ledger.session import SessionOptions
+from collector.views.reports import period_report
+from collector.views.scope import Scope
 from tests.collector.domain.builders import AVG, FIFO, item, make_book, post, tx
 from tests.collector.ledger.conftest import FixedClock
 from tests.collector.ledger.messages import T0, add_items, tx_message
@@ -106,7 +108,7 @@ def test_ledger_matches_the_domain_and_keeps_its_identities(actions, cuts, resta
             domain = book.positions[PositionKey("SKU-1", r.location, "own")].layers
             assert open_rows == [(x.order_key, x.layer_id, x.qty, x.value) for x in domain]
             assert all(x.value_remaining == 0 for x in layers if not x.qty_remaining)
-        report = cogs_report(conn, start=T0, end=T0.replace(year=T0.year + 1))
+        report = period_report(conn, Scope.everyone(), start=T0, end=T0.replace(year=T0.year + 1))
         for line in report:
             assert (
                 line.beginning_value + line.purchases - line.purchase_returns - line.cogs

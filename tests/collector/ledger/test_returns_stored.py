@@ -11,9 +11,10 @@ import sqlalchemy as sa
 
 from collector.ingest.ports import Disposition
 from collector.ledger.ingestor import SqlIngestor
-from collector.ledger.queries import cogs_report
 from collector.ledger.reversing import reverse_in_ledger
 from collector.ledger.schema import movements, shortfalls
+from collector.views.reports import period_report
+from collector.views.scope import Scope
 from tests.collector.ledger.messages import T0, balance, tx_message
 
 D = Decimal
@@ -51,7 +52,7 @@ def test_gross_margin_counts_the_true_up_of_a_priced_sale(engine, clock):
     ingestor.ingest([tx_message(1, "sale", 4, sku="SKU-2", unit_price="10")])
     ingestor.ingest([tx_message(2, qty=10, sku="SKU-2", unit_cost="2.50")])
     with engine.connect() as conn:
-        line, _total = cogs_report(conn, start=T0, end=T0 + timedelta(days=1))
+        line, _total = period_report(conn, Scope.everyone(), start=T0, end=T0 + timedelta(days=1))
     assert (line.revenue, line.cogs, line.gross_margin) == (D(40), D(10), D(30))
 
 
@@ -99,7 +100,7 @@ def test_a_vendor_return_names_a_receipt_posted_in_an_earlier_batch(engine, cloc
     assert (line.type, line.value, line.cogs) == ("vendor_return", D(-12), None)
     assert line.applies_to_movement_id == line_of(engine, receipt).id
     with engine.connect() as conn:
-        total = cogs_report(conn, start=T0, end=T0 + timedelta(days=1))[-1]
+        total = period_report(conn, Scope.everyone(), start=T0, end=T0 + timedelta(days=1))[-1]
     assert (total.purchases, total.purchase_returns, total.cogs) == (D(50), D(12), D(0))
     assert total.ending_value == D(38)
 
