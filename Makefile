@@ -28,6 +28,7 @@ test: $(STAMP) services lint
 
 schemas: $(STAMP)
 	$(BIN)/python -m edge_agent.wire > docs/wire-schema.json
+	$(BIN)/collector api --print-openapi > docs/openapi.json
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

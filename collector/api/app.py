@@ -124,8 +124,10 @@ def _problem_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def create_app(context: ApiContext, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
-    """The API over ``context``'s ledger."""
+def create_app(
+    context: ApiContext | None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> FastAPI:
+    """The API over ``context``'s ledger (None: an app that only describes itself)."""
     app = FastAPI(
         title="Perpetual inventory API",
         version="1.0.0",
@@ -142,3 +144,8 @@ def create_app(context: ApiContext, *, max_body_bytes: int = DEFAULT_MAX_BODY_BY
     app.include_router(transactions_router, prefix=API_PREFIX)
     app.include_router(reports_router, prefix=API_PREFIX)
     return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of the API, as served at ``/api/v1/openapi.json``."""
+    return create_app(None).openapi()

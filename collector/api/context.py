@@ -34,7 +34,9 @@ class ApiContext:
 
 def api_context(request: Request) -> ApiContext:
     """The app's context (``create_app`` puts it on ``app.state``)."""
-    context: ApiContext = request.app.state.context
+    context: ApiContext | None = request.app.state.context
+    if context is None:
+        raise ProblemError("unavailable", "this app only describes the API; it has no ledger")
     return context
 
 

@@ -9,6 +9,7 @@ Each problem type has a page of its own in the catalogue served at
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,7 +201,20 @@ def problem_response(
 
 
 def _location(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "body"
+    """``body.transactions.3.qty``: without pydantic's union and validator tags.
+
+    Pydantic names the validator (``function-after[_check(), TransactionIn]``) and, for a
+    union body, the member (``body.TransactionBatch.transactions``) an error came from;
+    neither says anything to a client.
+    """
+    parts = [str(p) for p in loc if not _VALIDATOR_TAG.match(str(p))]
+    if len(parts) > 2 and parts[0] == "body" and _MEMBER_TAG.match(parts[1]):
+        del parts[1]
+    return ".".join(parts) or "body"
+
+
+_VALIDATOR_TAG = re.compile(r"^function-\w+\[.*\]$")
+_MEMBER_TAG = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 
 
 def _message(error: dict[str, Any]) -> str:

@@ -23,8 +23,19 @@ def api(
     log_level: Annotated[
         str | None, typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR.")
     ] = None,
+    print_openapi: Annotated[
+        bool,
+        typer.Option("--print-openapi", help="Print the OpenAPI document and exit (no ledger)."),
+    ] = False,
 ) -> None:
     """Serve /api/v1 over the ledger until SIGTERM or Ctrl-C (settings checked at start)."""
+    if print_openapi:
+        import json  # noqa: PLC0415
+
+        from collector.api.app import openapi_document  # noqa: PLC0415
+
+        typer.echo(json.dumps(openapi_document(), indent=2, ensure_ascii=False))
+        return
     from collector.settings import load_api_settings  # noqa: PLC0415
 
     try:
