@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
@@ -66,18 +66,33 @@ def principal(
     return found
 
 
-def allowed(action: Action) -> Callable[..., Principal]:
-    """A dependency: the request's principal, which must be allowed ``action`` (else 403)."""
+class _Allowed:
+    """The dependency ``allowed`` builds; keeps its action, so a test can read every route's."""
 
-    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
-        if not who.may(action):
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    def __call__(self, who: Annotated[Principal, Depends(principal)]) -> Principal:
+        """The principal, if its role may do the action (else a 403 problem)."""
+        if not who.may(self.action):
             raise ProblemError(
                 "forbidden",
-                f"a {who.role.value} token may not {action.value}; use a token whose role may",
+                f"a {who.role.value} token may not {self.action.value}; use a token whose role may",
             )
         return who
 
-    return check
+
+def allowed(action: Action) -> Callable[..., Principal]:
+    """A dependency: the request's principal, which must be allowed ``action`` (else 403)."""
+    return _Allowed(action)
+
+
+def route_actions(dependant: Any) -> list[Action]:
+    """The actions a route's dependencies require (``allowed``), for the permission tests."""
+    found = [dependant.call.action] if isinstance(dependant.call, _Allowed) else []
+    for sub in dependant.dependencies:
+        found.extend(route_actions(sub))
+    return found
 
 
 def reading(context: Context) -> Iterator[sa.Connection]:
