@@ -112,7 +112,7 @@ class PostgresLoader:
             for table, name, definition in self._keys:
                 cur.execute(_add_constraint(table, name, definition))
             for _, definition in self._indexes:
-                cur.execute(sql.SQL(definition))  # type: ignore[arg-type] - from the catalog
+                cur.execute(sql.SQL(definition))  # a definition from the catalog
             self.conn.commit()
             self.timings["indexes_s"] = time.perf_counter() - started
             started = time.perf_counter()
@@ -150,5 +150,5 @@ def _add_constraint(table: str, name: str, definition: str) -> sql.Composed:
     return sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
         sql.SQL(table),
         sql.Identifier(name),
-        sql.SQL(definition),  # type: ignore[arg-type]
+        sql.SQL(definition),
     )

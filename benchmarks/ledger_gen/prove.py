@@ -27,6 +27,7 @@ from collector.ledger.engine import open_ledger
 from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.schema import balances, cost_layers, movements
 from edge_agent.wire import StockTransaction, dump_event, events_topic, make_event
+from edge_agent.wire import TransactionType as T
 
 DEVICE = "ledger-gen-check"
 REFERENCE = "ledger-gen check"
@@ -42,6 +43,9 @@ class _Clock:
 
     def now(self) -> datetime:
         return self.at
+
+    def monotonic(self) -> float:
+        return 0.0
 
 
 def prove_ingestor(url: str, world: World) -> int:
@@ -80,16 +84,16 @@ def _plan(engine: sa.Engine, world: World) -> list[tuple[Stocking, StockTransact
         raise ProofError(f"no generated sale of {item.sku} is left to return")
     cost = Decimal(f"{item.base_cost:.2f}") + Decimal("0.01")
     plan = [
-        (fifo, _tx("receipt", fifo.pick, 6, unit_cost=cost)),
-        (fifo, _tx("sale", fifo.pick, 2, unit_price=cost * 2)),
-        (fifo, _tx("return", fifo.pick, 1, returns_event_id=sold.event_id)),
-        (average, _tx("sale", average.pick, 1)),
+        (fifo, _tx(T.RECEIPT, fifo.pick, 6, unit_cost=cost)),
+        (fifo, _tx(T.SALE, fifo.pick, 2, unit_price=cost * 2)),
+        (fifo, _tx(T.RETURN, fifo.pick, 1, returns_event_id=sold.event_id)),
+        (average, _tx(T.SALE, average.pick, 1)),
     ]
     receipt = _open_receipt(engine, world, busy={fifo.pick, average.pick})
     if receipt is not None:
         stocking, ref = receipt
         world.book.receipts[ref.event_id] = ref  # what the session loads for a named receipt
-        plan.append((stocking, _tx("vendor_return", ref.key, 1, returns_event_id=ref.event_id)))
+        plan.append((stocking, _tx(T.VENDOR_RETURN, ref.key, 1, returns_event_id=ref.event_id)))
     return plan
 
 
@@ -128,7 +132,7 @@ def _open_receipt(
     return None
 
 
-def _tx(kind: str, key: PositionKey, qty: int, **extra: Any) -> StockTransaction:
+def _tx(kind: T, key: PositionKey, qty: int, **extra: Any) -> StockTransaction:
     return StockTransaction(
         type=kind, sku=key.sku, qty=Decimal(qty), location=key.location, owner=key.owner,
         reference=REFERENCE, **extra,
