@@ -244,7 +244,7 @@ def _count(world: World, at: datetime, about: tuple[Stocking, PositionKey], day:
     )
     world.post(
         tx(T.ADJUSTMENT, key, counted - book_qty, reference=reason[:128]),
-        Source(stocking.site.name),
+        Source(None),  # post_adjustment, as a cycle count calls it, names no site
         at,
     )
     world.to_check.add(stocking)

@@ -60,11 +60,19 @@ def mix_line(figures: Figures) -> str:
 
 def summary(figures: Figures) -> str:
     """What a build prints when it is done."""
-    lines = [
-        table_row(figures).replace(" | ", "\n  ").strip("| "),
-        mix_line(figures),
-    ]
-    return "\n".join(lines)
+    f, detail = figures, figures.load_detail
+    rebuilt = ", ".join(f"{name.removesuffix('_s')} {secs:,.1f} s" for name, secs in detail.items())
+    return "\n".join(
+        (
+            f"generated {f.lines:,} journal lines ({f.events:,} events) in {f.generate_s:,.1f} s "
+            f"({f.lines / f.generate_s:,.0f} lines/s)",
+            f"loader busy {f.load_s:,.1f} s ({f.lines / f.load_s:,.0f} lines/s; of it {rebuilt})",
+            f"{f.total_s:,.1f} s from an empty database to a checked ledger "
+            f"(invariants {f.check_s:,.1f} s, ingestor proof {f.prove_s:,.1f} s)",
+            f"size {f.size_bytes / 1e6:,.0f} MB: {f.mb_per_million:,.0f} MB per million lines",
+            mix_line(f),
+        )
+    )
 
 
 def write_results(figures: Figures) -> None:

@@ -52,9 +52,10 @@ def micro_or_none(amount: Decimal | None) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Who reported an event: a device of a site, or a person (``device_id`` None)."""
+    """Who reported an event: a device of a site, or a person (no device; a cycle count
+    posted through ``post_adjustment`` names no site either)."""
 
-    site: str
+    site: str | None
     device_id: str | None = None
 
 
@@ -103,7 +104,7 @@ class Recorder:
         self.open_layers: dict[int, list[Any]] = {}
         self.last_line: dict[PositionKey, int] = {}
         self.seqs: dict[str, int] = {}
-        self.device_sites: dict[str, str] = {}
+        self.device_sites: dict[str, str | None] = {}
         self.device_seen: dict[str, str] = {}
         self.first_at: datetime | None = None
         self.sample = Sample()
@@ -121,12 +122,14 @@ class Recorder:
         """The inbox row, journal lines, links and finished layers of one posted event."""
         if self.first_at is None:
             self.first_at = observed_at
-        received = db_instant(received_at)
-        payload, kind = self._inbox(event_id, tx, source, observed_at, received)
+        observed, received = db_instant(observed_at), db_instant(received_at)
+        payload, kind = self._inbox(
+            event_id, tx, source, observed_at=observed_at, observed=observed, received=received
+        )
         if self.events % self.sample.every == 0:
             self.sample.rows.append((payload, kind, tx))
         self.events += 1
-        self._journal(event_id.hex, posting, received)
+        self._journal(event_id.hex, posting, observed, received)
         if posting.layer_ids:
             self._layers_born(posting)
         if posting.links:
@@ -145,7 +148,9 @@ class Recorder:
         event_id: UUID,
         tx: StockTransaction,
         source: Source,
+        *,
         observed_at: datetime,
+        observed: str,
         received: str,
     ) -> tuple[str, str]:
         data = transaction_json(tx)
@@ -153,7 +158,7 @@ class Recorder:
         if device is None:  # posted by a person: kind ops.adjustment, no device, bare tx
             self._chunk.inbox.append(
                 (event_id.hex, None, None, None, source.site, ADJUSTMENT_KIND,
-                 db_instant(observed_at), received, _APPLIED, data)
+                 observed, received, _APPLIED, data)
             )  # fmt: skip
             return data, ADJUSTMENT_KIND
         seq = self.seqs.get(device, 0) + 1
@@ -165,18 +170,16 @@ class Recorder:
             observed_at=observed_at, data=data,
         )  # fmt: skip
         self._chunk.inbox.append(
-            (event_id.hex, device, EPOCH, seq, source.site, _TX_KIND, db_instant(observed_at),
-             received, _APPLIED, payload)
+            (event_id.hex, device, EPOCH, seq, source.site, _TX_KIND, observed, received,
+             _APPLIED, payload)
         )  # fmt: skip
         return payload, _TX_KIND
 
-    def _journal(self, event_hex: str, posting: Posting, recorded: str) -> None:
+    def _journal(self, event_hex: str, posting: Posting, effective: str, recorded: str) -> None:
+        """Journal lines; every line of a posting is effective when its event was observed."""
         rows = self._chunk.movements
         last_line = self.last_line
-        effective: str | None = None
         for line in posting.lines:
-            if effective is None:
-                effective = db_instant(line.effective_at)
             key = line.key
             rows.append(
                 (line.movement_id, event_hex, line.type.value, key.sku, key.location, key.owner,
