@@ -135,8 +135,9 @@ def _sale(world: World, at: datetime, stocking: Stocking, day: int) -> None:
                 world.stats["lost sales"] += 1
                 return
             qty = on_hand  # the shopper takes what is left
-        elif on_hand - qty < -(stocking.daily_units * 3 + 6):
-            world.stats["lost sales"] += 1  # even a shop selling ahead of receipts stops here
+        elif on_hand - qty < -(stocking.daily_units / 2 + 3):
+            # selling ahead of the books is a receipt booked late: hours, not days, of sales
+            world.stats["lost sales"] += 1
             return
     own = item.owner == "own"
     if own:
