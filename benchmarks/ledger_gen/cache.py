@@ -7,7 +7,8 @@ ids, balance count), and ``--pg-dump`` also keeps ``KEY.pgdump`` (``pg_dump -Fc`
 which a dropped database is restored instead of generated again.
 
 A cached ledger is shared: a benchmark that writes into it must use a copy
-(``GeneratedLedger.copy_to``), or its next run starts from a changed ledger.
+(``GeneratedLedger.copy_to``). A SQLite file whose size or modification time is no longer
+what its manifest says is generated again rather than handed out changed.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def ensure_ledger(
     if db_url is None or sa.make_url(db_url).get_backend_name() == "sqlite":
         ledger = _sqlite(params, cache_dir, force=force, pipelined=pipelined, meter=meter)
         target = Path(sa.make_url(db_url).database or "") if db_url else None
-        if target is not None and target.resolve() != ledger.path:
+        if target is not None and ledger.path is not None and target.resolve() != ledger.path:
             url = ledger.copy_to(target)
             return GeneratedLedger(url, target, ledger.key, ledger.figures, ledger.reused)
         return ledger
@@ -92,9 +93,14 @@ def _sqlite(
     params: GenParams, cache_dir: Path, *, force: bool, pipelined: bool, meter: Progress
 ) -> GeneratedLedger:
     key = params.key("sqlite")
-    path, manifest = cache_dir / f"{key}.db", cache_dir / f"{key}.json"
+    path, manifest = cache_dir.resolve() / f"{key}.db", cache_dir.resolve() / f"{key}.json"
     if path.exists() and manifest.exists() and not force:
-        return GeneratedLedger(f"sqlite:///{path}", path, key, _read(manifest), reused=True)
+        data = json.loads(manifest.read_text())
+        if data.get("file") == file_stamp(path):
+            return GeneratedLedger(
+                f"sqlite:///{path}", path, key, Figures.from_json(data["figures"]), reused=True
+            )
+        meter.say(f"{path} changed since it was generated (written to?): generating it again")
     manifest.unlink(missing_ok=True)
     partial = cache_dir / f"{key}.partial.db"
     for stale in (partial, *_sidecars(partial), path, *_sidecars(path)):
@@ -102,8 +108,14 @@ def _sqlite(
     meter.say(f"generating {params.describe()} into {partial}")
     figures = build(params, f"sqlite:///{partial}", pipelined=pipelined, progress=meter)
     partial.rename(path)
-    _write(manifest, key, figures, {"path": str(path)})
+    _write(manifest, key, figures, {"path": str(path), "file": file_stamp(path)})
     return GeneratedLedger(f"sqlite:///{path}", path, key, figures, reused=False)
+
+
+def file_stamp(path: Path) -> dict[str, int]:
+    """Size and modification time of a ledger file: a cached one must still be as built."""
+    stat = path.stat()
+    return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
 def _sidecars(path: Path) -> tuple[Path, Path]:
@@ -208,10 +220,6 @@ def _recreate(url: str) -> None:
             conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
     finally:
         admin.dispose()
-
-
-def _read(manifest: Path) -> Figures:
-    return Figures.from_json(json.loads(manifest.read_text())["figures"])
 
 
 def _write(path: Path, key: str, figures: Figures, extra: dict[str, Any]) -> None:

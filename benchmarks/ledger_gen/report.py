@@ -101,6 +101,10 @@ def write_results(figures: Figures) -> None:
         "Make-up of each journal:",
         "",
         *(mixes[key] for key in sorted(mixes)),
+        "",
+        "Run it: `.venv/bin/python -m benchmarks.ledger_gen --movements 1000000 --write` (SQLite,",
+        "kept in `var/bench-ledgers/`), or with `--db postgresql+psycopg://…/NAME`; other",
+        "benchmarks call `benchmarks.ledger_gen.ensure_ledger(movements=…, seed=…)`.",
         END,
     ]
     results_file.write_section("\n".join(block), start=START, end=END)
