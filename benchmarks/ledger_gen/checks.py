@@ -6,6 +6,7 @@
   negative or moving average have no open layer;
 - each layer's remaining qty and value is what it took in minus its consumptions;
 - a negative position's open shortfalls owe exactly its units and value; others owe none;
+- a position's daily changes (``position_days``) add up to its balance;
 - zero stock is worth zero;
 - every movement's event is in the inbox, every inbox row is applied and posted something;
 - no sale is returned beyond what it sold, and a return names a sale of its own SKU and owner;
@@ -59,6 +60,12 @@ CHECKS: dict[str, str] = {
                    FROM shortfalls GROUP BY sku, location, owner) a ON {_POSITION}
         WHERE (b.qty < 0 AND (COALESCE(a.qty, 0) <> -b.qty OR COALESCE(a.value, 0) <> -b.value))
            OR (b.qty >= 0 AND a.qty IS NOT NULL)""",
+    "the daily changes of a position add up to its balance": f"""
+        SELECT b.sku, b.location, b.owner, b.qty, b.value, a.qty, a.value FROM balances b
+        LEFT JOIN (SELECT sku, location, owner, SUM(qty_change) AS qty,
+                          SUM(value_change) AS value
+                   FROM position_days GROUP BY sku, location, owner) a ON {_POSITION}
+        WHERE a.qty IS NULL OR a.qty <> b.qty OR a.value <> b.value""",
     "zero stock is worth zero": """
         SELECT sku, location, owner, value FROM balances WHERE qty = 0 AND value <> 0""",
     "every movement's event is in the inbox": """

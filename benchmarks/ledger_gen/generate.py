@@ -23,6 +23,7 @@ from benchmarks.ledger_gen.pipeline import InlineSink, ProcessSink, Progress
 from benchmarks.ledger_gen.prove import prove_ingestor
 from benchmarks.ledger_gen.rows import Recorder, Row, Sample, micro
 from benchmarks.ledger_gen.world import World
+from collector.ledger.days import rebuild_days
 from collector.ledger.engine import create_ledger_engine, open_ledger
 
 CHUNK_LINES = 100_000
@@ -141,6 +142,8 @@ def build(
     _check_payloads(recorder.sample)
     engine = create_ledger_engine(url)
     try:
+        with engine.begin() as conn:  # the daily balances, as the session would have kept them
+            rebuild_days(conn, UTC)
         check_ledger(engine)
         mix = _mix(engine)
     finally:

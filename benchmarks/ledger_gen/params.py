@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from functools import lru_cache
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 """Bump whenever the same parameters would give a different ledger (cached ones go stale)."""
 
 

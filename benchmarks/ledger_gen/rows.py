@@ -34,6 +34,8 @@ _APPLIED = Disposition.APPLIED.value
 _TX_KIND = EventKind.STOCK_TRANSACTION.value
 EPOCH = 1
 """Every generated device is in its first epoch (its outbox was never recreated)."""
+COUNTER = "ledger-gen counter"
+"""The principal of cycle-count adjustments (a device event's row names none)."""
 
 
 def micro(amount: Decimal) -> int:
@@ -158,7 +160,7 @@ class Recorder:
         if device is None:  # posted by a person: kind ops.adjustment, no device, bare tx
             self._chunk.inbox.append(
                 (event_id.hex, None, None, None, source.site, ADJUSTMENT_KIND,
-                 observed, received, _APPLIED, data)
+                 observed, received, _APPLIED, data, COUNTER)
             )  # fmt: skip
             return data, ADJUSTMENT_KIND
         seq = self.seqs.get(device, 0) + 1
@@ -171,7 +173,7 @@ class Recorder:
         )  # fmt: skip
         self._chunk.inbox.append(
             (event_id.hex, device, EPOCH, seq, source.site, _TX_KIND, observed, received,
-             _APPLIED, payload)
+             _APPLIED, payload, None)
         )  # fmt: skip
         return payload, _TX_KIND
 

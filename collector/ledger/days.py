@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from collector.domain.model import MovementLine, MovementType, PositionKey
 from collector.domain.money import ZERO
-from collector.ledger.schema import position_days
+from collector.ledger.schema import movements, position_days
 
 DayKey = tuple[date, str, str, str]
 """(books day, sku, location, owner)."""
@@ -55,6 +55,36 @@ def write_days(conn: sa.Connection, lines: Iterable[MovementLine], books_tz: tzi
         for (day, sku, location, owner), sums in changes.items()
     ]  # fmt: skip
     conn.execute(_upsert(conn.dialect.name), rows)
+
+
+REBUILD_CHUNK_LINES = 50_000
+
+
+def rebuild_days(conn: sa.Connection, books_tz: tzinfo) -> int:
+    """Refill ``position_days`` from the whole journal; returns the lines read.
+
+    For a ledger loaded in bulk, or one whose books' time zone changed: the days are
+    summed by the same ``day_changes`` the session uses, a chunk of lines at a time.
+    """
+    conn.execute(position_days.delete())
+    columns = (movements.c.id, movements.c.event_id, movements.c.type, movements.c.sku,
+               movements.c.location, movements.c.owner, movements.c.qty, movements.c.unit_cost,
+               movements.c.value, movements.c.effective_at, movements.c.cogs,
+               movements.c.revenue)  # fmt: skip
+    query = sa.select(*columns).execution_options(yield_per=REBUILD_CHUNK_LINES)
+    result = conn.execute(query)
+    read = 0
+    for rows in result.partitions():
+        write_days(conn, [_line(row) for row in rows], books_tz)
+        read += len(rows)
+    return read
+
+
+def _line(row: Any) -> MovementLine:
+    return MovementLine(
+        row.id, row.event_id, MovementType(row.type), PositionKey(row.sku, row.location, row.owner),
+        row.qty, row.unit_cost, row.value, row.effective_at, cogs=row.cogs, revenue=row.revenue,
+    )  # fmt: skip
 
 
 def _upsert(dialect: str) -> Any:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from collector.domain.model import MovementLine, MovementType, PositionKey
-from collector.ledger.days import day_changes
+from collector.ledger.days import day_changes, rebuild_days
 from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.reversing import reverse_in_ledger
 from collector.ledger.schema import position_days
@@ -79,3 +79,21 @@ def test_the_books_day_follows_the_time_zone_of_the_settings(engine, clock) -> N
     assert rows(engine)[0][0] == datetime(2026, 3, 1).date()  # 18:01 in Tokyo, same day
     SqlIngestor(engine, clock=clock, options=tokyo).ingest([tx_message(900, qty=1)])  # 00:00 UTC
     assert rows(engine)[-1][0] == datetime(2026, 3, 2).date()
+
+
+def test_a_rebuild_from_the_journal_gives_the_rows_the_postings_wrote(engine, clock) -> None:
+    ingestor = SqlIngestor(engine, clock=clock)
+    ingestor.ingest([tx_message(1, qty=10), tx_message(2, "sale", 3, unit_price="4")])
+    ingestor.ingest([tx_message(1440 * 2, "sale", 2), tx_message(1440 * 2 + 5, "return", 1)])
+    written = rows(engine)
+    with engine.begin() as conn:
+        assert rebuild_days(conn, UTC) == 4
+    assert rows(engine) == written
+
+
+def test_a_rebuild_in_another_time_zone_moves_lines_to_its_days(engine, clock) -> None:
+    SqlIngestor(engine, clock=clock).ingest([tx_message(900, qty=1)])  # 00:00 UTC, 2 March
+    assert rows(engine)[0][0] == datetime(2026, 3, 2).date()
+    with engine.begin() as conn:
+        rebuild_days(conn, ZoneInfo("America/New_York"))  # 19:00 on 1 March there
+    assert rows(engine)[0][0] == datetime(2026, 3, 1).date()
