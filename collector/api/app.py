@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from collector.api import problems
 from collector.api.context import ApiContext
+from collector.api.items import router as items_router
 from collector.api.transactions import router as transactions_router
 
 API_PREFIX = "/api/v1"
@@ -127,4 +128,5 @@ def create_app(context: ApiContext, *, max_body_bytes: int = DEFAULT_MAX_BODY_BY
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.include_router(_meta_router(), prefix=API_PREFIX)
     app.include_router(transactions_router, prefix=API_PREFIX)
+    app.include_router(items_router, prefix=API_PREFIX)
     return app
