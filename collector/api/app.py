@@ -12,6 +12,7 @@ from collector.api import problems
 from collector.api.context import ApiContext
 from collector.api.items import router as items_router
 from collector.api.locations import router as locations_router
+from collector.api.movements import router as movements_router
 from collector.api.stock import router as stock_router
 from collector.api.transactions import router as transactions_router
 
@@ -133,4 +134,5 @@ def create_app(context: ApiContext, *, max_body_bytes: int = DEFAULT_MAX_BODY_BY
     app.include_router(items_router, prefix=API_PREFIX)
     app.include_router(locations_router, prefix=API_PREFIX)
     app.include_router(stock_router, prefix=API_PREFIX)
+    app.include_router(movements_router, prefix=API_PREFIX)
     return app
