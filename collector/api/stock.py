@@ -18,7 +18,7 @@ from collector.api.cursors import Cursors, binding
 from collector.api.fields import Amount
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
 from collector.api.responses import LIST
-from collector.views.stock import StockFilter, stock_page, stock_totals
+from collector.views.stock import StockFilter, stock_page, stock_totals, totals_of
 from edge_agent.wire import LocationPath, OwnerId, Sku
 
 router = APIRouter(tags=["stock"])
@@ -92,7 +92,9 @@ def read_stock(  # noqa: PLR0917 - FastAPI passes the parameters by name
     last = page[-1] if len(found) > size else None
     next_cursor = codec.seal(bound, [last.sku, last.location, last.owner]) if last else None
     link_next(request, response, next_cursor)
-    totals = stock_totals(conn, who.scope, flt)
+    # A first page that holds every position needs no second pass over them for the totals.
+    whole = cursor is None and last is None
+    totals = totals_of(page) if whole else stock_totals(conn, who.scope, flt)
     return StockPage(
         as_of=as_of,
         positions=[

@@ -88,6 +88,15 @@ def stock_totals(conn: sa.Connection, scope: Scope, flt: StockFilter) -> StockTo
     return StockTotals(int(count), qty if qty is not None else ZERO, value or ZERO)
 
 
+def totals_of(positions: list[StockPosition]) -> StockTotals:
+    """The totals of positions already read (a first page that holds every one of them)."""
+    return StockTotals(
+        len(positions),
+        sum((p.qty for p in positions), ZERO),
+        sum((p.value for p in positions), ZERO),
+    )
+
+
 def _positions(scope: Scope, flt: StockFilter) -> sa.Subquery:
     """The positions with stock or value, as a subquery of sku, location, owner, qty, value."""
     if flt.as_of is None:
