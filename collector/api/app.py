@@ -10,10 +10,23 @@ from pydantic import BaseModel, Field
 
 from collector.api import problems
 from collector.api.context import ApiContext
+from collector.api.items import router as items_router
+from collector.api.locations import router as locations_router
+from collector.api.movements import router as movements_router
 from collector.api.reports import router as reports_router
+from collector.api.stock import router as stock_router
 from collector.api.transactions import router as transactions_router
 
 API_PREFIX = "/api/v1"
+ROUTERS: tuple[APIRouter, ...] = (
+    transactions_router,
+    items_router,
+    locations_router,
+    stock_router,
+    movements_router,
+    reports_router,
+)
+"""Every resource of the API, in the order the OpenAPI document lists them."""
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 """Room for a batch of 1,000 transactions (about 300 bytes each) and an items CSV."""
 
@@ -141,8 +154,8 @@ def create_app(
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.include_router(_meta_router(), prefix=API_PREFIX)
-    app.include_router(transactions_router, prefix=API_PREFIX)
-    app.include_router(reports_router, prefix=API_PREFIX)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
     return app
 
 

@@ -74,6 +74,11 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
                 "Send a JSON body with `Content-Type: application/json`."),
     ProblemType("body-too-large", 413, "The request body is too large",
                 "Send fewer transactions per request (at most 1,000) or a smaller file."),
+    ProblemType("unsupported-media-type", 415, "This body's media type is not accepted here",
+                "Send the body with the Content-Type the endpoint names (e.g. `text/csv`)."),
+    ProblemType("invalid-cursor", 400, "The cursor is not valid for this list",
+                "Send the `next` cursor of the previous page unchanged, with the same filters, "
+                "or start again without a cursor."),
     ProblemType("unauthenticated", 401, "No valid API token",
                 "Send `Authorization: Bearer <token>`, a token from `collector tokens create`."),
     ProblemType("forbidden", 403, "The token's role may not do this",

@@ -1,4 +1,5 @@
-"""The API's tables in the ledger database (Alembic ``0007_api``): tokens, idempotency keys."""
+"""The API's tables in the ledger database (Alembic ``0007_api``, ``0009_api_views``): tokens,
+idempotency keys, the cursor key."""
 
 from __future__ import annotations
 
@@ -39,3 +40,13 @@ idempotency_keys = sa.Table(
 """One row per (token, Idempotency-Key): the request's fingerprint, and once it ran, the
 response (status and body) a retry gets back. ``in_flight`` rows hold a lease so a crashed
 request's key can be taken over."""
+
+api_secrets = sa.Table(
+    "api_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("secret", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+"""Keys the API keeps in the ledger database so they outlive a restart and are shared by
+every API process: ``cursor`` (the Fernet key sealing pagination cursors)."""

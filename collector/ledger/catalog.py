@@ -1,16 +1,18 @@
-"""The item catalogue: validate a CSV of items, reporting every bad row, and upsert it."""
+"""The item catalogue: validate a CSV of items, reporting every bad row, and upsert it; create
+and update one item (the HTTP API)."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
 from collector.domain.model import Valuation
 from collector.errors import CollectorError
@@ -24,8 +26,33 @@ _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0", ""}
 
 
+_NOTHING_IMPORTED = "the item file has errors; nothing was imported:"
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogProblem:
+    """One thing wrong with the item file, at its line (1 is the header)."""
+
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        """``line N: message``."""
+        return f"line {self.line}: {self.message}" if self.line is not None else self.message
+
+
 class CatalogError(CollectorError, ValueError):
     """The item file has problems; the message lists every one with its line number."""
+
+    def __init__(self, problems: Sequence[CatalogProblem], *, intro: str | None = None) -> None:
+        """``problems``, each on its own line after ``intro``."""
+        self.problems = tuple(problems)
+        text = "\n".join(str(p) for p in self.problems)
+        super().__init__(f"{intro}\n{text}" if intro else text)
+
+
+class ItemConflictError(CatalogError):
+    """The item cannot be created or changed as asked: it exists, or it has movements."""
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -59,6 +86,12 @@ class ItemRow(BaseModel):
     ] = None
     valuation: Annotated[Valuation, BeforeValidator(_valuation)] = Valuation.FIFO
     allow_negative: Annotated[bool, BeforeValidator(_flag)] = False
+    _line: int | None = PrivateAttr(default=None)
+
+    @property
+    def line(self) -> int | None:
+        """Its line in the file it came from, if any."""
+        return self._line
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +109,13 @@ def parse_items_csv(text: str) -> list[ItemRow]:
     missing = [c for c in ("sku", "name") if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]
     if missing or unknown:
-        raise CatalogError(
-            f"line 1: header must have columns {', '.join(CSV_COLUMNS)} "
+        message = (
+            f"header must have columns {', '.join(CSV_COLUMNS)} "
             f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'})"
         )
+        raise CatalogError([CatalogProblem(1, message)])
     rows: list[ItemRow] = []
-    problems: list[str] = []
+    problems: list[CatalogProblem] = []
     first_line: dict[str, int] = {}
     for record in reader:
         line = reader.line_num
@@ -89,17 +123,18 @@ def parse_items_csv(text: str) -> list[ItemRow]:
         try:
             row = ItemRow.model_validate(values)
         except ValidationError as err:
-            problems.append(f"line {line}: {summarize(err)}")
+            problems.append(CatalogProblem(line, summarize(err)))
             continue
         if row.sku in first_line:
-            problems.append(f"line {line}: sku {row.sku} repeats line {first_line[row.sku]}")
+            problems.append(
+                CatalogProblem(line, f"sku {row.sku} repeats line {first_line[row.sku]}")
+            )
             continue
         first_line[row.sku] = line
+        row._line = line
         rows.append(row)
     if problems:
-        raise CatalogError(
-            "the item file has errors; nothing was imported:\n" + "\n".join(problems)
-        )
+        raise CatalogError(problems, intro=_NOTHING_IMPORTED)
     return rows
 
 
@@ -153,12 +188,55 @@ def _refuse_valuation_changes(
         ).scalars()
     )
     problems = [
-        f"sku {r.sku}: has movements, so its valuation stays {existing[r.sku]} "
-        f"(the file says {r.valuation.value})"
+        CatalogProblem(
+            r.line,
+            f"sku {r.sku}: has movements, so its valuation stays {existing[r.sku]} "
+            f"(the file says {r.valuation.value})",
+        )
         for r in switching
         if r.sku in used
     ]
     if problems:
-        raise CatalogError(
-            "the item file has errors; nothing was imported:\n" + "\n".join(problems)
-        )
+        raise CatalogError(problems, intro=_NOTHING_IMPORTED)
+
+
+def _has_movements(conn: sa.Connection, sku: str) -> bool:
+    found = conn.execute(sa.select(movements.c.id).where(movements.c.sku == sku).limit(1))
+    return found.first() is not None
+
+
+def create_item(engine: sa.Engine, row: ItemRow, *, now: datetime) -> None:
+    """Add one item; ``ItemConflictError`` when its SKU exists."""
+    with engine.begin() as conn:
+        lock_ledger(conn)
+        if conn.execute(sa.select(items.c.sku).where(items.c.sku == row.sku)).first():
+            raise ItemConflictError(
+                [CatalogProblem(None, f"item {row.sku} exists already: change it with PATCH")]
+            )
+        conn.execute(items.insert().values(**_values(row, now)))
+
+
+def update_item(engine: sa.Engine, sku: str, changes: Mapping[str, Any], *, now: datetime) -> bool:
+    """Change some of an item's fields; False when there is no such item.
+
+    Its valuation may change only while it has no movements (``ItemConflictError``):
+    a new method would re-cost stock already on hand and sales already booked.
+    """
+    with engine.begin() as conn:
+        lock_ledger(conn)
+        current = conn.execute(sa.select(items.c.valuation).where(items.c.sku == sku)).first()
+        if current is None:
+            return False
+        wanted = changes.get("valuation", current.valuation)
+        if wanted != current.valuation and _has_movements(conn, sku):
+            raise ItemConflictError(
+                [
+                    CatalogProblem(
+                        None,
+                        f"item {sku} has movements, so its valuation stays {current.valuation} "
+                        f"(asked: {wanted}): a new method would re-cost the stock on hand",
+                    )
+                ]
+            )
+        conn.execute(items.update().where(items.c.sku == sku).values(**changes, updated_at=now))
+    return True
