@@ -16,6 +16,10 @@ DEFAULT_DB_URL = "sqlite:///var/ledger.db"
 DEFAULT_MQTT_URL = "mqtt://127.0.0.1:1883"
 
 
+PAGE_MAX_LIMIT = 10_000
+"""The largest page ``COLLECTOR_API_PAGE_MAX`` may set: the documented maximum of ``limit``."""
+
+
 class LedgerSettings(BaseSettings):
     """What every process that posts to the ledger needs: `collector run` and `collector api`."""
 
@@ -208,7 +212,7 @@ class ApiSettings(BrokerSettings):
         description="How long an Idempotency-Key and its response are kept (at least 24 hours).",
     )
     api_page_max: int = Field(
-        default=1000, ge=10, le=10_000, description="Most rows one page of a list returns."
+        default=1000, ge=10, le=PAGE_MAX_LIMIT, description="Most rows one page of a list returns."
     )
     api_mqtt_client_id: str = Field(
         default="inventory-api",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel, Field
 
 from collector.api import problems
@@ -15,6 +15,7 @@ from collector.api.locations import router as locations_router
 from collector.api.movements import router as movements_router
 from collector.api.reports import router as reports_router
 from collector.api.stock import router as stock_router
+from collector.api.strict import refuse_unknown_query
 from collector.api.transactions import router as transactions_router
 
 API_PREFIX = "/api/v1"
@@ -148,6 +149,7 @@ def create_app(
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.context = context
     _problem_openapi(app)

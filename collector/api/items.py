@@ -8,18 +8,19 @@ Writes (admin tokens) are logged with the principal that made them.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import structlog
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from collector.api.access import Action, Principal
 from collector.api.context import Context, Reading, allowed
 from collector.api.cursors import Cursors, binding
-from collector.api.fields import Amount
+from collector.api.fields import Amount, PositiveDecimal
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
 from collector.api.problems import FieldProblem, ProblemError
 from collector.api.responses import AUTH, BAD_PATH, LIST, TOO_LARGE, problem
@@ -39,7 +40,8 @@ from edge_agent.wire import Gtin, Sku
 log = structlog.get_logger("collector.api")
 router = APIRouter(tags=["items"])
 
-UnitWeight = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=6)]
+UnitWeight = PositiveDecimal
+"""Grams a unit weighs: a decimal string like "12.5"."""
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -76,21 +78,24 @@ class ItemIn(BaseModel):
     gtin: Gtin | None = None
     unit_weight_g: UnitWeight | None = None
     valuation: Valuation = Valuation.FIFO
-    allow_negative: bool = False
+    allow_negative: StrictBool = False
 
 
 class ItemPatch(BaseModel):
     """The fields to change; those left out stay as they are."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra={"minProperties": 1}
+    )
 
-    name: Name | None = None
+    # SkipJsonSchema: left out means unchanged, but null is no value for these
+    name: Name | SkipJsonSchema[None] = None
     gtin: Gtin | None = Field(default=None, description="null removes it.")
     unit_weight_g: UnitWeight | None = Field(default=None, description="null removes it.")
-    valuation: Valuation | None = Field(
+    valuation: Valuation | SkipJsonSchema[None] = Field(
         default=None, description="Only while the item has no movements."
     )
-    allow_negative: bool | None = None
+    allow_negative: StrictBool | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _something_required(self) -> ItemPatch:
@@ -207,7 +212,9 @@ def add_item(
     except ItemConflictError as err:
         raise ProblemError("conflict", str(err)) from err
     log.info("item.created", sku=row.sku, principal=who.label)
-    response.headers["Location"] = str(request.url_for("read_item", sku=row.sku))
+    # Header values are latin-1 on the wire; a SKU in any script goes in percent-encoded.
+    location = request.url_for("read_item", sku=quote(row.sku, safe=""))
+    response.headers["Location"] = str(location)
     return _reread(context, who, row.sku)
 
 

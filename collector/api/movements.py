@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from collector.api.access import Action, Principal
 from collector.api.context import Context, Reading, allowed
 from collector.api.cursors import Cursors, binding
-from collector.api.fields import Amount
+from collector.api.fields import Amount, Instant
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
 from collector.api.problems import FieldProblem, ProblemError
 from collector.api.responses import LIST
@@ -112,10 +112,10 @@ def list_movements(  # noqa: PLR0917 - FastAPI passes the parameters by name
     ] = None,
     event_id: Annotated[uuid.UUID | None, Query(description="Lines of this event.")] = None,
     effective_from: Annotated[
-        AwareDatetime | None, Query(alias="from", description="Effective at or after (RFC 3339).")
+        Instant | None, Query(alias="from", description="Effective at or after (RFC 3339).")
     ] = None,
     effective_to: Annotated[
-        AwareDatetime | None, Query(alias="to", description="Effective before (RFC 3339).")
+        Instant | None, Query(alias="to", description="Effective before (RFC 3339).")
     ] = None,
     order: Annotated[
         Literal["desc", "asc"], Query(description="desc: newest posted first; asc: oldest.")

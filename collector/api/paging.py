@@ -8,13 +8,18 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 
 from collector.api.context import ApiContext
-from collector.api.problems import FieldProblem, ProblemError
+from collector.settings import PAGE_MAX_LIMIT
 
 DEFAULT_LIMIT = 100
 
 Limit = Annotated[
     int,
-    Query(ge=1, description="Most rows in this page (at most the server's page size, 1,000)."),
+    Query(
+        ge=1,
+        le=PAGE_MAX_LIMIT,
+        description="Most rows in this page; more than the server's page size "
+        "(COLLECTOR_API_PAGE_MAX, 1,000 unless set) is cut to it.",
+    ),
 ]
 Cursor = Annotated[
     str | None,
@@ -26,14 +31,8 @@ Cursor = Annotated[
 
 
 def page_size(context: ApiContext, limit: int) -> int:
-    """``limit`` if the server allows that many rows a page, else a 422 problem."""
-    if limit > context.page_max:
-        raise ProblemError(
-            "invalid-request",
-            f"query.limit: at most {context.page_max} rows a page",
-            errors=[FieldProblem(field="query.limit", message=f"at most {context.page_max}")],
-        )
-    return limit
+    """``limit``, cut to the server's page size."""
+    return min(limit, context.page_max)
 
 
 def link_next(request: Request, response: Response, cursor: str | None) -> None:

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from collector.errors import CollectorError, LedgerError
 
@@ -105,7 +106,8 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
 )  # fmt: skip
 BY_SLUG: dict[str, ProblemType] = {t.slug: t for t in PROBLEM_TYPES}
 _BY_STATUS: dict[int, ProblemType] = {
-    404: BY_SLUG["not-found"], 405: BY_SLUG["method-not-allowed"], 401: BY_SLUG["unauthenticated"],
+    400: BY_SLUG["malformed-json"], 404: BY_SLUG["not-found"],
+    405: BY_SLUG["method-not-allowed"], 401: BY_SLUG["unauthenticated"],
     403: BY_SLUG["forbidden"], 413: BY_SLUG["body-too-large"],
 }  # fmt: skip
 
@@ -135,6 +137,15 @@ def documented(*statuses: int, **descriptions: str) -> dict[int | str, dict[str,
     }
 
 
+_ALWAYS = {"422": "Invalid parameters (unknown ones too): see `errors`."}
+"""What any operation may answer: every route refuses unknown query parameters."""
+_ALWAYS_WITH_BODY = {
+    **_ALWAYS,
+    "400": "The body is not readable (not JSON, or not UTF-8).",
+    "413": "Body larger than the limit.",
+}
+
+
 def problems_in_openapi(document: dict[str, Any]) -> dict[str, Any]:
     """Every error response of ``document`` as what the API sends: a problem+json ``Problem``.
 
@@ -144,7 +155,11 @@ def problems_in_openapi(document: dict[str, Any]) -> dict[str, Any]:
     problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path in document.get("paths", {}).values():
         for operation in path.values():
-            for status, response in operation.get("responses", {}).items():
+            responses = operation.setdefault("responses", {})
+            always = _ALWAYS_WITH_BODY if "requestBody" in operation else _ALWAYS
+            for status, description in always.items():
+                responses.setdefault(status, {"description": description})
+            for status, response in responses.items():
                 if status[0] in "45":
                     response["content"] = problem
     schemas = document.get("components", {}).get("schemas", {})
@@ -256,9 +271,21 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     kind = _BY_STATUS.get(exc.status_code, BY_SLUG["internal"])
     detail = str(exc.detail) if exc.detail else kind.title
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
     if exc.status_code not in _BY_STATUS:
         kind = ProblemType(f"http-{exc.status_code}", exc.status_code, detail, kind.what_to_do)
     return problem_response(kind, detail, request, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the path takes (Starlette names only those of the first route matched)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 async def _on_ledger(request: Request, exc: Exception) -> JSONResponse:

@@ -17,7 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from collector.api.access import Action, Principal
 from collector.api.context import Context, Reading, allowed
-from collector.api.fields import Amount
+from collector.api.fields import Amount, Day
 from collector.api.problems import READ_PROBLEMS, documented
 from collector.domain.report import Grouping
 from collector.views.reports import ReportQuery, day_bounds, period_report, turnover_report
@@ -33,8 +33,8 @@ class ReportPeriod(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    first_day: date = Field(alias="from", description="First day of the period, e.g. 2026-11-01.")
-    last_day: date = Field(alias="to", description="Last day of the period, included.")
+    first_day: Day = Field(alias="from", description="First day of the period, e.g. 2026-11-01.")
+    last_day: Day = Field(alias="to", description="Last day of the period, included.")
     by: Grouping = Field(
         default=Grouping.SKU, description="A line per sku, location, owner, or the total."
     )

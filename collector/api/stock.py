@@ -10,12 +10,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from collector.api.access import Action, Principal
 from collector.api.context import Context, Reading, allowed
 from collector.api.cursors import Cursors, binding
-from collector.api.fields import Amount
+from collector.api.fields import Amount, Instant
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
 from collector.api.responses import LIST
 from collector.views.stock import StockFilter, stock_page, stock_totals, totals_of
@@ -71,7 +71,7 @@ def read_stock(  # noqa: PLR0917 - FastAPI passes the parameters by name
     ] = None,
     owner: Annotated[OwnerId | None, Query(description="Only this owner's stock.")] = None,
     as_of: Annotated[
-        AwareDatetime | None,
+        Instant | None,
         Query(
             description="RFC 3339 instant with zone (URL-encode a `+`): stock after every "
             "movement effective at or before it. Default: now."

@@ -16,11 +16,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from collector.api.access import Action, Principal
 from collector.api.context import Context, allowed
-from collector.api.fields import Amount
+from collector.api.fields import Amount, Instant
 from collector.api.idempotency import StoredResponse, fingerprint, parse_key
 from collector.api.problems import BY_SLUG, PROBLEM_MEDIA_TYPE, Problem
 from collector.domain.model import Posting
@@ -42,7 +42,7 @@ router = APIRouter(tags=["transactions"])
 class TransactionIn(StockTransaction):
     """A stock transaction as an integration posts it: the MQTT fields, and when it happened."""
 
-    effective_at: AwareDatetime | None = Field(
+    effective_at: Instant | None = Field(
         default=None,
         description="When it happened (RFC 3339 with zone); default: when the API received it.",
     )

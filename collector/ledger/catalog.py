@@ -104,7 +104,17 @@ class ImportResult:
 
 def parse_items_csv(text: str) -> list[ItemRow]:
     """Validate every row; raise ``CatalogError`` listing each problem as ``line N: …``."""
-    reader = csv.DictReader(io.StringIO(text))
+    # newline="" lets the csv module see the file's own line ends (as its docs ask).
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _parse_rows(reader)
+    except csv.Error as err:
+        # line_num counts the lines read before the one that failed.
+        problem = CatalogProblem(reader.line_num + 1, f"not readable as CSV: {err}")
+        raise CatalogError([problem], intro=_NOTHING_IMPORTED) from err
+
+
+def _parse_rows(reader: csv.DictReader[str]) -> list[ItemRow]:
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [c for c in ("sku", "name") if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]

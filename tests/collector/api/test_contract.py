@@ -23,6 +23,9 @@ RULES_BEYOND_THE_SCHEMA = {
     "ledger's own (unknown SKU, not enough stock): a schema-valid transaction may be a 422",
     "GET /api/v1/reports/period": "depth only with by=location, to not before from",
     "GET /api/v1/reports/turnover": "depth only with by=location, to not before from",
+    "GET /api/v1/movements": "to later than from",
+    "POST /api/v1/items/import": "a CSV file with the catalogue's header and valid rows",
+    "POST /api/v1/locations": "the parent must be in the location master already",
 }
 """Operations whose schema-valid requests may still be refused with a 422 problem: for
 them alone the check that valid data is accepted does not apply (every other does)."""
@@ -32,6 +35,7 @@ schema.config.generation.update(
     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
     max_examples=EXAMPLES_PER_OPERATION,
     deterministic=True,
+    with_security_parameters=False,  # the admin token is ours to add (tested in test_permissions)
 )
 # A body over the limit is refused unread with 413, a rejection as much as a 422.
 rejection = schema.config.checks.negative_data_rejection
@@ -42,5 +46,9 @@ rejection.expected_statuses = [*rejection.expected_statuses, "413"]
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])  # one ledger per operation
 def test_every_operation_keeps_its_contract(case, api: Api) -> None:
     headers = {**api.headers("admin"), "Idempotency-Key": str(uuid.uuid4())}
+    if case.meta and case.meta.generation.mode is GenerationMode.POSITIVE and case.query:
+        # a cursor is valid only as the API gave it out (sealed; tests/…/test_cursors.py),
+        # so a made-up one is a 400 however well-formed: valid requests start a list afresh
+        case.query.pop("cursor", None)
     excluded = [positive_data_acceptance] if case.operation.label in RULES_BEYOND_THE_SCHEMA else []
     case.call_and_validate(app=api.client.app, headers=headers, excluded_checks=excluded)

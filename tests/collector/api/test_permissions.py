@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from collector.api.access import ROLE_ACTIONS, Action, Role
-from collector.api.app import API_PREFIX, create_app
+from collector.api.app import API_PREFIX, create_app, openapi_document
 from collector.api.context import route_actions
 from tests.collector.api.conftest import Api
 
@@ -22,17 +22,27 @@ OPEN_PATHS = {f"{API_PREFIX}/health", f"{API_PREFIX}/problems"}
 
 
 def routes() -> list[tuple[str, str, list]]:
-    app = create_app(None)
+    """Every operation of the app as served (included routers resolved to full paths)."""
     return [
-        (method, route.path, route_actions(route.dependant))
-        for route in app.routes
-        if isinstance(route, APIRoute)
-        for method in sorted(route.methods)
+        (method, context.path_format, route_actions(context.original_route.dependant))
+        for context in iter_route_contexts(create_app(None).routes)
+        if isinstance(context.original_route, APIRoute)
+        for method in sorted(context.methods or ())
     ]
 
 
 ROUTES = routes()
 GUARDED = [(m, p, a[0]) for m, p, a in ROUTES if p not in OPEN_PATHS]
+
+
+def test_the_walk_covers_every_operation_of_the_openapi_document() -> None:
+    documented = {
+        (method.upper(), path)
+        for path, item in openapi_document()["paths"].items()
+        for method in item
+    }
+    assert documented
+    assert {(m, p) for m, p, _ in ROUTES} == documented
 
 
 def test_every_route_but_the_open_ones_needs_exactly_one_action() -> None:
