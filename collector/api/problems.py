@@ -112,31 +112,6 @@ _BY_STATUS: dict[int, ProblemType] = {
 }  # fmt: skip
 
 
-_DOCUMENTED: dict[int, str] = {
-    400: "The request is malformed.",
-    401: "No valid token.",
-    403: "The token's role may not do this.",
-    404: "No such record (or not one the token may see).",
-    409: "The record changed or is in use.",
-    413: "Body larger than the limit.",
-    422: "Invalid parameters or body: see `errors`.",
-}
-
-
-def documented(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
-    """The ``responses`` of a route: each status a problem document, with its description.
-
-    ``descriptions`` override the default text: ``documented(404, s422="…")``.
-    """
-    return {
-        status: {
-            "model": Problem,
-            "description": descriptions.get(f"s{status}", _DOCUMENTED.get(status, "A problem.")),
-        }
-        for status in statuses
-    }
-
-
 _ALWAYS = {"422": "Invalid parameters (unknown ones too): see `errors`."}
 """What any operation may answer: every route refuses unknown query parameters."""
 _ALWAYS_WITH_BODY = {
@@ -166,10 +141,6 @@ def problems_in_openapi(document: dict[str, Any]) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
     return document
-
-
-READ_PROBLEMS = (401, 403, 422)
-"""What any read can answer besides its result."""
 
 
 class ProblemError(CollectorError):

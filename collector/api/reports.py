@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from collector.api.access import Action, Principal
 from collector.api.context import Context, Reading, allowed
 from collector.api.fields import Amount, Day
-from collector.api.problems import READ_PROBLEMS, documented
+from collector.api.responses import AUTH, problem
 from collector.domain.report import Grouping
 from collector.views.reports import ReportQuery, day_bounds, period_report, turnover_report
 
@@ -155,10 +155,13 @@ class TurnoverReportOut(BaseModel):
 Reader = Annotated[Principal, Depends(allowed(Action.READ_REPORTS))]
 
 
+_READ = {**AUTH, 422: problem("Invalid parameters (dates, time zone, grouping): see `errors`.")}
+
+
 @router.get(
     "/period",
     summary="The period report: BI, purchases, returns, COGS and EI per group and in total",
-    responses=documented(*READ_PROBLEMS),
+    responses=_READ,
 )
 def get_period_report(
     params: Annotated[PeriodQuery, Query()], context: Context, conn: Reading, who: Reader
@@ -182,7 +185,7 @@ def get_period_report(
 @router.get(
     "/turnover",
     summary="Inventory turnover and days of inventory per group, from the daily balances",
-    responses=documented(*READ_PROBLEMS),
+    responses=_READ,
 )
 def get_turnover_report(
     params: Annotated[ReportPeriod, Query()], context: Context, conn: Reading, who: Reader
