@@ -38,15 +38,19 @@ HAND_S = 1.0
 
 
 class PulseFrozenClock:
-    """Real time that stands still while the simulated clock pin is high.
+    """Real time that stands still from the driver's last look before a clock pulse to its
+    first look after it.
 
-    Simulating four chips inside one clock pulse costs Python tens of
-    microseconds on a busy laptop, which the chip model would read as a pulse
-    past 60 µs (power-down) and the driver as an untrustworthy read.  A real
-    chip's logic costs nothing, so the simulator's own compute is taken out of
-    the pulse: the clock pin reports each edge through :meth:`advance`
-    (``edge_s`` is non-zero), rising and falling in turn.  The driver's own
-    timing checks are tested on :class:`~edge_agent.drivers.hx711_sim.VirtualClock`.
+    Simulating four chips inside one clock pulse costs Python tens of microseconds on a
+    busy laptop, and the scheduler can stop the process between the driver reading the
+    time and its pin edge taking effect; the chip model would read either as a pulse past
+    60 µs (power-down) and the driver as an untrustworthy read.  A real chip's logic costs
+    nothing, so time that nobody observed around a pulse is taken out: the clock pin
+    reports each edge through :meth:`advance` (``edge_s`` is non-zero), rising and falling
+    in turn, and time runs again at the first ``now_s`` after the falling edge.  Every
+    look at the time (the driver's ticks, the chip's DOUT) happens outside a frozen span,
+    so what the simulation observes stays consistent.  The driver's own timing checks are
+    tested on :class:`~edge_agent.drivers.hx711_sim.VirtualClock`.
     """
 
     edge_s = 1e-9
@@ -55,13 +59,22 @@ class PulseFrozenClock:
         """A clock on ``monotonic`` (seconds)."""
         self._monotonic = monotonic
         self._paused_s = 0.0
-        self._high_since: float | None = None
+        self._last_look_s = monotonic()
+        self._frozen_at_s: float | None = None
+        self._high = False
 
     def now_s(self) -> float:
-        """Seconds, not counting time spent with the clock pin high."""
-        if self._high_since is not None:
-            return self._high_since - self._paused_s
-        return self._monotonic() - self._paused_s
+        """Seconds, not counting the time around and inside clock pulses."""
+        real_s = self._monotonic()
+        if self._frozen_at_s is None:
+            self._last_look_s = real_s
+            return real_s - self._paused_s
+        value_s = self._frozen_at_s - self._paused_s
+        if not self._high:  # the first look after the pulse: time runs again from here
+            self._paused_s += real_s - self._frozen_at_s
+            self._frozen_at_s = None
+            self._last_look_s = real_s
+        return value_s
 
     def advance(self, seconds: float) -> None:
         """An edge of the clock pin (``edge_s``), else a real sleep."""
@@ -69,11 +82,9 @@ class PulseFrozenClock:
             if seconds > 0:
                 time.sleep(seconds)
             return
-        if self._high_since is None:
-            self._high_since = self._monotonic()
-        else:
-            self._paused_s += self._monotonic() - self._high_since
-            self._high_since = None
+        self._high = not self._high
+        if self._high and self._frozen_at_s is None:
+            self._frozen_at_s = self._last_look_s
 
 
 class SimulationError(EdgeAgentError, ValueError):

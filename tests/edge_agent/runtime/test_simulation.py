@@ -36,7 +36,28 @@ def test_time_stands_still_while_the_clock_pin_is_high() -> None:
     assert clock.now_s() == start
     clock.advance(clock.edge_s)  # falling edge
     mono.t_s += 0.5
-    assert clock.now_s() == pytest.approx(start + 0.5)
+    assert clock.now_s() == start  # the first look after the pulse: nobody saw the gap
+    mono.t_s += 0.25
+    assert clock.now_s() == pytest.approx(start + 0.25)
+
+
+def test_time_between_the_last_look_and_the_rising_edge_is_not_counted() -> None:
+    # The driver reads the time, then the scheduler stops it before its pin edge lands.
+    mono = FakeMonotonic()
+    clock = PulseFrozenClock(mono)
+    start = clock.now_s()
+    mono.t_s += 5e-3  # preempted for a GIL switch interval
+    clock.advance(clock.edge_s)  # rising edge
+    clock.advance(clock.edge_s)  # falling edge
+    assert clock.now_s() - start == 0.0  # the driver measures no long pulse
+
+
+def test_sleeps_between_pulses_are_real_time() -> None:
+    mono = FakeMonotonic()
+    clock = PulseFrozenClock(mono)
+    start = clock.now_s()
+    mono.t_s += 0.1  # a poll interval, then the driver looks at DOUT
+    assert clock.now_s() == pytest.approx(start + 0.1)
 
 
 def test_a_pty_passes_bytes_unchanged() -> None:
