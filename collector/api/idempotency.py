@@ -7,7 +7,10 @@ finished returns its stored response (same body) or a 422 (another body); a key 
 request still runs returns a 409. ``complete`` stores the response in the posting
 session's own transaction, so the key says ``done`` exactly when the ledger has the
 postings. ``release`` frees a claimed key whose request changed nothing (the ledger was
-down). A request that crashed leaves its lease to expire, after which the key is free.
+down). A request that crashed leaves its lease to expire, after which a retry takes the
+key over (a compare-and-set on the old lease: one retry only). ``complete`` and
+``release`` are fenced on the claim's ``Lease``: a request that outlived its lease and
+was taken over commits nothing (its posting session rolls back) and answers a 409.
 Keys are kept ``ttl_s`` (7 days by default, never less than 24 hours).
 """
 
@@ -68,6 +71,27 @@ def parse_key(header: str | None) -> str:
     return key
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A claimed key: whose it is, and the fencing token of this claim (its lease's end).
+
+    Every claim of a key sets a later ``until`` than the one before (a takeover happens
+    only once the old lease has ended, and sets now + lease), so ``until`` tells this
+    claim from every other: ``complete`` and ``release`` succeed only for the current one.
+    """
+
+    token_id: int
+    key: str
+    until: datetime
+
+
+class _RacedError(Exception):
+    """Another request changed the key row between our read and our write: read again."""
+
+
+_CLAIM_ATTEMPTS = 3
+
+
 class IdempotencyStore:
     """Claims, completes and releases keys; prunes expired ones."""
 
@@ -78,36 +102,42 @@ class IdempotencyStore:
 
     def claim(
         self, engine: sa.Engine, principal: Principal, key: str, print_: str, now: datetime
-    ) -> StoredResponse | None:
-        """Claim ``key`` for this request (None: go ahead), or the response to replay.
+    ) -> Lease | StoredResponse:
+        """Claim ``key`` for this request (a ``Lease``: go ahead), or the response to replay.
 
         Raises the 422 and 409 problems of the draft.
         """
         token_id = _token_id(principal)
+        for _ in range(_CLAIM_ATTEMPTS - 1):
+            try:
+                return self._claim_once(engine, token_id, key, print_, now)
+            except (sa.exc.IntegrityError, _RacedError):  # a concurrent request got there first
+                continue
         try:
             return self._claim_once(engine, token_id, key, print_, now)
-        except sa.exc.IntegrityError:  # a concurrent first request claimed it meanwhile
-            return self._claim_once(engine, token_id, key, print_, now)
+        except (sa.exc.IntegrityError, _RacedError):
+            raise _in_flight(key) from None
 
     def _claim_once(
         self, engine: sa.Engine, token_id: int, key: str, print_: str, now: datetime
-    ) -> StoredResponse | None:
+    ) -> Lease | StoredResponse:
         with engine.begin() as conn:
             row = conn.execute(
                 sa.select(idempotency_keys).where(_k.token_id == token_id, _k.key == key)
             ).first()
             if row is not None and row.expires_at <= now:
-                conn.execute(_delete(token_id, key))
+                if conn.execute(_delete(token_id, key).where(_k.expires_at <= now)).rowcount != 1:
+                    raise _RacedError
                 row = None
             if row is None:
                 claim = self._claim_row(token_id, key, print_, now)
                 conn.execute(idempotency_keys.insert().values(claim))
-                return None
+                return Lease(token_id, key, claim["lease_until"])
             return self._existing(conn, row, print_, now)
 
     def _existing(
         self, conn: sa.Connection, row: Any, print_: str, now: datetime
-    ) -> StoredResponse | None:
+    ) -> Lease | StoredResponse:
         if row.fingerprint != print_:
             raise ProblemError(
                 "idempotency-key-reused",
@@ -117,43 +147,58 @@ class IdempotencyStore:
         if row.state == DONE:
             return StoredResponse(row.status_code, row.response)
         if row.lease_until > now:
-            raise ProblemError(
-                "idempotency-key-in-flight",
-                f"the first request with Idempotency-Key {row.key!r} is still being processed; "
-                "retry in a moment with the same key to get its response",
-                headers={"Retry-After": "1"},
-            )
-        conn.execute(  # the first request died with its lease: this one takes the key over
+            raise _in_flight(row.key)
+        return self._take_over(conn, row, now)
+
+    def _take_over(self, conn: sa.Connection, row: Any, now: datetime) -> Lease:
+        """The first request outlived its lease: this one takes the key over.
+
+        A compare-and-set on the old lease, so of two retries only one gets the key.
+        """
+        until = now + timedelta(seconds=self.lease_s)
+        taken = conn.execute(
             idempotency_keys.update()
-            .where(_k.token_id == row.token_id, _k.key == row.key)
-            .values(lease_until=now + timedelta(seconds=self.lease_s))
-        )
-        return None
+            .where(_held(Lease(row.token_id, row.key, row.lease_until)))
+            .values(lease_until=until)
+        ).rowcount
+        if taken != 1:
+            raise _RacedError
+        return Lease(row.token_id, row.key, until)
 
     def complete(
-        self,
-        conn: sa.Connection,
-        principal: Principal,
-        key: str,
-        response: StoredResponse,
-        now: datetime,
+        self, conn: sa.Connection, lease: Lease, response: StoredResponse, now: datetime
     ) -> None:
-        """Store the response, in the caller's transaction (the posting session's)."""
-        conn.execute(
+        """Store the response, in the caller's transaction (the posting session's).
+
+        Fenced on the lease: if a retry took the key over, this raises the 409
+        ``idempotency-key-taken-over`` problem, so the caller's transaction (the
+        postings) rolls back and only the retry's postings stand.
+        """
+        done = conn.execute(
             idempotency_keys.update()
-            .where(_k.token_id == _token_id(principal), _k.key == key)
+            .where(_held(lease))
             .values(
                 state=DONE,
                 status_code=response.status_code,
                 response=response.body,
                 expires_at=now + timedelta(seconds=self.ttl_s),
             )
-        )
+        ).rowcount
+        if done != 1:
+            raise ProblemError(
+                "idempotency-key-taken-over",
+                f"this request with Idempotency-Key {lease.key!r} outlived its "
+                f"{self.lease_s:g} s lease and a retry took the key over; nothing of this "
+                "request was posted: retry with the same key to get the retry's response",
+            )
 
-    def release(self, engine: sa.Engine, principal: Principal, key: str) -> None:
-        """Free a claimed key whose request changed nothing, so a retry runs it again."""
+    def release(self, engine: sa.Engine, lease: Lease) -> None:
+        """Free a claimed key whose request changed nothing, so a retry runs it again.
+
+        Only while this request still holds it: a retry's claim is left alone.
+        """
         with engine.begin() as conn:
-            conn.execute(_delete(_token_id(principal), key).where(_k.state == IN_FLIGHT))
+            conn.execute(sa.delete(idempotency_keys).where(_held(lease)))
 
     def prune(self, conn: sa.Connection, now: datetime) -> int:
         """Delete keys past their lifetime; how many."""
@@ -169,6 +214,25 @@ class IdempotencyStore:
             "created_at": now,
             "expires_at": now + timedelta(seconds=self.ttl_s),
         }
+
+
+def _held(lease: Lease) -> sa.ColumnElement[bool]:
+    """The key row, if ``lease`` is still its current claim (the fence)."""
+    return sa.and_(
+        _k.token_id == lease.token_id,
+        _k.key == lease.key,
+        _k.state == IN_FLIGHT,
+        _k.lease_until == lease.until,
+    )
+
+
+def _in_flight(key: str) -> ProblemError:
+    return ProblemError(
+        "idempotency-key-in-flight",
+        f"the first request with Idempotency-Key {key!r} is still being processed; "
+        "retry in a moment with the same key to get its response",
+        headers={"Retry-After": "1"},
+    )
 
 
 def _token_id(principal: Principal) -> int:

@@ -94,6 +94,9 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
                 "A key names one request: use a new key for a different request."),
     ProblemType("idempotency-key-in-flight", 409, "The first request with this key still runs",
                 "Wait for it to finish, then retry with the same key to get its response."),
+    ProblemType("idempotency-key-taken-over", 409, "A retry took this request's key over",
+                "This request outlived its lease and nothing of it was posted; retry with the "
+                "same key to get the response of the retry that took over."),
     ProblemType("refused", 422, "The ledger refused the transaction",
                 "Read `detail`; fix the cause (import the item, book the receipt) and post again "
                 "with a new Idempotency-Key, or replay its dead letter."),

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from collector.api.access import Action, Principal
 from collector.api.context import Context, allowed
 from collector.api.fields import Amount, Instant
-from collector.api.idempotency import StoredResponse, fingerprint, parse_key
+from collector.api.idempotency import Lease, StoredResponse, fingerprint, parse_key
 from collector.api.problems import BY_SLUG, PROBLEM_MEDIA_TYPE, Problem
 from collector.domain.model import Posting
 from collector.ingest.ports import Disposition
@@ -107,7 +107,7 @@ class TransactionsPosted(BaseModel):
 @dataclass(frozen=True, slots=True)
 class _Request:
     principal: Principal
-    key: str
+    lease: Lease
     received_at: datetime
 
 
@@ -122,7 +122,11 @@ class _Request:
         400: {"model": Problem, "description": "Idempotency-Key missing, or the body not JSON."},
         401: {"model": Problem, "description": "No valid token."},
         403: {"model": Problem, "description": "The token's role may not post transactions."},
-        409: {"model": Problem, "description": "The first request with this key still runs."},
+        409: {
+            "model": Problem,
+            "description": "The first request with this key still runs, or this request "
+            "outlived its lease and a retry took its key over (nothing of it was posted).",
+        },
         413: {"model": Problem, "description": "Body larger than the limit."},
         422: {"model": Problem, "description": "Invalid, refused by the ledger, or key reused."},
     },
@@ -146,14 +150,14 @@ def post_transactions(
     dumped = body.model_dump(mode="json", exclude_none=True)
     print_ = fingerprint("POST", request.url.path, dumped)
     now = context.clock.now()
-    stored = context.idempotency.claim(context.engine, who, key, print_, now)
-    if stored is not None:
-        return _replayed(stored)
+    claimed = context.idempotency.claim(context.engine, who, key, print_, now)
+    if isinstance(claimed, StoredResponse):
+        return _replayed(claimed)
     single = not isinstance(body, TransactionBatch)
     try:
-        return _post(context, _Request(who, key, now), items, single=single)
+        return _post(context, _Request(who, claimed, now), items, single=single)
     except BaseException:  # nothing was committed: a retry must run it again
-        context.idempotency.release(context.engine, who, key)
+        context.idempotency.release(context.engine, claimed)
         raise
 
 
@@ -169,7 +173,8 @@ def _post(
     ) as session:
         results = [_one(session, req, index, tx) for index, tx in enumerate(items)]
         stored = _response(results, single=single)
-        context.idempotency.complete(session.conn, req.principal, req.key, stored, req.received_at)
+        # fenced: if a retry took the key over, this raises and the postings roll back
+        context.idempotency.complete(session.conn, req.lease, stored, req.received_at)
     return _replayed(stored, replayed=False)
 
 
@@ -210,7 +215,7 @@ def _payload(
             "effective_at": effective_at.isoformat(),
             "transaction": tx.model_dump(mode="json", exclude_none=True),
             "principal": req.principal.label,
-            "idempotency_key": req.key,
+            "idempotency_key": req.lease.key,
         },
         separators=(",", ":"),
     )

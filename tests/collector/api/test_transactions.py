@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
 from collector.api.access import Principal, Role
-from collector.api.idempotency import fingerprint
+from collector.api.idempotency import IdempotencyStore, fingerprint
 from collector.ledger.schema import dead_letters, inbox, movements
 from tests.collector.api.conftest import Api
 from tests.collector.ledger.messages import balance
@@ -81,6 +84,43 @@ def test_a_key_whose_first_request_still_runs_is_a_409(api: Api) -> None:
     assert response.headers["Retry-After"] == "1"
     api.clock.advance(61)  # the first request's lease ran out: it died
     assert post(api, RECEIPT, idem=idem).status_code == 201
+
+
+class _RetryDuringFirst(IdempotencyStore):
+    """A store that runs ``retry`` once, right after the first claim, before its request posts."""
+
+    def __init__(self, retry: Callable[[], None]) -> None:
+        super().__init__()
+        self.retry: Callable[[], None] | None = retry
+
+    def claim(self, *args: Any, **kwargs: Any) -> Any:
+        claimed = super().claim(*args, **kwargs)
+        if self.retry is not None:
+            retry, self.retry = self.retry, None
+            retry()
+        return claimed
+
+
+def test_a_request_that_outlived_its_lease_and_was_taken_over_posts_nothing(api: Api) -> None:
+    idem, retried = key(), []
+
+    def stall_past_the_lease_then_retry() -> None:
+        api.clock.advance(61)  # the first request stalls past its 60 s lease
+        retried.append(post(api, RECEIPT, idem=idem))
+
+    context = api.client.app.state.context
+    store = _RetryDuringFirst(stall_past_the_lease_then_retry)
+    api.client.app.state.context = dataclasses.replace(context, idempotency=store)
+    first = post(api, RECEIPT, idem=idem)
+    assert retried[0].status_code == 201, retried[0].text  # the retry took over and posted
+    assert first.status_code == 409, first.text
+    assert first.json()["type"] == "/api/v1/problems#idempotency-key-taken-over"
+    assert balance(api.engine)[0] == 10  # posted once, by the retry
+    with api.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(movements)).scalar_one() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(inbox)).scalar_one() == 1
+    again = post(api, RECEIPT, idem=idem)  # a later retry gets the retry's response
+    assert (again.status_code, again.json()) == (201, retried[0].json())
 
 
 def test_keys_are_scoped_to_the_token(api: Api) -> None:
