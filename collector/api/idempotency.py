@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 
 from collector.api.access import Principal
 from collector.api.problems import FieldProblem, ProblemError
 from collector.api.schema import idempotency_keys
+from collector.clock import Clock
 
 MAX_KEY_CHARS = 255
 DEFAULT_TTL_S = 7 * 24 * 3600
@@ -34,6 +37,8 @@ MIN_TTL_S = 24 * 3600
 LEASE_S = 60.0
 IN_FLIGHT, DONE = "in_flight", "done"
 _k = idempotency_keys.c
+
+log = structlog.get_logger("collector.api.idempotency")
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,3 +248,25 @@ def _token_id(principal: Principal) -> int:
 
 def _delete(token_id: int, key: str) -> sa.Delete:
     return sa.delete(idempotency_keys).where(_k.token_id == token_id, _k.key == key)
+
+
+def run_key_pruning(
+    engine: sa.Engine,
+    store: IdempotencyStore,
+    *,
+    clock: Clock,
+    stop: threading.Event,
+    interval_s: float = 3600.0,
+) -> None:
+    """Delete expired keys now and every ``interval_s`` until ``stop``; a failure waits a round."""
+    while True:
+        try:
+            with engine.begin() as conn:
+                pruned = store.prune(conn, clock.now())
+        except sa.exc.SQLAlchemyError as err:
+            log.warning("idempotency.prune_failed", error=str(err))
+        else:
+            if pruned:
+                log.info("idempotency.pruned", keys=pruned)
+        if stop.wait(interval_s):
+            return

@@ -10,7 +10,7 @@ import uvicorn
 
 from collector.api.app import create_app
 from collector.api.context import ApiContext
-from collector.api.idempotency import IdempotencyStore
+from collector.api.idempotency import IdempotencyStore, run_key_pruning
 from collector.api.tokens import TokenVerifier
 from collector.clock import SystemClock
 from collector.settings import ApiSettings
@@ -52,6 +52,14 @@ def serve(settings: ApiSettings) -> None:
         observers=context.observers,
         options=context.session_options,
     )
+    pruning = threading.Thread(
+        target=run_key_pruning,
+        args=(context.engine, context.idempotency),
+        kwargs={"clock": context.clock, "stop": stop},
+        name="idempotency-pruning",
+        daemon=True,
+    )
+    pruning.start()
     log.info("api.started", listen=f"{host}:{port}", db=str(context.engine.url))
     server = uvicorn.Server(
         uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
@@ -65,5 +73,6 @@ def serve(settings: ApiSettings) -> None:
     finally:
         stop.set()
         sweep.join(timeout=15)
+        pruning.join(timeout=15)
         context.engine.dispose()
         log.info("api.stopped")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -14,6 +15,7 @@ from collector.api.idempotency import (
     Lease,
     StoredResponse,
     _RacedError,
+    run_key_pruning,
 )
 from collector.api.problems import ProblemError
 from collector.api.schema import idempotency_keys
@@ -104,3 +106,18 @@ def test_a_holder_whose_lease_ran_out_unclaimed_still_completes(api: Api) -> Non
     with api.engine.begin() as conn:
         store.complete(conn, first, DONE, api.clock.now())
     assert _claim(api, store, key) == DONE
+
+
+def test_the_pruning_loop_deletes_expired_keys_and_keeps_live_ones(api: Api) -> None:
+    store = IdempotencyStore(ttl_s=MIN_TTL_S)
+    old = _lease(api, store, "old")
+    with api.engine.begin() as conn:
+        store.complete(conn, old, DONE, api.clock.now())
+    api.clock.advance(MIN_TTL_S + 1)
+    _lease(api, store, "young")
+    stop = threading.Event()
+    stop.set()  # one round, then return
+    run_key_pruning(api.engine, store, clock=api.clock, stop=stop)
+    with api.engine.connect() as conn:
+        keys = set(conn.execute(sa.select(idempotency_keys.c.key)).scalars())
+    assert keys == {"young"}
