@@ -89,7 +89,12 @@ def _plain(value: Any) -> Any:
 
 def load_cursor_key(conn: sa.Connection, *, now: datetime) -> str:
     """The ledger's cursor key, made (once, whoever is first) when the database lacks it."""
-    query = sa.select(api_secrets.c.secret).where(api_secrets.c.name == CURSOR_SECRET)
+    return load_secret(conn, CURSOR_SECRET, now=now)
+
+
+def load_secret(conn: sa.Connection, name: str, *, now: datetime) -> str:
+    """The ``api_secrets`` key ``name`` (a Fernet key), made once by whoever is first."""
+    query = sa.select(api_secrets.c.secret).where(api_secrets.c.name == name)
     found = conn.execute(query).scalar_one_or_none()
     if found is not None:
         return str(found)
@@ -97,7 +102,7 @@ def load_cursor_key(conn: sa.Connection, *, now: datetime) -> str:
         with conn.begin_nested():
             conn.execute(
                 api_secrets.insert().values(
-                    name=CURSOR_SECRET, secret=Fernet.generate_key().decode(), created_at=now
+                    name=name, secret=Fernet.generate_key().decode(), created_at=now
                 )
             )
     except sa.exc.IntegrityError:

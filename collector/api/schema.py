@@ -1,5 +1,5 @@
-"""The API's tables in the ledger database (Alembic ``0007_api``, ``0009_api_views``): tokens,
-idempotency keys, the cursor key."""
+"""The API's tables in the ledger database (Alembic ``0007_api``, ``0009_api_views``,
+``0012_console_users``): tokens, idempotency keys, the API's keys, the console's users."""
 
 from __future__ import annotations
 
@@ -49,4 +49,22 @@ api_secrets = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 """Keys the API keeps in the ledger database so they outlive a restart and are shared by
-every API process: ``cursor`` (the Fernet key sealing pagination cursors)."""
+every API process: ``cursor`` (the Fernet key sealing pagination cursors), ``console``
+(the key signing the console's session cookies)."""
+
+console_users = sa.Table(
+    "console_users",
+    metadata,
+    sa.Column("id", id_column_type(), primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("owners", sa.Text, nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("disabled_at", UtcDateTime),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", UtcDateTime),
+)
+"""People who log in to the console (``collector users add``): an argon2 hash of each
+password, the role and owners of the API's tokens, and the lock-out state (failures in a
+row, locked until)."""
