@@ -1,4 +1,5 @@
-"""The FastAPI application of ``collector api``: routes under ``/api/v1``, problems, limits."""
+"""The FastAPI application of ``collector api``: routes under ``/api/v1``, problems, limits,
+and the console's pages at ``/``."""
 
 from __future__ import annotations
 
@@ -158,6 +159,10 @@ def create_app(
     app.include_router(_meta_router(), prefix=API_PREFIX)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    if context is not None:  # the console needs a ledger; the OpenAPI document has none of it
+        from collector.console.app import create_console  # noqa: PLC0415
+
+        app.mount("", create_console(context, api_prefix=API_PREFIX))
     return app
 
 

@@ -62,7 +62,14 @@ def serve(settings: ApiSettings) -> None:
     pruning.start()
     log.info("api.started", listen=f"{host}:{port}", db=str(context.engine.url))
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=5,  # the console's event streams would hold a stop
+        )
     )
     # uvicorn stops gracefully on SIGTERM/SIGINT, then raises the signal again for the
     # handler it found: a quiet one here, so a requested stop exits 0 like `collector run`

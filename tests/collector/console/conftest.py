@@ -1,0 +1,92 @@
+"""The console over a migrated ledger (SQLite) with a user per role and stock of two owners."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from collector.api.access import Role
+from collector.api.app import create_app
+from collector.api.context import ApiContext
+from collector.api.idempotency import IdempotencyStore
+from collector.api.tokens import TokenVerifier, create_token
+from collector.console import users
+from collector.console.users import add_user
+from collector.ledger.engine import open_ledger
+from tests.collector.ledger.messages import add_items
+from tests.support.clock import FakeClock
+
+PASSWORD = "correct horse battery"
+USERS = {"alice": (Role.OPS, []), "carol": (Role.CLIENT, ["client-a"]),
+         "root": (Role.ADMIN, []), "bob": (Role.CLIENT, ["client-b"])}  # fmt: skip
+
+
+@dataclass
+class Console:
+    """A test client, the ledger and clock under it."""
+
+    client: TestClient
+    engine: sa.Engine
+    clock: FakeClock
+    token: str
+    """An integration token, to post stock through the API."""
+
+    def login(self, name: str, password: str = PASSWORD):
+        """Log in as ``name`` (the form's CSRF token read from the page)."""
+        return self.client.post(
+            "/login",
+            data={"username": name, "password": password, "csrf": self.csrf("/login")},
+            follow_redirects=False,
+        )
+
+    def csrf(self, path: str) -> str:
+        """The CSRF token of the form on ``path``."""
+        page = self.client.get(path)
+        found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert found is not None, page.text
+        return found.group(1)
+
+
+STOCK = [("SKU-1", "main/a1", "client-a", "10"), ("SKU-2", "main/b1", "client-b", "7"),
+         ("SKU-2", "north/c1", "client-b", "3")]  # fmt: skip
+"""SKU-1 is client-a's, SKU-2 client-b's."""
+
+
+def receive(client: TestClient, token: str, line: tuple[str, str, str, str]):
+    """Post a receipt of (sku, location, owner, qty) through the API (the one write path)."""
+    sku, location, owner, qty = line
+    body = {"type": "receipt", "sku": sku, "qty": qty, "location": location, "owner": owner,
+            "unit_cost": "2.50"}  # fmt: skip
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
+    response = client.post("/api/v1/transactions", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response
+
+
+@pytest.fixture
+def console(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Console]:
+    # argon2's defaults cost ~100 ms a hash by design; the tests check behaviour, not cost
+    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
+    engine = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    add_items(engine)
+    clock = FakeClock()
+    with engine.begin() as conn:
+        for name, (role, owners) in USERS.items():
+            add_user(conn, name=name, role=role, owners=owners, password=PASSWORD,
+                     now=clock.now())  # fmt: skip
+        token = create_token(conn, name="pos", role=Role.INTEGRATION, owners=[], now=clock.now())
+    context = ApiContext(
+        engine=engine, clock=clock, verifier=TokenVerifier(), idempotency=IdempotencyStore()
+    )
+    with TestClient(create_app(context)) as client:
+        for line in STOCK:
+            receive(client, token, line)
+        yield Console(client, engine, clock, token)
+    engine.dispose()

@@ -1,0 +1,100 @@
+"""The overview and stock pages: navigation by role, and a client sees only its owners."""
+
+from __future__ import annotations
+
+from tests.collector.console.conftest import Console
+
+
+def nav(html: str) -> str:
+    return html.split('<nav aria-label="Main">')[1].split("</nav>", maxsplit=1)[0]
+
+
+def test_an_ops_user_sees_overview_and_stock_in_the_navigation(console: Console) -> None:
+    console.login("alice")
+    links = nav(console.client.get("/").text)
+    assert 'href="/"' in links
+    assert 'href="/stock"' in links
+
+
+def test_a_client_user_sees_only_its_stock_and_lands_there(console: Console) -> None:
+    assert console.login("carol").headers["location"] == "/stock"
+    links = nav(console.client.get("/stock").text)
+    assert 'href="/stock"' in links
+    assert 'href="/"' not in links
+
+
+def test_a_client_user_may_not_open_the_overview(console: Console) -> None:
+    console.login("carol")
+    response = console.client.get("/")
+    assert response.status_code == 403
+    assert "may not read devices" in response.text
+
+
+def test_the_overview_shows_each_sites_stock_value(console: Console) -> None:
+    console.login("alice")
+    page = console.client.get("/").text
+    assert ">main</a>" in page
+    assert ">north</a>" in page
+    assert "42.50" in page  # main: 10 + 7 at 2.50
+    assert "7.50" in page  # north: 3 at 2.50
+    assert "50.00" in page  # every site
+
+
+def test_the_item_page_shows_positions_movements_and_a_chart(console: Console) -> None:
+    console.login("alice")
+    page = console.client.get("/stock/items/SKU-2").text
+    assert "main/b1" in page
+    assert "north/c1" in page
+    assert 'id="total-qty">10<' in page
+    assert "receipt" in page
+    assert "<polyline" in page
+    assert 'sse-connect="/events?sku=SKU-2"' in page
+
+
+def test_a_client_cannot_open_another_owners_item_by_url(console: Console) -> None:
+    console.login("carol")
+    mine = console.client.get("/stock/items/SKU-1")
+    theirs = console.client.get("/stock/items/SKU-2")
+    missing = console.client.get("/stock/items/NOPE")
+    assert mine.status_code == 200
+    assert (theirs.status_code, missing.status_code) == (404, 404)
+    assert "client-b" not in theirs.text
+    assert "main/b1" not in theirs.text
+
+
+def test_a_clients_search_and_tree_show_only_its_owners(console: Console) -> None:
+    console.login("carol")
+    page = console.client.get("/stock", params={"q": "SKU"}).text
+    assert "/stock/items/SKU-1" in page
+    assert "SKU-2" not in page
+    assert "north" not in page  # only client-b holds stock there
+    assert "main/b1" not in page
+    assert "25.00" in page  # main's total is client-a's alone
+
+
+def test_an_ops_search_finds_by_name(console: Console) -> None:
+    console.login("alice")
+    page = console.client.get("/stock", params={"q": "gadg"}).text
+    assert "/stock/items/SKU-2" in page
+    assert "/stock/items/SKU-1" not in page
+
+
+def test_the_search_text_is_escaped(console: Console) -> None:
+    console.login("alice")
+    page = console.client.get("/stock", params={"q": "<script>x</script>"}).text
+    assert "<script>x" not in page
+    assert "&lt;script&gt;x" in page
+
+
+def test_an_unknown_page_is_an_html_404_and_an_unknown_api_path_a_problem(
+    console: Console,
+) -> None:
+    assert console.client.get("/nowhere").headers["content-type"].startswith("text/html")
+    api = console.client.get("/api/v1/nowhere")
+    assert api.status_code == 404
+    assert api.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_events_stream_needs_a_session(console: Console) -> None:
+    response = console.client.get("/events", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/login")
