@@ -3,6 +3,7 @@
 #   Mosquitto        127.0.0.1:1883  (installed and started when missing)
 #   PostgreSQL       127.0.0.1:5432  (started when installed; tests skip without it, fail under CI=true)
 #   VictoriaMetrics  127.0.0.1:8428  (stands in for InfluxDB 2.x: same /api/v2/write API)
+# and Debian's headless Chromium for the console's browser tests (installed when missing).
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 apt_updated=0
@@ -50,7 +51,14 @@ ensure_victoria_metrics() {
     wait_for 8428 victoria-metrics 30
 }
 
+ensure_chromium() {
+    command -v chromium >/dev/null && return 0
+    echo "installing chromium for the console's browser tests"
+    apt_install chromium chromium-driver fonts-dejavu-core
+}
+
 status=0
+ensure_chromium || status=1
 ensure_mosquitto || status=1
 ensure_postgres || status=1
 ensure_victoria_metrics || status=1
