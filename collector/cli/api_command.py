@@ -1,4 +1,4 @@
-"""``collector api``: serve the HTTP API (and, later, the console) over the ledger."""
+"""``collector api``: serve the HTTP API and the web console over the ledger."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def api(
         typer.Option("--print-openapi", help="Print the OpenAPI document and exit (no ledger)."),
     ] = False,
 ) -> None:
-    """Serve /api/v1 over the ledger until SIGTERM or Ctrl-C (settings checked at start)."""
+    """Serve /api/v1 and the console at / until SIGTERM or Ctrl-C (settings checked at start)."""
     if print_openapi:
         import json  # noqa: PLC0415
 

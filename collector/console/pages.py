@@ -14,6 +14,7 @@ from collector.console.chart import step_chart
 from collector.console.guard import Viewer, page
 from collector.console.render import html
 from collector.domain.report import TOTAL_GROUP, Grouping
+from collector.views.alerts import unresolved_by_severity
 from collector.views.history import on_hand_by_day
 from collector.views.items import ItemSearch, get_item, item_page
 from collector.views.locations import location_tree
@@ -31,18 +32,20 @@ MOVEMENTS_LIMIT = 50
 def overview(
     request: Request, context: Context, who: Annotated[Viewer, Depends(page(Action.READ_DEVICES))]
 ) -> HTMLResponse:
-    """Per site: stock value now, today's COGS, sales and gross margin."""
+    """Per site: stock value now, today's COGS, sales and gross margin; unresolved alerts."""
     scope = who.principal.scope
     today = context.clock.now().astimezone(UTC).date()
     start, end = day_bounds(today, today, UTC)
     query = ReportQuery(grouping=Grouping.LOCATION, depth=1)
     with context.engine.connect() as conn:
         sites = location_tree(conn, scope)
+        alerts = unresolved_by_severity(conn, scope)
         lines = {line.group: line for line in period_report(conn, scope, start=start,
                                                              end=end, query=query)}  # fmt: skip
     return html(
         request, "overview.html", session=who.session, principal=who.principal,
         title="Overview", sites=sites, lines=lines, total=lines.get(TOTAL_GROUP), today=today,
+        alerts=sorted(alerts.items()),
     )  # fmt: skip
 
 
@@ -52,15 +55,22 @@ def stock(
     context: Context,
     who: Annotated[Viewer, Depends(page(Action.READ_STOCK))],
     q: Annotated[str, Query(max_length=128)] = "",
+    location: Annotated[str, Query(max_length=255)] = "",
 ) -> HTMLResponse:
-    """The location tree with subtree totals, and a search by SKU, name or GTIN."""
+    """The location tree with subtree totals, a search by SKU, name or GTIN, and the
+    positions under one location."""
     scope = who.principal.scope
     with context.engine.connect() as conn:
         tree = location_tree(conn, scope)
         found = item_page(conn, scope, ItemSearch(text=q.strip()), limit=SEARCH_LIMIT) if q else []
+        held = (
+            stock_page(conn, scope, StockFilter(location=location), limit=POSITIONS_LIMIT)
+            if location
+            else []
+        )
     return html(
         request, "stock.html", session=who.session, principal=who.principal, title="Stock",
-        tree=tree, q=q, found=found,
+        tree=tree, q=q, found=found, location=location, held=held,
     )  # fmt: skip
 
 

@@ -35,6 +35,7 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("dead-letters", "replay"): ["{letter}", "--by", "ops"],
     ("parked",): [],
     ("tokens", "list"): [],
+    ("users", "list"): [],
     ("report", "cogs"): ["--from", "2026-11-01", "--to", "2026-11-30"],
     ("report", "turnover"): ["--from", "2026-11-01", "--to", "2026-11-30", "--by", "owner"],
     ("reverse",): ["{receipt}", "--reason", "booked twice"],
@@ -86,6 +87,11 @@ def ledger(tmp_path) -> dict[str, Any]:
     made = runner.invoke(app, ["tokens", "create", "--name", "pos-1", "--role", "integration",
                                "--db", url])  # fmt: skip
     assert made.exit_code == 0, made.output
+    password = tmp_path / "password"
+    password.write_text("a long enough secret")
+    added = runner.invoke(app, ["users", "add", "alice", "--role", "ops", "--password-file",
+                                str(password), "--db", url])  # fmt: skip
+    assert added.exit_code == 0, added.output
     started = runner.invoke(app, ["count", "start", "--location", "main", "--by", "d", "--db", url])
     assert started.exit_code == 0, started.output
     count = started.stdout.split()[2]

@@ -106,3 +106,11 @@ def test_a_disabled_users_session_ends(console: Console) -> None:
     with console.engine.begin() as conn:
         disable_user(conn, "alice", now=console.clock.now())
     assert console.client.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_the_cookie_is_secure_when_served_over_https(console: Console) -> None:
+    from fastapi.testclient import TestClient  # noqa: PLC0415
+
+    secure = TestClient(console.client.app, base_url="https://testserver")
+    assert "Secure" in secure.get("/login").headers["set-cookie"]
+    assert "Secure" not in console.client.get("/login").headers["set-cookie"]

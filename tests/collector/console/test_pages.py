@@ -98,3 +98,47 @@ def test_an_unknown_page_is_an_html_404_and_an_unknown_api_path_a_problem(
 def test_the_events_stream_needs_a_session(console: Console) -> None:
     response = console.client.get("/events", follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (303, "/login")
+
+
+def test_a_location_lists_the_stock_under_it(console: Console) -> None:
+    console.login("alice")
+    page = console.client.get("/stock", params={"location": "main"}).text
+    assert "Stock under main" in page
+    assert "main/a1" in page
+    assert "main/b1" in page
+    assert "north/c1" not in page.split("<h2>Locations</h2>")[0]
+
+
+def test_a_client_cannot_see_another_owners_stock_under_a_location(console: Console) -> None:
+    console.login("carol")
+    page = console.client.get("/stock", params={"location": "main/b1"}).text
+    assert "No stock here." in page
+    assert "SKU-2" not in page
+    assert "client-b" not in page
+
+
+def test_the_overview_counts_unresolved_alerts_per_site_and_severity(console: Console) -> None:
+    add_alert(console, status="open", severity="high")
+    add_alert(console, status="acknowledged", severity="high")
+    add_alert(console, status="resolved", severity="low")
+    console.login("alice")
+    page = console.client.get("/").text.split("Unresolved alerts")[1]
+    assert '<td>main</td><td>high</td><td class="num">2</td>' in page
+    assert "low" not in page
+
+
+def add_alert(console: Console, *, status: str, severity: str) -> None:
+    """An alert row as the reconciler stores it (only the columns the count reads matter)."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from collector.alerts.schema import alerts  # noqa: PLC0415
+
+    now = console.clock.now()
+    with console.engine.begin() as conn:
+        conn.execute(
+            sa.insert(alerts).values(
+                site="main", type="shrinkage", status=status, location="main/a1", sku="SKU-1",
+                subject="lane-1", owner="client-a", severity=severity, message="m",
+                evidence="[]", first_seen_at=now, last_seen_at=now,
+            )
+        )  # fmt: skip
