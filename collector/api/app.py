@@ -160,9 +160,9 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     if context is not None:  # the console needs a ledger; the OpenAPI document has none of it
-        from collector.console.app import create_console  # noqa: PLC0415
+        from collector.console.app import ConsoleMount, create_console  # noqa: PLC0415
 
-        app.mount("", create_console(context, api_prefix=API_PREFIX))
+        app.router.routes.append(ConsoleMount(create_console(context), api_prefix=API_PREFIX))
     return app
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
-
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
+from starlette.types import Scope
 
 from collector.api import problems
 from collector.api.context import ApiContext
@@ -17,7 +17,24 @@ from collector.console.render import HERE, html
 from collector.console.sessions import current_session, session_codec
 
 
-def create_console(context: ApiContext, *, api_prefix: str) -> FastAPI:
+class ConsoleMount(Mount):
+    """Mounts the console at ``/`` for every path but the API's, which stay the API's own
+    (its 404 problems, its redirect of a trailing slash)."""
+
+    def __init__(self, console: FastAPI, *, api_prefix: str) -> None:
+        """Serve ``console`` at the root, leaving ``api_prefix`` alone."""
+        super().__init__("", app=console)
+        self.api_prefix = api_prefix
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """No match under the API's prefix."""
+        path = str(scope.get("path", ""))
+        if path == self.api_prefix or path.startswith(self.api_prefix + "/"):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def create_console(context: ApiContext) -> FastAPI:
     """The console's pages, live events and static files over ``context``'s ledger."""
     console = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     console.state.context = context
@@ -25,15 +42,15 @@ def create_console(context: ApiContext, *, api_prefix: str) -> FastAPI:
         console.include_router(router)
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     problems.install(console)
-    api_not_found = console.exception_handlers[StarletteHTTPException]
 
     async def on_http(request: Request, exc: Exception) -> Response:
-        if request.url.path.startswith(api_prefix):  # an unknown API path stays a problem
-            found = api_not_found(request, exc)
-            return await found if inspect.isawaitable(found) else found
         status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
-        return html(request, "error.html", session=None, title="Not found",
-                    message="There is no such page.", status_code=status)  # fmt: skip
+        if status == 404:
+            return html(request, "error.html", session=None, title="Not found",
+                        message="There is no such page.", status_code=404)  # fmt: skip
+        detail = exc.detail if isinstance(exc, StarletteHTTPException) else "error"
+        return html(request, "error.html", session=None, title="Refused",
+                    message=f"The request was refused: {detail}.", status_code=status)  # fmt: skip
 
     async def on_login_required(request: Request, exc: Exception) -> Response:
         return RedirectResponse("/login", status_code=303)

@@ -31,8 +31,16 @@ FAILED = (
 
 
 @router.get("/login")
-def login_page(request: Request, codec: Codec, session: CurrentSession) -> Response:
-    """The log-in form (with a fresh anonymous session for its CSRF token)."""
+def login_page(
+    request: Request, context: Context, codec: Codec, session: CurrentSession
+) -> Response:
+    """The log-in form (with a fresh anonymous session for its CSRF token); a user who is
+    logged in already goes to its first page."""
+    if session is not None and session.user is not None:
+        with context.engine.connect() as conn:
+            principal = active_principal(conn, session.user)
+        if principal is not None:
+            return RedirectResponse(home(principal), status_code=303)
     fresh = session if session is not None and session.user is None else new_session()
     response = html(request, "login.html", session=fresh, title="Log in")
     set_cookie(response, request, codec, fresh)

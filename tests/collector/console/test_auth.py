@@ -21,6 +21,12 @@ def test_a_user_logs_in_and_lands_on_its_first_page(console: Console) -> None:
     assert "alice (ops)" in page.text
 
 
+def test_a_logged_in_user_opening_the_login_form_goes_to_its_page(console: Console) -> None:
+    console.login("carol")
+    response = console.client.get("/login", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/stock")
+
+
 def test_the_session_cookie_is_httponly_and_samesite_strict(console: Console) -> None:
     cookie = console.login("alice").headers["set-cookie"]
     assert f"{COOKIE}=" in cookie

@@ -95,6 +95,12 @@ def test_an_unknown_page_is_an_html_404_and_an_unknown_api_path_a_problem(
     assert api.headers["content-type"].startswith("application/problem+json")
 
 
+def test_the_api_keeps_its_own_redirect_of_a_trailing_slash(console: Console) -> None:
+    response = console.client.get("/api/v1/health/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"].endswith("/api/v1/health")
+
+
 def test_the_events_stream_needs_a_session(console: Console) -> None:
     response = console.client.get("/events", follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (303, "/login")
