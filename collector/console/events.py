@@ -1,5 +1,8 @@
 """``GET /events``: server-sent events pushing a SKU's positions when its stock changes.
 
+Two events: ``stock`` (the SKUs the new lines touched, on which the stock page reloads its
+location tree) and ``positions`` (the watched SKU's positions table, ``?sku=``).
+
 Every ``POLL_S`` the stream reads the journal's highest id (one primary-key read); when it
 moved, it asks which of the reader's SKUs the new lines touched (scoped in the query, so a
 client never hears of another owner's change) and sends the watched SKU's positions as
@@ -91,6 +94,8 @@ async def _stream(
         if new_head != head:
             touched = await run_in_threadpool(_changed, context, scope, head, new_head)
             head = new_head
+            if touched:  # the stock page reloads its tree on this one
+                yield sse_message("stock", " ".join(sorted(touched)))
             if sku is not None and sku in touched:
                 html = await run_in_threadpool(_positions, context, scope, sku)
                 yield sse_message("positions", html)

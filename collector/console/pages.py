@@ -12,7 +12,7 @@ from collector.api.access import Action
 from collector.api.context import Context
 from collector.console.chart import step_chart
 from collector.console.guard import Viewer, page
-from collector.console.render import html
+from collector.console.render import html, templates
 from collector.domain.report import TOTAL_GROUP, Grouping
 from collector.views.alerts import unresolved_by_severity
 from collector.views.history import on_hand_by_day
@@ -72,6 +72,16 @@ def stock(
         request, "stock.html", session=who.session, principal=who.principal, title="Stock",
         tree=tree, q=q, found=found, location=location, held=held,
     )  # fmt: skip
+
+
+@router.get("/stock/tree", response_class=HTMLResponse)
+def tree_fragment(
+    request: Request, context: Context, who: Annotated[Viewer, Depends(page(Action.READ_STOCK))]
+) -> HTMLResponse:
+    """The location tree alone, for the stock page to swap in when stock changed."""
+    with context.engine.connect() as conn:
+        tree = location_tree(conn, who.principal.scope)
+    return templates.TemplateResponse(request, "_tree.html", {"nodes": tree})
 
 
 @router.get("/stock/items/{sku}", response_class=HTMLResponse)

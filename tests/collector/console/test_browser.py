@@ -193,3 +193,15 @@ def test_the_open_page_reconnects_after_a_server_restart(served: Served, page) -
         "document.getElementById('total-qty').textContent.trim() === '12'", timeout=15_000
     )
     assert tab.evaluate("window.sseOpens") >= 2
+
+
+def test_the_stock_pages_tree_follows_a_change_without_reload(served: Served, page) -> None:
+    tab, errors = page
+    log_in(tab, served)
+    tab.goto(f"{served.url}/stock")
+    tab.wait_for_function("window.sseOpens >= 1")
+    receive(served, "7")
+    tab.wait_for_function(
+        "document.getElementById('loc-main').textContent.includes('17 units')", timeout=5_000
+    )
+    assert errors == []

@@ -95,6 +95,14 @@ def test_an_unknown_page_is_an_html_404_and_an_unknown_api_path_a_problem(
     assert api.headers["content-type"].startswith("application/problem+json")
 
 
+def test_the_tree_fragment_is_scoped(console: Console) -> None:
+    console.login("carol")
+    fragment = console.client.get("/stock/tree").text
+    assert "main/a1" in fragment
+    assert "north" not in fragment
+    assert "<html" not in fragment
+
+
 def test_the_api_keeps_its_own_redirect_of_a_trailing_slash(console: Console) -> None:
     response = console.client.get("/api/v1/health/", follow_redirects=False)
     assert response.status_code == 307
