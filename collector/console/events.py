@@ -3,12 +3,12 @@
 Two events: ``stock`` (the SKUs the new lines touched, on which the stock page reloads its
 location tree) and ``positions`` (the watched SKU's positions table, ``?sku=``).
 
-Every ``POLL_S`` the stream reads the journal's highest id (one primary-key read); when it
-moved, it asks which of the reader's SKUs the new lines touched (scoped in the query, so a
-client never hears of another owner's change) and sends the watched SKU's positions as
-HTML that htmx's SSE extension swaps in. On every (re)connect the current positions go out
-first, so a page that lost the server (a restart) catches up by itself; ``retry`` tells
-the browser how soon to reconnect.
+The process's one ``JournalWatch`` reads the journal's highest id every 250 ms and wakes
+the streams when it grew; each then asks which of the reader's SKUs the new lines touched
+(scoped in the query, so a client never hears of another owner's change) and sends what
+its page shows. On every (re)connect the current positions go out first, so a page that
+lost the server (a restart) catches up by itself; ``retry`` tells the browser how soon to
+reconnect.
 """
 
 from __future__ import annotations
@@ -26,22 +26,17 @@ from collector.api.access import Action
 from collector.api.context import ApiContext, Context
 from collector.console.guard import Viewer, page
 from collector.console.render import templates
+from collector.console.watch import JournalWatch
 from collector.ledger.schema import movements
 from collector.views.scope import Scope
 from collector.views.stock import StockFilter, stock_page, totals_of
 
 router = APIRouter(include_in_schema=False)
-POLL_S = 0.25
 HEARTBEAT_S = 15.0
 STREAM_S = 30 * 60
 """A stream ends after this long and the browser reconnects: no connection lives forever."""
 RETRY_MS = 1000
 POSITIONS_LIMIT = 500
-
-
-def journal_head(conn: sa.Connection) -> int:
-    """The highest journal id (0 for an empty journal)."""
-    return int(conn.execute(sa.select(sa.func.max(movements.c.id))).scalar_one() or 0)
 
 
 def changed_skus(conn: sa.Connection, scope: Scope, after_id: int, upto_id: int) -> set[str]:
@@ -83,31 +78,32 @@ async def _stream(
     request: Request, context: ApiContext, scope: Scope, sku: str | None
 ) -> AsyncIterator[str]:
     loop = asyncio.get_running_loop()
+    watch = _watch(request, context)
     yield f"retry: {RETRY_MS}\n\n"
-    head = await run_in_threadpool(_head, context)
+    head = await run_in_threadpool(watch.read_head)
     if sku is not None:
         yield sse_message("positions", await run_in_threadpool(_positions, context, scope, sku))
-    started = beat = loop.time()
+    started = loop.time()
     while loop.time() - started < STREAM_S and not await request.is_disconnected():
-        await asyncio.sleep(POLL_S)
-        new_head = await run_in_threadpool(_head, context)
-        if new_head != head:
-            touched = await run_in_threadpool(_changed, context, scope, head, new_head)
-            head = new_head
-            if touched:  # the stock page reloads its tree on this one
-                yield sse_message("stock", " ".join(sorted(touched)))
-            if sku is not None and sku in touched:
-                html = await run_in_threadpool(_positions, context, scope, sku)
-                yield sse_message("positions", html)
-                beat = loop.time()
-        if loop.time() - beat > HEARTBEAT_S:
+        new_head = await watch.wait_past(head, timeout_s=HEARTBEAT_S)
+        if new_head == head:
             yield ": keep-alive\n\n"
-            beat = loop.time()
+            continue
+        touched = await run_in_threadpool(_changed, context, scope, head, new_head)
+        head = new_head
+        if touched:  # the stock page reloads its tree on this one
+            yield sse_message("stock", " ".join(sorted(touched)))
+        if sku is not None and sku in touched:
+            yield sse_message("positions", await run_in_threadpool(_positions, context, scope, sku))
 
 
-def _head(context: ApiContext) -> int:
-    with context.engine.connect() as conn:
-        return journal_head(conn)
+def _watch(request: Request, context: ApiContext) -> JournalWatch:
+    """The app's one watch of the journal, made on first use."""
+    found: JournalWatch | None = getattr(request.app.state, "journal_watch", None)
+    if found is None:
+        found = JournalWatch(context.engine)
+        request.app.state.journal_watch = found
+    return found
 
 
 def _changed(context: ApiContext, scope: Scope, after_id: int, upto_id: int) -> set[str]:
