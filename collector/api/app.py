@@ -162,7 +162,8 @@ def create_app(
     if context is not None:  # the console needs a ledger; the OpenAPI document has none of it
         from collector.console.app import ConsoleMount, create_console  # noqa: PLC0415
 
-        app.router.routes.append(ConsoleMount(create_console(context), api_prefix=API_PREFIX))
+        app.state.console = create_console(context)
+        app.router.routes.append(ConsoleMount(app.state.console, api_prefix=API_PREFIX))
     return app
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import signal
 import threading
+from types import FrameType
 
 import structlog
 import uvicorn
+from fastapi import FastAPI
 
 from collector.api.app import create_app
 from collector.api.context import ApiContext
@@ -35,6 +37,22 @@ def build_context(settings: ApiSettings) -> ApiContext:
     )
 
 
+class _Server(uvicorn.Server):
+    """uvicorn, ending the console's event streams as soon as a stop is asked."""
+
+    def __init__(self, config: uvicorn.Config, *, app: FastAPI) -> None:
+        """Serve ``config``; ``app`` is the API whose console streams a stop ends."""
+        super().__init__(config)
+        self.api_app = app
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Close the streams (else they hold the stop for the graceful timeout), then stop."""
+        from collector.console.app import stop_streams  # noqa: PLC0415
+
+        stop_streams(self.api_app)
+        super().handle_exit(sig, frame)
+
+
 def serve(settings: ApiSettings) -> None:
     """Serve until SIGTERM or Ctrl-C; the parking sweep runs beside, as in ``collector run``."""
     from collector.alerts.parked import start_parking_sweep  # noqa: PLC0415
@@ -61,15 +79,16 @@ def serve(settings: ApiSettings) -> None:
     )
     pruning.start()
     log.info("api.started", listen=f"{host}:{port}", db=str(context.engine.url))
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             app,
             host=host,
             port=port,
             log_config=None,
             access_log=False,
-            timeout_graceful_shutdown=5,  # the console's event streams would hold a stop
-        )
+            timeout_graceful_shutdown=5,  # a stream that did not end by itself
+        ),
+        app=app,
     )
     # uvicorn stops gracefully on SIGTERM/SIGINT, then raises the signal again for the
     # handler it found: a quiet one here, so a requested stop exits 0 like `collector run`

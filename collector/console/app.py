@@ -15,6 +15,7 @@ from collector.console import auth, events, pages
 from collector.console.guard import CsrfRefusedError, LoginRequiredError, PageForbiddenError
 from collector.console.render import HERE, html
 from collector.console.sessions import current_session, session_codec
+from collector.console.watch import JournalWatch
 
 
 class ConsoleMount(Mount):
@@ -38,6 +39,7 @@ def create_console(context: ApiContext) -> FastAPI:
     """The console's pages, live events and static files over ``context``'s ledger."""
     console = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     console.state.context = context
+    console.state.journal_watch = JournalWatch(context.engine)
     for router in (auth.router, pages.router, events.router):
         console.include_router(router)
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -69,3 +71,10 @@ def create_console(context: ApiContext) -> FastAPI:
     console.add_exception_handler(PageForbiddenError, on_forbidden)
     console.add_exception_handler(CsrfRefusedError, on_csrf)
     return console
+
+
+def stop_streams(app: FastAPI) -> None:
+    """End the console's open event streams (``app``: the API with the console mounted)."""
+    console: FastAPI | None = getattr(app.state, "console", None)
+    if console is not None:
+        console.state.journal_watch.close()

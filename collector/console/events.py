@@ -86,6 +86,8 @@ async def _stream(
     started = loop.time()
     while loop.time() - started < STREAM_S and not await request.is_disconnected():
         new_head = await watch.wait_past(head, timeout_s=HEARTBEAT_S)
+        if new_head is None:  # the server is stopping: end the stream, the browser comes back
+            return
         if new_head == head:
             yield ": keep-alive\n\n"
             continue
@@ -98,11 +100,8 @@ async def _stream(
 
 
 def _watch(request: Request, context: ApiContext) -> JournalWatch:
-    """The app's one watch of the journal, made on first use."""
-    found: JournalWatch | None = getattr(request.app.state, "journal_watch", None)
-    if found is None:
-        found = JournalWatch(context.engine)
-        request.app.state.journal_watch = found
+    """The console's one watch of the journal (``create_console`` makes it)."""
+    found: JournalWatch = request.app.state.journal_watch
     return found
 
 

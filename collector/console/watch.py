@@ -35,32 +35,39 @@ class JournalWatch:
         self._grew = asyncio.Event()
         self._waiters = 0
         self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    def close(self) -> None:
+        """Wake every waiter with None, now and from now on: the server is stopping."""
+        self._closed = True
+        self._grew.set()
 
     def read_head(self) -> int:
         """The head now, read from the database (blocking)."""
         with self._engine.connect() as conn:
             return journal_head(conn)
 
-    async def wait_past(self, seen: int, *, timeout_s: float) -> int:
-        """The head once it is past ``seen``; ``seen`` when ``timeout_s`` went by first."""
+    async def wait_past(self, seen: int, *, timeout_s: float) -> int | None:
+        """The head once it is past ``seen``; ``seen`` when ``timeout_s`` went by first;
+        None once the watch is closed."""
         self._waiters += 1
         try:
             if self._task is None or self._task.done():
                 self._task = asyncio.create_task(self._poll())
             loop = asyncio.get_running_loop()
             deadline = loop.time() + timeout_s
-            while self._head <= seen:
+            while self._head <= seen and not self._closed:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     return seen
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._grew.wait(), remaining)
-            return self._head
+            return None if self._closed else self._head
         finally:
             self._waiters -= 1
 
     async def _poll(self) -> None:
-        while self._waiters > 0:
+        while self._waiters > 0 and not self._closed:
             head = await run_in_threadpool(self.read_head)
             if head > self._head:
                 self._head = head
