@@ -1,4 +1,5 @@
-"""The console over a migrated ledger (SQLite) with a user per role and stock of two owners."""
+"""The console over a migrated ledger (SQLite, PostgreSQL) with users of each role and stock of
+two owners."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from collector.api.tokens import TokenVerifier, create_token
 from collector.console import users
 from collector.console.users import add_user
 from collector.ledger.engine import open_ledger
+from tests.collector.api import conftest as api_conftest
 from tests.collector.ledger.messages import add_items
 from tests.support.clock import FakeClock
 
@@ -70,11 +72,15 @@ def receive(client: TestClient, token: str, line: tuple[str, str, str, str]):
     return response
 
 
+ledger_url = api_conftest.ledger_url
+"""The API tests' ledger: SQLite, and PostgreSQL (marked ``postgres``)."""
+
+
 @pytest.fixture
-def console(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Console]:
+def console(ledger_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Console]:
     # argon2's defaults cost ~100 ms a hash by design; the tests check behaviour, not cost
     monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
-    engine = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    engine = open_ledger(ledger_url)
     add_items(engine)
     clock = FakeClock()
     with engine.begin() as conn:
