@@ -66,7 +66,13 @@ def _summary(scope: Scope) -> sa.Select[Any]:
     positions = sa.select(sa.func.count()).where(_l.count_id == _c.id, mine)
     counted = positions.where(_l.counted.is_not(None))
     return sa.select(
-        cycle_counts,
+        _c.id,
+        _c.location_prefix,
+        _c.status,
+        _c.started_by,
+        _c.started_at,
+        _c.closed_by,
+        _c.closed_at,
         positions.scalar_subquery().label("positions"),
         counted.scalar_subquery().label("counted"),
     )
