@@ -126,7 +126,7 @@ def _filters(flt: AlertFilter) -> dict[str, object]:
 
 
 @router.get(
-    "/alerts/{alert_id}",
+    "/alerts/{alert_id:int}",
     summary="One alert with its evidence and history",
     response_model=AlertDetail,
     responses=_ONE,
@@ -157,7 +157,7 @@ def _conflict(err: AlertError, view: AlertView) -> ProblemError:
 
 
 @router.post(
-    "/alerts/{alert_id}/acknowledge",
+    "/alerts/{alert_id:int}/acknowledge",
     summary="Acknowledge an open alert: someone is on it",
     response_model=AlertDetail,
     responses=_CHANGE,
@@ -178,7 +178,7 @@ def acknowledge(
 
 
 @router.post(
-    "/alerts/{alert_id}/assign",
+    "/alerts/{alert_id:int}/assign",
     summary="Name who is to look into an alert",
     response_model=AlertDetail,
     responses=_CHANGE,
@@ -198,7 +198,7 @@ def assign(alert_id: RecordId, body: AssignIn, context: Context, who: Reviewer) 
 
 
 @router.post(
-    "/alerts/{alert_id}/comment",
+    "/alerts/{alert_id:int}/comment",
     summary="Add a comment to an alert's history",
     response_model=AlertDetail,
     responses=_CHANGE,
@@ -216,7 +216,7 @@ def comment(alert_id: RecordId, body: CommentIn, context: Context, who: Reviewer
 
 
 @router.post(
-    "/alerts/{alert_id}/resolve",
+    "/alerts/{alert_id:int}/resolve",
     summary="Resolve an alert with the count you confirmed: the book is adjusted to it",
     response_model=ResolvedOut,
     responses={**_CHANGE, 422: problem("Invalid body, or the ledger refused the adjustment.")},
@@ -240,7 +240,7 @@ def resolve(alert_id: RecordId, body: ResolveIn, context: Context, who: Reviewer
 
 
 @router.post(
-    "/alerts/{alert_id}/dismiss",
+    "/alerts/{alert_id:int}/dismiss",
     summary="Dismiss an alert with the reason (no adjustment)",
     response_model=AlertDetail,
     responses=_CHANGE,

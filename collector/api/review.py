@@ -17,8 +17,9 @@ from collector.api.transactions import BalanceOut, MovementOut
 from collector.errors import RejectedEventError
 from collector.ledger.session import PostingSession, posting_session
 
-MAX_ID = 2**63 - 1
-"""Ids are 64-bit: a larger number names nothing (and must not reach the database)."""
+MAX_ID = 2**53 - 1
+"""The largest id a request may name: every JSON parser reads integers up to 2**53 - 1
+exactly (JavaScript's safe integers), and a larger number must not reach a 64-bit column."""
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
 
 
