@@ -69,3 +69,21 @@ def test_revision_0005_adds_mixed_lane_counters_and_its_downgrade_drops_them(emp
         assert "reconcile_lanes" not in sa.inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_revision_0010_adds_the_assignee_and_widens_the_actors(empty_url) -> None:
+    engine = create_ledger_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0010_alert_assign")
+        columns = {c["name"]: c for c in sa.inspect(engine).get_columns("alerts")}
+        assert {"assignee", "assigned_at"} <= set(columns)
+        actor = {c["name"]: c for c in sa.inspect(engine).get_columns("alert_events")}["actor"]
+        if engine.dialect.name == "postgresql":  # SQLite keeps no VARCHAR length to widen
+            assert actor["type"].length == 128
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0009_api_views")
+        columns = {c["name"]: c for c in sa.inspect(engine).get_columns("alerts")}
+        assert not {"assignee", "assigned_at"} & set(columns)
+    finally:
+        engine.dispose()

@@ -126,3 +126,13 @@ def test_clients_and_integrations_get_no_dead_letters(api: Api) -> None:
         assert get(api, f"{URL}/{letter_id}", role).status_code == 403
         assert replay(api, letter_id, role).status_code == 403
     assert get(api, f"{URL}/{letter_id}", "admin").status_code == 200
+
+
+def test_a_dead_letter_of_the_api_is_not_replayable_yet(api: Api) -> None:
+    refused = {"type": "sale", "sku": "NOPE", "qty": "1", "location": "main/a1"}
+    headers = api.headers("integration", str(uuid.uuid4()))
+    assert api.client.post("/api/v1/transactions", json=refused, headers=headers).status_code == 422
+    (letter_id,) = listed(api, source="api")
+    response = replay(api, letter_id)
+    assert response.status_code == 422
+    assert "still cannot be read" in response.json()["detail"]
