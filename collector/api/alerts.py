@@ -44,7 +44,14 @@ from collector.api.cursors import Cursors, binding
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
 from collector.api.problems import ProblemError
 from collector.api.responses import AUTH, LIST, TOO_LARGE, problem
-from collector.api.review import RecordId, ledger_after, refused, review_session
+from collector.api.review import (
+    RecordId,
+    cursor_id,
+    id_cursor,
+    ledger_after,
+    refused,
+    review_session,
+)
 from collector.errors import RejectedEventError
 from collector.reconcile.findings import AlertType, Severity
 from collector.views.alerts import (
@@ -60,7 +67,6 @@ from edge_agent.wire import LocationPath, OwnerId, SiteId, Sku
 
 log = structlog.get_logger("collector.api")
 router = APIRouter(tags=["alerts"])
-_ID_DIGITS = 20
 _NOT_FOUND = problem("No such alert (or not one of your owners').")
 _ONE = {**AUTH, 404: _NOT_FOUND}
 _CHANGE = {
@@ -112,11 +118,11 @@ def list_alerts(  # noqa: PLR0917 - FastAPI passes the parameters by name
         active_unacknowledged=active_unacknowledged,
     )  # fmt: skip
     bound = binding("alerts", who.scope, _filters(flt))
-    before = int(codec.open(cursor, bound)[0]) if cursor else None
+    before = cursor_id(codec, cursor, bound)
     found = alert_page(conn, who.scope, flt, limit=size + 1, before_id=before)
     page = found[:size]
     more = len(found) > size
-    next_cursor = codec.seal(bound, [f"{page[-1].id:0{_ID_DIGITS}d}"]) if more else None
+    next_cursor = id_cursor(codec, bound, page[-1].id) if more else None
     link_next(request, response, next_cursor)
     return AlertPage(alerts=[alert_out(v) for v in page], next=next_cursor)
 

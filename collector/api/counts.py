@@ -28,7 +28,15 @@ from collector.api.fields import Amount
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
 from collector.api.problems import ProblemError
 from collector.api.responses import AUTH, LIST, TOO_LARGE, problem
-from collector.api.review import LedgerAfter, RecordId, ledger_after, refused, review_session
+from collector.api.review import (
+    LedgerAfter,
+    RecordId,
+    cursor_id,
+    id_cursor,
+    ledger_after,
+    refused,
+    review_session,
+)
 from collector.domain.model import PositionKey
 from collector.errors import RejectedEventError
 from collector.ledger.session import PostingSession
@@ -39,7 +47,6 @@ from edge_agent.wire import LocationPath, OwnerId, Sku
 
 log = structlog.get_logger("collector.api")
 router = APIRouter(tags=["counts"])
-_ID_DIGITS = 20
 _NOT_FOUND = problem("No such cycle count.")
 _CHANGE = {
     **AUTH, 404: _NOT_FOUND, 413: TOO_LARGE,
@@ -161,12 +168,12 @@ def list_counts(  # noqa: PLR0917 - FastAPI passes the parameters by name
     """Counts a page at a time."""
     size = page_size(context, limit)
     bound = binding("counts", who.scope, {"status": status})
-    before = int(codec.open(cursor, bound)[0]) if cursor else None
+    before = cursor_id(codec, cursor, bound)
     wanted = status.value if status is not None else None
     found = count_page(conn, who.scope, status=wanted, limit=size + 1, before_id=before)
     page = found[:size]
     more = len(found) > size
-    next_cursor = codec.seal(bound, [f"{page[-1].id:0{_ID_DIGITS}d}"]) if more else None
+    next_cursor = id_cursor(codec, bound, page[-1].id) if more else None
     link_next(request, response, next_cursor)
     return CountPage(counts=[_out(v) for v in page], next=next_cursor)
 

@@ -22,13 +22,19 @@ from collector.api.cursors import Cursors, binding
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
 from collector.api.problems import ProblemError
 from collector.api.responses import AUTH, LIST, problem
-from collector.api.review import LedgerAfter, RecordId, ledger_after, review_session
+from collector.api.review import (
+    LedgerAfter,
+    RecordId,
+    cursor_id,
+    id_cursor,
+    ledger_after,
+    review_session,
+)
 from collector.ledger.replay import ReplayRefusedError, replay_dead_letter
 from collector.views.dead_letters import DeadLetterView, Source, dead_letter_page, get_dead_letter
 
 log = structlog.get_logger("collector.api")
 router = APIRouter(tags=["dead letters"])
-_ID_DIGITS = 20
 _NOT_FOUND = problem("No such dead letter.")
 
 
@@ -91,13 +97,13 @@ def list_dead_letters(  # noqa: PLR0917 - FastAPI passes the parameters by name
     """Dead letters a page at a time."""
     size = page_size(context, limit)
     bound = binding("dead-letters", who.scope, {"replayed": replayed, "source": source})
-    before = int(codec.open(cursor, bound)[0]) if cursor else None
+    before = cursor_id(codec, cursor, bound)
     found = dead_letter_page(
         conn, replayed=replayed, source=source, limit=size + 1, before_id=before
     )
     page = found[:size]
     more = len(found) > size
-    next_cursor = codec.seal(bound, [f"{page[-1].id:0{_ID_DIGITS}d}"]) if more else None
+    next_cursor = id_cursor(codec, bound, page[-1].id) if more else None
     link_next(request, response, next_cursor)
     return DeadLetterPage(dead_letters=[_out(v) for v in page], next=next_cursor)
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from collector.api.access import Principal
 from collector.api.context import ApiContext
+from collector.api.cursors import CursorCodec
 from collector.api.problems import ProblemError
 from collector.api.transactions import BalanceOut, MovementOut
 from collector.errors import RejectedEventError
@@ -21,6 +22,8 @@ MAX_ID = 2**53 - 1
 """The largest id a request may name: every JSON parser reads integers up to 2**53 - 1
 exactly (JavaScript's safe integers), and a larger number must not reach a 64-bit column."""
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
+_ID_DIGITS = 20
+"""Ids are sealed at a fixed width, so a cursor's length tells nothing about the id."""
 
 
 class LedgerAfter(BaseModel):
@@ -28,6 +31,16 @@ class LedgerAfter(BaseModel):
 
     movements: list[MovementOut] = Field(description="Empty when nothing had to be posted.")
     balances: list[BalanceOut]
+
+
+def id_cursor(codec: CursorCodec, bound: str, last_id: int) -> str:
+    """A cursor for the page after the one ending at ``last_id`` (lists newest first by id)."""
+    return codec.seal(bound, [f"{last_id:0{_ID_DIGITS}d}"])
+
+
+def cursor_id(codec: CursorCodec, cursor: str | None, bound: str) -> int | None:
+    """The id a cursor of ``id_cursor`` holds (None without one); ``invalid-cursor`` else."""
+    return int(codec.open(cursor, bound)[0]) if cursor else None
 
 
 @contextmanager
