@@ -8,7 +8,10 @@ Create Date: 2026-12-02
 /api/v1/alerts/{id}/assign``); comments are history rows (``alert_events``, action
 ``commented``). An API token acts as ``token:NAME`` with NAME up to 64 characters, more than
 the 64 the actor columns held: they widen to 128, like ``inbox.principal``. SQLite does not
-enforce a VARCHAR's length, so only PostgreSQL's columns change type.
+enforce a VARCHAR's length; there the tables that nothing references are rebuilt with the
+new width so their declarations match, while ``alerts`` and ``cycle_counts`` keep theirs
+(other tables reference them, and SQLite cannot rebuild a referenced table inside the
+migration's transaction while foreign keys are enforced).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ _ACTORS = (
     ("cycle_count_lines", "counted_by", True),
     ("dead_letters", "replayed_by", True),
 )
+_REFERENCED = frozenset({"alerts", "cycle_counts"})
+"""Tables other tables' foreign keys name: SQLite cannot rebuild them here."""
 
 
 def upgrade() -> None:
@@ -44,19 +49,20 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop the assignee columns; actor columns back to 64 (longer values are cut)."""
     _resize(64)
-    with op.batch_alter_table("alerts") as batch:
-        batch.drop_column("assigned_at")
-        batch.drop_column("assignee")
+    # A plain DROP COLUMN (SQLite 3.35+): a rebuild of ``alerts`` would break its references.
+    op.drop_column("alerts", "assigned_at")
+    op.drop_column("alerts", "assignee")
 
 
 def _resize(chars: int) -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
+    sqlite = op.get_bind().dialect.name == "sqlite"
     for table, column, nullable in _ACTORS:
-        op.alter_column(
-            table,
-            column,
-            type_=sa.String(chars),
-            existing_nullable=nullable,
-            postgresql_using=f"left({column}, {chars})",
-        )
+        if sqlite and table in _REFERENCED:
+            continue
+        with op.batch_alter_table(table) as batch:  # PostgreSQL: a plain ALTER COLUMN
+            batch.alter_column(
+                column,
+                type_=sa.String(chars),
+                existing_nullable=nullable,
+                postgresql_using=f"left({column}, {chars})",
+            )
