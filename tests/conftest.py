@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import structlog
 
 from tests.support.services import (
     MOSQUITTO_HOST,
@@ -14,6 +15,15 @@ from tests.support.services import (
     require,
     unique_name,
 )
+
+
+@pytest.fixture(autouse=True)
+def _default_structlog() -> Iterator[None]:
+    """Each test starts on structlog's defaults: a CLI test's configure_logging (level
+    WARNING) would otherwise filter the info events a later test captures."""
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture

@@ -28,6 +28,8 @@ class AlertAction(StrEnum):
     OPENED = "opened"
     UPDATED = "updated"
     ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    COMMENTED = "commented"
     ADJUSTED = "adjusted"
     DISMISSED = "dismissed"
     CLEARED = "cleared"

@@ -1,10 +1,16 @@
-"""Alert tables: alerts, their history and their pending notifications (Alembic ``0003``)."""
+"""Alert tables: alerts, their history, their pending notifications (Alembic 0003, 0010)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from collector.ledger.types import NAMING_CONVENTION, Micro, UtcDateTime, id_column_type
+from collector.ledger.types import (
+    ACTOR_CHARS,
+    NAMING_CONVENTION,
+    Micro,
+    UtcDateTime,
+    id_column_type,
+)
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -28,18 +34,21 @@ alerts = sa.Table(
     sa.Column("evidence", sa.Text, nullable=False),
     sa.Column("first_seen_at", UtcDateTime, nullable=False),
     sa.Column("last_seen_at", UtcDateTime, nullable=False),
-    sa.Column("acknowledged_by", sa.String(64)),
+    sa.Column("acknowledged_by", sa.String(ACTOR_CHARS)),
     sa.Column("acknowledged_at", UtcDateTime),
-    sa.Column("resolved_by", sa.String(64)),
+    sa.Column("resolved_by", sa.String(ACTOR_CHARS)),
     sa.Column("resolved_at", UtcDateTime),
     sa.Column("resolution", sa.String(16)),
     sa.Column("resolution_reason", sa.Text),
     sa.Column("adjustment_event_id", sa.Uuid),
+    sa.Column("assignee", sa.String(ACTOR_CHARS)),
+    sa.Column("assigned_at", UtcDateTime),
     sa.Column("active_key", sa.String(512), unique=True),
     sa.Column("dismissed_key", sa.String(512), index=True),
     sa.Index("ix_alerts_status_site", "status", "site"),
 )
-"""``active_key`` is set while open or acknowledged and NULL once resolved: one active per key.
+"""``assignee``: who is to look into it (``0010_alert_assign``).
+``active_key`` is set while open or acknowledged and NULL once resolved: one active per key.
 ``dismissed_key`` keeps a dismissed alert's key until its condition ends, so it stays quiet."""
 
 alert_events = sa.Table(
@@ -49,7 +58,7 @@ alert_events = sa.Table(
     sa.Column("alert_id", sa.BigInteger, sa.ForeignKey("alerts.id"), nullable=False, index=True),
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("action", sa.String(16), nullable=False),
-    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("actor", sa.String(ACTOR_CHARS), nullable=False),
     sa.Column("reason", sa.Text),
     sa.Column("expected", Micro),
     sa.Column("observed", Micro),

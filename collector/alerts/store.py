@@ -194,6 +194,24 @@ def acknowledge(
     record(conn, alert_id, Change(AlertAction.ACKNOWLEDGED, by, now, reason))
 
 
+def assign(conn: sa.Connection, alert_id: int, *, assignee: str, by: str, now: datetime) -> None:
+    """Name who is to look into an active alert (again: the latest assignment holds)."""
+    row = load(conn, alert_id)
+    if row.status == AlertStatus.RESOLVED.value:
+        raise AlertError(f"alert {alert_id} is resolved ({row.resolution}); nobody to assign it to")
+    query = sa.update(alerts).where(alerts.c.id == alert_id)
+    conn.execute(query.values(assignee=assignee, assigned_at=now))
+    record(conn, alert_id, Change(AlertAction.ASSIGNED, by, now, f"assigned to {assignee}"))
+
+
+def comment(conn: sa.Connection, alert_id: int, *, text: str, by: str, now: datetime) -> None:
+    """Add a note to an alert's history, whatever its status (a resolved one too)."""
+    if not text.strip():
+        raise AlertError("a comment needs some text")
+    load(conn, alert_id)
+    record(conn, alert_id, Change(AlertAction.COMMENTED, by, now, text))
+
+
 def dismiss(conn: sa.Connection, alert_id: int, *, by: str, reason: str, now: datetime) -> None:
     """Close without touching the ledger (a false alarm, explained)."""
     if not reason.strip():

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from collector.ledger.types import NAMING_CONVENTION, Micro, UtcDateTime, id_column_type
+from collector.ledger.types import (
+    ACTOR_CHARS,
+    NAMING_CONVENTION,
+    Micro,
+    UtcDateTime,
+    id_column_type,
+)
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -196,7 +202,7 @@ dead_letters = sa.Table(
     sa.Column("times_seen", sa.Integer, nullable=False),
     sa.Column("last_seen_at", UtcDateTime, nullable=False),
     sa.Column("replayed_at", UtcDateTime),
-    sa.Column("replayed_by", sa.String(64)),
+    sa.Column("replayed_by", sa.String(ACTOR_CHARS)),
     sa.Index("ix_dead_letters_device_seq", "device_id", "epoch", "seq"),
     sa.UniqueConstraint("topic", "payload_sha256"),
 )

@@ -20,6 +20,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 """Constraint and index names of every table in the ledger database (the migrations use them)."""
+ACTOR_CHARS = 128
+"""Width of the columns naming who did something: a person, a process, or an API token's
+label (``token:`` and a name of up to 64 characters), like ``inbox.principal``."""
 
 
 class Micro(sa.types.TypeDecorator[Decimal]):

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from collector.ledger.types import NAMING_CONVENTION, Micro, UtcDateTime, id_column_type
+from collector.ledger.types import (
+    ACTOR_CHARS,
+    NAMING_CONVENTION,
+    Micro,
+    UtcDateTime,
+    id_column_type,
+)
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -88,10 +94,10 @@ cycle_counts = sa.Table(
     sa.Column("id", id_column_type(), primary_key=True, autoincrement=True),
     sa.Column("location_prefix", sa.String(255), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("started_by", sa.String(64), nullable=False),
+    sa.Column("started_by", sa.String(ACTOR_CHARS), nullable=False),
     sa.Column("started_at", UtcDateTime, nullable=False),
     sa.Column("start_movement_id", sa.BigInteger, nullable=False),
-    sa.Column("closed_by", sa.String(64)),
+    sa.Column("closed_by", sa.String(ACTOR_CHARS)),
     sa.Column("closed_at", UtcDateTime),
 )
 """A cycle count of every position under a location prefix; movements after the start flag it."""
@@ -105,7 +111,7 @@ cycle_count_lines = sa.Table(
     sa.Column("owner", sa.String(64), primary_key=True),
     sa.Column("book_at_start", Micro, nullable=False),
     sa.Column("counted", Micro),
-    sa.Column("counted_by", sa.String(64)),
+    sa.Column("counted_by", sa.String(ACTOR_CHARS)),
     sa.Column("counted_at", UtcDateTime),
     sa.Column("book_at_count", Micro),
     sa.Column("moved_during_count", sa.Boolean, nullable=False),

@@ -69,3 +69,37 @@ def test_revision_0005_adds_mixed_lane_counters_and_its_downgrade_drops_them(emp
         assert "reconcile_lanes" not in sa.inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+_ALERT_0009 = [
+    "INSERT INTO alerts (id, site, type, status, location, sku, subject, owner, severity, "
+    "message, evidence, first_seen_at, last_seen_at) VALUES (1, 'main', 'shrinkage', 'open', "
+    "'main/a1', 'SKU-1', '', 'own', 'minor', 'gone', '[]', :at, :at)",
+    "INSERT INTO alert_events (alert_id, at, action, actor) "
+    "VALUES (1, :at, 'opened', 'reconciler')",
+]
+"""An alert and its history as revision 0009 left them, written without today's code."""
+
+
+def test_revision_0010_adds_the_assignee_and_widens_the_actors(empty_url) -> None:
+    engine = create_ledger_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0009_api_views")
+            for statement in _ALERT_0009:
+                conn.execute(sa.text(statement), {"at": "2026-03-01 09:00:00.000000"})
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0010_alert_assign")
+        columns = {c["name"]: c for c in sa.inspect(engine).get_columns("alerts")}
+        assert {"assignee", "assigned_at"} <= set(columns)
+        actor = {c["name"]: c for c in sa.inspect(engine).get_columns("alert_events")}["actor"]
+        assert actor["type"].length == 128
+        with engine.connect() as conn:
+            kept = conn.execute(sa.text("SELECT actor FROM alert_events")).scalars().all()
+        assert kept == ["reconciler"]
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0009_api_views")
+        columns = {c["name"]: c for c in sa.inspect(engine).get_columns("alerts")}
+        assert not {"assignee", "assigned_at"} & set(columns)
+    finally:
+        engine.dispose()
