@@ -32,13 +32,19 @@ from collector.console import users
 from collector.console.render import HERE
 from collector.ledger.engine import open_ledger
 from tests.collector.ledger.messages import add_items
+from tests.support.services import require
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-    pytest.mark.timeout(120),
-]
+pytestmark = [pytest.mark.timeout(120)]
+
+
+@pytest.fixture(autouse=True)
+def _chromium() -> None:
+    """Debian's chromium: a skip on a developer machine without it, a failure under CI."""
+    require(Path(CHROMIUM).exists(), "Debian's chromium (`make services` installs it)")
+
+
 AXE = HERE / "static" / "vendor" / "axe.min.js"
 PASSWORD = "correct horse battery"
 LIVE_BOUND_S = 3.0
