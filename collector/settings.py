@@ -220,6 +220,12 @@ class ApiSettings(BrokerSettings):
         max_length=64,
         description="The API's own MQTT client id (device status and commands).",
     )
+    api_command_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="How long a device command waits for the device's reply before a 504.",
+    )
 
     @field_validator("api_listen")
     @classmethod

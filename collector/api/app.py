@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from collector.api import problems
 from collector.api.context import ApiContext
+from collector.api.devices import router as devices_router
 from collector.api.items import router as items_router
 from collector.api.locations import router as locations_router
 from collector.api.movements import router as movements_router
@@ -26,6 +27,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     stock_router,
     movements_router,
     reports_router,
+    devices_router,
 )
 """Every resource of the API, in the order the OpenAPI document lists them."""
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
