@@ -34,6 +34,8 @@ OVERDUE_AFTER_BEATS = 3.0
 DeviceIdPath = Annotated[
     wire.DeviceId, Path(description="The device's id (its config's device.id).")
 ]
+MAX_JSON_INT = 2**53 - 1
+"""Largest integer every JSON client reads exactly (epochs and seqs stay far below it)."""
 _NOT_FOUND = problem("No device of that id has been heard from.")
 
 
@@ -106,10 +108,10 @@ class ResendIn(_CommandIn):
     """Have the device send its outbox events again from ``from_seq`` on."""
 
     epoch: int | None = Field(
-        default=None, ge=1, le=2**63 - 1,
+        default=None, ge=1, le=MAX_JSON_INT,
         description="The outbox epoch; the one the device's birth announced unless given.",
     )  # fmt: skip
-    from_seq: int = Field(ge=1, le=2**63 - 1)
+    from_seq: int = Field(ge=1, le=MAX_JSON_INT)
 
 
 class CommandReplyOut(BaseModel):
