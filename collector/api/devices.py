@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
+import sqlalchemy as sa
 import structlog
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -184,14 +185,13 @@ _COMMAND_RESPONSES = {
 )
 def tare(
     context: Context,
-    conn: Reading,
     who: Annotated[Principal, Depends(allowed(Action.COMMAND_DEVICES))],
     device_id: DeviceIdPath,
     body: TareIn,
 ) -> CommandReplyOut:
     """The lane's settled load becomes its zero; refused (ok false) while the lane moves."""
     command = wire.TareCommand(name=wire.CommandName.TARE, command_id=uuid.uuid4(), lane=body.lane)
-    return _send(context, conn, who, device_id, command, body.timeout_s)
+    return _send(context, who, device_id, command, body.timeout_s)
 
 
 @router.post(
@@ -201,7 +201,6 @@ def tare(
 )
 def calibrate(
     context: Context,
-    conn: Reading,
     who: Annotated[Principal, Depends(allowed(Action.COMMAND_DEVICES))],
     device_id: DeviceIdPath,
     body: CalibrateIn,
@@ -209,7 +208,7 @@ def calibrate(
     """Fit the lane's line through its zero and ``known_grams`` now resting on it."""
     command = wire.CalibrateCommand(name=wire.CommandName.CALIBRATE, command_id=uuid.uuid4(),
                                     lane=body.lane, known_grams=body.known_grams)  # fmt: skip
-    return _send(context, conn, who, device_id, command, body.timeout_s)
+    return _send(context, who, device_id, command, body.timeout_s)
 
 
 @router.post(
@@ -219,14 +218,12 @@ def calibrate(
 )
 def resend(
     context: Context,
-    conn: Reading,
     who: Annotated[Principal, Depends(allowed(Action.COMMAND_DEVICES))],
     device_id: DeviceIdPath,
     body: ResendIn,
 ) -> CommandReplyOut:
     """Events of ``epoch`` from ``from_seq`` on are sent again (the ledger skips duplicates)."""
-    device = _known(conn, device_id)
-    epoch = body.epoch or device.epoch
+    epoch = body.epoch or _device(context, device_id).epoch
     if epoch is None:
         raise ProblemError(
             "invalid-request",
@@ -235,10 +232,16 @@ def resend(
         )
     command = wire.ResendCommand(name=wire.CommandName.RESEND, command_id=uuid.uuid4(),
                                  epoch=epoch, from_seq=body.from_seq)  # fmt: skip
-    return _send(context, conn, who, device_id, command, body.timeout_s)
+    return _send(context, who, device_id, command, body.timeout_s)
 
 
-def _known(conn: Reading, device_id: str) -> DeviceView:
+def _device(context: Context, device_id: str) -> DeviceView:
+    """The device's row, read on a connection held only for the read (a 404 problem if none)."""
+    with context.engine.connect() as conn:
+        return _known(conn, device_id)
+
+
+def _known(conn: sa.Connection, device_id: str) -> DeviceView:
     """The device's row, or a 404 problem."""
     found = find_device(conn, device_id)
     if found is None:
@@ -250,17 +253,15 @@ def _known(conn: Reading, device_id: str) -> DeviceView:
     return found
 
 
-def _send(  # noqa: PLR0917 - the routes' shared tail
+def _send(
     context: Context,
-    conn: Reading,
     who: Principal,
     device_id: str,
     command: wire.Command,
     timeout_s: float | None,
 ) -> CommandReplyOut:
     """Publish ``command`` to an online device and answer with its reply (or a problem)."""
-    device = _known(conn, device_id)
-    conn.rollback()  # no read transaction held open while the device thinks
+    device = _device(context, device_id)  # no connection held while the device thinks
     if not device.is_online:
         since = f" since {device.state_changed_at.isoformat()}" if device.state_changed_at else ""
         raise ProblemError(

@@ -40,9 +40,12 @@ class _Slot:
 class MqttCommander:
     """Publishes commands QoS 1 (never retained) and hands each reply to its waiting sender."""
 
-    def __init__(self, *, address: BrokerAddress, client_id: str) -> None:
+    def __init__(
+        self, *, address: BrokerAddress, client_id: str, connect_wait_s: float = CONNECT_WAIT_S
+    ) -> None:
         """Configure the client; ``start`` connects."""
         self._address = address
+        self._connect_wait_s = connect_wait_s
         self._slots: dict[UUID, _Slot] = {}
         self._lock = threading.Lock()
         self._subscribed = threading.Event()
@@ -77,7 +80,7 @@ class MqttCommander:
         self, site: str, device_id: str, command: wire.Command, *, timeout_s: float
     ) -> wire.CommandReply:
         """Publish ``command`` to the device and wait up to ``timeout_s`` for its reply."""
-        if not self._subscribed.wait(CONNECT_WAIT_S):
+        if not self._subscribed.wait(self._connect_wait_s):
             raise BrokerUnavailableError(
                 f"not connected to the broker at {self._address.redacted_url}"
             )
@@ -115,14 +118,21 @@ class MqttCommander:
             log.exception("device.callback_failed", callback="on_connect", error=repr(err))
 
     def _on_subscribe(self, _c: paho.Client, _u: Any, _m: int, codes: Any, _p: Any) -> None:
-        if not any(code.is_failure for code in codes):
+        try:
+            if any(code.is_failure for code in codes):
+                hint = "the broker ACL must let the API read inventory/v1/+/+/replies"
+                log.error("device.replies_refused", topic=REPLIES_SUBSCRIPTION, hint=hint)
+                return
             self._subscribed.set()
-        else:
-            log.error("device.replies_refused", topic=REPLIES_SUBSCRIPTION)
+        except Exception as err:  # a paho callback never raises
+            log.exception("device.callback_failed", callback="on_subscribe", error=repr(err))
 
     def _on_disconnect(self, _c: paho.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-        self._subscribed.clear()
-        log.warning("device.commander_disconnected", reason=str(reason))
+        try:
+            self._subscribed.clear()
+            log.warning("device.commander_disconnected", reason=str(reason))
+        except Exception as err:  # a paho callback never raises
+            log.exception("device.callback_failed", callback="on_disconnect", error=repr(err))
 
     def _on_message(self, _c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
         try:
