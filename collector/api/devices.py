@@ -292,11 +292,15 @@ def _send(
                            result=reply.result)  # fmt: skip
 
 
+_STATES: dict[str, Literal["online", "offline"]] = {"online": "online", "offline": "offline"}
+"""The states a status message sets; anything else (no status seen yet) shows as unknown."""
+
+
 def device_out(view: DeviceView, now: datetime) -> DeviceOut:
     """The API's form of a device's state at ``now``."""
     return DeviceOut(
         device_id=view.device_id, site=view.site,
-        state=view.state if view.state in {"online", "offline"} else "unknown",  # type: ignore[arg-type]
+        state=_STATES.get(view.state or "", "unknown"),
         online=view.is_online, state_changed_at=view.state_changed_at,
         last_heartbeat_at=view.last_heartbeat_at, heartbeat_interval_s=view.heartbeat_interval_s,
         heartbeat_overdue=heartbeat_overdue(view.last_heartbeat_at, view.heartbeat_interval_s,
