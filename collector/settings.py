@@ -150,6 +150,11 @@ class CollectorSettings(BrokerSettings):
         ge=60,
         description="MQTT 5: how long the broker keeps the session (and queued events) offline.",
     )
+    mqtt_watch_status: bool = Field(
+        default=True,
+        description="Record the devices' retained births and last wills in device_status "
+        "(GET /api/v1/devices), over a second, clean-session connection.",
+    )
     ledger_retry_max_s: float = Field(
         default=15.0, gt=0, description="Longest wait between retries of a refused batch."
     )

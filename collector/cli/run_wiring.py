@@ -139,9 +139,10 @@ def start_side_services(
     from collector.alerts.parked import start_parking_sweep  # noqa: PLC0415
     from collector.alerts.runner import start_alerts  # noqa: PLC0415
 
-    watcher = status_watcher(engine, settings, clock)
-    watcher.start()
-    services = SideServices(status=watcher)
+    services = SideServices()
+    if settings.mqtt_watch_status:
+        services.status = status_watcher(engine, settings, clock)
+        services.status.start()
     charter = None
     if settings.influx_url:
         from collector.timeseries.discrepancies import chart  # noqa: PLC0415
