@@ -2,7 +2,8 @@
 
 Run as ``python -m tests.e2e.device_process HOST PORT SITE DEVICE OUTBOX``.  It connects
 with its birth and last will, answers commands with the agent's own ``CommandHandler``
-over a live shelf pipeline whose lane-1 holds a 50 g tray, and runs until killed (the
+over a live shelf pipeline whose lane-1 holds a 50 g tray, sends one heartbeat through
+its outbox, and runs until killed (the
 test kills it with SIGKILL, so the broker publishes its last will).
 """
 
@@ -13,6 +14,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from edge_agent import wire
 from edge_agent.control.handler import CommandHandler
 from edge_agent.control.lanes import ShelfLaneControl
 from edge_agent.link.delivery import Delivery, online_status
@@ -70,6 +72,10 @@ def main(argv: list[str]) -> int:
     holder.append(delivery)
     ready.set()
     delivery.start()
+    # one heartbeat through the outbox, as the agent's reporter sends it every interval
+    beat = wire.DeviceHeartbeat(uptime_s=1, software_version="e2e", outbox_depth=0,
+                                sensors=[wire.SensorHealth(sensor="lane-1", errors=1)])  # fmt: skip
+    delivery.append(beat, datetime.now(UTC))
     time.sleep(RUN_LIMIT_S)
     return 0
 

@@ -3,6 +3,7 @@
 Real processes on the real Mosquitto: the edge agent's own link and command handler on a
 live shelf pipeline (``tests/e2e/device_process.py``), ``collector run`` recording its
 status, and ``collector api`` reading it and sending a tare that the device answers.
+Its heartbeat goes the events' way (outbox, ``collector run``'s inbox) into the same row.
 Killing the agent drops its connection, and the broker's last will shows it offline.
 """
 
@@ -77,6 +78,9 @@ def test_a_device_is_online_answers_a_tare_and_goes_offline_by_its_last_will(
         wait_for(lambda: state() == "online", STATE_TIMEOUT_S, "the device online", logs)
         shown = http.get(url).json()
         assert (shown["site"], shown["software_version"]) == (site, "e2e")
+        heartbeat = lambda: http.get(url).json()["last_heartbeat_at"] is not None  # noqa: E731
+        wait_for(heartbeat, STATE_TIMEOUT_S, "the heartbeat through the ledger's inbox", logs)
+        assert http.get(url).json()["sensors"][0]["sensor"] == "lane-1"
 
         reply = http.post(f"{url}/commands/tare", json={"lane": "lane-1", "timeout_s": 10})
         assert reply.status_code == 200, reply.text + logs()
