@@ -150,6 +150,11 @@ class CollectorSettings(BrokerSettings):
         ge=60,
         description="MQTT 5: how long the broker keeps the session (and queued events) offline.",
     )
+    mqtt_watch_status: bool = Field(
+        default=True,
+        description="Record the devices' retained births and last wills in device_status "
+        "(GET /api/v1/devices), over a second, clean-session connection.",
+    )
     ledger_retry_max_s: float = Field(
         default=15.0, gt=0, description="Longest wait between retries of a refused batch."
     )
@@ -219,6 +224,12 @@ class ApiSettings(BrokerSettings):
         min_length=1,
         max_length=64,
         description="The API's own MQTT client id (device status and commands).",
+    )
+    api_command_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="How long a device command waits for the device's reply before a 504.",
     )
 
     @field_validator("api_listen")

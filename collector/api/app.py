@@ -14,6 +14,7 @@ from collector.api.alerts import router as alerts_router
 from collector.api.context import ApiContext
 from collector.api.counts import router as counts_router
 from collector.api.dead_letters import router as dead_letters_router
+from collector.api.devices import router as devices_router
 from collector.api.items import router as items_router
 from collector.api.locations import router as locations_router
 from collector.api.movements import router as movements_router
@@ -33,6 +34,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     alerts_router,
     counts_router,
     dead_letters_router,
+    devices_router,
 )
 """Every resource of the API, in the order the OpenAPI document lists them."""
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024

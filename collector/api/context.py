@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from collector.api.idempotency import IdempotencyStore
 from collector.api.problems import ProblemError
 from collector.api.tokens import TokenVerifier
 from collector.clock import Clock
+from collector.devices.commands import DeviceCommander, NoBroker
 from collector.ledger.observers import PostingObserver
 from collector.ledger.session import SessionOptions
 
@@ -30,6 +31,10 @@ class ApiContext:
     observers: Sequence[PostingObserver] = ()
     session_options: SessionOptions | None = None
     page_max: int = 1000
+    commander: DeviceCommander = field(default_factory=NoBroker)
+    """Sends device commands (``collector.mqtt.commander``); without a broker, refuses them."""
+    command_timeout_s: float = 10.0
+    """How long a command waits for the device's reply before a 504."""
 
 
 def api_context(request: Request) -> ApiContext:

@@ -102,6 +102,15 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
                 "with a new Idempotency-Key, or replay its dead letter."),
     ProblemType("conflict", 409, "The record changed or is in use",
                 "Read `detail`, reload the record and try again."),
+    ProblemType("device-offline", 409, "The device is offline",
+                "Its last will or status says offline: check its power and network, wait for it "
+                "to come back online (GET /api/v1/devices/{device_id}), then send again."),
+    ProblemType("device-timeout", 504, "The device did not answer in time",
+                "The command was sent; check the device's log and GET /api/v1/devices/{device_id} "
+                "before sending it again (a tare or calibration may have been applied)."),
+    ProblemType("broker-unavailable", 503, "The MQTT broker cannot be reached",
+                "Nothing was sent; check the broker and `collector api`'s COLLECTOR_MQTT_URL, "
+                "then retry."),
     ProblemType("unavailable", 503, "The ledger is unavailable",
                 "Nothing was changed; retry later with the same Idempotency-Key."),
     ProblemType("internal", 500, "Unexpected error",

@@ -15,13 +15,26 @@ from collector.api.context import ApiContext
 from collector.api.idempotency import IdempotencyStore, run_key_pruning
 from collector.api.tokens import TokenVerifier
 from collector.clock import SystemClock
+from collector.devices.commands import DeviceCommander, NoBroker
+from collector.mqtt.address import parse_broker_url
+from collector.mqtt.commander import MqttCommander
 from collector.settings import ApiSettings
 
 log = structlog.get_logger("collector.api")
 
 
-def build_context(settings: ApiSettings) -> ApiContext:
-    """The ledger (migrated), the clock, tokens, idempotency keys, the posting observers."""
+def commander_from_settings(settings: ApiSettings) -> MqttCommander:
+    """The device commander on the broker the settings name (not started)."""
+    address = parse_broker_url(
+        settings.mqtt_url, username=settings.mqtt_username, password=settings.mqtt_password,
+        ca_file=settings.mqtt_ca_file, cert_file=settings.mqtt_cert_file,
+        key_file=settings.mqtt_key_file,
+    )  # fmt: skip
+    return MqttCommander(address=address, client_id=settings.api_mqtt_client_id)
+
+
+def build_context(settings: ApiSettings, commander: DeviceCommander | None = None) -> ApiContext:
+    """The ledger (migrated), the clock, tokens, idempotency keys, observers, the commander."""
     from collector.cli.run_wiring import posting_observers, session_options  # noqa: PLC0415
     from collector.ledger.engine import open_ledger  # noqa: PLC0415
 
@@ -34,6 +47,8 @@ def build_context(settings: ApiSettings) -> ApiContext:
         observers=posting_observers(settings, clock),
         session_options=session_options(settings),
         page_max=settings.api_page_max,
+        commander=commander if commander is not None else NoBroker(),
+        command_timeout_s=settings.api_command_timeout_s,
     )
 
 
@@ -59,7 +74,9 @@ def serve(settings: ApiSettings) -> None:
     from collector.logs import configure_logging  # noqa: PLC0415
 
     configure_logging(level=settings.log_level)
-    context = build_context(settings)
+    commander = commander_from_settings(settings)
+    commander.start()
+    context = build_context(settings, commander)
     host, port = settings.listen_address
     app = create_app(context, max_body_bytes=settings.api_max_body_bytes)
     stop = threading.Event()
@@ -100,5 +117,6 @@ def serve(settings: ApiSettings) -> None:
         stop.set()
         sweep.join(timeout=15)
         pruning.join(timeout=15)
+        commander.stop()
         context.engine.dispose()
         log.info("api.stopped")

@@ -20,6 +20,13 @@ def api(
             "--listen", help="HOST:PORT to serve on (COLLECTOR_API_LISTEN; 127.0.0.1:8080)."
         ),
     ] = None,
+    mqtt: Annotated[
+        str | None,
+        typer.Option(
+            "--mqtt",
+            help="Broker URL for device commands (COLLECTOR_MQTT_URL; mqtt://127.0.0.1:1883).",
+        ),
+    ] = None,
     log_level: Annotated[
         str | None, typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR.")
     ] = None,
@@ -39,7 +46,9 @@ def api(
     from collector.settings import load_api_settings  # noqa: PLC0415
 
     try:
-        settings = load_api_settings(db_url=db, api_listen=listen, log_level=log_level)
+        settings = load_api_settings(
+            db_url=db, api_listen=listen, mqtt_url=mqtt, log_level=log_level
+        )
     except ConfigError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(EXIT_CONFIG) from err

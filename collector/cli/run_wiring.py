@@ -18,6 +18,7 @@ from collector.settings import CollectorSettings, LedgerSettings
 
 if TYPE_CHECKING:
     from collector.alerts.notify import AlertPublisher
+    from collector.devices.watcher import StatusWatcher
     from collector.ledger.ingestor import SqlIngestor
     from collector.reconcile.runtime.wiring import Reconciliation
     from collector.timeseries.runner import WriterHandle
@@ -38,8 +39,10 @@ def load_reconciliation(settings: CollectorSettings) -> Reconciliation | None:
 
 
 def posting_observers(settings: LedgerSettings, clock: Clock) -> list[PostingObserver]:
-    """Work that commits with every posting session: the InfluxDB outbox, when configured."""
-    observers: list[PostingObserver] = []
+    """Work that commits with every posting session: device heartbeats, the InfluxDB outbox."""
+    from collector.devices.observer import HeartbeatObserver  # noqa: PLC0415
+
+    observers: list[PostingObserver] = [HeartbeatObserver()]
     if settings.influx_url:  # without a writer draining it, the outbox would only grow
         from collector.timeseries.observer import OutboxObserver  # noqa: PLC0415
 
@@ -90,16 +93,36 @@ class SideServices:
     writer: WriterHandle | None = None
     alerts: threading.Thread | None = None
     parking: threading.Thread | None = None
+    status: StatusWatcher | None = None
     stop_alerts: threading.Event = field(default_factory=threading.Event)
 
     def stop(self) -> None:
-        """Stop the alerts and parking threads and the InfluxDB writer (unsent points stay)."""
+        """Stop the status watch, the alerts and parking threads and the InfluxDB writer."""
         self.stop_alerts.set()
+        if self.status is not None:
+            self.status.stop()
         for thread in (self.alerts, self.parking):
             if thread is not None:
                 thread.join(timeout=STOP_TIMEOUT_S)
         if self.writer is not None:
             self.writer.stop(timeout_s=STOP_TIMEOUT_S)
+
+
+def status_watcher(engine: sa.Engine, settings: CollectorSettings, clock: Clock) -> StatusWatcher:
+    """The watch of the devices' retained status topics (births, last wills)."""
+    from collector.devices.watcher import StatusWatcher  # noqa: PLC0415
+    from collector.mqtt.address import parse_broker_url  # noqa: PLC0415
+
+    address = parse_broker_url(
+        settings.mqtt_url, username=settings.mqtt_username, password=settings.mqtt_password,
+        ca_file=settings.mqtt_ca_file, cert_file=settings.mqtt_cert_file,
+        key_file=settings.mqtt_key_file,
+    )  # fmt: skip
+    return StatusWatcher(
+        address=address, client_id=f"{settings.mqtt_client_id}-status"[:64],
+        site=settings.mqtt_site, engine=engine, clock=clock,
+        reconnect_max_s=settings.mqtt_reconnect_max_s,
+    )  # fmt: skip
 
 
 def start_side_services(
@@ -110,12 +133,16 @@ def start_side_services(
     publisher: AlertPublisher,
     clock: Clock,
 ) -> SideServices:
-    """Start the InfluxDB writer (if configured), the parking sweep, and the alerts thread:
+    """Start the device status watch, the InfluxDB writer (if configured), the parking sweep,
+    and the alerts thread:
     notifications always, reconciler ticks if sites are bound."""
     from collector.alerts.parked import start_parking_sweep  # noqa: PLC0415
     from collector.alerts.runner import start_alerts  # noqa: PLC0415
 
     services = SideServices()
+    if settings.mqtt_watch_status:
+        services.status = status_watcher(engine, settings, clock)
+        services.status.start()
     charter = None
     if settings.influx_url:
         from collector.timeseries.discrepancies import chart  # noqa: PLC0415

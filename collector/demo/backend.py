@@ -92,6 +92,9 @@ def demo_settings(
         mqtt_site=SITE,  # on a shared broker, ignore everybody else's events
         mqtt_protocol="3.1.1" if embedded else "5",
         mqtt_session_expiry_s=60,  # a one-off client id: let the broker forget it soon
+        # amqtt sends every client, on connect, the retained messages of everybody's
+        # subscriptions: with the status watch on, the ledger's session would get statuses
+        mqtt_watch_status=not embedded,
         bindings_files=[str(paths.bindings)],
         batch_max_wait_ms=10,
         influx_url=influx_url,

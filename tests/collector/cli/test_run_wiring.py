@@ -1,4 +1,4 @@
-"""``collector run`` adds reconciliation and the InfluxDB outbox only when they are configured."""
+"""``collector run`` records heartbeats always; reconciliation and InfluxDB only when configured."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 
 from collector.cli.run_wiring import load_reconciliation, posting_observers, session_options
 from collector.clock import SystemClock
+from collector.devices.observer import HeartbeatObserver
 from collector.errors import ConfigError
 from collector.reconcile.runtime.observer import ReconcileObserver
 from collector.settings import load_settings
@@ -14,15 +15,16 @@ from collector.timeseries.observer import OutboxObserver
 BINDINGS = "firmware_configs/bindings.yaml"
 
 
-def test_nothing_configured_means_no_observers() -> None:
+def test_nothing_configured_means_only_the_heartbeat_observer() -> None:
     settings = load_settings()
     assert load_reconciliation(settings) is None
-    assert posting_observers(settings, SystemClock()) == []
+    (observer,) = posting_observers(settings, SystemClock())
+    assert isinstance(observer, HeartbeatObserver)
 
 
 def test_an_influx_url_adds_the_outbox_observer() -> None:
     settings = load_settings(influx_url="http://127.0.0.1:8428")
-    (observer,) = posting_observers(settings, SystemClock())
+    _, observer = posting_observers(settings, SystemClock())
     assert isinstance(observer, OutboxObserver)
 
 

@@ -1,7 +1,7 @@
 """The console's users (``collector.api.schema.console_users``).
 
 Revision ID: 0012_console_users
-Revises: 0010_alert_assign
+Revises: 0011_device_status
 Create Date: 2026-12-02
 
 People log in to the web console with a name and a password (an argon2 hash is kept);
@@ -17,7 +17,7 @@ from alembic import op
 from collector.ledger.types import UtcDateTime
 
 revision = "0012_console_users"
-down_revision = "0010_alert_assign"
+down_revision = "0011_device_status"
 branch_labels = None
 depends_on = None
 
