@@ -29,7 +29,7 @@ from collector.ledger.dead_letters import dead_letter_key
 from collector.ledger.inbox import inbox_row
 from collector.ledger.parking import API_TOPIC
 from collector.ledger.session import PostingSession, posting_session
-from collector.ledger.submission import Outcome, Submitted, submit
+from collector.ledger.submission import Outcome, RecordedTransaction, Submitted, submit
 from edge_agent.wire import SiteId, StockTransaction
 
 MAX_BATCH = 1000
@@ -209,16 +209,11 @@ def _payload(
     req: _Request, event_id: uuid.UUID, effective_at: datetime, tx: StockTransaction
 ) -> str:
     """What the inbox (and a dead letter) keeps: enough to replay it, and who sent it."""
-    return json.dumps(
-        {
-            "event_id": str(event_id),
-            "effective_at": effective_at.isoformat(),
-            "transaction": tx.model_dump(mode="json", exclude_none=True),
-            "principal": req.principal.label,
-            "idempotency_key": req.lease.key,
-        },
-        separators=(",", ":"),
-    )
+    recorded = RecordedTransaction(
+        event_id=event_id, effective_at=effective_at, transaction=tx,
+        principal=req.principal.label, idempotency_key=req.lease.key,
+    )  # fmt: skip
+    return recorded.model_dump_json(exclude_none=True)
 
 
 def _dead_letter(

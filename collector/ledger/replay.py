@@ -10,20 +10,24 @@ the reason, and the dead letter stays as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 import structlog
+from pydantic import ValidationError
 
 from collector.domain.model import Posting
 from collector.errors import RejectedEventError
 from collector.ingest.decode import Decoded, Undecodable, decode
 from collector.ingest.ports import Disposition, InboundMessage
 from collector.ledger.inbox import event_inbox_row
+from collector.ledger.parking import API_TOPIC
 from collector.ledger.schema import dead_letters, inbox
 from collector.ledger.session import PostingSession
-from edge_agent.wire import StockTransactionEvent
+from collector.ledger.submission import RecordedTransaction
+from edge_agent.wire import StockTransaction, StockTransactionEvent
 
 log = structlog.get_logger("collector.ledger")
 
@@ -43,42 +47,78 @@ class Replayed:
 
 def replay_dead_letter(session: PostingSession, dead_letter_id: int, *, by: str) -> Replayed:
     """Post dead letter ``dead_letter_id`` in ``session``; ``ReplayRefusedError`` says why not."""
-    conn = session.conn
-    row = _load(conn, dead_letter_id)
+    row = _load(session.conn, dead_letter_id)
+    if row.topic == API_TOPIC:
+        return _replay_api(session, row, by=by)
     event = _decoded(row).event
     if not isinstance(event, StockTransactionEvent):
         raise ReplayRefusedError(
             f"dead letter {dead_letter_id} is a {event.kind.value} event: only stock "
             "transactions change stock, so there is nothing to replay"
         )
-    stored = _inbox_disposition(conn, event.event_id)
-    _check_identity(conn, dead_letter_id, event, stored)
-    try:
-        posting = session.post(event_id=event.event_id, effective_at=event.observed_at,
-                               tx=event.data)  # fmt: skip
-    except RejectedEventError as err:
-        raise ReplayRefusedError(
-            f"dead letter {dead_letter_id} still cannot be posted: {err}; it stays as it was"
-        ) from err
+    stored = _inbox_disposition(session.conn, event.event_id)
+    _check_identity(session.conn, dead_letter_id, event, stored)
+    posting = _post_again(session, dead_letter_id, event.event_id, event.observed_at, event.data)
     if stored is None:
         text = row.payload.decode("utf-8")  # it decoded above, so it is UTF-8
         session.record(event_inbox_row(event, row.site, row.received_at, Disposition.APPLIED, text))
     else:
         session.set_disposition(event.event_id, Disposition.APPLIED)
-    conn.execute(
+    _mark_replayed(session, dead_letter_id, by=by)
+    log.info(
+        "dead_letter.replayed", dead_letter=dead_letter_id, device=event.device_id,
+        sku=event.data.sku, event_id=str(event.event_id), principal=by,
+    )  # fmt: skip
+    return Replayed(dead_letter_id, event.event_id, posting)
+
+
+def _replay_api(session: PostingSession, row: sa.Row[Any], *, by: str) -> Replayed:
+    """A transaction ``POST /api/v1/transactions`` had refused: its inbox row holds it too."""
+    try:
+        recorded = RecordedTransaction.model_validate_json(row.payload)
+    except ValidationError as err:
+        raise ReplayRefusedError(
+            f"dead letter {row.id} still cannot be read ({err.error_count()} problems); post "
+            "the transaction again with a new Idempotency-Key"
+        ) from err
+    stored = _inbox_disposition(session.conn, recorded.event_id)
+    if stored != Disposition.DEAD_LETTERED.value:
+        raise ReplayRefusedError(
+            f"event {recorded.event_id} of dead letter {row.id} is {stored or 'not'} in the "
+            "ledger's inbox: nothing to replay"
+        )
+    tx = recorded.transaction
+    posting = _post_again(session, row.id, recorded.event_id, recorded.effective_at, tx)
+    session.set_disposition(recorded.event_id, Disposition.APPLIED)
+    _mark_replayed(session, row.id, by=by)
+    log.info(
+        "dead_letter.replayed", dead_letter=row.id, sku=tx.sku,
+        event_id=str(recorded.event_id), principal=by, sent_by=recorded.principal,
+    )  # fmt: skip
+    return Replayed(row.id, recorded.event_id, posting)
+
+
+def _post_again(
+    session: PostingSession,
+    dead_letter_id: int,
+    event_id: UUID,
+    effective_at: datetime,
+    tx: StockTransaction,
+) -> Posting:
+    try:
+        return session.post(event_id=event_id, effective_at=effective_at, tx=tx)
+    except RejectedEventError as err:
+        raise ReplayRefusedError(
+            f"dead letter {dead_letter_id} still cannot be posted: {err}; it stays as it was"
+        ) from err
+
+
+def _mark_replayed(session: PostingSession, dead_letter_id: int, *, by: str) -> None:
+    session.conn.execute(
         sa.update(dead_letters)
         .where(dead_letters.c.id == dead_letter_id)
         .values(replayed_at=session.now, replayed_by=by)
     )
-    log.info(
-        "dead_letter.replayed",
-        dead_letter=dead_letter_id,
-        device=event.device_id,
-        sku=event.data.sku,
-        event_id=str(event.event_id),
-        principal=by,
-    )
-    return Replayed(dead_letter_id, event.event_id, posting)
 
 
 def _load(conn: sa.Connection, dead_letter_id: int) -> sa.Row[Any]:

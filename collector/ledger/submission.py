@@ -13,6 +13,7 @@ from enum import StrEnum
 from uuid import UUID
 
 import structlog
+from pydantic import BaseModel, ConfigDict
 
 from collector.domain.model import Posting
 from collector.errors import InsufficientStockError, RejectedEventError
@@ -23,6 +24,19 @@ log = structlog.get_logger("collector.ledger")
 
 BUGS = (ArithmeticError, ValueError, TypeError, LookupError)
 """Errors that are a bug, not bad input, when posting: one transaction must not stop the rest."""
+
+
+class RecordedTransaction(BaseModel):
+    """What the inbox and a dead letter keep of a transaction posted over HTTP: enough to post
+    it again (a dead letter's replay), and who sent it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: UUID
+    effective_at: datetime
+    transaction: StockTransaction
+    principal: str
+    idempotency_key: str
 
 
 class Outcome(StrEnum):

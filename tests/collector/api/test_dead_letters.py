@@ -128,11 +128,34 @@ def test_clients_and_integrations_get_no_dead_letters(api: Api) -> None:
     assert get(api, f"{URL}/{letter_id}", "admin").status_code == 200
 
 
-def test_a_dead_letter_of_the_api_is_not_replayable_yet(api: Api) -> None:
-    refused = {"type": "sale", "sku": "NOPE", "qty": "1", "location": "main/a1"}
+def post_refused_receipt(api: Api) -> int:
+    """A receipt of an item nobody imported yet, through the API: refused, dead-lettered."""
+    receipt = {"type": "receipt", "sku": "LATE", "qty": "3", "unit_cost": "1.50",
+               "location": "main/a1"}  # fmt: skip
     headers = api.headers("integration", str(uuid.uuid4()))
-    assert api.client.post("/api/v1/transactions", json=refused, headers=headers).status_code == 422
+    assert api.client.post("/api/v1/transactions", json=receipt, headers=headers).status_code == 422
     (letter_id,) = listed(api, source="api")
+    return letter_id
+
+
+def test_a_dead_letter_of_the_api_replays_once_its_cause_is_fixed(api: Api) -> None:
+    letter_id = post_refused_receipt(api)
+    add_item(api, sku="LATE", name="Imported late")
+    response = replay(api, letter_id)
+    assert response.status_code == 200, response.text
+    (line,) = response.json()["ledger"]["movements"]
+    assert (line["type"], line["sku"], line["qty"], line["unit_cost"]) == (
+        "receipt", "LATE", "3.000000", "1.500000",
+    )  # fmt: skip
+    assert replay(api, letter_id).status_code == 409
+    assert book_qty(api.engine, PositionKey("LATE", "main/a1", "own")) == Decimal(3)
+    (moved,) = get(api, "/api/v1/movements", "admin", sku="LATE").json()["movements"]
+    assert moved["principal"] == "token:test-integration"  # who sent it, not who replayed
+
+
+def test_a_dead_letter_of_the_api_still_refused_stays_as_it_was(api: Api) -> None:
+    letter_id = post_refused_receipt(api)
     response = replay(api, letter_id)
     assert response.status_code == 422
-    assert "still cannot be read" in response.json()["detail"]
+    assert "still cannot be posted" in response.json()["detail"]
+    assert listed(api, replayed="false") == [letter_id]
