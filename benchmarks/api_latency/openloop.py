@@ -43,6 +43,8 @@ class PhaseResult:
     """Due time to the moment the client really sent it (the client's own lag)."""
     sent: int
     errors: dict[str, int]
+    last_sent_s: float
+    """When the last request really left (send rate = sent over first due → last sent)."""
 
     @property
     def answered(self) -> int:
@@ -68,6 +70,7 @@ async def _one(
 ) -> None:
     sent_s = time.monotonic()
     out.lateness_ms.append((sent_s - due_s) * 1000)
+    out.last_sent_s = max(out.last_sent_s, sent_s)
     try:
         response = await client.request(
             request.method, request.path, json=request.body, headers=request.headers
@@ -86,6 +89,7 @@ class _Tally:
     latencies_ms: list[float] = field(default_factory=list)
     lateness_ms: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
+    last_sent_s: float = 0.0
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -121,7 +125,24 @@ async def open_loop(
         lateness_ms=tally.lateness_ms,
         sent=count,
         errors=tally.errors,
+        last_sent_s=tally.last_sent_s or start_s,
     )
+
+
+async def settle(client: httpx.AsyncClient, path: str, *, quick_ms: float, limit_s: float) -> float:
+    """Wait until ``path`` answers within ``quick_ms`` (an earlier overload has drained), at
+    most ``limit_s``; the seconds it took."""
+    start_s = time.monotonic()
+    while time.monotonic() - start_s < limit_s:
+        sent_s = time.monotonic()
+        try:
+            await client.get(path)
+        except httpx.HTTPError:
+            continue
+        if (time.monotonic() - sent_s) * 1000 < quick_ms:
+            break
+        await asyncio.sleep(0.2)
+    return time.monotonic() - start_s
 
 
 def client_for(base_url: str, token: str) -> httpx.AsyncClient:

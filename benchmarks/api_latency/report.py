@@ -60,8 +60,24 @@ class Summary:
     ingest_per_s: float
     api_cpu_ms: float
     lag_p99_ms: float
-    errors: int
+    errors: str
     p99s: list[float]
+
+
+def _send_span_s(phase: Phase) -> float:
+    """First due time to the last real send, plus one interval."""
+    r = phase.result
+    return r.last_sent_s - r.started_s + 1 / r.rate_per_s
+
+
+def _errors(phases: list[Phase]) -> str:
+    kinds: dict[str, int] = {}
+    for phase in phases:
+        for kind, count in phase.result.errors.items():
+            kinds[kind] = kinds.get(kind, 0) + count
+    total = sum(kinds.values())
+    detail = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+    return f"{total} ({detail})" if total else "0"
 
 
 def summarise(phases: list[Phase]) -> Summary:
@@ -70,12 +86,14 @@ def summarise(phases: list[Phase]) -> Summary:
         p50_ms=_median([percentile(p.result.latencies_ms, 0.50) for p in phases]),
         p99_ms=_median([percentile(p.result.latencies_ms, 0.99) for p in phases]),
         max_ms=max(max(p.result.latencies_ms, default=0.0) for p in phases),
-        sent_per_s=_median([p.result.sent / p.wall_s for p in phases]),
-        answered_per_s=_median([p.result.answered / p.wall_s for p in phases]),
+        sent_per_s=_median([p.result.sent / _send_span_s(p) for p in phases]),
+        answered_per_s=_median(
+            [p.result.answered * p.result.rate_per_s / max(p.result.sent, 1) for p in phases]
+        ),
         ingest_per_s=_median([p.ingested / p.wall_s for p in phases]),
         api_cpu_ms=_median([1000 * p.api_cpu_s / max(p.result.sent, 1) for p in phases]),
         lag_p99_ms=_median([percentile(p.result.lateness_ms, 0.99) for p in phases]),
-        errors=sum(p.result.error_count for p in phases),
+        errors=_errors(phases),
         p99s=[percentile(p.result.latencies_ms, 0.99) for p in phases],
     )
 
@@ -157,6 +175,10 @@ def render(ctx: Context, rounds: list[Round]) -> str:
             else "every round exact."
         ),
         "",
+        "Before each phase the benchmark waits until `/health` answers within 20 ms again "
+        f"(longest wait: {max(p.settle_s for r in rounds for p in r.phases):.1f} s), so an "
+        "overload does not spill into the next phase. *answered/s*: answered with the "
+        "expected status per second of the schedule. "
         "*client lag*: how late the load generator itself sent (due time → send); it is "
         "part of the latency, so it must stay small for the figures to be the server's. "
         "*API CPU*: CPU seconds of the `collector api` process over the phase per request.",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from benchmarks.api_latency import workload
-from benchmarks.api_latency.openloop import PhaseResult, Request, client_for, open_loop
+from benchmarks.api_latency.openloop import PhaseResult, Request, client_for, open_loop, settle
 from benchmarks.ingest_fleet import (
     FleetResult,
     Plans,
@@ -30,6 +30,8 @@ from benchmarks.ingest_fleet import (
 from benchmarks.ingest_shipped import applied_counts, check_exactly_once
 
 DEVICES = 20
+SETTLE_MS = 20.0
+"""Before each phase /health must answer within this (a previous overload drained)."""
 LEAD_S = 3.0
 """The fleet runs this long before the first phase (connected, acks flowing)."""
 
@@ -52,6 +54,8 @@ class Phase:
     ingested: int = 0
     api_cpu_s: float = 0.0
     collector_cpu_s: float = 0.0
+    settle_s: float = 0.0
+    """How long the server took to answer /health quickly again before this phase."""
 
     @property
     def wall_s(self) -> float:
@@ -98,11 +102,12 @@ async def _run_phases(target: Target, rates: Rates, tag: str) -> list[Phase]:
     phases = []
     async with client_for(target.base_url, target.token) as client:
         for name, make, rate, expect in _phases(target, rates, tag):
+            settled_s = await settle(client, "/api/v1/health", quick_ms=SETTLE_MS, limit_s=30)
             api0, col0 = proc_cpu_s(target.api_pid), tree_cpu_s(target.collector_pid)
             result = await open_loop(
                 client, name, make, rate_per_s=rate, seconds=rates.seconds, expect=expect
             )
-            phase = Phase(result)
+            phase = Phase(result, settle_s=settled_s)
             phase.api_cpu_s = proc_cpu_s(target.api_pid) - api0
             phase.collector_cpu_s = tree_cpu_s(target.collector_pid) - col0
             phases.append(phase)
@@ -117,7 +122,7 @@ def warm_up(target: Target) -> None:
 
 def one_round(target: Target, rates: Rates, repeat: int) -> Round:
     """Fleet started, the four phases, fleet drained and checked against the ledger."""
-    span_s = LEAD_S + 4 * (rates.seconds + 0.5) + 2.0
+    span_s = LEAD_S + 4 * (rates.seconds + 1.0) + 2.0
     setup = target.setup
     plans = make_plans(setup, DEVICES, int(rates.ingest_per_s * span_s))
     box: dict[str, FleetResult] = {}
