@@ -52,7 +52,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     add("--movements", type=int, help="ledger size (default 1,000,000; --quick 100,000)")
     add("--read-rate", type=float, default=100.0, help="GET /stock requests/s")
     add("--write-rate", type=float, default=200.0, help="POST /transactions requests/s")
-    add("--ingest-rate", type=float, default=1000.0, help="MQTT events/s")
+    add(
+        "--ingest-rate",
+        type=float,
+        default=1000.0,
+        help="MQTT events/s (0: no ingest, the API alone)",
+    )
     add("--quick", action="store_true", help="a small smoke run (not for RESULTS.md)")
     add("--write", action="store_true", help="record the run in benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
