@@ -16,6 +16,7 @@ from collector.api.problems import ProblemError
 from collector.api.tokens import TokenVerifier
 from collector.clock import Clock
 from collector.devices.commands import DeviceCommander, NoBroker
+from collector.ledger.engine import read_only_connection
 from collector.ledger.observers import PostingObserver
 from collector.ledger.session import SessionOptions
 
@@ -60,7 +61,7 @@ def principal(
             "send Authorization: Bearer <token> (a token from `collector tokens create`)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    with context.engine.connect() as conn:
+    with read_only_connection(context.engine) as conn:
         found = context.verifier.principal(conn, credentials.credentials)
     if found is None:
         raise ProblemError(
@@ -101,8 +102,8 @@ def route_actions(dependant: Any) -> list[Action]:
 
 
 def reading(context: Context) -> Iterator[sa.Connection]:
-    """A read-only connection for the length of the request."""
-    with context.engine.connect() as conn:
+    """A read-only connection for the length of the request (no SQLite write lock)."""
+    with read_only_connection(context.engine) as conn:
         yield conn
 
 

@@ -14,13 +14,16 @@ from collector.errors import LedgerError
 _LEDGER_LOCK_KEY = 0x1ED6E4
 """PostgreSQL advisory lock serialising ledger writers (SQLite uses BEGIN IMMEDIATE)."""
 SQLITE_BUSY_TIMEOUT_S = 30
+READ_ONLY = "ledger_read_only"
+"""Execution option of a connection that only reads (``read_only_connection``)."""
 
 
 def create_ledger_engine(url: str) -> sa.Engine:
     """An engine for ``sqlite:///PATH`` or ``postgresql+psycopg://…`` tuned for the ledger.
 
     SQLite: WAL, foreign keys on, ``synchronous=FULL`` (commits are batched, so durability
-    is cheap), every transaction ``BEGIN IMMEDIATE`` so writers queue instead of failing.
+    is cheap), every transaction ``BEGIN IMMEDIATE`` so writers queue instead of failing,
+    except on a ``read_only_connection``.
     The folder of a SQLite file is created when missing.
     """
     parsed = sa.make_url(url)
@@ -50,7 +53,21 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # a reader must not queue for the one write lock: in WAL it reads a snapshot beside
+    # the writer (a deferred BEGIN); everything else takes the lock up front
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only_connection(engine: sa.Engine) -> sa.Connection:
+    """A connection for reads only: on SQLite its transactions take no write lock.
+
+    Writing through it is a mistake: on SQLite a deferred transaction that starts to
+    write may fail at once with "database is locked" instead of waiting its turn.
+    """
+    return engine.connect().execution_options(**{READ_ONLY: True})
 
 
 def lock_ledger(connection: sa.Connection) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from collector.ledger.engine import lock_ledger
 from tests.collector.api import ledger_data
 from tests.collector.api.conftest import Api
 from tests.collector.api.ledger_data import T1, T2, T3, get, post_tx, receipt
@@ -134,3 +135,12 @@ def test_a_client_as_of_counts_only_its_owners_movements(seeded: Api) -> None:
 def test_the_integration_role_reads_stock_and_no_token_is_401(seeded: Api) -> None:
     assert get(seeded, URL, "integration").status_code == 200
     assert seeded.client.get(URL).status_code == 401
+
+
+def test_stock_answers_while_a_posting_holds_the_ledger(seeded: Api) -> None:
+    """Reads (and the token check) take no SQLite write lock: they do not queue behind writers."""
+    with seeded.engine.begin() as writer:
+        lock_ledger(writer)  # SQLite: BEGIN IMMEDIATE already holds it; PostgreSQL: the lock
+        writer.exec_driver_sql("UPDATE balances SET qty = qty")
+        response = get(seeded, URL, sku="SKU-1")
+    assert [p[2] for p in positions(response)] == ["client-a", "client-b"]
