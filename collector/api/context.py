@@ -101,8 +101,15 @@ def route_actions(dependant: Any) -> list[Action]:
     return found
 
 
-def reading(context: Context) -> Iterator[sa.Connection]:
-    """A read-only connection for the length of the request (no SQLite write lock)."""
+def reading(
+    context: Context, _who: Annotated[Principal, Depends(principal)]
+) -> Iterator[sa.Connection]:
+    """A read-only connection for the length of the request (no SQLite write lock).
+
+    It depends on ``principal`` so that the token check (FastAPI runs it once per request)
+    has returned its connection before this one is taken: a request that held one while
+    waiting for a second could, with the pool's connections all held so, wait forever.
+    """
     with read_only_connection(context.engine) as conn:
         yield conn
 
