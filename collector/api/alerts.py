@@ -10,6 +10,7 @@ like one that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -39,7 +40,7 @@ from collector.api.alert_models import (
     alert_detail,
     alert_out,
 )
-from collector.api.context import Context, Reading, allowed
+from collector.api.context import ApiContext, Context, Reading, allowed
 from collector.api.cursors import Cursors, binding
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
 from collector.api.problems import ProblemError
@@ -162,6 +163,26 @@ def _conflict(err: AlertError, view: AlertView) -> ProblemError:
     return ProblemError("conflict", str(err), alert_status=view.status)
 
 
+def _step(
+    context: ApiContext,
+    who: Principal,
+    alert_id: int,
+    event: str,
+    change: Callable[[sa.Connection, datetime], None],
+    **logged: str,
+) -> AlertDetail:
+    """One review step that leaves the ledger alone: the alert (as the reader may see it)
+    changed by ``change`` in one transaction, a step its state forbids a 409, the detail after."""
+    with context.engine.begin() as conn:
+        view = _visible(conn, who.scope, alert_id)
+        try:
+            change(conn, context.clock.now())
+        except AlertError as err:
+            raise _conflict(err, view) from err
+        _logged(event, view, who, **logged)
+        return _detail(conn, who.scope, view)
+
+
 @router.post(
     "/alerts/{alert_id:int}/acknowledge",
     summary="Acknowledge an open alert: someone is on it",
@@ -173,14 +194,11 @@ def acknowledge(
 ) -> AlertDetail:
     """open → acknowledged; any other state is a 409 naming it."""
     note = body.note if body is not None else None
-    with context.engine.begin() as conn:
-        view = _visible(conn, who.scope, alert_id)
-        try:
-            store.acknowledge(conn, alert_id, by=who.label, now=context.clock.now(), reason=note)
-        except AlertError as err:
-            raise _conflict(err, view) from err
-        _logged("alert.acknowledged", view, who)
-        return _detail(conn, who.scope, view)
+
+    def change(conn: sa.Connection, now: datetime) -> None:
+        store.acknowledge(conn, alert_id, by=who.label, now=now, reason=note)
+
+    return _step(context, who, alert_id, "alert.acknowledged", change)
 
 
 @router.post(
@@ -191,16 +209,11 @@ def acknowledge(
 )
 def assign(alert_id: RecordId, body: AssignIn, context: Context, who: Reviewer) -> AlertDetail:
     """Set the assignee of an active alert (a resolved one is a 409)."""
-    with context.engine.begin() as conn:
-        view = _visible(conn, who.scope, alert_id)
-        try:
-            store.assign(
-                conn, alert_id, assignee=body.assignee, by=who.label, now=context.clock.now()
-            )
-        except AlertError as err:
-            raise _conflict(err, view) from err
-        _logged("alert.assigned", view, who, assignee=body.assignee)
-        return _detail(conn, who.scope, view)
+
+    def change(conn: sa.Connection, now: datetime) -> None:
+        store.assign(conn, alert_id, assignee=body.assignee, by=who.label, now=now)
+
+    return _step(context, who, alert_id, "alert.assigned", change, assignee=body.assignee)
 
 
 @router.post(
@@ -211,14 +224,11 @@ def assign(alert_id: RecordId, body: AssignIn, context: Context, who: Reviewer) 
 )
 def comment(alert_id: RecordId, body: CommentIn, context: Context, who: Reviewer) -> AlertDetail:
     """A note in the history, in any state."""
-    with context.engine.begin() as conn:
-        view = _visible(conn, who.scope, alert_id)
-        try:
-            store.comment(conn, alert_id, text=body.text, by=who.label, now=context.clock.now())
-        except AlertError as err:
-            raise _conflict(err, view) from err
-        _logged("alert.commented", view, who)
-        return _detail(conn, who.scope, view)
+
+    def change(conn: sa.Connection, now: datetime) -> None:
+        store.comment(conn, alert_id, text=body.text, by=who.label, now=now)
+
+    return _step(context, who, alert_id, "alert.commented", change)
 
 
 @router.post(
@@ -253,14 +263,11 @@ def resolve(alert_id: RecordId, body: ResolveIn, context: Context, who: Reviewer
 )
 def dismiss(alert_id: RecordId, body: DismissIn, context: Context, who: Reviewer) -> AlertDetail:
     """Close without touching the ledger; the same condition stays quiet until it ends."""
-    with context.engine.begin() as conn:
-        view = _visible(conn, who.scope, alert_id)
-        try:
-            store.dismiss(conn, alert_id, by=who.label, reason=body.reason, now=context.clock.now())
-        except AlertError as err:
-            raise _conflict(err, view) from err
-        _logged("alert.dismissed", view, who)
-        return _detail(conn, who.scope, view)
+
+    def change(conn: sa.Connection, now: datetime) -> None:
+        store.dismiss(conn, alert_id, by=who.label, reason=body.reason, now=now)
+
+    return _step(context, who, alert_id, "alert.dismissed", change)
 
 
 @router.post(
