@@ -21,6 +21,7 @@ from collector.api.movements import router as movements_router
 from collector.api.reports import router as reports_router
 from collector.api.stock import router as stock_router
 from collector.api.strict import refuse_unknown_query
+from collector.api.timing import ServerTiming
 from collector.api.transactions import router as transactions_router
 
 API_PREFIX = "/api/v1"
@@ -164,6 +165,7 @@ def create_app(
     _problem_openapi(app)
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(ServerTiming)  # outermost: counts the body limit's work too
     app.include_router(_meta_router(), prefix=API_PREFIX)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

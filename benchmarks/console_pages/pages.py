@@ -1,0 +1,92 @@
+"""Which console pages to time, and the sample values their path parameters take."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+
+SKIPPED = ("/login", "/logout", "/events")
+"""Not pages: the log-in form is the baseline, log-out ends the session, events stream."""
+
+Sample = Callable[[sa.Connection], str | None]
+"""A value for one path parameter, read from the ledger (None: the ledger has none)."""
+
+SAMPLES: dict[str, Sample] = {
+    "sku": lambda conn: conn.exec_driver_sql(
+        "SELECT sku FROM balances GROUP BY sku ORDER BY COUNT(*) DESC, sku LIMIT 1"
+    ).scalar(),
+    "alert_id": lambda conn: _text(conn.exec_driver_sql("SELECT MAX(id) FROM alerts").scalar()),
+    "device_id": lambda conn: conn.exec_driver_sql(
+        "SELECT device_id FROM device_status ORDER BY device_id LIMIT 1"
+    ).scalar(),
+    "count_id": lambda conn: _text(conn.exec_driver_sql("SELECT MAX(id) FROM counts").scalar()),
+    "dead_letter_id": lambda conn: _text(
+        conn.exec_driver_sql("SELECT MAX(id) FROM dead_letters").scalar()
+    ),
+}
+"""Per path parameter name: the busiest SKU, the newest alert, count, dead letter, …"""
+
+
+QUERIES: dict[str, list[Sample]] = {
+    "/stock": [
+        lambda conn: "q=" + str(SAMPLES["sku"](conn))[:7],  # a search many SKUs match
+        lambda conn: (
+            "location="
+            + str(
+                conn.exec_driver_sql(
+                    "SELECT location FROM balances GROUP BY location ORDER BY COUNT(*) DESC LIMIT 1"
+                ).scalar()
+            )
+        ),
+    ],
+}
+"""Per page, query strings it is timed with besides the bare page (a search, one location)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page to time: its route and the URL with samples filled in (None: no sample)."""
+
+    route: str
+    url: str | None
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def console_pages(console: FastAPI, conn: sa.Connection) -> list[Page]:
+    """Every GET page of the console, in route order, with its sample URL."""
+    found: list[Page] = []
+    for context in iter_route_contexts(console.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or "GET" not in (context.methods or ()):
+            continue
+        if context.path_format.startswith(SKIPPED):
+            continue
+        url = _fill(context.path_format, route, conn)
+        found.append(Page(context.path_format, url))
+        for query in QUERIES.get(context.path_format, []) if url is not None else []:
+            found.append(Page(f"{context.path_format}?{query(conn).partition('=')[0]}=…",
+                              f"{url}?{query(conn)}"))  # fmt: skip
+    return found
+
+
+def _fill(path: str, route: APIRoute, conn: sa.Connection) -> str | None:
+    url = path
+    for param in route.dependant.path_params:
+        sample = SAMPLES.get(param.name)
+        if sample is None:
+            raise KeyError(
+                f"console page {path}: no sample for path parameter {param.name!r}; "
+                "add one to benchmarks/console_pages/pages.py SAMPLES"
+            )
+        value = sample(conn)
+        if value is None:
+            return None
+        url = url.replace("{" + param.name + "}", value)
+    return url
