@@ -87,6 +87,7 @@ movements = sa.Table(
     sa.Column("provisional", sa.Boolean, nullable=False),
     sa.Column("applies_to_movement_id", sa.BigInteger, sa.ForeignKey("movements.id")),
     sa.Index("ix_movements_sku_effective_at", "sku", "effective_at"),
+    sa.Index("ix_movements_effective_at", "effective_at"),
     sa.Index("ix_movements_sale_lookup", "sku", "owner", "type", "id"),
     sa.Index("ix_movements_applies_to_movement_id", "applies_to_movement_id"),
 )

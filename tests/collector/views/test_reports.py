@@ -141,3 +141,27 @@ def test_turnover_cogs_is_net_of_returns_as_the_period_report_is(engine, clock) 
         (line, total) = turnover_report(conn, EVERYONE, first_day=MARCH_1, last_day=MARCH_1)
         report = period_report(conn, EVERYONE, **march(1, 1))[-1]
     assert line.cogs == total.cogs == report.cogs == D(6)  # 4 sold at 2.00, 1 back
+
+
+def test_the_beginning_value_is_the_same_summed_before_or_taken_back_from_the_balances(
+    engine, clock
+) -> None:
+    """Days 1-3 (an early start: the lines before it are summed) and day 9 (a late start:
+    the balances less the lines since) give the same opening stock as the journal says."""
+    SqlIngestor(engine, clock=clock).ingest(
+        [
+            tx_message(1, qty=10, location="main/a1"),  # 1 March: 10 at 2.00
+            tx_message(2, qty=5, sku="SKU-2", location="main/b1"),  # 5 at 2.00
+            tx_message(2 * DAY, "sale", 4, location="main/a1"),  # 3 March: -8
+            tx_message(2 * DAY + 1, "sale", 5, sku="SKU-2", location="main/b1"),  # sold out
+            tx_message(9 * DAY, qty=1, location="main/a1"),  # 10 March: +2
+        ]
+    )
+    with engine.connect() as conn:
+        early = by_group(period_report(conn, EVERYONE, **march(2, 3)))
+        late = by_group(period_report(conn, EVERYONE, **march(10, 10)))
+        journal = by_group(period_report(conn, EVERYONE, **march(1, 9)))
+    assert (early["SKU-1"].beginning_value, early["SKU-2"].beginning_value) == (D(20), D(10))
+    assert late["SKU-1"].beginning_value == journal["SKU-1"].ending_value == D(12)
+    assert "SKU-2" not in late  # worth nothing and not moved: no line, whichever way summed
+    assert (late["SKU-1"].purchases, late["*"].ending_value) == (D(2), D(14))
