@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint services schemas clean
+.PHONY: demo test lint services schemas screenshots clean
 
 $(STAMP): pyproject.toml
 	bash scripts/bootstrap-venv.sh "$(PYTHON)" "$(VENV)"
@@ -25,6 +25,11 @@ lint: $(STAMP)
 
 test: $(STAMP) services lint
 	$(BIN)/python -m pytest
+
+# pictures of every console page from the demo's data, into docs/screenshots/ and docs/console.md
+screenshots: $(STAMP)
+	bash scripts/ensure-services.sh
+	$(BIN)/python scripts/screenshots.py
 
 schemas: $(STAMP)
 	$(BIN)/python -m edge_agent.wire > docs/wire-schema.json

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute
 
-SKIPPED = ("/login", "/logout", "/events")
-"""Not pages: the log-in form is the baseline, log-out ends the session, events stream."""
+from collector.console.sitemap import is_fragment, page_routes
 
 Sample = Callable[[sa.Connection], str | None]
 """A value for one path parameter, read from the ledger (None: the ledger has none)."""
@@ -53,6 +52,8 @@ class Page:
 
     route: str
     url: str | None
+    fragment: bool = False
+    """A part of a page that htmx swaps in (timed, but no screenshot of its own)."""
 
 
 def _text(value: object) -> str | None:
@@ -62,17 +63,11 @@ def _text(value: object) -> str | None:
 def console_pages(console: FastAPI, conn: sa.Connection) -> list[Page]:
     """Every GET page of the console, in route order, with its sample URL."""
     found: list[Page] = []
-    for context in iter_route_contexts(console.routes):
-        route = context.original_route
-        if not isinstance(route, APIRoute) or "GET" not in (context.methods or ()):
-            continue
-        if context.path_format.startswith(SKIPPED):
-            continue
-        url = _fill(context.path_format, route, conn)
-        found.append(Page(context.path_format, url))
-        for query in QUERIES.get(context.path_format, []) if url is not None else []:
-            found.append(Page(f"{context.path_format}?{query(conn).partition('=')[0]}=…",
-                              f"{url}?{query(conn)}"))  # fmt: skip
+    for path, route in page_routes(console, fragments=True):
+        url = _fill(path, route, conn)
+        found.append(Page(path, url, is_fragment(route)))
+        for query in QUERIES.get(path, []) if url is not None else []:
+            found.append(Page(f"{path}?{query(conn).partition('=')[0]}=…", f"{url}?{query(conn)}"))
     return found
 
 

@@ -1,0 +1,38 @@
+"""The console's pages as its routes declare them: what the screenshots and the page-time
+benchmark walk, so a new page is in both without a list to keep."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+
+NOT_PAGES = ("/login", "/logout", "/events")
+"""Routes that are not pages: the log-in form and log-out, and the event streams. A route
+whose endpoint is named ``…_fragment`` is a part of a page that htmx swaps in."""
+
+
+def page_routes(console: FastAPI, *, fragments: bool = False) -> list[tuple[str, APIRoute]]:
+    """Every GET page of ``console`` (path format, route), in declaration order; with
+    ``fragments`` also the parts of pages that htmx swaps in."""
+    found: list[tuple[str, APIRoute]] = []
+    for context in iter_route_contexts(console.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or "GET" not in (context.methods or ()):
+            continue
+        if context.path_format.startswith(NOT_PAGES):
+            continue
+        if is_fragment(route) and not fragments:
+            continue
+        found.append((context.path_format, route))
+    return found
+
+
+def is_fragment(route: APIRoute) -> bool:
+    """Whether the route is a part of a page that htmx swaps in (its endpoint ``…_fragment``)."""
+    return route.name.endswith("_fragment")
+
+
+def slug(path: str) -> str:
+    """A file-name-safe name of a page path: ``/`` overview, ``/stock/items/{sku}`` stock-items."""
+    parts = [part for part in path.strip("/").split("/") if part and not part.startswith("{")]
+    return "-".join(parts) or "overview"
