@@ -54,7 +54,7 @@ def trace_chart(
     margin = max((last - first) / 10, MIN_MARGIN)
     start, end = first - margin, last + margin
     grams = [g for s in steps for g in (s.grams_before, s.grams_after)]
-    top, bottom = max(grams), min(min(grams), 0.0)
+    top, bottom = max(grams), min(*grams, 0.0)
     span_s = (end - start).total_seconds()
     height = (top - bottom) or 1.0
     inner_w, inner_h = WIDTH_PX - 2 * PAD_PX, HEIGHT_PX - 2 * PAD_PX
@@ -68,7 +68,8 @@ def trace_chart(
     points = [(x_of(start), y_of(steps[0].grams_before))]
     dots = []
     for step in steps:
-        points += [(x_of(step.at), y_of(step.grams_before)), (x_of(step.at), y_of(step.grams_after))]
+        x = x_of(step.at)
+        points += [(x, y_of(step.grams_before)), (x, y_of(step.grams_after))]
         if step.event_id in evidence:
             dots.append(Dot(x_of(step.at), y_of(step.grams_after), _title(step)))
     points.append((x_of(end), y_of(steps[-1].grams_after)))

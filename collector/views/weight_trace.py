@@ -85,7 +85,7 @@ def _shelf_steps(conn: sa.Connection, ids: list[uuid.UUID]) -> list[WeightStep]:
     return sorted(found, key=lambda s: s.at)
 
 
-def _step(row: sa.Row[Any]) -> WeightStep | None:
+def _step(row: Any) -> WeightStep | None:
     """The step a stored event describes; None for one without a time or a weight."""
     data = _data(row.payload)
     try:

@@ -46,12 +46,11 @@ def raise_alert(
 def shelf_events(console: Console, *changes: tuple[float, float], sku: str = "SKU-1") -> list[str]:
     """Shelf weighings of lane-1 on shelf-1, through the real ingestor; their event ids."""
     ids = [uuid.uuid4() for _ in changes]
-    messages = [
-        wrap(ShelfWeightChanged(lane="lane-1", sku=sku, grams_before=before, grams_after=after,
-                                count_change=-2, confidence=0.99),
-             next(SEQS), device="shelf-1", event_id=event_id)  # fmt: skip
-        for (before, after), event_id in zip(changes, ids, strict=True)
-    ]
+    messages = []
+    for (before, after), event_id in zip(changes, ids, strict=True):
+        data = ShelfWeightChanged(lane="lane-1", sku=sku, grams_before=before, grams_after=after,
+                                  count_change=-2, confidence=0.99)  # fmt: skip
+        messages.append(wrap(data, next(SEQS), device="shelf-1", event_id=event_id))
     SqlIngestor(console.engine, clock=console.clock).ingest(messages)
     return [str(i) for i in ids]
 
@@ -168,7 +167,7 @@ def test_the_detail_shows_book_shelf_evidence_trace_and_history(console: Console
 
 
 def test_the_trace_reaches_the_lanes_other_weighings_around_the_change(console: Console) -> None:
-    first, second = shelf_events(console, (1260.0, 1050.0), (1050.0, 840.0))
+    _, second = shelf_events(console, (1260.0, 1050.0), (1050.0, 840.0))
     alert_id = raise_alert(console, evidence=(second,))
     console.login("alice")
     page = console.client.get(f"/alerts/{alert_id}").text

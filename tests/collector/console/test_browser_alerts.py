@@ -9,13 +9,12 @@ from typing import Any
 
 from collector.alerts import store
 from collector.reconcile.findings import AlertKey, AlertType, Finding, Severity
-from tests.collector.console.test_browser import (  # noqa: F401 - fixtures
-    Served,
-    log_in,
-    page,
-    served,
-    serious_violations,
-)
+from tests.collector.console import test_browser
+from tests.collector.console.test_browser import Served, log_in, serious_violations
+
+served = test_browser.served
+page = test_browser.page
+"""The browser tests' fixtures: the console on a free port, a Chromium tab."""
 
 
 def raise_alert(served: Served, sku: str, *, type_: AlertType = AlertType.SHRINKAGE) -> int:

@@ -30,11 +30,13 @@ def test_each_change_drops_from_the_weight_left_to_the_one_settled_at() -> None:
     drawn = points(chart.points)
     assert len(drawn) == 6  # the level before, two drops of two points each, the level after
     assert drawn[0][1] == drawn[1][1]  # 1260 g held until the first change
-    assert drawn[1][0] == drawn[2][0] and drawn[2][1] > drawn[1][1]  # a vertical drop
+    assert drawn[1][0] == drawn[2][0]  # a vertical drop
+    assert drawn[2][1] > drawn[1][1]
     assert drawn[-1][1] == drawn[-2][1]  # 840 g held to the end
     assert all(0 <= x <= WIDTH_PX and 0 <= y <= HEIGHT_PX for x, y in drawn)
     assert [d.title for d in chart.dots] == ["09:10:00: 1050.0 g → 840.0 g, -2 units"]
-    assert chart.raised_x is not None and drawn[3][0] < chart.raised_x < drawn[-1][0]
+    assert chart.raised_x is not None
+    assert drawn[3][0] < chart.raised_x < drawn[-1][0]
     assert "2 settled changes, 1260.0 g at first, 840.0 g at last" in chart.summary
 
 
