@@ -54,35 +54,41 @@ class LaneTrace:
 
 def lane_trace(conn: sa.Connection, scope: Scope, view: AlertView) -> LaneTrace | None:
     """The trace of the lane the alert's evidence weighed; None when it names no shelf event."""
-    own = _shelf_steps(conn, _ids(view.evidence))
+    own, numbers = _evidence_steps(conn, _ids(view.evidence))
     if not own:
         return None
-    lane = (own[-1].device_id, own[-1].lane)
-    start = min(s.at for s in own) - AROUND
-    end = max(s.at for s in own) + AROUND
-    i = inbox.c
-    query = (
-        sa.select(i.event_id, i.device_id, i.observed_at, i.payload)
-        .where(i.device_id == lane[0], i.kind == SHELF_KIND)
-        .where(i.observed_at >= start, i.observed_at <= end)
-        .order_by(i.observed_at)
-        .limit(MAX_STEPS)
-    )
-    steps = [s for s in map(_step, conn.execute(query)) if s is not None and s.lane == lane[1]]
-    if scope.is_restricted:  # a mixed lane: only what concerns the alert's SKU
-        steps = [s for s in steps if s.sku == view.sku]
-    return LaneTrace(lane[0], lane[1], steps, frozenset(s.event_id for s in own))
-
-
-def _shelf_steps(conn: sa.Connection, ids: list[uuid.UUID]) -> list[WeightStep]:
-    if not ids:
-        return []
+    device_id, lane = own[-1].device_id, own[-1].lane
+    epoch = numbers[own[-1].event_id][0]
+    seqs = [n for e, n in numbers.values() if e is not None and e == epoch]
+    start, end = min(s.at for s in own) - AROUND, max(s.at for s in own) + AROUND
     i = inbox.c
     query = sa.select(i.event_id, i.device_id, i.observed_at, i.payload).where(
+        i.device_id == device_id, i.kind == SHELF_KIND, i.observed_at.between(start, end)
+    )
+    if epoch is not None and seqs:  # the device's unique (epoch, seq) index bounds the read
+        low, high = min(seqs) - MAX_STEPS, max(seqs) + MAX_STEPS
+        query = query.where(i.epoch == epoch, i.seq.between(low, high))
+    rows = conn.execute(query.order_by(i.observed_at).limit(MAX_STEPS))
+    steps = [s for s in map(_step, rows) if s is not None and s.lane == lane]
+    if scope.is_restricted:  # a mixed lane: only what concerns the alert's SKU
+        steps = [s for s in steps if s.sku == view.sku]
+    return LaneTrace(device_id, lane, steps, frozenset(s.event_id for s in own))
+
+
+def _evidence_steps(
+    conn: sa.Connection, ids: list[uuid.UUID]
+) -> tuple[list[WeightStep], dict[str, tuple[int | None, int]]]:
+    """The evidence's shelf steps in time order, and each one's (epoch, seq)."""
+    if not ids:
+        return [], {}
+    i = inbox.c
+    query = sa.select(i.event_id, i.device_id, i.observed_at, i.payload, i.epoch, i.seq).where(
         i.event_id.in_(ids), i.kind == SHELF_KIND
     )
-    found = [s for s in map(_step, conn.execute(query)) if s is not None]
-    return sorted(found, key=lambda s: s.at)
+    rows = list(conn.execute(query))
+    numbers = {str(r.event_id): (r.epoch, int(r.seq or 0)) for r in rows}
+    found = [s for s in map(_step, rows) if s is not None]
+    return sorted(found, key=lambda s: s.at), numbers
 
 
 def _step(row: Any) -> WeightStep | None:

@@ -43,12 +43,14 @@ def raise_alert(
     return alert_id
 
 
-def shelf_events(console: Console, *changes: tuple[float, float], sku: str = "SKU-1") -> list[str]:
-    """Shelf weighings of lane-1 on shelf-1, through the real ingestor; their event ids."""
+def shelf_events(
+    console: Console, *changes: tuple[float, float], sku: str = "SKU-1", lane: str = "lane-1"
+) -> list[str]:
+    """Shelf weighings of a lane on shelf-1, through the real ingestor; their event ids."""
     ids = [uuid.uuid4() for _ in changes]
     messages = []
     for (before, after), event_id in zip(changes, ids, strict=True):
-        data = ShelfWeightChanged(lane="lane-1", sku=sku, grams_before=before, grams_after=after,
+        data = ShelfWeightChanged(lane=lane, sku=sku, grams_before=before, grams_after=after,
                                   count_change=-2, confidence=0.99)  # fmt: skip
         messages.append(wrap(data, next(SEQS), device="shelf-1", event_id=event_id))
     SqlIngestor(console.engine, clock=console.clock).ingest(messages)
@@ -173,6 +175,16 @@ def test_the_trace_reaches_the_lanes_other_weighings_around_the_change(console: 
     page = console.client.get(f"/alerts/{alert_id}").text
     assert "2 settled changes" in page
     assert page.count("<circle") == 1
+
+
+def test_the_trace_leaves_out_the_devices_other_lanes(console: Console) -> None:
+    shelf_events(console, (500.0, 250.0), lane="lane-2")
+    (mine,) = shelf_events(console, (1050.0, 840.0))
+    alert_id = raise_alert(console, evidence=(mine,))
+    console.login("alice")
+    page = console.client.get(f"/alerts/{alert_id}").text
+    assert "1 settled change," in page
+    assert "500.0" not in page
 
 
 def test_a_client_sees_no_trace_of_another_owners_sku_on_the_lane(console: Console) -> None:
