@@ -86,20 +86,28 @@ def start_collector(db_url: str, port: int, scenario: Scenario, tmp_path: Path) 
     return process
 
 
-@pytest.fixture
-def ledger(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, sa.Engine]]:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def ledger(
+    request: pytest.FixtureRequest, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, sa.Engine, str]]:
+    """The ledger's URL and engine, and an ops user of this test (the PostgreSQL database
+    is the session's, shared with other tests: every name here is this test's own)."""
     monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
-    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
     engine = open_ledger(url)
+    user = unique_name("ops")
     with engine.begin() as conn:
-        users.add_user(conn, name="ops-1", role=Role.OPS, owners=[], password=PASSWORD,
+        users.add_user(conn, name=user, role=Role.OPS, owners=[], password=PASSWORD,
                        now=SystemClock().now())  # fmt: skip
-    yield url, engine
+    yield url, engine, user
     engine.dispose()
 
 
 @pytest.fixture
-def console_url(ledger: tuple[str, sa.Engine]) -> Iterator[str]:
+def console_url(ledger: tuple[str, sa.Engine, str]) -> Iterator[str]:
     context = ApiContext(engine=ledger[1], clock=SystemClock(), verifier=TokenVerifier(),
                          idempotency=IdempotencyStore())  # fmt: skip
     port = free_port()
@@ -133,7 +141,7 @@ def opened_at(engine: sa.Engine, alert_id: int) -> datetime:
 def test_a_theft_appears_live_in_the_inbox_and_is_resolved_with_a_count(
     mosquitto, ledger, console_url, browser_tab, tmp_path
 ) -> None:
-    url, engine = ledger
+    url, engine, user = ledger
     tab, errors = browser_tab
     port = mosquitto[1]
     theft = Scenario("theft")
@@ -141,11 +149,14 @@ def test_a_theft_appears_live_in_the_inbox_and_is_resolved_with_a_count(
     collector = start_collector(url, port, theft, tmp_path)
     try:
         tab.goto(f"{console_url}/login")
-        tab.fill("#username", "ops-1")
+        tab.fill("#username", user)
         tab.fill("#password", PASSWORD)
         tab.press("#password", "Enter")
         tab.wait_for_url(f"{console_url}/")
         tab.click("nav >> text=Alerts")
+        tab.fill("#f-site", theft.site)  # the PostgreSQL ledger holds other tests' alerts
+        tab.press("#f-site", "Enter")
+        tab.wait_for_url(f"{console_url}/alerts?*")
         tab.wait_for_function("window.sseOpens >= 1")
         assert serious_violations(tab) == []
         tab.evaluate("window.notReloaded = true")
