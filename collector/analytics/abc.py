@@ -29,6 +29,12 @@ class AbcLine:
     abc_class: str
 
 
+def _grade(before: Decimal, share: Decimal, a_share: Decimal, b_share: Decimal) -> str:
+    if share <= 0:
+        return "C"
+    return "A" if before < a_share else "B" if before < b_share else "C"
+
+
 def abc_classes(
     cogs_by_sku: Mapping[str, Decimal], *, a_share: Decimal = A_SHARE, b_share: Decimal = B_SHARE
 ) -> list[AbcLine]:
@@ -39,10 +45,7 @@ def abc_classes(
     before = ZERO
     for sku, cogs in ranked:
         share = cogs / total if total > 0 and cogs > 0 else ZERO
-        if share <= 0:
-            grade = "C"
-        else:
-            grade = "A" if before < a_share else "B" if before < b_share else "C"
+        grade = _grade(before, share, a_share, b_share)
         before += share
         lines.append(AbcLine(sku, cogs, share.quantize(SHARE_PLACES),
                              before.quantize(SHARE_PLACES), grade))  # fmt: skip

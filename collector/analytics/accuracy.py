@@ -23,7 +23,9 @@ def naive_errors(history: Series, period: int = WEEK_DAYS) -> Series:
     return np.asarray(history[period:] - history[:-period], dtype=np.float64)
 
 
-def mase(actual: Series, forecast: Series, history: Series, period: int = WEEK_DAYS) -> float | None:
+def mase(
+    actual: Series, forecast: Series, history: Series, period: int = WEEK_DAYS
+) -> float | None:
     """Mean absolute scaled error (see the module's formula)."""
     scale = np.abs(naive_errors(history, period))
     if len(scale) == 0 or not scale.any():

@@ -11,7 +11,7 @@ from datetime import date, timedelta, tzinfo
 from typing import Annotated, Self
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from collector.analytics.errors import AnalyticsError
 from collector.analytics.selection import MAX_HORIZON_DAYS
@@ -19,12 +19,14 @@ from collector.api.access import Action, Principal
 from collector.api.context import Context, Reading, allowed
 from collector.api.fields import Amount, Day
 from collector.api.problems import ProblemError
-from collector.api.reports import ReportPeriod, _books_zone
+from collector.api.reports import MAX_PERIOD_DAYS, books_zone
 from collector.api.responses import AUTH, problem
 from collector.views.demand import NoHistoryError, report_of, sku_forecast
 from collector.views.reports import ReportQuery, abc_report, day_bounds
 
 router = APIRouter(tags=["analytics"])
+EARLIEST_AS_OF, LATEST_AS_OF = date(1970, 1, 1), date(9000, 12, 31)
+"""Days a forecast may be asked as of: outside them the history's dates would overflow."""
 Reader = Annotated[Principal, Depends(allowed(Action.READ_REPORTS))]
 
 
@@ -40,6 +42,13 @@ class ForecastQuery(BaseModel):
     as_of: Day | None = Field(
         default=None, description="Forecast as it stood at the start of this books day."
     )
+
+    @field_validator("as_of")
+    @classmethod
+    def _plausible(cls, value: date | None) -> date | None:
+        if value is not None and not EARLIEST_AS_OF <= value <= LATEST_AS_OF:
+            raise ValueError(f"as_of {value} is not between {EARLIEST_AS_OF} and {LATEST_AS_OF}")
+        return value
 
 
 class AbcQuery(BaseModel):

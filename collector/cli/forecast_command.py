@@ -23,6 +23,7 @@ DEFAULT_HORIZON_DAYS = 28
 
 def forecast(
     sku: Annotated[str, typer.Argument(help="The item to forecast.")],
+    *,
     location: Annotated[
         str | None,
         typer.Option("--location", help="Only demand at this location and those below it."),

@@ -27,7 +27,9 @@ from collector.cli.ledger_commands import (
 from collector.domain.report import Grouping
 from collector.settings import load_settings
 
-app = typer.Typer(name="report", no_args_is_help=True, help="Period reports, turnover and ABC classes.")
+app = typer.Typer(
+    name="report", no_args_is_help=True, help="Period reports, turnover and ABC classes."
+)
 
 FromOption = Annotated[
     str | None,

@@ -14,7 +14,8 @@ def test_two_years_and_a_long_forecast_fit_80_columns() -> None:
     lines = chart_lines(history, np.full(366, 3.0), date(2026, 12, 2))
     assert max(len(line) for line in lines) <= 80
     plot = "".join(lines[:-3])
-    assert "#" in plot and "+" in plot
+    assert "#" in plot
+    assert "+" in plot
     assert "2026-12-02" in lines[-2]
 
 

@@ -34,7 +34,8 @@ def test_on_a_weekly_season_with_trend_the_choice_beats_seasonal_naive(seed: int
     found = choose(seasonal_demand(730, seed), 28)
     assert not found.intermittent
     assert found.method == "trend_seasonal"
-    assert found.chosen is not None and found.baseline is not None
+    assert found.chosen is not None
+    assert found.baseline is not None
     assert found.chosen.rmsse < found.baseline.rmsse
     assert found.chosen.mase < found.baseline.mase
 
@@ -44,7 +45,8 @@ def test_on_intermittent_demand_a_croston_method_is_chosen(seed: int) -> None:
     found = choose(intermittent_demand(400, seed), 28)
     assert found.intermittent
     assert found.method in INTERMITTENT
-    assert found.chosen is not None and found.baseline is not None
+    assert found.chosen is not None
+    assert found.baseline is not None
     assert found.chosen.rmsse < found.baseline.rmsse
     assert [b.method for b in found.backtests] == ["seasonal_naive", "croston", "sba", "tsb"]
 
@@ -75,7 +77,8 @@ def test_forecast_demand_gives_the_mean_rate_and_the_backtest_sigma() -> None:
     assert rate.mean_per_day == pytest.approx(float(np.mean(found.daily)))
     assert rate.sigma_per_day == pytest.approx(found.chosen.rmse)
     mean, sigma = rate  # a plain pair too
-    assert 10 < mean < 25 and 0 < sigma < mean
+    assert 10 < mean < 25
+    assert 0 < sigma < mean
 
 
 def test_forecast_demand_takes_decimals_and_counts_negative_days_as_none() -> None:
