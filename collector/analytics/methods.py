@@ -94,10 +94,14 @@ def tsb(y: Series, horizon: int, alpha: float = TSB_ALPHA, beta: float = TSB_BET
     return np.full(horizon, probability * size)
 
 
-def design(days: npt.NDArray[np.float64], scale_days: float, *, yearly: bool) -> Series:
-    """Regressors of day index t: 1, t ÷ scale, six weekday dummies, yearly sin/cos pairs."""
+def design(days: npt.NDArray[np.float64], *, yearly: bool) -> Series:
+    """Regressors of day index t: 1, t ÷ 365.25, six weekday dummies, yearly sin/cos pairs.
+
+    The trend's scale is fixed (not the history's length), so a day's row is the same in
+    every fit and the rows are made once (``_rows``).
+    """
     weekday = days.astype(np.int64) % WEEK_DAYS
-    columns = [np.ones_like(days), days / scale_days]
+    columns = [np.ones_like(days), days / YEAR_DAYS]
     columns += [(weekday == d).astype(np.float64) for d in range(1, WEEK_DAYS)]
     if yearly:
         for k in range(1, YEARLY_HARMONICS + 1):
@@ -106,16 +110,34 @@ def design(days: npt.NDArray[np.float64], scale_days: float, *, yearly: bool) ->
     return np.column_stack(columns)
 
 
+_ROWS: dict[bool, Series] = {}
+
+
+def _rows(stop: int, *, yearly: bool) -> Series:
+    """The design's rows for days 0 … stop − 1, from a table grown as longer ones are asked."""
+    table = _ROWS.get(yearly)
+    if table is None or len(table) < stop:
+        size = max(stop, 2 * len(table) if table is not None else 1200)
+        table = _ROWS[yearly] = design(np.arange(size, dtype=np.float64), yearly=yearly)
+    return table[:stop]
+
+
+RIDGE = 1e-6
+"""A touch of ridge on the normal equations: a fit with a dummy never seen stays solvable."""
+
+
 def trend_seasonal(y: Series, horizon: int) -> Series:
     """Trend + weekly (+ yearly, with a year of history) seasonality by least squares."""
     n = len(y)
     if n < 2 * WEEK_DAYS:
         return seasonal_naive(y, horizon)
     yearly = n >= YEAR_DAYS
-    past = np.arange(n, dtype=np.float64)
-    coefficients, *_ = np.linalg.lstsq(design(past, n, yearly=yearly), y, rcond=None)
-    future = np.arange(n, n + horizon, dtype=np.float64)
-    forecast = design(future, n, yearly=yearly) @ coefficients
+    rows = _rows(n + horizon, yearly=yearly)
+    past = rows[:n]
+    # The normal equations (a 14 × 14 or 20 × 20 solve) are ten times faster than an SVD.
+    gram = past.T @ past + RIDGE * np.eye(past.shape[1])
+    coefficients = np.linalg.solve(gram, past.T @ y)
+    forecast = rows[n:] @ coefficients
     return np.asarray(np.clip(forecast, 0.0, None), dtype=np.float64)
 
 
