@@ -11,7 +11,15 @@ from starlette.types import Scope
 
 from collector.api import problems
 from collector.api.context import ApiContext
-from collector.console import alert_forms, alert_pages, alert_stream, auth, events, pages
+from collector.console import (
+    alert_forms,
+    alert_pages,
+    alert_stream,
+    auth,
+    events,
+    forecast_page,
+    pages,
+)
 from collector.console.guard import CsrfRefusedError, LoginRequiredError, PageForbiddenError
 from collector.console.render import HERE, html
 from collector.console.sessions import current_session, session_codec
@@ -41,7 +49,7 @@ def create_console(context: ApiContext) -> FastAPI:
     console.state.context = context
     console.state.journal_watch = JournalWatch(context.engine)
     console.state.alert_watch = JournalWatch(context.engine, head=alert_stream.alert_head)
-    for router in (auth.router, pages.router, events.router):
+    for router in (auth.router, pages.router, forecast_page.router, events.router):
         console.include_router(router)
     for router in (alert_pages.router, alert_forms.router, alert_stream.router):
         console.include_router(router)

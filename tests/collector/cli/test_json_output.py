@@ -38,6 +38,8 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("users", "list"): [],
     ("report", "cogs"): ["--from", "2026-11-01", "--to", "2026-11-30"],
     ("report", "turnover"): ["--from", "2026-11-01", "--to", "2026-11-30", "--by", "owner"],
+    ("report", "abc"): ["--from", "2026-11-01", "--to", "2026-11-30"],
+    ("forecast",): ["TEA", "--as-of", "2026-11-26"],
     ("reverse",): ["{receipt}", "--reason", "booked twice"],
     ("alerts", "list"): [],
     ("alerts", "show"): ["{alert}"],
