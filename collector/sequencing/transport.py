@@ -22,6 +22,7 @@ from collections.abc import Callable
 import structlog
 
 from collector.runtime.ports import Clock, Connection, Delivery
+from collector.sequencing.ranges import Range
 from collector.sequencing.reorder import ReorderBuffer
 from collector.sequencing.resend import ResendDue, ResendScheduler
 from collector.sequencing.streams import StreamKey, describe_range, peek_position
@@ -94,6 +95,13 @@ class SequencedConnection:
         if held:
             log.info("sequence.stopping_with_held", held=held, hint="the broker redelivers them")
         self._inner.stop(flush_timeout_s)
+
+    def seed(self, key: StreamKey, contiguous: int, *, highest: int, gaps: list[Range]) -> None:
+        """Move a stream to where the ledger stands (after this collector took its device
+        over): what that unblocks is released, a gap in the record is asked for again."""
+        self._buffer.seed(key, contiguous, highest=highest, gaps=gaps)
+        self._ready.extend(self._buffer.acknowledged(key, contiguous))
+        self._check_gap(key, self._clock.monotonic())
 
     # ------------------------------------------------------------------ internals
 
