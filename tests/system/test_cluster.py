@@ -1,0 +1,92 @@
+"""Three ``collector run --cluster`` on one PostgreSQL ledger share twenty devices.
+
+20 devices × 1,000 receipts (20,000 events) at 50 per second each. Mid-stream one
+member is SIGKILLed: its partitions' leases lapse and the others take them over (the
+time is measured and bounded); then another member is restarted (SIGTERM: it releases
+its leases at once), and the killed one comes back, so the partitions rebalance twice
+more while events flow. At the end every device's receipts are in the ledger exactly
+once, in seq order, every outbox is empty, and each member holds its fair share.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.system.cluster_rig import PARTITIONS, ClusterRig, cluster_rig
+from tests.system.ledger_probe import assert_exactly_once
+from tests.system.processes import wait_for
+from tests.system.stream import seq_of_reference
+
+__all__ = ["cluster_rig"]  # the fixture, imported for pytest
+
+pytestmark = [pytest.mark.mqtt, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(240)]
+
+PER_DEVICE = 1_000
+RATE_PER_DEVICE_S = 50.0
+TAKEOVER_BOUND_S = 10.0
+FINISH_TIMEOUT_S = 120.0
+MEMBERS = ("c1", "c2", "c3")
+
+
+def _balanced(rig: ClusterRig, members: tuple[str, ...]) -> bool:
+    holding = rig.holding()
+    return sum(holding.values()) == PARTITIONS and all(holding.get(m, 0) >= 10 for m in members)
+
+
+def test_three_members_share_twenty_devices_through_a_kill_and_a_restart(
+    cluster_rig: ClusterRig,
+) -> None:
+    rig = cluster_rig
+    members = {name: rig.member(name) for name in MEMBERS}
+    for process in members.values():
+        process.wait_subscribed()
+    wait_for(lambda: _balanced(rig, MEMBERS), 30, "3 members sharing 32 partitions", rig.context)
+    fleet = rig.fleet(PER_DEVICE, RATE_PER_DEVICE_S)
+    total = PER_DEVICE * len(rig.devices)
+    wait_for(lambda: rig.applied() >= total // 4, 60, "a quarter applied", rig.context)
+
+    orphaned = {p for p, owner in rig.owners().items() if owner == "c1"}
+    devices = rig.devices_of(orphaned)
+    assert devices, f"c1's partitions {sorted(orphaned)} hold none of the devices"
+    killed_at = time.monotonic()
+    members["c1"].sigkill()
+    applied_at_kill = rig.applied(devices)
+    taken = lambda: all(rig.owners().get(p) not in (None, "c1") for p in orphaned)  # noqa: E731
+    wait_for(taken, 30, "c1's partitions taken over", rig.context)
+    takeover_s = time.monotonic() - killed_at
+    wait_for(lambda: rig.applied(devices) > applied_at_kill, 30, "c1's devices applied again")
+    resumed_s = time.monotonic() - killed_at
+    print(f"takeover {takeover_s:.1f} s, {len(devices)} devices applied again {resumed_s:.1f} s "
+          f"after the kill")  # fmt: skip
+    assert takeover_s < TAKEOVER_BOUND_S, f"takeover took {takeover_s:.1f} s\n{rig.context()}"
+    assert resumed_s < TAKEOVER_BOUND_S + 2, f"devices resumed after {resumed_s:.1f} s"
+
+    assert members["c2"].terminate() == 0, f"c2 did not stop cleanly\n{rig.context()}"
+    members["c2"] = rig.member("c2")  # restarted: same member id, same MQTT session
+    members["c1"] = rig.member("c1")  # and the killed one comes back
+    assert fleet.process.wait(FINISH_TIMEOUT_S) == 0, f"fleet did not drain\n{rig.context()}"
+
+    for device in rig.devices:
+        spec = rig.spec(device, PER_DEVICE)
+        assert_exactly_once(rig.probe, spec)
+        seqs = [seq_of_reference(row["reason"]) for row in rig.probe.movements(spec.sku)]
+        assert seqs == sorted(seqs), f"{device}'s receipts were applied out of seq order"
+    wait_for(lambda: _balanced(rig, MEMBERS), 30, "the partitions rebalanced", rig.context)
+    _check_status_command(rig)
+    for name, process in members.items():
+        assert process.terminate() == 0, f"{name} did not stop cleanly\n{process.logs()}"
+
+
+def _check_status_command(rig: ClusterRig) -> None:
+    """``collector cluster status``: every partition with a member, in 80 columns and JSON."""
+    table = rig.cli("cluster", "status")
+    assert table.returncode == 0, table.stderr
+    assert max(len(line) for line in table.stdout.splitlines()) <= 80
+    listed = rig.cli("cluster", "status", "--json")
+    rows = json.loads(listed.stdout)
+    assert [row["partition"] for row in rows] == list(range(PARTITIONS))
+    assert {row["owner"] for row in rows} == set(MEMBERS)
+    assert all(row["token"] >= 1 and row["expires_in_s"] > 0 for row in rows)
