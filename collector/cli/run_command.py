@@ -18,7 +18,8 @@ from collector.settings import CollectorSettings, load_settings
 
 if TYPE_CHECKING:
     from collector.cluster.wiring import ClusterMember
-    from collector.runtime.ports import Clock, Connection
+    from collector.mqtt.consumer import MqttConsumer
+    from collector.runtime.ports import Clock
 
 log = structlog.get_logger("collector")
 
@@ -80,7 +81,7 @@ def serve(settings: CollectorSettings, *, stop: threading.Event) -> LoopStats:
 
 
 def _cluster_member(
-    engine: sa.Engine, settings: CollectorSettings, consumer: Connection, clock: Clock
+    engine: sa.Engine, settings: CollectorSettings, consumer: MqttConsumer, clock: Clock
 ) -> ClusterMember | None:
     """``--cluster``: the lease coordinator and the connection that admits held partitions."""
     if not settings.cluster:

@@ -6,7 +6,9 @@ releases what is beyond its fair share or claims free and expired partitions up 
 it. A release first stops the connection admitting the partition, so the posting
 fence then refuses whatever was still in flight for it. If the database cannot be
 reached for a whole TTL, the member stops admitting anything: its leases expire and
-another member takes the partitions over.
+another member takes the partitions over. A member cut off from the broker (while the
+database still answers) gives every lease up after a TTL and claims none until its
+link is back, so its devices do not wait for it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Coordinator:
         heartbeat_s: float,
         ttl_s: float,
         lag: LagSource = dict,
+        linked: Callable[[], bool] = lambda: True,
     ) -> None:
         """Nothing runs until ``start`` (or ``tick`` in a test)."""
         self._store = store
@@ -49,6 +52,8 @@ class Coordinator:
         self._heartbeat_s = heartbeat_s
         self._ttl_s = ttl_s
         self._lag = lag
+        self._linked = linked
+        self._unlinked_since_s: float | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._renewed_at_s = clock.monotonic()
@@ -76,6 +81,9 @@ class Coordinator:
 
     def tick(self) -> None:
         """One heartbeat: renew, then release beyond the fair share or claim up to it."""
+        if not self._broker_reachable():
+            self._step_aside()
+            return
         live = self._store.beat(host=socket.gethostname(), pid=os.getpid())
         self._renew()
         self._renewed_at_s = self._clock.monotonic()
@@ -99,6 +107,25 @@ class Coordinator:
                 claimed=sorted(set(self._ownership.held()) - set(held)),
                 holding=len(self._ownership.held()),
             )
+
+    def _broker_reachable(self) -> bool:
+        """False once the broker link has been down for a TTL (its events cannot arrive)."""
+        now_s = self._clock.monotonic()
+        if self._linked():
+            self._unlinked_since_s = None
+            return True
+        if self._unlinked_since_s is None:
+            self._unlinked_since_s = now_s
+        return now_s - self._unlinked_since_s < self._ttl_s
+
+    def _step_aside(self) -> None:
+        """Release every lease and leave the members, so the others' shares cover them."""
+        held = self._ownership.held()
+        self._ownership.revoke_all()
+        self._store.leave(held.items())
+        if held:
+            log.error("cluster.broker_unreachable", released=sorted(held),
+                      hint="leases given up until the link to the broker is back")  # fmt: skip
 
     def _renew(self) -> None:
         lag = self._lag()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -30,8 +31,16 @@ class ClusterMember:
         self.coordinator.stop()
 
 
+class LinkedConnection(Connection, Protocol):
+    """The broker connection, which can tell whether it is linked (the MQTT consumer)."""
+
+    def is_linked(self) -> bool:
+        """True while connected and subscribed."""
+        ...
+
+
 def cluster_member(
-    engine: sa.Engine, settings: CollectorSettings, broker: Connection, clock: Clock
+    engine: sa.Engine, settings: CollectorSettings, broker: LinkedConnection, clock: Clock
 ) -> ClusterMember:
     """A member named by its MQTT client id; ``ClusterError`` on a SQLite ledger."""
     ownership = Ownership()
@@ -46,6 +55,6 @@ def cluster_member(
     )
     coordinator = Coordinator(
         store, ownership, clock=clock, heartbeat_s=settings.cluster_heartbeat_s,
-        ttl_s=settings.cluster_lease_ttl_s, lag=connection.lag,
+        ttl_s=settings.cluster_lease_ttl_s, lag=connection.lag, linked=broker.is_linked,
     )  # fmt: skip
     return ClusterMember(connection, coordinator)

@@ -90,3 +90,25 @@ def test_renewals_report_the_lag_and_leaving_frees_every_partition(pg_engine: sa
         status = read_status(conn, ttl_s=TTL_S)
     assert [p.live for p in status.partitions] == [False] * PARTITIONS
     assert status.members == []
+
+
+def test_a_member_cut_off_from_the_broker_gives_its_leases_up_after_a_ttl(
+    pg_engine: sa.Engine,
+) -> None:
+    linked = [True]
+    clock = ManualClock()
+    ownership = Ownership()
+    a = Coordinator(store(pg_engine, "a"), ownership, clock=clock, heartbeat_s=1.0, ttl_s=TTL_S,
+                    linked=lambda: linked[0])  # fmt: skip
+    a.tick()
+    assert len(ownership.held()) == PARTITIONS
+    linked[0] = False
+    clock.t_s += TTL_S / 2
+    a.tick()  # a short drop is ridden out
+    assert len(ownership.held()) == PARTITIONS
+    clock.t_s += TTL_S
+    a.tick()
+    assert ownership.held() == {}
+    b, b_owns = member(pg_engine, "b")
+    b.tick()
+    assert len(b_owns.held()) == PARTITIONS  # free at once, not after the TTL

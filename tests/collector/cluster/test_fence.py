@@ -68,7 +68,8 @@ def test_a_lease_reclaimed_by_the_same_member_fences_what_came_under_the_old_tok
     old = a.claim(PARTITION)
     lapse(pg_engine, PARTITION)
     new = a.claim(PARTITION)
-    assert old is not None and new == old + 1
+    assert old is not None
+    assert new == old + 1
     batch = [leased(tx_message(1, device=DEVICE), old), leased(tx_message(2, device=DEVICE), new)]
     result = ingestor(pg_engine, "a").ingest(batch)
     assert [o.disposition for o in result.outcomes] == [Disposition.FENCED, Disposition.APPLIED]

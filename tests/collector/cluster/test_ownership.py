@@ -77,7 +77,8 @@ def test_events_of_partitions_not_held_are_acked_and_never_handed_over() -> None
     broker.deliver(THEIRS, 1)
     broker.deliver(MINE, 1)
     delivery = owned.receive(0)
-    assert delivery is not None and delivery.message.lease == 5
+    assert delivery is not None
+    assert delivery.message.lease == 5
     assert wire.parse_topic(delivery.message.topic).device_id == MINE
     assert broker.acked == [1]  # the other device's, at once; ours only after its commit
     assert owned.receive(0) is None
@@ -119,7 +120,8 @@ def test_lag_counts_what_was_handed_over_and_not_yet_acked() -> None:
     broker.deliver(MINE, 1)
     broker.deliver(MINE, 2)
     first, second = owned.receive(0), owned.receive(0)
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     clock.t_s += 1.5
     owned.ack(first)
     lag = owned.lag()
