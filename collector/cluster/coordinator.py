@@ -135,15 +135,22 @@ class Coordinator:
                 log.warning("cluster.lease_lost", partition=partition, token=token,
                             hint="another member holds it now")  # fmt: skip
 
+    def beat(self) -> bool:
+        """``tick``, surviving any failure (logged); False when the heartbeat failed."""
+        try:
+            self.tick()
+        except sa.exc.SQLAlchemyError as err:
+            self._unreachable(err)
+            return False
+        except Exception as err:  # the heartbeat must go on; a bug is logged loudly
+            log.exception("cluster.tick_failed", error=repr(err))
+            self._unreachable(err)
+            return False
+        return True
+
     def _run(self) -> None:
         while not self._stop.wait(self._heartbeat_s):
-            try:
-                self.tick()
-            except sa.exc.SQLAlchemyError as err:
-                self._unreachable(err)
-            except Exception as err:  # the heartbeat must go on; a bug is logged loudly
-                log.exception("cluster.tick_failed", error=repr(err))
-                self._unreachable(err)
+            self.beat()
 
     def _unreachable(self, err: Exception) -> None:
         """After a TTL without renewal, admit nothing: the leases are (about to be) gone."""

@@ -112,3 +112,23 @@ def test_a_member_cut_off_from_the_broker_gives_its_leases_up_after_a_ttl(
     b, b_owns = member(pg_engine, "b")
     b.tick()
     assert len(b_owns.held()) == PARTITIONS  # free at once, not after the TTL
+
+
+def test_a_member_that_cannot_reach_the_database_for_a_ttl_admits_nothing(
+    pg_engine: sa.Engine,
+) -> None:
+    clock = ManualClock()
+    ownership = Ownership()
+    leases = store(pg_engine, "a")
+    a = Coordinator(leases, ownership, clock=clock, heartbeat_s=1.0, ttl_s=TTL_S)
+    assert a.beat()
+    assert len(ownership.held()) == PARTITIONS
+    cut_off = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")
+    leases._engine = cut_off  # the database is gone (nothing listens on port 1)
+    clock.t_s += 1.0
+    assert not a.beat()
+    assert len(ownership.held()) == PARTITIONS  # within the TTL: the leases still hold
+    clock.t_s += TTL_S
+    assert not a.beat()
+    assert ownership.held() == {}  # they may have been taken: stop admitting
+    cut_off.dispose()
