@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,8 +24,8 @@ import structlog
 from collector.cluster.leases import PartitionLag, StreamSeed
 from collector.cluster.partitions import partition_of, partition_of_topic
 from collector.runtime.ports import Clock, Connection, Delivery
-from collector.sequencing.ranges import Range
 from collector.sequencing.streams import StreamKey, peek_position
+from collector.sequencing.transport import StreamRecord
 from edge_agent import wire
 
 log = structlog.get_logger("collector.cluster")
@@ -81,10 +81,10 @@ class Ownership:
 
 
 class StreamSeeder(Protocol):
-    """The sequencer above: told where the ledger stands for a stream taken over."""
+    """The sequencer above: told where the ledger stands for the devices taken over."""
 
-    def seed(self, key: StreamKey, contiguous: int, *, highest: int, gaps: list[Range]) -> None:
-        """Start ``key`` from the ledger's record."""
+    def restart(self, belongs: Callable[[str], bool], record: Sequence[StreamRecord]) -> None:
+        """Start the streams of the devices ``belongs`` names over from ``record``."""
         ...
 
 
@@ -195,11 +195,17 @@ class OwnedConnection:
 
     def _seed(self, grant: Grant) -> dict[str, tuple[str, int, int]]:
         """Seed the sequencer; returns device → (site, epoch, from_seq) to ask again."""
+        if self.seeder is not None:
+            record = [
+                (StreamKey(s.site, s.device_id, s.epoch), s.contiguous_seq, s.highest_seq, s.gaps)
+                for s in grant.streams
+            ]
+            self.seeder.restart(
+                lambda device_id: partition_of(device_id, self._partitions) == grant.partition,
+                record,
+            )
         targets: dict[str, tuple[str, int, int]] = {}
         for s in grant.streams:
-            if self.seeder is not None:
-                key = StreamKey(s.site, s.device_id, s.epoch)
-                self.seeder.seed(key, s.contiguous_seq, highest=s.highest_seq, gaps=list(s.gaps))
             known = targets.get(s.device_id)
             if known is None or s.epoch > known[1]:
                 targets[s.device_id] = (s.site, s.epoch, s.contiguous_seq + 1)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import structlog
 
@@ -29,6 +29,9 @@ from collector.sequencing.streams import StreamKey, describe_range, peek_positio
 from edge_agent import wire
 
 log = structlog.get_logger("collector.sequencing")
+
+StreamRecord = tuple[StreamKey, int, int, Sequence[Range]]
+"""A stream as the ledger records it: key, contiguous seq, highest seq, open gaps."""
 
 
 class SequencedConnection:
@@ -96,12 +99,22 @@ class SequencedConnection:
             log.info("sequence.stopping_with_held", held=held, hint="the broker redelivers them")
         self._inner.stop(flush_timeout_s)
 
-    def seed(self, key: StreamKey, contiguous: int, *, highest: int, gaps: list[Range]) -> None:
-        """Move a stream to where the ledger stands (after this collector took its device
-        over): what that unblocks is released, a gap in the record is asked for again."""
-        self._buffer.seed(key, contiguous, highest=highest, gaps=gaps)
-        self._ready.extend(self._buffer.acknowledged(key, contiguous))
-        self._check_gap(key, self._clock.monotonic())
+    def restart(self, belongs: Callable[[str], bool], record: Sequence[StreamRecord]) -> None:
+        """Start the streams of the devices ``belongs`` names over from the ledger's
+        ``record`` (this collector just took those devices over, maybe back).
+
+        What this collector knew of them may be ahead of the ledger (events it released
+        and then could not commit, its lease lost), so it is forgotten, not merged.
+        Events still held go on (the posting fence refuses them: their lease is gone).
+        """
+        for key in self._buffer.stream_keys():
+            if belongs(key.device_id):
+                self._ready.extend(self._buffer.drop(key))
+                self._resends.close(key)
+        now_s = self._clock.monotonic()
+        for key, contiguous, highest, gaps in record:
+            self._buffer.seed(key, contiguous, highest=highest, gaps=list(gaps))
+            self._check_gap(key, now_s)
 
     # ------------------------------------------------------------------ internals
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Callable, Sequence
 
 from collector.cluster.leases import StreamSeed
 from collector.cluster.ownership import Grant, OwnedConnection, Ownership
 from collector.cluster.partitions import partition_of
 from collector.runtime.ports import Delivery
-from collector.sequencing.ranges import Range
 from collector.sequencing.streams import StreamKey
+from collector.sequencing.transport import StreamRecord
 from edge_agent import wire
 from tests.collector.ledger.messages import SITE, tx_message
 from tests.support.clock import ManualClock
@@ -49,11 +50,15 @@ class FakeBroker:
 
 
 class Seeds:
+    """The sequencer's side of a takeover: which devices restarted, from which record."""
+
     def __init__(self) -> None:
         self.seeded: list[tuple[StreamKey, int]] = []
+        self.restarted: list[str] = []
 
-    def seed(self, key: StreamKey, contiguous: int, *, highest: int, gaps: list[Range]) -> None:
-        self.seeded.append((key, contiguous))
+    def restart(self, belongs: Callable[[str], bool], record: Sequence[StreamRecord]) -> None:
+        self.restarted = [d for d in (MINE, THEIRS) if belongs(d)]
+        self.seeded = [(key, contiguous) for key, contiguous, _high, _gaps in record]
 
 
 def connection() -> tuple[OwnedConnection, Ownership, FakeBroker, Seeds, ManualClock]:
@@ -92,6 +97,7 @@ def test_a_takeover_seeds_the_streams_and_asks_every_known_device_to_resend() ->
     ownership.grant(Grant(1, token=2, streams=(stream,)))
     assert owned.receive(0) is None
     assert seeds.seeded == [(StreamKey(SITE, MINE, 2), 40)]
+    assert seeds.restarted == [MINE]  # only the partition's devices start over
     assert resends(broker) == [(MINE, 3, 1)]  # the newest epoch seen, from its start
 
 
