@@ -93,11 +93,10 @@ class Coordinator:
         for partition in plan.release:
             self._ownership.revoke(partition)  # stop admitting first; the fence does the rest
             self._store.release(partition, held[partition])
-        for partition in plan.claim:
-            token = self._store.claim(partition)
-            if token is not None:
-                streams = tuple(self._store.streams_of(partition))
-                self._ownership.grant(Grant(partition, token, streams))
+        claimed = {p: t for p in plan.claim if (t := self._store.claim(p)) is not None}
+        streams = self._store.streams_of(claimed)
+        for partition, token in claimed.items():
+            self._ownership.grant(Grant(partition, token, tuple(streams[partition])))
         if plan.release or plan.claim:
             log.info(
                 "cluster.rebalanced",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -174,19 +175,28 @@ class LeaseStore:
                 sa.delete(cluster_members).where(cluster_members.c.member_id == self.member_id)
             )
 
-    def streams_of(self, partition: int) -> list[StreamSeed]:
-        """The ledger's progress of every device stream of ``partition`` (read after a claim)."""
+    def streams_of(self, partitions: Iterable[int]) -> dict[int, list[StreamSeed]]:
+        """The ledger's progress of every device stream of ``partitions``, by partition
+        (one read, after the claims committed)."""
+        wanted = set(partitions)
+        found: dict[int, list[StreamSeed]] = {p: [] for p in wanted}
+        if not wanted:
+            return found
         with self._engine.begin() as conn:
             rows = conn.execute(sa.select(device_progress)).all()
-        mine = [row for row in rows if partition_of(row.device_id, self.partitions) == partition]
-        return [
-            StreamSeed(
-                row.site,
-                row.device_id,
-                int(row.epoch),
-                int(row.contiguous_seq),
-                int(row.highest_seq),
-                tuple((int(a), int(b)) for a, b in json.loads(row.gaps)),
-            )
-            for row in mine
-        ]
+        for row in rows:
+            partition = partition_of(row.device_id, self.partitions)
+            if partition in wanted:
+                found[partition].append(_seed(row))
+        return found
+
+
+def _seed(row: sa.Row[Any]) -> StreamSeed:
+    return StreamSeed(
+        row.site,
+        row.device_id,
+        int(row.epoch),
+        int(row.contiguous_seq),
+        int(row.highest_seq),
+        tuple((int(a), int(b)) for a, b in json.loads(row.gaps)),
+    )
