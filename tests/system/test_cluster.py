@@ -17,12 +17,10 @@ import time
 
 import pytest
 
-from tests.system.cluster_rig import PARTITIONS, ClusterRig, cluster_rig
+from tests.system.cluster_rig import PARTITIONS, ClusterRig
 from tests.system.ledger_probe import assert_exactly_once
 from tests.system.processes import wait_for
 from tests.system.stream import seq_of_reference
-
-__all__ = ["cluster_rig"]  # the fixture, imported for pytest
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(240)]
 
