@@ -23,7 +23,8 @@ class InboundMessage:
 
 
 class Disposition(StrEnum):
-    """What the collector did with a message; every one of them is durable once returned."""
+    """What the collector did with a message; each is durable once returned (``FENCED``: the
+    device keeps it, for the member that owns it)."""
 
     APPLIED = "applied"
     """Posted to the ledger (stock transactions)."""
