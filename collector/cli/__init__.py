@@ -15,6 +15,7 @@ from collector.cli import (
     run_command,
 )
 from collector.cli.alerts_commands import app as alerts_app
+from collector.cli.cluster_commands import app as cluster_app
 from collector.cli.count_commands import app as count_app
 from collector.cli.influx_commands import app as influx_app
 from collector.cli.report_commands import app as report_app
@@ -54,6 +55,7 @@ app.add_typer(count_app)
 app.add_typer(tokens_app)
 app.add_typer(users_app)
 app.add_typer(report_app)
+app.add_typer(cluster_app)
 app.add_typer(dead_letter_commands.app)
 app.command("parked")(dead_letter_commands.parked)
 ledger_commands.register(app)
