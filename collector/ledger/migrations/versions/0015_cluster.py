@@ -1,7 +1,7 @@
 """Partition leases for several collectors on one ledger (``collector run --cluster``).
 
 Revision ID: 0015_cluster
-Revises: 0012_console_users
+Revises: 0016_movements_effective_at
 Create Date: 2026-12-02
 
 ``cluster_members`` holds each running member's heartbeat; ``cluster_leases`` one row per
@@ -16,7 +16,7 @@ from alembic import op
 from collector.ledger.types import UtcDateTime
 
 revision = "0015_cluster"
-down_revision = "0012_console_users"
+down_revision = "0016_movements_effective_at"
 branch_labels = None
 depends_on = None
 
