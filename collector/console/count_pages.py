@@ -23,6 +23,7 @@ from collector.api import counts as api_counts
 from collector.api.access import Action
 from collector.api.context import ApiContext, Context
 from collector.api.problems import ProblemError
+from collector.console.chart import plain
 from collector.console.guard import Viewer, csrf_checked, page
 from collector.console.render import html, templates
 from collector.console.sessions import Session
@@ -146,7 +147,7 @@ def scan(  # noqa: PLR0913, PLR0917 - FastAPI passes the parameters by name
     """Add a scan (+1, or the units typed) to its position's tally."""
     try:
         key, tally = _scan(context, who, count_id, code, qty, location.strip().lower(), owner)
-        message, error = f"{key.sku} at {key.location} ({key.owner}): {tally:f} counted", ""
+        message, error = f"{key.sku} at {key.location} ({key.owner}): {plain(tally)} counted", ""
     except (ScanError, counts.CountError) as err:
         message, error = "", str(err)
     if request.headers.get("X-Scan") == "1":  # scan.js: the lines and the outcome only

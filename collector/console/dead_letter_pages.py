@@ -7,6 +7,7 @@ ledger's posting session, exactly once), so its refusals are the API's too.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,7 +18,7 @@ from collector.api.access import Action
 from collector.api.context import ApiContext, Context
 from collector.api.problems import ProblemError
 from collector.console.guard import Viewer, csrf_checked, page
-from collector.console.render import html
+from collector.console.render import html, templates
 from collector.console.sessions import Session
 from collector.ledger.engine import read_only_connection
 from collector.views.dead_letters import dead_letter_page
@@ -25,6 +26,17 @@ from collector.views.dead_letters import dead_letter_page
 router = APIRouter(include_in_schema=False)
 PAGE_LIMIT = 100
 Reader = Annotated[Viewer, Depends(page(Action.READ_DEAD_LETTERS))]
+
+
+def pretty_payload(payload: str) -> str:
+    """A JSON payload indented for reading; any other text as it came."""
+    try:
+        return json.dumps(json.loads(payload), indent=2, ensure_ascii=False)
+    except ValueError:
+        return payload
+
+
+templates.env.filters["pretty_payload"] = pretty_payload
 
 
 @router.get("/dead-letters", response_class=HTMLResponse)
