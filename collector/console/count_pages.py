@@ -155,8 +155,8 @@ def scan(  # noqa: PLR0913, PLR0917 - FastAPI passes the parameters by name
         if detail is None:
             return HTMLResponse(f"There is no cycle count {count_id}.", status_code=404)
         fragment = templates.get_template("_count_lines.html")
-        body = fragment.render(count=detail, message=message, error=error)
-        return HTMLResponse(body, status_code=422 if error else 200)
+        # a refused scan is news for the page, not a failed request: 200, the outcome says
+        return HTMLResponse(fragment.render(count=detail, message=message, error=error))
     if error:
         return _count(request, context, who, count_id, location=location, error=error,
                       status_code=422)  # fmt: skip
