@@ -205,7 +205,9 @@ def start_count(
 ) -> CountDetail:
     """Remember the book of every position at or below the location; 201 with the count."""
     detail = begin_count(context, who, body)
-    response.headers["Location"] = str(request.url_for("read_count", count_id=quote(str(detail.id))))
+    response.headers["Location"] = str(
+        request.url_for("read_count", count_id=quote(str(detail.id)))
+    )
     return detail
 
 

@@ -156,7 +156,10 @@ def replay(
         now = get_dead_letter(session.conn, dead_letter_id)
     assert now is not None, "a dead letter is never deleted"
     return ReplayedOut(
-        outcome="applied", event_id=replayed.event_id, dead_letter=dead_letter_out(now), ledger=after
+        outcome="applied",
+        event_id=replayed.event_id,
+        dead_letter=dead_letter_out(now),
+        ledger=after,
     )
 
 

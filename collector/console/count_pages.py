@@ -95,7 +95,7 @@ def count(
     return _count(request, context, who, count_id, location=location)
 
 
-def _count(  # noqa: PLR0913 - the page and the outcome of its last form
+def _count(
     request: Request,
     context: ApiContext,
     who: Viewer,
@@ -133,7 +133,7 @@ def _first_location(detail: api_counts.CountDetail) -> str:
 
 
 @router.post("/counts/{count_id}/scan", response_class=HTMLResponse)
-def scan(  # noqa: PLR0913, PLR0917 - FastAPI passes the parameters by name
+def scan(  # noqa: PLR0917 - FastAPI passes the parameters by name
     request: Request,
     context: Context,
     who: Counter,
@@ -163,7 +163,7 @@ def scan(  # noqa: PLR0913, PLR0917 - FastAPI passes the parameters by name
     return _count(request, context, who, count_id, location=location, message=message)
 
 
-def _scan(  # noqa: PLR0913, PLR0917 - one scan's fields
+def _scan(  # noqa: PLR0917 - one scan's fields
     context: ApiContext, who: Viewer, count_id: int, code: str, qty: str, location: str,
     owner: str,
 ) -> tuple[PositionKey, Decimal]:  # fmt: skip
@@ -185,7 +185,9 @@ def _units(qty: str) -> Decimal:
     try:
         units = Decimal(qty.strip())
     except InvalidOperation as err:
-        raise ScanError(f"Quantity {qty!r} is not a number of units; leave it empty for 1.") from err
+        raise ScanError(
+            f"Quantity {qty!r} is not a number of units; leave it empty for 1."
+        ) from err
     if not units.is_finite() or units <= 0 or units != units.quantize(Decimal("0.000001")):
         raise ScanError(f"Quantity {qty!r}: give a positive number (up to 6 decimals).")
     return units

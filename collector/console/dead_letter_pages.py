@@ -50,7 +50,7 @@ def dead_letters(
     return _page(request, context, who, show=show)
 
 
-def _page(  # noqa: PLR0913 - the page and what the last replay did
+def _page(
     request: Request,
     context: ApiContext,
     who: Viewer,

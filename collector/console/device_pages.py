@@ -89,7 +89,7 @@ def tare(
 
 
 @router.post("/devices/calibrate", response_class=HTMLResponse)
-def calibrate(  # noqa: PLR0913, PLR0917 - FastAPI passes the parameters by name
+def calibrate(  # noqa: PLR0917 - FastAPI passes the parameters by name
     request: Request,
     context: Context,
     who: Commander,
@@ -99,9 +99,13 @@ def calibrate(  # noqa: PLR0913, PLR0917 - FastAPI passes the parameters by name
     known_grams: Annotated[str, Form(max_length=32)] = "",
 ) -> HTMLResponse:
     """Calibrate a lane with a known weight through the API's command; shows the reply."""
-    return _command(request, context, who, lambda: api_devices.calibrate(
-        context, who.principal, device_id,
-        api_devices.CalibrateIn.model_validate({"lane": lane, "known_grams": known_grams})))  # fmt: skip
+    fields = {"lane": lane, "known_grams": known_grams}
+
+    def send() -> api_devices.CommandReplyOut:
+        body = api_devices.CalibrateIn.model_validate(fields)
+        return api_devices.calibrate(context, who.principal, device_id, body)
+
+    return _command(request, context, who, send)
 
 
 def _command(

@@ -57,7 +57,7 @@ class ReportForm(BaseModel):
         return found
 
 
-def form(  # noqa: PLR0913, PLR0917 - FastAPI passes the parameters by name
+def form(  # noqa: PLR0917 - FastAPI passes the parameters by name
     kind: Annotated[str, Query(pattern="^(period|turnover)$")] = "period",
     first_day: Annotated[str, Query(alias="from", max_length=10)] = "",
     last_day: Annotated[str, Query(alias="to", max_length=10)] = "",

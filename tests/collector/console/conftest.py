@@ -88,7 +88,9 @@ def books_tz() -> tzinfo:
 
 
 @pytest.fixture
-def console(ledger_url: str, books_tz: tzinfo, monkeypatch: pytest.MonkeyPatch) -> Iterator[Console]:
+def console(
+    ledger_url: str, books_tz: tzinfo, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Console]:
     # argon2's defaults cost ~100 ms a hash by design; the tests check behaviour, not cost
     monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
     engine = open_ledger(ledger_url)

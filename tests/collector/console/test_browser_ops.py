@@ -23,18 +23,20 @@ from collector.devices.watcher import StatusWatcher
 from collector.ledger.schema import items
 from collector.mqtt.address import BrokerAddress
 from edge_agent import wire
-from tests.collector.console.test_browser import (  # noqa: F401 - the fixtures are shared
-    LIVE_BOUND_S,
-    Served,
-    _chromium,
-    log_in,
-    page,
-    served,
-    serious_violations,
+from tests.collector.console import test_browser as base
+from tests.collector.console.test_browser import LIVE_BOUND_S, Served, log_in, serious_violations
+from tests.support.services import (
+    MOSQUITTO_HOST,
+    MOSQUITTO_PORT,
+    is_listening,
+    require,
+    unique_name,
 )
-from tests.support.services import MOSQUITTO_HOST, MOSQUITTO_PORT, is_listening, require, unique_name
 
 pytestmark = [pytest.mark.timeout(120)]
+_chromium = base._chromium
+served = base.served
+page = base.page
 GTIN = "4006381333931"
 
 

@@ -20,23 +20,27 @@ def refused(console: Console) -> Console:
     body = {"type": "receipt", "sku": "LATE", "qty": "3", "location": "main/a1",
             "unit_cost": "1.50"}  # fmt: skip
     headers = {"Authorization": f"Bearer {console.token}", "Idempotency-Key": str(uuid.uuid4())}
-    assert console.client.post("/api/v1/transactions", json=body, headers=headers).status_code == 422
+    assert (
+        console.client.post("/api/v1/transactions", json=body, headers=headers).status_code == 422
+    )
     console.login("alice")
     return console
 
 
 def add_late_item(console: Console) -> None:
     with console.engine.begin() as conn:
-        conn.execute(items.insert().values(sku="LATE", name="Imported late", valuation="fifo",
-                                           allow_negative=False,
-                                           updated_at=datetime(2026, 1, 1, tzinfo=UTC)))  # fmt: skip
+        values = {
+            "sku": "LATE", "name": "Imported late", "valuation": "fifo",
+            "allow_negative": False, "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
+        }  # fmt: skip
+        conn.execute(items.insert().values(**values))
 
 
 def test_the_page_shows_the_reason_and_the_payload(refused: Console) -> None:
     page = refused.client.get("/dead-letters").text
     assert "#1 · api" in page
     assert "<strong>Reason:</strong> unknown SKU &#39;LATE&#39;" in page
-    assert '\n    &#34;sku&#34;: &#34;LATE&#34;,\n' in page  # the payload, indented
+    assert "\n    &#34;sku&#34;: &#34;LATE&#34;,\n" in page  # the payload, indented
     assert 'action="/dead-letters/1/replay"' in page
 
 

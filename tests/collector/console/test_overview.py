@@ -21,7 +21,9 @@ def sell(console: Console) -> None:
     body = {"type": "sale", "sku": "SKU-1", "qty": "2", "location": "main/a1",
             "owner": "client-a", "unit_price": "4.00"}  # fmt: skip
     headers = {"Authorization": f"Bearer {console.token}", "Idempotency-Key": str(uuid.uuid4())}
-    assert console.client.post("/api/v1/transactions", json=body, headers=headers).status_code == 201
+    assert (
+        console.client.post("/api/v1/transactions", json=body, headers=headers).status_code == 201
+    )
 
 
 def cogs_today(page: str) -> str:

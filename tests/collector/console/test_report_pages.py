@@ -18,8 +18,12 @@ def rows(text: str) -> list[dict[str, str]]:
 def test_the_period_report_by_owner_shows_each_owners_purchases(console: Console) -> None:
     console.login("alice")
     page = console.client.get("/reports", params={**DAY, "by": "owner"}).text
-    assert '<th scope="row">client-a</th><td class="num">0.00</td><td class="num">25.00</td>' in page
-    assert '<th scope="row">client-b</th><td class="num">0.00</td><td class="num">25.00</td>' in page
+    assert (
+        '<th scope="row">client-a</th><td class="num">0.00</td><td class="num">25.00</td>' in page
+    )
+    assert (
+        '<th scope="row">client-b</th><td class="num">0.00</td><td class="num">25.00</td>' in page
+    )
     assert "2026-11-25 to 2026-11-25 in UTC, by owner" in page
     assert 'href="http://testserver/reports/export.csv?from=2026-11-25' in page
 
