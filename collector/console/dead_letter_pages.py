@@ -25,6 +25,7 @@ from collector.views.dead_letters import dead_letter_page
 
 router = APIRouter(include_in_schema=False)
 PAGE_LIMIT = 100
+SHOWN = ("waiting", "replayed", "all")
 Reader = Annotated[Viewer, Depends(page(Action.READ_DEAD_LETTERS))]
 
 
@@ -44,10 +45,10 @@ def dead_letters(
     request: Request,
     context: Context,
     who: Reader,
-    show: Annotated[str, Query(pattern="^(waiting|replayed|all)$")] = "waiting",
+    show: Annotated[str, Query(max_length=16)] = "waiting",
 ) -> HTMLResponse:
     """The newest dead letters, those not replayed unless ``show`` says otherwise."""
-    return _page(request, context, who, show=show)
+    return _page(request, context, who, show=show if show in SHOWN else "waiting")
 
 
 def _page(

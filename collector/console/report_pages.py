@@ -36,6 +36,7 @@ class ReportForm(BaseModel):
     """What the page's form sent, as text (empty: not given)."""
 
     kind: str = "period"
+    """``period`` or ``turnover`` (anything else: the period report)."""
     first_day: str = ""
     last_day: str = ""
     by: str = Grouping.SKU.value
@@ -43,6 +44,7 @@ class ReportForm(BaseModel):
     sku: str = ""
     location: str = ""
     owner: str = ""
+    depth: str = ""
 
     def period_params(self, today: date) -> dict[str, Any]:
         """The API's query parameters (a period of this month so far when no days are given)."""
@@ -51,14 +53,14 @@ class ReportForm(BaseModel):
             "to": self.last_day or today.isoformat(),
             "by": self.by or Grouping.SKU.value,
         }
-        for name in ("sku", "location", "owner"):
+        for name in ("sku", "location", "owner", "depth"):
             if value := getattr(self, name).strip():
                 found[name] = value
         return found
 
 
 def form(  # noqa: PLR0917 - FastAPI passes the parameters by name
-    kind: Annotated[str, Query(pattern="^(period|turnover)$")] = "period",
+    kind: Annotated[str, Query(max_length=16)] = "period",
     first_day: Annotated[str, Query(alias="from", max_length=10)] = "",
     last_day: Annotated[str, Query(alias="to", max_length=10)] = "",
     by: Annotated[str, Query(max_length=16)] = Grouping.SKU.value,
@@ -66,10 +68,12 @@ def form(  # noqa: PLR0917 - FastAPI passes the parameters by name
     sku: Text = "",
     location: Text = "",
     owner: Text = "",
+    depth: Annotated[str, Query(max_length=4)] = "",
 ) -> ReportForm:
     """The form's fields from the query string."""
-    return ReportForm(kind=kind, first_day=first_day, last_day=last_day, by=by, tz=tz, sku=sku,
-                      location=location, owner=owner)  # fmt: skip
+    chosen = kind if kind in KINDS else "period"
+    return ReportForm(kind=chosen, first_day=first_day, last_day=last_day, by=by, tz=tz,
+                      sku=sku, location=location, owner=owner, depth=depth)  # fmt: skip
 
 
 Form = Annotated[ReportForm, Depends(form)]

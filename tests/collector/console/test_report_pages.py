@@ -59,6 +59,15 @@ def test_turnover_by_location(console: Console) -> None:
     assert "days of inventory" in page
 
 
+def test_by_location_with_a_depth_groups_the_subtrees(console: Console) -> None:
+    console.login("alice")
+    params = {**DAY, "by": "location", "depth": "1"}
+    found = rows(console.client.get("/reports/export.csv", params=params).text)
+    assert [(r["group"], r["purchases"]) for r in found] == [
+        ("main", "42.500000"), ("north", "7.500000"), ("*", "50.000000"),
+    ]  # fmt: skip
+
+
 def test_wrong_parameters_say_what_is_wrong(console: Console) -> None:
     console.login("alice")
     page = console.client.get("/reports", params={"from": "2026-11-25", "to": "2026-11-01"})
@@ -67,6 +76,9 @@ def test_wrong_parameters_say_what_is_wrong(console: Console) -> None:
     zone = console.client.get("/reports/export.csv", params={**DAY, "tz": "Mars/Olympus"})
     assert zone.status_code == 422
     assert "is not an IANA time zone" in zone.text
+    depth = console.client.get("/reports", params={**DAY, "depth": "2"})  # by sku
+    assert depth.status_code == 422
+    assert "depth groups locations" in depth.text
 
 
 def test_a_client_sees_only_its_owners_rows_on_the_page_and_in_the_csv(console: Console) -> None:
