@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from collector.domain.model import PositionKey
 from collector.ledger.schema import items
-from tests.collector.console.conftest import Console
+from tests.collector.console.conftest import Console, receive
 from tests.support.ledger import book_qty
 
 GTIN = "4006381333931"
@@ -128,3 +128,14 @@ def test_a_client_user_may_not_see_or_run_counts(counting: Console) -> None:
     data = {"csrf": counting.csrf("/stock"), "code": "SKU-1", "location": "main/a1"}
     assert counting.client.post(f"{path}/scan", data=data).status_code == 403
     assert 'href="/counts"' not in counting.client.get("/stock").text
+
+
+def test_a_position_held_for_several_owners_asks_whose_stock_was_scanned(
+    counting: Console,
+) -> None:
+    receive(counting.client, counting.token, ("SKU-1", "main/a1", "client-b", "4"))
+    path = start(counting)
+    asked = scan(counting, path, "SKU-1")
+    assert "SKU-1 at main/a1 is held for client-a, client-b: choose the owner." in asked.text
+    answered = scan(counting, path, "SKU-1", owner="client-b")
+    assert "SKU-1 at main/a1 (client-b): 1 counted" in answered.text
