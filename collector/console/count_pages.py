@@ -156,7 +156,9 @@ def scan(  # noqa: PLR0917 - FastAPI passes the parameters by name
             return HTMLResponse(f"There is no cycle count {count_id}.", status_code=404)
         fragment = templates.get_template("_count_lines.html")
         # a refused scan is news for the page, not a failed request: 200, the outcome says
-        return HTMLResponse(fragment.render(count=detail, message=message, error=error))
+        body = fragment.render(count=detail, message=message, error=error, csrf=who.session.csrf,
+                               may_run=True)  # fmt: skip
+        return HTMLResponse(body)
     if error:
         return _count(request, context, who, count_id, location=location, error=error,
                       status_code=422)  # fmt: skip
@@ -215,6 +217,34 @@ def _owner_of(conn: sa.Connection, count_id: int, sku: str, location: str) -> st
             f"{sku} at {location} is held for {', '.join(sorted(owners))}: choose the owner."
         )
     return owners.pop() if owners else "own"
+
+
+@router.post("/counts/{count_id}/record", response_class=HTMLResponse)
+def record(  # noqa: PLR0917 - FastAPI passes the parameters by name
+    request: Request,
+    context: Context,
+    who: Counter,
+    _checked: Checked,
+    count_id: int,
+    sku: Annotated[str, Form(max_length=64)] = "",
+    location: Annotated[str, Form(max_length=255)] = "",
+    owner: Annotated[str, Form(max_length=64)] = "",
+    counted: Units = "",
+) -> HTMLResponse:
+    """Post a counted position that moved during the count, through the API's record step."""
+    try:
+        body = api_counts.CountRecordIn(sku=sku, location=location, owner=owner,
+                                        counted_qty=counted, accept_moved=True)  # fmt: skip
+        step = api_counts.record_count(count_id, body, context, who.principal)
+    except ValidationError as err:
+        wrong = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        return _count(request, context, who, count_id, error=f"Not posted: {wrong}.",
+                      status_code=422)  # fmt: skip
+    except ProblemError as err:
+        return _count(request, context, who, count_id, error=f"{err.kind.title}: {err.detail}.",
+                      status_code=err.kind.status)  # fmt: skip
+    return _count(request, context, who, count_id, step=step,
+                  message=f"{sku} at {location} ({owner}) posted though it moved.")  # fmt: skip
 
 
 @router.post("/counts/{count_id}/close", response_class=HTMLResponse)

@@ -105,8 +105,8 @@ def test_a_keyboard_wedge_scan_sequence_is_counted_and_the_close_posts_it(
     tab.wait_for_function("document.getElementById('scan-outcome').textContent.includes('NOPE')")
     assert serious_violations(tab) == []
     tab.click("text=Close the count and post the variances")
-    tab.wait_for_selector("#close-result")
-    assert "On hand after: SKU-1 at main/a1 6" in tab.inner_text("#close-result")
+    tab.wait_for_selector("#step-result")
+    assert "On hand after: SKU-1 at main/a1 6" in tab.inner_text("#step-result")
     assert errors == []
 
 

@@ -139,3 +139,22 @@ def test_a_position_held_for_several_owners_asks_whose_stock_was_scanned(
     assert "SKU-1 at main/a1 is held for client-a, client-b: choose the owner." in asked.text
     answered = scan(counting, path, "SKU-1", owner="client-b")
     assert "SKU-1 at main/a1 (client-b): 1 counted" in answered.text
+
+
+def test_a_position_that_moved_during_the_count_is_posted_only_when_confirmed(
+    counting: Console,
+) -> None:
+    path = start(counting)
+    scan(counting, path, "SKU-1", qty="7")
+    receive(counting.client, counting.token, ("SKU-1", "main/a1", "client-a", "5"))  # a delivery
+    flagged = scan(counting, path, "SKU-1")  # 8 counted; the book is 15 now
+    assert "moved during the count" in flagged.text
+    assert 'action="/counts/1/record"' in flagged.text
+    key = PositionKey("SKU-1", "main/a1", "client-a")
+    data = {"csrf": counting.csrf(path), "sku": "SKU-1", "location": "main/a1",
+            "owner": "client-a", "counted": "8"}  # fmt: skip
+    page = counting.client.post(f"{path}/record", data=data)
+    assert page.status_code == 200, page.text
+    assert "SKU-1 at main/a1 (client-a) posted though it moved." in page.text
+    assert book_qty(counting.engine, key) == Decimal(8)
+    assert counting.client.post(f"{path}/record", data={**data, "csrf": ""}).status_code == 403
