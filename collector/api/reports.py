@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from collector.api.access import Action, Principal
-from collector.api.context import Context, Reading, allowed
+from collector.api.context import ApiContext, Context, Reading, allowed
 from collector.api.fields import Amount, Day
 from collector.api.responses import AUTH, problem
 from collector.domain.report import Grouping
@@ -210,6 +210,6 @@ def get_turnover_report(
     )
 
 
-def books_zone(context: Context) -> tzinfo:
-    """The books' time zone, whose days the daily balances keep (UTC without a ledger)."""
+def books_zone(context: ApiContext) -> tzinfo:
+    """The books' time zone (``COLLECTOR_BOOKS_TIMEZONE``): the days of reports and balances."""
     return context.session_options.books_tz if context.session_options else UTC

@@ -20,10 +20,10 @@ from collector.cli.ledger_commands import (
     EXIT_CONFIG,
     DbOption,
     fail,
-    print_table,
     reading,
     records_of,
 )
+from collector.cli.tables import WideOption, print_table
 from collector.domain.report import Grouping
 from collector.settings import load_settings
 
@@ -106,14 +106,16 @@ def _query(
     return ReportQuery(grouping=by, depth=depth, sku=sku, location=location, owner=owner)
 
 
-def _show(title: str, by: Grouping, lines: list[Any], columns: list[str], as_json: bool) -> None:
+def _show(
+    title: str, by: Grouping, lines: list[Any], columns: list[str], *, as_json: bool, wide: bool
+) -> None:
     """Each line's ``group`` is shown under the grouping's name (``sku``, ``location`` …)."""
     name = "group" if by is Grouping.TOTAL else by.value
     records = [{name: r.pop("group"), **r} for r in records_of(lines)]
     if as_json:
         print_json(records)
     else:
-        print_table(title, records, [name, *columns])
+        print_table(title, records, [name, *columns], wide=wide)
 
 
 @app.command("cogs")
@@ -131,6 +133,7 @@ def report_cogs(
     owner: OwnerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """BI, purchases, purchase returns, transfers, COGS (returns and adjustments within) and EI
     per group and in total: BI + P − purchase returns + transfers − COGS = EI."""
@@ -143,7 +146,9 @@ def report_cogs(
         first, last = _period(conn, start, end, zone)
         since, until = day_bounds(first, last, zone)
         lines = period_report(conn, Scope.everyone(), start=since, end=until, query=query)
-    _show(f"COGS {first} to {last} ({zone.key})", by, lines, _COGS_COLUMNS, as_json)
+    _show(
+        f"COGS {first} to {last} ({zone.key})", by, lines, _COGS_COLUMNS, as_json=as_json, wide=wide
+    )
 
 
 @app.command("turnover")
@@ -158,6 +163,7 @@ def report_turnover(
     owner: OwnerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Inventory turnover (COGS ÷ average daily inventory value) and days of inventory
     (days ÷ turnover) per group and in total, over books days."""
@@ -171,7 +177,8 @@ def report_turnover(
         lines = turnover_report(
             conn, Scope.everyone(), first_day=first, last_day=last, books_tz=zone, query=query
         )
-    _show(f"Turnover {first} to {last} ({zone.key})", by, lines, _TURNOVER_COLUMNS, as_json)
+    title = f"Turnover {first} to {last} ({zone.key})"
+    _show(title, by, lines, _TURNOVER_COLUMNS, as_json=as_json, wide=wide)
 
 
 @app.command("abc")
@@ -183,6 +190,7 @@ def report_abc(
     owner: OwnerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """ABC classes of the items by COGS over books days: A while the items before one hold
     under 80 % of the COGS, B under 95 %, C the rest."""
@@ -200,4 +208,4 @@ def report_abc(
     if as_json:
         print_json(records)
     else:
-        print_table(f"ABC by COGS {first} to {last} ({zone.key})", records, _ABC_COLUMNS)
+        print_table(f"ABC by COGS {first} to {last} ({zone.key})", records, _ABC_COLUMNS, wide=wide)

@@ -16,14 +16,18 @@ from collector.console import (
     alert_pages,
     alert_stream,
     auth,
+    count_pages,
+    dead_letter_pages,
+    device_pages,
     events,
     forecast_page,
     pages,
+    report_pages,
 )
 from collector.console.guard import CsrfRefusedError, LoginRequiredError, PageForbiddenError
 from collector.console.render import HERE, html
 from collector.console.sessions import current_session, session_codec
-from collector.console.watch import JournalWatch
+from collector.console.watch import DeviceWatch, JournalWatch
 
 
 class ConsoleMount(Mount):
@@ -49,9 +53,12 @@ def create_console(context: ApiContext) -> FastAPI:
     console.state.context = context
     console.state.journal_watch = JournalWatch(context.engine)
     console.state.alert_watch = JournalWatch(context.engine, head=alert_stream.alert_head)
-    for router in (auth.router, pages.router, forecast_page.router, events.router):
-        console.include_router(router)
-    for router in (alert_pages.router, alert_forms.router, alert_stream.router):
+    console.state.device_watch = DeviceWatch(context.engine)
+    for router in (
+        auth.router, pages.router, forecast_page.router, events.router,
+        alert_pages.router, alert_forms.router, alert_stream.router,
+        device_pages.router, count_pages.router, dead_letter_pages.router, report_pages.router,
+    ):  # fmt: skip
         console.include_router(router)
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     problems.install(console)
@@ -90,3 +97,4 @@ def stop_streams(app: FastAPI) -> None:
     if console is not None:
         console.state.journal_watch.close()
         console.state.alert_watch.close()
+        console.state.device_watch.close()
