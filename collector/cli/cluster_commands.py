@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from collector.cli.json_output import JsonOption, jsonable, print_json
+from collector.cli.json_output import JsonOption, print_json
+from collector.cli.tables import WideOption, print_table
 from collector.errors import ConfigError
 from collector.settings import CollectorSettings, load_settings
 
@@ -18,7 +17,6 @@ app = typer.Typer(
     help="Several `collector run --cluster` on one ledger: partition leases and members.",
 )
 EXIT_CONFIG = 2
-OWNER_CHARS = 24
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Ledger URL (default: COLLECTOR_DB_URL or ./var).")
@@ -46,12 +44,8 @@ def _read(db: str | None) -> Any:
         engine.dispose()
 
 
-def _text(value: Any) -> str:
-    return "-" if value is None else str(value)
-
-
 @app.command()
-def status(db: DbOption = None, as_json: JsonOption = False) -> None:
+def status(db: DbOption = None, as_json: JsonOption = False, wide: WideOption = False) -> None:
     """Each partition: owner, since when, fencing token, seconds to lease expiry, lag."""
     partitions = _read(db).partitions
     rows = [
@@ -72,19 +66,18 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
     if not rows:
         typer.echo("no cluster on this ledger: start `collector run --cluster` members")
         return
-    table = Table("part", "owner", "since (UTC)", "token", "expires", "lag", "lag s")
-    for row in rows:
-        since = row["since"].strftime("%m-%d %H:%M:%S") if row["since"] else None
-        owner = row["owner"][:OWNER_CHARS] if row["owner"] else "(free)"
-        table.add_row(
-            str(row["partition"]), owner, _text(since), str(row["token"]),
-            _text(row["expires_in_s"]), str(row["lag_events"]), _text(row["lag_s"]),
-        )  # fmt: skip
-    Console(width=80).print(table)
+    shown = [
+        {"part": r["partition"], "owner": r["owner"] or "(free)", "since": r["since"],
+         "token": r["token"], "expires_s": r["expires_in_s"], "lag": r["lag_events"],
+         "lag_s": r["lag_s"]}
+        for r in rows
+    ]  # fmt: skip
+    columns = ["part", "owner", "since", "token", "expires_s", "lag", "lag_s"]
+    print_table("Cluster partitions (times UTC)", shown, columns, wide=wide)
 
 
 @app.command()
-def members(db: DbOption = None, as_json: JsonOption = False) -> None:
+def members(db: DbOption = None, as_json: JsonOption = False, wide: WideOption = False) -> None:
     """Each member: host, pid, seconds since its heartbeat, alive, partitions it holds."""
     rows = [
         {
@@ -101,11 +94,7 @@ def members(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table("member", "host", "pid", "heartbeat s ago", "alive", "holding")
-    for row in rows:
-        table.add_row(
-            row["member"][:OWNER_CHARS], str(row["host"])[:20], str(row["pid"]),
-            str(jsonable(row["heartbeat_age_s"])), "yes" if row["alive"] else "no",
-            str(row["holding"]),
-        )  # fmt: skip
-    Console(width=80).print(table)
+    shown = [{**r, "beat_s_ago": r["heartbeat_age_s"], "alive": "yes" if r["alive"] else "no"}
+             for r in rows]  # fmt: skip
+    columns = ["member", "host", "pid", "beat_s_ago", "alive", "holding"]
+    print_table("Cluster members", shown, columns, wide=wide)

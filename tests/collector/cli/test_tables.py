@@ -24,7 +24,7 @@ from tests.collector.cli.test_json_output import ARGUMENTS
 runner = CliRunner()
 ledger = json_test.ledger
 TABLES = {words: args for words, args in ARGUMENTS.items()
-          if words not in {("dead-letters", "replay"), ("reverse",)}}  # fmt: skip
+          if words not in {("dead-letters", "replay"), ("reverse",), ("forecast",)}}  # fmt: skip
 """The commands that print a table, and their arguments (as for ``--json``)."""
 
 
@@ -96,3 +96,12 @@ def test_long_text_wraps_inside_its_column_and_nothing_is_lost(
     printed = capsys.readouterr().out
     assert all(len(line) <= NARROW_COLUMNS for line in printed.splitlines())
     assert " ".join(printed.split()).count("collector items import") == 2
+
+
+def test_the_forecast_summary_and_chart_fit_80_columns(ledger: dict[str, Any]) -> None:
+    """Not a table (no ``--wide``): its figures and its chart are made to fit."""
+    args = [a.format(**ledger) for a in ARGUMENTS[("forecast",)]]
+    result = runner.invoke(app, ["forecast", *args, "--db", ledger["db"]], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) > 5
+    assert [line for line in result.stdout.splitlines() if len(line) > NARROW_COLUMNS] == []
