@@ -108,8 +108,8 @@ def _insert(
     query = sa.select(suggestions.c.open_rule_id, suggestions.c.id).where(
         suggestions.c.open_rule_id.in_([rule.id for rule in rules])
     )
-    ids = dict(conn.execute(query).tuples().all())
-    return [int(ids[rule.id]) for rule in rules]
+    ids = {int(row[0]): int(row[1]) for row in conn.execute(query)}
+    return [ids[rule.id] for rule in rules]
 
 
 def _row(rule: Rule, ev: Evaluation, stock: Stock, now: datetime) -> dict[str, Any]:

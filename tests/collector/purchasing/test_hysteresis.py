@@ -9,7 +9,7 @@ from decimal import Decimal
 from collector.purchasing.hysteresis import LowStock, low_stock_step
 
 D = Decimal
-POINT, MARGIN = D(10), D(5)
+POINT, MARGIN, ZERO = D(10), D(5), D(0)
 
 
 def run(projections: list[Decimal], on_order: Decimal = Decimal(0)) -> list[LowStock]:
