@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from collector.api import problems
 from collector.api.alerts import router as alerts_router
+from collector.api.analytics import router as analytics_router
 from collector.api.context import ApiContext
 from collector.api.counts import router as counts_router
 from collector.api.dead_letters import router as dead_letters_router
@@ -34,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     stock_router,
     movements_router,
     reports_router,
+    analytics_router,
     alerts_router,
     counts_router,
     dead_letters_router,

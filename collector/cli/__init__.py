@@ -10,6 +10,7 @@ from collector.cli import (
     api_command,
     dead_letter_commands,
     demo_command,
+    forecast_command,
     ledger_commands,
     run_command,
 )
@@ -47,6 +48,7 @@ _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 app.command("run")(run_command.run)
 app.command("api")(api_command.api)
 app.command("demo")(demo_command.demo)
+app.command("forecast")(forecast_command.forecast)
 
 app.add_typer(influx_app)
 app.add_typer(alerts_app)

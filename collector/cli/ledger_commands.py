@@ -87,7 +87,7 @@ _NUMERIC = {
     "qty", "value", "avg_unit_cost", "unit_cost", "cogs", "revenue", "id", "seq", "epoch",
     "beginning_value", "purchases", "purchase_returns", "cost_of_sales", "true_ups", "returns",
     "adjustments", "transfers", "ending_value", "gross_margin", "opening_value", "closing_value",
-    "average_value", "turnover", "days_of_inventory", "days",
+    "average_value", "turnover", "days_of_inventory", "days", "share", "cumulative_share",
 }  # fmt: skip
 
 

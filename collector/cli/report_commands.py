@@ -1,4 +1,4 @@
-"""``collector report cogs`` and ``collector report turnover``: the period report and turnover.
+"""``collector report cogs``, ``turnover`` and ``abc``: the period report, turnover, ABC classes.
 
 Both group by item, location (``--depth`` N: the subtree under the first N path
 segments), owner or in total, and filter by ``--sku``, ``--location`` (a subtree) and
@@ -27,7 +27,9 @@ from collector.cli.ledger_commands import (
 from collector.domain.report import Grouping
 from collector.settings import load_settings
 
-app = typer.Typer(name="report", no_args_is_help=True, help="Period reports and turnover.")
+app = typer.Typer(
+    name="report", no_args_is_help=True, help="Period reports, turnover and ABC classes."
+)
 
 FromOption = Annotated[
     str | None,
@@ -55,6 +57,8 @@ _TURNOVER_COLUMNS = [
     "days", "opening_value", "average_value", "closing_value", "cogs", "turnover",
     "days_of_inventory",
 ]  # fmt: skip
+
+_ABC_COLUMNS = ["sku", "cogs", "share", "cumulative_share", "abc_class"]
 
 
 def _day(value: str, flag: str) -> date:
@@ -168,3 +172,32 @@ def report_turnover(
             conn, Scope.everyone(), first_day=first, last_day=last, books_tz=zone, query=query
         )
     _show(f"Turnover {first} to {last} ({zone.key})", by, lines, _TURNOVER_COLUMNS, as_json)
+
+
+@app.command("abc")
+def report_abc(
+    *,
+    start: FromOption = None,
+    end: ToOption = None,
+    location: LocationOption = None,
+    owner: OwnerOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """ABC classes of the items by COGS over books days: A while the items before one hold
+    under 80 % of the COGS, B under 95 %, C the rest."""
+    from collector.views.reports import abc_report  # noqa: PLC0415
+    from collector.views.scope import Scope  # noqa: PLC0415
+
+    zone = load_settings(db_url=db).books_tz
+    query = _query(Grouping.SKU, None, None, location, owner)
+    with reading(db) as conn:
+        first, last = _period(conn, start, end, zone)
+        lines = abc_report(
+            conn, Scope.everyone(), first_day=first, last_day=last, books_tz=zone, query=query
+        )
+    records = records_of(lines)
+    if as_json:
+        print_json(records)
+    else:
+        print_table(f"ABC by COGS {first} to {last} ({zone.key})", records, _ABC_COLUMNS)
