@@ -16,14 +16,12 @@ def page_routes(console: FastAPI, *, fragments: bool = False) -> list[tuple[str,
     ``fragments`` also the parts of pages that htmx swaps in."""
     found: list[tuple[str, APIRoute]] = []
     for context in iter_route_contexts(console.routes):
-        route = context.original_route
+        route, path = context.original_route, context.path_format or ""
         if not isinstance(route, APIRoute) or "GET" not in (context.methods or ()):
             continue
-        if context.path_format.startswith(NOT_PAGES):
+        if path.startswith(NOT_PAGES) or (is_fragment(route) and not fragments):
             continue
-        if is_fragment(route) and not fragments:
-            continue
-        found.append((context.path_format, route))
+        found.append((path, route))
     return found
 
 
