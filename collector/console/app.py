@@ -11,7 +11,7 @@ from starlette.types import Scope
 
 from collector.api import problems
 from collector.api.context import ApiContext
-from collector.console import auth, events, pages
+from collector.console import auth, events, pages, planning
 from collector.console.guard import CsrfRefusedError, LoginRequiredError, PageForbiddenError
 from collector.console.render import HERE, html
 from collector.console.sessions import current_session, session_codec
@@ -40,7 +40,7 @@ def create_console(context: ApiContext) -> FastAPI:
     console = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     console.state.context = context
     console.state.journal_watch = JournalWatch(context.engine)
-    for router in (auth.router, pages.router, events.router):
+    for router in (auth.router, pages.router, planning.router, events.router):
         console.include_router(router)
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     problems.install(console)
