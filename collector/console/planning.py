@@ -1,29 +1,26 @@
 """The console's replenishment pages: suggestions (approve into orders, snooze, dismiss),
-purchase orders (send, cancel), and a SKU's demand forecast chart.
+and purchase orders (send, cancel).
 
 No write path and no permission rule of their own: each form validates its fields with the
 API's request model and calls the API's route function (``collector.api.replenishment``,
-``collector.api.purchasing``, ``collector.api.analytics``), so what a page does is exactly
+``collector.api.purchasing``), so what a page does is exactly
 what the API does; a problem the API would answer is shown on the page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from collector.analytics.selection import MAX_HORIZON_DAYS
-from collector.api import analytics, purchasing, replenishment
+from collector.api import purchasing, replenishment
 from collector.api.access import Action
 from collector.api.context import Context
 from collector.api.problems import ProblemError
 from collector.api.purchasing_models import ApproveIn, SnoozeIn
-from collector.console.forecast_chart import forecast_chart
 from collector.console.guard import Viewer, csrf_checked, page
 from collector.console.render import html
 from collector.console.sessions import Session
@@ -161,45 +158,3 @@ def order_step(
         return _overview(request, context, who, error=f"Refused: {err.detail}.",
                          status_code=err.kind.status)  # fmt: skip
     return RedirectResponse(f"/replenishment/orders/{po_id}", status_code=303)
-
-
-@router.get("/stock/items/{sku}/forecast", response_class=HTMLResponse)
-def forecast_page(
-    request: Request,
-    context: Context,
-    who: Annotated[Viewer, Depends(page(Action.READ_REPORTS))],
-    sku: str,
-    *,
-    location: Annotated[str, Query(max_length=255)] = "",
-    horizon_days: Annotated[str, Query(max_length=4)] = "28",
-) -> HTMLResponse:
-    """The demand history, the forecast with its band, the method and its accuracy, cover."""
-    try:
-        params = analytics.ForecastQuery.model_validate(
-            {"location": location or None, "horizon_days": horizon_days}
-        )
-        with context.engine.connect() as conn:
-            found = analytics.get_forecast(sku, params, context, conn, who.principal)
-    except ValidationError:
-        return _forecast_refused(request, who, sku, "horizon_days is a whole number of days "
-                                 f"from 1 to {MAX_HORIZON_DAYS}", 422)  # fmt: skip
-    except ProblemError as err:
-        return _forecast_refused(request, who, sku, err.detail, err.kind.status)
-    chart = forecast_chart(
-        [(d.day, Decimal(d.qty)) for d in found.history],
-        [(d.day, Decimal(d.qty)) for d in found.forecast],
-        Decimal(found.sigma_per_day),
-    )
-    return html(
-        request, "forecast.html", session=who.session, principal=who.principal,
-        title=f"{sku} · demand forecast", forecast=found, chart=chart, location=location,
-        horizon_days=params.horizon_days,
-    )  # fmt: skip
-
-
-def _forecast_refused(
-    request: Request, who: Viewer, sku: str, why: str, status_code: int
-) -> HTMLResponse:
-    return html(request, "error.html", session=who.session, principal=who.principal,
-                title=f"{sku} · demand forecast", message=f"No forecast: {why}.",
-                status_code=status_code)  # fmt: skip

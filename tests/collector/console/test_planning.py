@@ -1,11 +1,10 @@
 """The replenishment pages: a rule's suggestion seen with its reason, ordered onto the
-supplier's draft, the order sent; a SKU's forecast chart; roles and CSRF as everywhere."""
+supplier's draft, the order sent; roles and CSRF as everywhere."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
 
 import pytest
 
@@ -88,35 +87,3 @@ def test_a_client_has_no_replenishment_page_nor_link(low_rule: Console) -> None:
     low_rule.client.cookies.clear()
     low_rule.login("alice")
     assert 'href="/replenishment"' in low_rule.client.get("/stock").text
-
-
-def sell_daily(console: Console, days: int) -> None:
-    """A sale of 1 of SKU-1 a day for the last ``days`` days (client-a's, at main/a1)."""
-    for back in range(days, 0, -1):
-        when = console.clock.now() - timedelta(days=back)
-        body = {"type": "sale", "sku": "SKU-1", "qty": "1", "location": "main/a1",
-                "owner": "client-a", "effective_at": when.isoformat()}  # fmt: skip
-        headers = {"Authorization": f"Bearer {console.token}", "Idempotency-Key": str(uuid.uuid4())}
-        response = console.client.post("/api/v1/transactions", json=body, headers=headers)
-        assert response.status_code == 201, response.text
-
-
-def test_the_forecast_page_draws_demand_and_forecast_for_the_owner_only(console: Console) -> None:
-    sell_daily(console, 8)
-    console.login("carol")  # client-a: SKU-1 is hers
-    page = console.client.get("/stock/items/SKU-1/forecast?horizon_days=14")
-    assert page.status_code == 200, page.text
-    assert "<svg" in page.text and "Demand per day from" in page.text
-    assert page.text.count("<rect ") == 8  # a column per day of history
-    assert "days of cover" in page.text
-    console.client.cookies.clear()
-    console.login("bob")  # client-b: SKU-1 is not his, the same as no such SKU
-    assert console.client.get("/stock/items/SKU-1/forecast").status_code == 404
-    assert console.client.get("/stock/items/NO-SUCH/forecast").status_code == 404
-
-
-def test_a_bad_horizon_is_explained(console: Console) -> None:
-    console.login("alice")
-    page = console.client.get("/stock/items/SKU-1/forecast?horizon_days=lots")
-    assert page.status_code == 422
-    assert "horizon_days is a whole number of days" in page.text
