@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
+import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 
@@ -47,9 +49,10 @@ def generate(skus: int, days: int, seed: int = 14) -> tuple[list[np.ndarray], li
     return series, sparse
 
 
-def run(skus: int, days: int, horizon: int) -> dict[str, float]:
+def run(skus: int, days: int, horizon: int, reads: int, tmp: Path) -> dict[str, float]:
     """Time the baseline and the backtest-chosen forecasts; how often the choice beats it."""
     series, sparse = generate(skus, days)
+    read_s = read_stage(series[:reads], horizon, tmp) if reads else 0.0
     started = time.perf_counter()
     for y in series:
         seasonal_naive(y, horizon)
@@ -65,6 +68,8 @@ def run(skus: int, days: int, horizon: int) -> dict[str, float]:
     croston_family = [f.method in INTERMITTENT for f, s in zip(found, sparse, strict=True) if s]
     return {
         "baseline_s": baseline_s,
+        "read_s": read_s,
+        "read_skus": float(min(reads, skus)),
         "chosen_s": chosen_s,
         "beats_share": sum(beats) / len(found),
         "naive_kept_share": sum(f.method == "seasonal_naive" for f in found) / len(found),
@@ -72,10 +77,49 @@ def run(skus: int, days: int, horizon: int) -> dict[str, float]:
     }
 
 
+def read_stage(series: list[np.ndarray], horizon: int, tmp: Path) -> float:
+    """Seconds to read and forecast each SKU through ``collector.views.demand`` (SQLite).
+
+    The daily rows go into ``position_days`` directly: this measures the read, and a
+    ledger's posting session would have written the same rows.
+    """
+    from collector.ledger.engine import open_ledger  # noqa: PLC0415
+    from collector.ledger.schema import position_days  # noqa: PLC0415
+    from collector.views.demand import sku_forecast  # noqa: PLC0415
+    from collector.views.scope import Scope  # noqa: PLC0415
+
+    engine = open_ledger(f"sqlite:///{tmp / 'forecast-bench.db'}")
+    today = date(2026, 12, 1)
+    first = today - timedelta(days=len(series[0]))
+    with engine.begin() as conn:
+        for i, y in enumerate(series):
+            conn.execute(position_days.insert(), [
+                {"day": first + timedelta(days=d), "sku": f"SKU-{i}", "location": "main/a1",
+                 "owner": "own", "qty_change": -q, "value_change": -q, "sold_qty": q,
+                 "cogs": q, "revenue": 0}
+                for d, q in enumerate(y.tolist()) if q
+            ])  # fmt: skip
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        for i in range(len(series)):
+            sku_forecast(conn, Scope.everyone(), sku=f"SKU-{i}", location=None, today=today,
+                         horizon_days=horizon)  # fmt: skip
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
 def section(figures: dict[str, float], skus: int, days: int, horizon: int) -> str:
     """The RESULTS.md section of this run."""
     today = datetime.now(UTC).date().isoformat()
-    verdict = "meets" if figures["chosen_s"] <= TARGET_S else "misses"
+    reads = int(figures["read_skus"])
+    read_ms = f"{1000 * figures['read_s'] / max(1, reads):.3f}"
+    read_label = f"the same with the ledger read, first {reads:,} SKUs (SQLite, `views.demand`)"
+
+    def ms(seconds: float) -> str:
+        return f"{1000 * seconds / skus:.3f}"
+
+    verdict = "meet" if figures["chosen_s"] <= TARGET_S else "miss"
     return f"""{START}
 ## Forecasts (method by backtest)
 
@@ -85,10 +129,13 @@ days, one process (70 % smooth with trend, weekly and yearly seasons; 30 % inter
 
 | step | seconds | ms/SKU |
 |---|---:|---:|
-| baseline: seasonal naive only | {figures["baseline_s"]:.2f} | {1000 * figures["baseline_s"] / skus:.3f} |
-| backtest (3 origins) + choice + forecast | {figures["chosen_s"]:.2f} | {1000 * figures["chosen_s"] / skus:.3f} |
+| baseline: seasonal naive only | {figures["baseline_s"]:.2f} | {ms(figures["baseline_s"])} |
+| backtest (3 origins) + choice + forecast | {figures["chosen_s"]:.2f} | {ms(figures["chosen_s"])} |
+| {read_label} | {figures["read_s"]:.2f} | {read_ms} |
 
-Target ≤ {TARGET_S:.0f} s for 10,000 SKUs: this run {verdict} it. The chosen method beat
+Target ≤ {TARGET_S:.0f} s for 10,000 SKUs: the forecasts alone {verdict} it; with each
+SKU's history read from the ledger, one query per SKU, 10,000 would take about
+{10 * float(read_ms):.0f} s at this rate. The chosen method beat
 seasonal naive's backtest RMSSE on {100 * figures["beats_share"]:.1f} % of the SKUs
 (seasonal naive itself kept on {100 * figures["naive_kept_share"]:.1f} %); on the
 intermittent ones a Croston-family method was chosen for
@@ -102,9 +149,11 @@ def main() -> None:
     parser.add_argument("--skus", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--horizon", type=int, default=28)
+    parser.add_argument("--reads", type=int, default=1_000, help="SKUs read from a ledger")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    figures = run(args.skus, args.days, args.horizon)
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = run(args.skus, args.days, args.horizon, args.reads, Path(tmp))
     text = section(figures, args.skus, args.days, args.horizon)
     sys.stdout.write(text + "\n")
     if not args.no_write:

@@ -71,11 +71,12 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.READ_LOCATIONS,
             Action.READ_MOVEMENTS,
             Action.READ_REPORTS,
-            Action.READ_ALERTS,
         }
     ),
 }
-"""The permission table: the role column of docs/api.md is rendered from it."""
+"""The permission table: the role column of docs/api.md is rendered from it. A client (a
+3PL's customer) reads its own goods: items, stock, movements and reports; discrepancy
+alerts are the warehouse's own work, as counts, devices and dead letters are."""
 
 
 @dataclass(frozen=True, slots=True)

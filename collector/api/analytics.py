@@ -21,12 +21,11 @@ from collector.api.fields import Amount, Day
 from collector.api.problems import ProblemError
 from collector.api.reports import MAX_PERIOD_DAYS, books_zone
 from collector.api.responses import AUTH, problem
-from collector.views.demand import NoHistoryError, report_of, sku_forecast
+from collector.views.demand import NoHistoryError, check_day, report_of, sku_forecast
 from collector.views.reports import ReportQuery, abc_report, day_bounds
 
 router = APIRouter(tags=["analytics"])
-EARLIEST_AS_OF, LATEST_AS_OF = date(1970, 1, 1), date(9000, 12, 31)
-"""Days a forecast may be asked as of: outside them the history's dates would overflow."""
+
 Reader = Annotated[Principal, Depends(allowed(Action.READ_REPORTS))]
 
 
@@ -46,8 +45,8 @@ class ForecastQuery(BaseModel):
     @field_validator("as_of")
     @classmethod
     def _plausible(cls, value: date | None) -> date | None:
-        if value is not None and not EARLIEST_AS_OF <= value <= LATEST_AS_OF:
-            raise ValueError(f"as_of {value} is not between {EARLIEST_AS_OF} and {LATEST_AS_OF}")
+        if value is not None:
+            check_day(value)  # its AnalyticsError is a ValueError: a 422 naming as_of
         return value
 
 

@@ -15,6 +15,7 @@ from collector.cli import (
     run_command,
 )
 from collector.cli.alerts_commands import app as alerts_app
+from collector.cli.cluster_commands import app as cluster_app
 from collector.cli.count_commands import app as count_app
 from collector.cli.influx_commands import app as influx_app
 from collector.cli.po_commands import app as po_app
@@ -56,6 +57,7 @@ app.add_typer(count_app)
 app.add_typer(tokens_app)
 app.add_typer(users_app)
 app.add_typer(report_app)
+app.add_typer(cluster_app)
 app.add_typer(replenish_app)
 app.add_typer(po_app)
 app.add_typer(dead_letter_commands.app)

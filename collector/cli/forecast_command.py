@@ -42,18 +42,12 @@ def forecast(
     seasonal naive, days of cover and the projected stock-out date, with a chart."""
     from collector.analytics.errors import AnalyticsError  # noqa: PLC0415
     from collector.analytics.selection import MAX_HORIZON_DAYS  # noqa: PLC0415
-    from collector.clock import SystemClock  # noqa: PLC0415
     from collector.views.demand import report_of, sku_forecast  # noqa: PLC0415
     from collector.views.scope import Scope  # noqa: PLC0415
 
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
         fail(f"--horizon-days {horizon_days} is not between 1 and {MAX_HORIZON_DAYS}", EXIT_CONFIG)
-    zone = load_settings(db_url=db).books_tz
-    stock_at: datetime | None = None
-    if as_of:
-        today, stock_at = _as_of(as_of, zone)
-    else:
-        today = SystemClock().now().astimezone(zone).date()
+    today, stock_at = _when(as_of, load_settings(db_url=db).books_tz)
     with reading(db) as conn:
         try:
             found = sku_forecast(conn, Scope.everyone(), sku=sku, location=location,
@@ -73,14 +67,23 @@ def forecast(
         typer.echo(line)
 
 
-def _as_of(value: str, zone: tzinfo) -> tuple[date, datetime]:
-    """The day ``--as-of`` names and the instant before it starts (stock then)."""
+def _when(as_of: str | None, zone: tzinfo) -> tuple[date, datetime | None]:
+    """The forecast's first day and the instant of its stock: today and now (None), or the
+    day ``--as-of`` names and the instant before it starts."""
+    from collector.analytics.errors import AnalyticsError  # noqa: PLC0415
+    from collector.clock import SystemClock  # noqa: PLC0415
+    from collector.views.demand import check_day  # noqa: PLC0415
     from collector.views.reports import day_bounds  # noqa: PLC0415
 
+    if as_of is None:
+        return SystemClock().now().astimezone(zone).date(), None
     try:
-        day = date.fromisoformat(value)
+        day = date.fromisoformat(as_of)
+        check_day(day)
+    except AnalyticsError as err:
+        fail(f"--as-of: {err}", EXIT_CONFIG)
     except ValueError:
-        fail(f"--as-of {value!r} is not a date like 2026-11-25", EXIT_CONFIG)
+        fail(f"--as-of {as_of!r} is not a date like 2026-11-25", EXIT_CONFIG)
     start, _ = day_bounds(day, day, zone)
     return day, start - timedelta(microseconds=1)
 

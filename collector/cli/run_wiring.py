@@ -18,6 +18,7 @@ from collector.settings import CollectorSettings, LedgerSettings
 
 if TYPE_CHECKING:
     from collector.alerts.notify import AlertPublisher
+    from collector.cluster.fence import LeaseFence
     from collector.devices.watcher import StatusWatcher
     from collector.ledger.ingestor import SqlIngestor
     from collector.reconcile.runtime.wiring import Reconciliation
@@ -80,7 +81,17 @@ def ledger_ingestor(settings: CollectorSettings, engine: sa.Engine, clock: Clock
         observers=posting_observers(settings, clock),
         sensors=reconciliation.observer if reconciliation is not None else None,
         options=session_options(settings),
+        fence=lease_fence(settings),
     )
+
+
+def lease_fence(settings: CollectorSettings) -> LeaseFence | None:
+    """``--cluster``: the check, in every posting transaction, that its leases still hold."""
+    if not settings.cluster:
+        return None
+    from collector.cluster.fence import LeaseFence  # noqa: PLC0415
+
+    return LeaseFence(member_id=settings.mqtt_client_id, partitions=settings.cluster_partitions)
 
 
 def session_options(settings: LedgerSettings) -> SessionOptions:

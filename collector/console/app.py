@@ -11,7 +11,16 @@ from starlette.types import Scope
 
 from collector.api import problems
 from collector.api.context import ApiContext
-from collector.console import auth, events, pages, planning
+from collector.console import (
+    alert_forms,
+    alert_pages,
+    alert_stream,
+    auth,
+    events,
+    forecast_page,
+    pages,
+    planning,
+)
 from collector.console.guard import CsrfRefusedError, LoginRequiredError, PageForbiddenError
 from collector.console.render import HERE, html
 from collector.console.sessions import current_session, session_codec
@@ -40,7 +49,10 @@ def create_console(context: ApiContext) -> FastAPI:
     console = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     console.state.context = context
     console.state.journal_watch = JournalWatch(context.engine)
-    for router in (auth.router, pages.router, planning.router, events.router):
+    console.state.alert_watch = JournalWatch(context.engine, head=alert_stream.alert_head)
+    for router in (auth.router, pages.router, forecast_page.router, planning.router, events.router):
+        console.include_router(router)
+    for router in (alert_pages.router, alert_forms.router, alert_stream.router):
         console.include_router(router)
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     problems.install(console)
@@ -78,3 +90,4 @@ def stop_streams(app: FastAPI) -> None:
     console: FastAPI | None = getattr(app.state, "console", None)
     if console is not None:
         console.state.journal_watch.close()
+        console.state.alert_watch.close()

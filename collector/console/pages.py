@@ -106,4 +106,5 @@ def item(
         request, "item.html", session=who.session, principal=who.principal,
         title=f"{found.sku} · {found.name}", item=found, positions=positions,
         totals=totals_of(positions), movements=lines, chart=chart,
+        forecast_link=who.principal.may(Action.READ_REPORTS),
     )  # fmt: skip

@@ -20,6 +20,7 @@ templates.env.filters["qty"] = plain
 NAVIGATION: tuple[tuple[str, str, Action], ...] = (
     ("Overview", "/", Action.READ_DEVICES),
     ("Stock", "/stock", Action.READ_STOCK),
+    ("Alerts", "/alerts", Action.READ_ALERTS),
     ("Replenishment", "/replenishment", Action.READ_PURCHASING),
 )
 """(label, path, the action it needs). The overview is the ops' picture of every site (its

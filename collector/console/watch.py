@@ -1,4 +1,5 @@
-"""One poller per process for the journal's head, shared by every open event stream.
+"""One poller per process for the journal's head (or the alert history's), shared by every
+open event stream.
 
 While a stream waits, a task reads the journal's highest id every ``POLL_S`` (one
 primary-key read, whatever the number of open pages) and wakes the waiting streams when it
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
@@ -27,9 +29,17 @@ def journal_head(conn: sa.Connection) -> int:
 class JournalWatch:
     """Wakes waiters when the journal's head passes the id they have seen."""
 
-    def __init__(self, engine: sa.Engine, *, poll_s: float = POLL_S) -> None:
-        """Watch ``engine``'s journal every ``poll_s`` seconds while someone waits."""
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        poll_s: float = POLL_S,
+        head: Callable[[sa.Connection], int] = journal_head,
+    ) -> None:
+        """Watch ``engine``'s journal every ``poll_s`` seconds while someone waits (``head``:
+        another table's highest id to watch instead, such as the alert history's)."""
         self._engine = engine
+        self._head_of = head
         self._poll_s = poll_s
         self._head = 0
         self._grew = asyncio.Event()
@@ -45,7 +55,7 @@ class JournalWatch:
     def read_head(self) -> int:
         """The head now, read from the database (blocking)."""
         with self._engine.connect() as conn:
-            return journal_head(conn)
+            return self._head_of(conn)
 
     async def wait_past(self, seen: int, *, timeout_s: float) -> int | None:
         """The head once it is past ``seen``; ``seen`` when ``timeout_s`` went by first;

@@ -28,6 +28,14 @@ from collector.views.stock import StockFilter, stock_totals
 
 MAX_HISTORY_DAYS = 731
 """Two years: enough for the yearly season, bounded for time and memory."""
+EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(9000, 12, 31)
+"""Days a forecast may start on: outside them its history's or horizon's dates overflow."""
+
+
+def check_day(today: date) -> None:
+    """Refuse a forecast day outside ``EARLIEST_DAY`` … ``LATEST_DAY`` (AnalyticsError)."""
+    if not EARLIEST_DAY <= today <= LATEST_DAY:
+        raise AnalyticsError(f"the day {today} is not between {EARLIEST_DAY} and {LATEST_DAY}")
 
 
 class NoHistoryError(AnalyticsError, LookupError):
@@ -176,6 +184,7 @@ def sku_forecast(
     ``stock_at``: the instant of the stock on hand (None: now); for a forecast as it
     stood on a past ``today``, the start of that day.
     """
+    check_day(today)
     history = demand_history(conn, scope, sku=sku, location=location, today=today)
     found = choose(history.daily, horizon_days)
     stock = StockFilter(sku=sku, location=history.location, as_of=stock_at)

@@ -76,6 +76,9 @@ def test_forecast_of_an_unknown_sku_or_a_bad_horizon_is_an_error(db) -> None:
     bad = invoke("forecast", "SKU-1", "--horizon-days", "0", "--db", db)
     assert bad.exit_code == 2
     assert "--horizon-days 0 is not between 1 and 366" in bad.output
+    early = invoke("forecast", "SKU-1", "--as-of", "0001-01-01", "--db", db)
+    assert early.exit_code == 2
+    assert "--as-of: the day 0001-01-01 is not between 1970-01-01 and 9000-12-31" in early.output
     day = invoke("forecast", "SKU-1", "--as-of", "May", "--db", db)
     assert (day.exit_code, "--as-of 'May' is not a date" in day.output) == (2, True)
 

@@ -2,7 +2,7 @@
 and suggestions (``collector.purchasing.schema``).
 
 Revision ID: 0013_purchasing
-Revises: 0016_movements_effective_at
+Revises: 0015_cluster
 Create Date: 2026-12-02
 
 Receipts the ledger posts are matched to open order lines in the posting session's own
@@ -17,7 +17,7 @@ from alembic import op
 from collector.ledger.types import Micro, UtcDateTime
 
 revision = "0013_purchasing"
-down_revision = "0016_movements_effective_at"
+down_revision = "0015_cluster"
 branch_labels = None
 depends_on = None
 
