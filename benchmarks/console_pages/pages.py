@@ -23,6 +23,9 @@ SAMPLES: dict[str, Sample] = {
         "SELECT device_id FROM device_status ORDER BY device_id LIMIT 1"
     ).scalar(),
     "count_id": lambda conn: _text(conn.exec_driver_sql("SELECT MAX(id) FROM counts").scalar()),
+    "po_id": lambda conn: _text(
+        conn.exec_driver_sql("SELECT MAX(id) FROM purchase_orders").scalar()
+    ),
     "dead_letter_id": lambda conn: _text(
         conn.exec_driver_sql("SELECT MAX(id) FROM dead_letters").scalar()
     ),

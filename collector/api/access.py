@@ -46,6 +46,8 @@ class Action(StrEnum):
     REPLAY_DEAD_LETTERS = "replay dead letters"
     READ_DEVICES = "read devices"
     COMMAND_DEVICES = "command devices"
+    READ_PURCHASING = "read purchasing"
+    MANAGE_PURCHASING = "manage purchasing"
 
 
 _READS = frozenset(a for a in Action if a.value.startswith("read "))
@@ -57,6 +59,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.RUN_COUNTS,
         Action.REPLAY_DEAD_LETTERS,
         Action.COMMAND_DEVICES,
+        Action.MANAGE_PURCHASING,
     },
     Role.INTEGRATION: frozenset(
         {Action.POST_TRANSACTIONS, Action.READ_ITEMS, Action.READ_STOCK, Action.READ_LOCATIONS}

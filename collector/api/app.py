@@ -19,6 +19,8 @@ from collector.api.devices import router as devices_router
 from collector.api.items import router as items_router
 from collector.api.locations import router as locations_router
 from collector.api.movements import router as movements_router
+from collector.api.purchasing import router as purchasing_router
+from collector.api.replenishment import router as replenishment_router
 from collector.api.reports import router as reports_router
 from collector.api.stock import router as stock_router
 from collector.api.strict import refuse_unknown_query
@@ -38,6 +40,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     counts_router,
     dead_letters_router,
     devices_router,
+    purchasing_router,
+    replenishment_router,
 )
 """Every resource of the API, in the order the OpenAPI document lists them."""
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024

@@ -40,10 +40,12 @@ def load_reconciliation(settings: CollectorSettings) -> Reconciliation | None:
 
 
 def posting_observers(settings: LedgerSettings, clock: Clock) -> list[PostingObserver]:
-    """Work that commits with every posting session: device heartbeats, the InfluxDB outbox."""
+    """Work that commits with every posting session: device heartbeats, receipts matched to
+    purchase orders, the InfluxDB outbox."""
     from collector.devices.observer import HeartbeatObserver  # noqa: PLC0415
+    from collector.purchasing.receiving import PurchasingObserver  # noqa: PLC0415
 
-    observers: list[PostingObserver] = [HeartbeatObserver()]
+    observers: list[PostingObserver] = [HeartbeatObserver(), PurchasingObserver(clock.now)]
     if settings.influx_url:  # without a writer draining it, the outbox would only grow
         from collector.timeseries.observer import OutboxObserver  # noqa: PLC0415
 

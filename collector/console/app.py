@@ -22,6 +22,7 @@ from collector.console import (
     events,
     forecast_page,
     pages,
+    planning,
     report_pages,
 )
 from collector.console.guard import CsrfRefusedError, LoginRequiredError, PageForbiddenError
@@ -58,6 +59,7 @@ def create_console(context: ApiContext) -> FastAPI:
         auth.router, pages.router, forecast_page.router, events.router,
         alert_pages.router, alert_forms.router, alert_stream.router,
         device_pages.router, count_pages.router, dead_letter_pages.router, report_pages.router,
+        planning.router,
     ):  # fmt: skip
         console.include_router(router)
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -25,6 +25,7 @@ NAVIGATION: tuple[tuple[str, str, Action], ...] = (
     ("Counts", "/counts", Action.READ_COUNTS),
     ("Dead letters", "/dead-letters", Action.READ_DEAD_LETTERS),
     ("Reports", "/reports", Action.READ_REPORTS),
+    ("Replenishment", "/replenishment", Action.READ_PURCHASING),
 )
 """(label, path, the action it needs). The overview is the ops' picture of every site (its
 devices and alerts come next), so a client user, who may not read devices, has its stock."""

@@ -27,6 +27,8 @@ class AlertType(StrEnum):
     """Events of a device are missing (its seq skipped) past the grace window."""
     REJECTED_POSTING = "rejected_posting"
     """A sensor event should have posted a movement and the ledger refused it."""
+    LOW_STOCK = "low_stock"
+    """Projected stock of a reorder rule fell to its reorder point (``collector.purchasing``)."""
 
 
 class Severity(StrEnum):
@@ -44,6 +46,7 @@ FIXED_SEVERITY: dict[AlertType, Severity] = {
     AlertType.DEVICE_SILENT: Severity.MAJOR,
     AlertType.SEQUENCE_GAP: Severity.MAJOR,
     AlertType.REJECTED_POSTING: Severity.MAJOR,
+    AlertType.LOW_STOCK: Severity.MINOR,
 }
 """Alerts whose urgency does not depend on stock value."""
 

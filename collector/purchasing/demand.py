@@ -1,0 +1,50 @@
+"""The demand a reorder point needs: a small port, and the plain estimate behind it.
+
+``DemandForecast`` is what the suggestion run asks, for every demand rule at once; the
+plain implementation (``collector.purchasing.history.AverageDailySales``) averages the
+units sold per day over the last N days of ``position_days``. A forecasting model
+(``collector.analytics``) can be plugged in by implementing the same protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from statistics import mean, pstdev
+from typing import Protocol
+
+from collector.purchasing.reorder import ZERO, Demand
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class DemandScope:
+    """Demand of one SKU and owner at a location and everything below it, over N days."""
+
+    sku: str
+    location: str
+    owner: str
+    history_days: int
+
+
+class DemandForecast(Protocol):
+    """Daily demand (mean and σ) per scope, as of a day; one call for every rule."""
+
+    def daily_demand(
+        self, scopes: Sequence[DemandScope], *, as_of: date
+    ) -> Mapping[DemandScope, Demand]:
+        """The estimate of each scope (a scope without history: zero demand)."""
+        ...
+
+
+def estimate(daily_units: Sequence[Decimal], method: str = "average") -> Demand:
+    """Mean and population standard deviation of units per day (days without sales count 0)."""
+    if not daily_units:
+        return Demand(ZERO, ZERO, method)
+    places = Decimal("0.000001")
+    return Demand(
+        Decimal(mean(daily_units)).quantize(places),
+        Decimal(pstdev(daily_units)).quantize(places),
+        method,
+    )
