@@ -23,6 +23,12 @@ Level = Annotated[
 ]
 
 
+Name = Annotated[
+    str,
+    Field(pattern=r"^[^\x00-\x1f\x7f]{1,200}$", examples=["Acme Ltd"], description="No controls."),
+]
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -31,7 +37,7 @@ class SupplierIn(_Body):
     """A new supplier."""
 
     code: Code
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
 
 
 class SupplierOut(BaseModel):

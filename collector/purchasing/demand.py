@@ -38,6 +38,26 @@ class DemandForecast(Protocol):
         ...
 
 
+_MICRO = 1_000_000
+_PLACES = Decimal("0.000001")
+
+
+def estimate_micro(daily_micro: Sequence[int], method: str) -> Demand:
+    """``estimate`` of daily units given in integer micro-units (exact: one square root).
+
+    mean = S / n and σ² = (n·Q − S²) / n², with S and Q the sum and the sum of squares.
+    """
+    n = len(daily_micro)
+    if n == 0:
+        return Demand(ZERO, ZERO, method)
+    total = sum(daily_micro)
+    squares = sum(x * x for x in daily_micro)
+    mean_d = (Decimal(total) / (n * _MICRO)).quantize(_PLACES)
+    spread = n * squares - total * total
+    sigma = (Decimal(spread).sqrt() / (n * _MICRO)).quantize(_PLACES) if spread > 0 else ZERO
+    return Demand(mean_d, sigma, method)
+
+
 def estimate(daily_units: Sequence[Decimal], method: str = "average") -> Demand:
     """Mean and population standard deviation of units per day (days without sales count 0)."""
     if not daily_units:
