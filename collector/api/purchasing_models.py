@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from collector.api.fields import Amount, Day, PositiveDecimal
+from collector.api.review import MAX_ID
 from collector.purchasing.approval import SuggestionStatus
 from collector.purchasing.reorder import RuleMethod
 from collector.purchasing.states import PoStatus
@@ -222,7 +223,9 @@ class RunOut(BaseModel):
 class ApproveIn(_Body):
     """Suggestions to order."""
 
-    suggestion_ids: list[int] = Field(min_length=1, max_length=1000)
+    suggestion_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        min_length=1, max_length=1000
+    )
 
 
 class ApproveOut(BaseModel):
