@@ -43,18 +43,20 @@ _PLACES = Decimal("0.000001")
 
 
 def estimate_micro(daily_micro: Sequence[int], method: str) -> Demand:
-    """``estimate`` of daily units given in integer micro-units (exact: one square root).
+    """``estimate`` of daily units given in integer micro-units (exact: one square root)."""
+    return from_sums(len(daily_micro), sum(daily_micro), sum(x * x for x in daily_micro), method)
 
-    mean = S / n and σ² = (n·Q − S²) / n², with S and Q the sum and the sum of squares.
+
+def from_sums(days: int, total: int, squares: int, method: str) -> Demand:
+    """Mean and σ over ``days`` from the sum and the sum of squares of micro-units per day.
+
+    mean = S / n and σ² = (n·Q − S²) / n² (days without sales add nothing to S or Q).
     """
-    n = len(daily_micro)
-    if n == 0:
+    if days <= 0:
         return Demand(ZERO, ZERO, method)
-    total = sum(daily_micro)
-    squares = sum(x * x for x in daily_micro)
-    mean_d = (Decimal(total) / (n * _MICRO)).quantize(_PLACES)
-    spread = n * squares - total * total
-    sigma = (Decimal(spread).sqrt() / (n * _MICRO)).quantize(_PLACES) if spread > 0 else ZERO
+    mean_d = (Decimal(total) / (days * _MICRO)).quantize(_PLACES)
+    spread = days * squares - total * total
+    sigma = (Decimal(spread).sqrt() / (days * _MICRO)).quantize(_PLACES) if spread > 0 else ZERO
     return Demand(mean_d, sigma, method)
 
 
