@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from collector.domain.money import QUANTUM
 from collector.purchasing.errors import NotFoundError, PurchasingError
 from collector.purchasing.reorder import ONE, ZERO, RuleMethod, RuleTerms, z_for
 from collector.purchasing.schema import reorder_rules, supplier_items, suppliers
@@ -117,30 +118,55 @@ def rule_row(conn: sa.Connection, rule_id: int) -> sa.Row[Any]:
     return row
 
 
+_MICRO_COLUMNS = ("min_qty", "max_qty", "multiple", "service_level", "margin_qty",
+                  "order_multiple", "min_order_qty", "last_price")  # fmt: skip
+
+
 def load_rules(conn: sa.Connection, *, rule_ids: list[int] | None = None) -> list[Rule]:
-    """Every rule (or these) with its supplier's terms, in one query."""
+    """Every rule (or these) with its supplier's terms, in one query.
+
+    Amounts are read as micro-units and turned into Decimals through a memo: a run
+    reads tens of thousands of rules whose terms repeat (the same min, pack, level).
+    """
     r, i = reorder_rules.c, supplier_items.c
+    columns = {**{c.name: c for c in reorder_rules.c}, "order_multiple": i.order_multiple,
+               "min_order_qty": i.min_order_qty, "last_price": i.last_price}  # fmt: skip
+    selected = [
+        sa.type_coerce(column, sa.BigInteger).label(name) if name in _MICRO_COLUMNS
+        else column.label(name)
+        for name, column in columns.items()
+    ]  # fmt: skip
     query = (
-        sa.select(reorder_rules, suppliers.c.code.label("supplier"), i.lead_time_days,
-                  i.order_multiple, i.min_order_qty, i.last_price)
+        sa.select(*selected, suppliers.c.code.label("supplier"), i.lead_time_days)
         .join(suppliers, suppliers.c.id == r.supplier_id)
         .outerjoin(supplier_items, (i.supplier_id == r.supplier_id) & (i.sku == r.sku))
         .order_by(r.id)
-    )  # fmt: skip
+    )
     if rule_ids is not None:
         query = query.where(r.id.in_(rule_ids))
-    return [_rule(row) for row in conn.execute(query)]
+    memo: dict[int, Decimal] = {}
+    return [_rule(row, memo) for row in conn.execute(query).fetchall()]
 
 
-def _rule(row: Any) -> Rule:
-    multiple = row.multiple or row.order_multiple or ONE
+def _amount(micro: int | None, memo: dict[int, Decimal]) -> Decimal | None:
+    if micro is None:
+        return None
+    found = memo.get(micro)
+    if found is None:
+        found = memo[micro] = Decimal(micro).scaleb(-6).quantize(QUANTUM)
+    return found
+
+
+def _rule(row: Any, memo: dict[int, Decimal]) -> Rule:
+    a = {name: _amount(getattr(row, name), memo) for name in _MICRO_COLUMNS}
     terms = RuleTerms(
-        method=RuleMethod(row.method), min_qty=row.min_qty, max_qty=row.max_qty,
-        lead_time_days=row.lead_time_days or 0, multiple=multiple,
-        min_order_qty=row.min_order_qty or ZERO, service_level=row.service_level,
+        method=RuleMethod(row.method), min_qty=a["min_qty"] or ZERO,
+        max_qty=a["max_qty"] or ZERO, lead_time_days=row.lead_time_days or 0,
+        multiple=a["multiple"] or a["order_multiple"] or ONE,
+        min_order_qty=a["min_order_qty"] or ZERO, service_level=a["service_level"],
         cover_days=row.cover_days,
     )  # fmt: skip
     return Rule(
         row.id, row.sku, row.location, row.owner, row.supplier_id, row.supplier, terms,
-        row.demand_days, row.margin_qty, row.auto_order, row.last_price,
+        row.demand_days, a["margin_qty"] or ZERO, row.auto_order, a["last_price"],
     )  # fmt: skip

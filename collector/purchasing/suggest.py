@@ -90,7 +90,7 @@ def _demand(rules: Sequence[Rule], forecast: DemandForecast, now: datetime) -> d
         for r in rules
         if r.terms.method is RuleMethod.DEMAND
     }
-    found = forecast.daily_demand(sorted(set(scopes.values())), as_of=now.date())
+    found = forecast.daily_demand(list(dict.fromkeys(scopes.values())), as_of=now.date())
     return {rule_id: found.get(scope, Demand()) for rule_id, scope in scopes.items()}
 
 
