@@ -118,8 +118,9 @@ def rule_row(conn: sa.Connection, rule_id: int) -> sa.Row[Any]:
     return row
 
 
-_MICRO_COLUMNS = ("min_qty", "max_qty", "multiple", "service_level", "margin_qty",
-                  "order_multiple", "min_order_qty", "last_price")  # fmt: skip
+_COLUMNS = ("id", "sku", "location", "owner", "supplier_id", "method", "demand_days",
+            "cover_days", "auto_order")  # fmt: skip
+_AMOUNTS = ("min_qty", "max_qty", "multiple", "service_level", "margin_qty")
 
 
 def load_rules(conn: sa.Connection, *, rule_ids: list[int] | None = None) -> list[Rule]:
@@ -129,23 +130,20 @@ def load_rules(conn: sa.Connection, *, rule_ids: list[int] | None = None) -> lis
     reads tens of thousands of rules whose terms repeat (the same min, pack, level).
     """
     r, i = reorder_rules.c, supplier_items.c
-    columns = {**{c.name: c for c in reorder_rules.c}, "order_multiple": i.order_multiple,
-               "min_order_qty": i.min_order_qty, "last_price": i.last_price}  # fmt: skip
-    selected = [
-        sa.type_coerce(column, sa.BigInteger).label(name) if name in _MICRO_COLUMNS
-        else column.label(name)
-        for name, column in columns.items()
-    ]  # fmt: skip
+    amounts = [r[name] for name in _AMOUNTS] + [i.order_multiple, i.min_order_qty, i.last_price]
     query = (
-        sa.select(*selected, suppliers.c.code.label("supplier"), i.lead_time_days)
+        sa.select(
+            *(r[name] for name in _COLUMNS), suppliers.c.code, i.lead_time_days,
+            *(sa.type_coerce(column, sa.BigInteger) for column in amounts),
+        )
         .join(suppliers, suppliers.c.id == r.supplier_id)
         .outerjoin(supplier_items, (i.supplier_id == r.supplier_id) & (i.sku == r.sku))
         .order_by(r.id)
-    )
+    )  # fmt: skip
     if rule_ids is not None:
         query = query.where(r.id.in_(rule_ids))
     memo: dict[int, Decimal] = {}
-    return [_rule(row, memo) for row in conn.execute(query).fetchall()]
+    return [_rule(tuple(row), memo) for row in conn.execute(query).fetchall()]
 
 
 def _amount(micro: int | None, memo: dict[int, Decimal]) -> Decimal | None:
@@ -157,16 +155,16 @@ def _amount(micro: int | None, memo: dict[int, Decimal]) -> Decimal | None:
     return found
 
 
-def _rule(row: Any, memo: dict[int, Decimal]) -> Rule:
-    a = {name: _amount(getattr(row, name), memo) for name in _MICRO_COLUMNS}
+def _rule(row: tuple[Any, ...], memo: dict[int, Decimal]) -> Rule:
+    rule_id, sku, location, owner, supplier_id, method, demand_days, cover_days, auto = row[:9]
+    supplier, lead_days = row[9], row[10]
+    low, high, multiple, level, margin, pack, moq, price = (_amount(v, memo) for v in row[11:])
     terms = RuleTerms(
-        method=RuleMethod(row.method), min_qty=a["min_qty"] or ZERO,
-        max_qty=a["max_qty"] or ZERO, lead_time_days=row.lead_time_days or 0,
-        multiple=a["multiple"] or a["order_multiple"] or ONE,
-        min_order_qty=a["min_order_qty"] or ZERO, service_level=a["service_level"],
-        cover_days=row.cover_days,
+        method=RuleMethod(method), min_qty=low or ZERO, max_qty=high or ZERO,
+        lead_time_days=lead_days or 0, multiple=multiple or pack or ONE,
+        min_order_qty=moq or ZERO, service_level=level, cover_days=cover_days,
     )  # fmt: skip
     return Rule(
-        row.id, row.sku, row.location, row.owner, row.supplier_id, row.supplier, terms,
-        row.demand_days, a["margin_qty"] or ZERO, row.auto_order, a["last_price"],
+        rule_id, sku, location, owner, supplier_id, supplier, terms, demand_days,
+        margin or ZERO, bool(auto), price,
     )  # fmt: skip
