@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from collector.api.fields import Amount, Day, PositiveDecimal
+from collector.api.review import MAX_ID
 from collector.purchasing.approval import SuggestionStatus
 from collector.purchasing.reorder import RuleMethod
 from collector.purchasing.states import PoStatus
@@ -23,6 +24,12 @@ Level = Annotated[
 ]
 
 
+Name = Annotated[
+    str,
+    Field(pattern=r"^[^\x00-\x1f\x7f]{1,200}$", examples=["Acme Ltd"], description="No controls."),
+]
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -31,7 +38,7 @@ class SupplierIn(_Body):
     """A new supplier."""
 
     code: Code
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
 
 
 class SupplierOut(BaseModel):
@@ -216,7 +223,9 @@ class RunOut(BaseModel):
 class ApproveIn(_Body):
     """Suggestions to order."""
 
-    suggestion_ids: list[int] = Field(min_length=1, max_length=1000)
+    suggestion_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        min_length=1, max_length=1000
+    )
 
 
 class ApproveOut(BaseModel):

@@ -38,6 +38,28 @@ class DemandForecast(Protocol):
         ...
 
 
+_MICRO = 1_000_000
+_PLACES = Decimal("0.000001")
+
+
+def estimate_micro(daily_micro: Sequence[int], method: str) -> Demand:
+    """``estimate`` of daily units given in integer micro-units (exact: one square root)."""
+    return from_sums(len(daily_micro), sum(daily_micro), sum(x * x for x in daily_micro), method)
+
+
+def from_sums(days: int, total: int, squares: int, method: str) -> Demand:
+    """Mean and σ over ``days`` from the sum and the sum of squares of micro-units per day.
+
+    mean = S / n and σ² = (n·Q − S²) / n² (days without sales add nothing to S or Q).
+    """
+    if days <= 0:
+        return Demand(ZERO, ZERO, method)
+    mean_d = (Decimal(total) / (days * _MICRO)).quantize(_PLACES)
+    spread = days * squares - total * total
+    sigma = (Decimal(spread).sqrt() / (days * _MICRO)).quantize(_PLACES) if spread > 0 else ZERO
+    return Demand(mean_d, sigma, method)
+
+
 def estimate(daily_units: Sequence[Decimal], method: str = "average") -> Demand:
     """Mean and population standard deviation of units per day (days without sales count 0)."""
     if not daily_units:

@@ -199,15 +199,16 @@ def step(conn: sa.Connection, po_id: int, event: PoEvent, *, now: datetime) -> P
     return after
 
 
-def on_order_query(*, drafts: bool = False) -> sa.Select[Any]:
+def on_order_query(*, drafts: bool = False, micro: bool = False) -> sa.Select[Any]:
     """Units on order per SKU, location and owner: outstanding units of sent orders.
 
-    ``drafts``: units of draft orders instead (not yet on order, but already planned).
+    ``drafts``: units of draft orders instead (not yet on order, but already planned);
+    ``micro``: the sums as integer micro-units (for the suggestion run's totals).
     """
     wanted = [PoStatus.DRAFT.value] if drafts else [s.value for s in OPEN_FOR_RECEIPT]
     ordered, received = po_lines.c.qty_ordered, po_lines.c.qty_received
     short = sa.case((ordered > received, ordered - received), else_=sa.literal(0))
-    outstanding = sa.type_coerce(sa.func.sum(short), Micro())
+    outstanding = sa.type_coerce(sa.func.sum(short), sa.BigInteger() if micro else Micro())
     return (
         sa.select(po_lines.c.sku, po_lines.c.location, po_lines.c.owner, outstanding.label("qty"))
         .join(purchase_orders, purchase_orders.c.id == po_lines.c.po_id)

@@ -8,10 +8,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from collector.domain.money import QUANTUM
 from collector.ledger.bulk import chunks
 from collector.ledger.schema import balances
 from collector.purchasing.orders import on_order_query
-from collector.purchasing.reorder import ZERO, Stock
+from collector.purchasing.reorder import Stock
 from collector.purchasing.rules import Rule
 
 RuleIndex = dict[tuple[str, str, str], list[int]]
@@ -33,28 +34,43 @@ def rules_over(index: RuleIndex, sku: str, owner: str, location: str) -> Iterabl
         yield from index.get((sku, owner, "/".join(parts[:depth])), ())
 
 
-def _sum_into(totals: dict[int, Decimal], index: RuleIndex, rows: Iterable[Any]) -> None:
-    for row in rows:
-        if row.qty:
-            for rule_id in rules_over(index, row.sku, row.owner, row.location):
-                totals[rule_id] = totals.get(rule_id, ZERO) + row.qty
+def _sum_into(totals: dict[int, int], index: RuleIndex, rows: Iterable[Any]) -> None:
+    """Add each row's micro-units to every rule whose subtree holds it."""
+    for sku, location, owner, qty in rows:
+        if qty:
+            for rule_id in rules_over(index, sku, owner, location):
+                totals[rule_id] = totals.get(rule_id, 0) + qty
 
 
 def stock_by_rule(conn: sa.Connection, rules: Sequence[Rule]) -> dict[int, Stock]:
-    """Each rule's on hand, on order (sent orders) and in draft orders."""
+    """Each rule's on hand, on order (sent orders) and in draft orders.
+
+    Sums stay integer micro-units until the end (tens of thousands of balance rows).
+    """
     index = rule_index(rules)
-    on_hand: dict[int, Decimal] = {}
+    on_hand: dict[int, int] = {}
     b = balances.c
+    raw_qty = sa.type_coerce(b.qty, sa.BigInteger)
     for part in chunks(sorted({rule.sku for rule in rules})):
-        query = sa.select(b.sku, b.location, b.owner, b.qty).where(b.sku.in_(part))
-        _sum_into(on_hand, index, conn.execute(query))
-    on_order: dict[int, Decimal] = {}
-    _sum_into(on_order, index, conn.execute(on_order_query()))
-    drafts: dict[int, Decimal] = {}
-    _sum_into(drafts, index, conn.execute(on_order_query(drafts=True)))
+        query = sa.select(b.sku, b.location, b.owner, raw_qty).where(b.sku.in_(part))
+        _sum_into(on_hand, index, conn.execute(query).fetchall())
+    on_order: dict[int, int] = {}
+    _sum_into(on_order, index, conn.execute(on_order_query(micro=True)).fetchall())
+    drafts: dict[int, int] = {}
+    _sum_into(drafts, index, conn.execute(on_order_query(drafts=True, micro=True)).fetchall())
+    memo: dict[int, Decimal] = {}
     return {
         rule.id: Stock(
-            on_hand.get(rule.id, ZERO), on_order.get(rule.id, ZERO), drafts.get(rule.id, ZERO)
+            _units(on_hand.get(rule.id, 0), memo),
+            _units(on_order.get(rule.id, 0), memo),
+            _units(drafts.get(rule.id, 0), memo),
         )
         for rule in rules
     }
+
+
+def _units(micro: int, memo: dict[int, Decimal]) -> Decimal:
+    found = memo.get(micro)
+    if found is None:
+        found = memo[micro] = Decimal(int(micro)).scaleb(-6).quantize(QUANTUM)
+    return found

@@ -18,12 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 from statistics import NormalDist
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
 _Z_PLACES = Decimal("0.0001")
 _QTY_PLACES = Decimal("0.000001")
+DEFAULT_SERVICE_LEVEL = Decimal("0.95")
 
 
 class RuleMethod(StrEnum):
@@ -67,7 +69,11 @@ class Demand:
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """The formula's figures for one rule, and what to order (0: nothing)."""
+    """The formula's figures for one rule, and what to order (0: nothing).
+
+    ``reason`` is written from the figures when asked for (most rules are not low, and
+    a run evaluates every rule).
+    """
 
     projected: Decimal
     forecast_over_lead: Decimal
@@ -76,14 +82,22 @@ class Evaluation:
     order_up_to: Decimal
     order_qty: Decimal
     z: Decimal | None
-    reason: str
+    terms: RuleTerms
+    stock: Stock
+    demand: Demand
 
     @property
     def triggered(self) -> bool:
         """Projected quantity is at or below the reorder point."""
         return self.projected <= self.reorder_point
 
+    @property
+    def reason(self) -> str:
+        """Why: on hand, on order, forecast over lead time, safety stock, the formula."""
+        return explain(self)
 
+
+@lru_cache(maxsize=256)
 def z_for(service_level: Decimal) -> Decimal:
     """The standard normal quantile of the service level (0.95 → 1.6449)."""
     if not ZERO < service_level < ONE:
@@ -109,42 +123,56 @@ def order_quantity(shortfall: Decimal, multiple: Decimal, min_order_qty: Decimal
 
 
 def evaluate(terms: RuleTerms, stock: Stock, demand: Demand) -> Evaluation:
-    """Projection, reorder point, order-up-to and quantity for one rule, with the reason."""
+    """Projection, reorder point, order-up-to and quantity for one rule."""
     if terms.method is RuleMethod.DEMAND:
         return _demand_rule(terms, stock, demand)
     projected = stock.on_hand + stock.on_order + stock.in_draft
-    shortfall = terms.max_qty - projected
-    qty = order_quantity(shortfall, terms.multiple, terms.min_order_qty)
-    qty = qty if projected <= terms.min_qty else ZERO
-    reason = (
-        f"projected {_n(projected)} = on hand {_n(stock.on_hand)} + on order "
-        f"{_n(stock.on_order)} + in draft orders {_n(stock.in_draft)} − forecast 0 "
-        f"(min/max rule); reorder point = min {_n(terms.min_qty)}; "
-        + _order_text(projected, terms.min_qty, terms.max_qty, qty, terms)
+    qty = ZERO
+    if projected <= terms.min_qty:
+        qty = order_quantity(terms.max_qty - projected, terms.multiple, terms.min_order_qty)
+    return Evaluation(
+        projected, ZERO, ZERO, terms.min_qty, terms.max_qty, qty, None, terms, stock, demand
     )
-    return Evaluation(projected, ZERO, ZERO, terms.min_qty, terms.max_qty, qty, None, reason)
 
 
 def _demand_rule(terms: RuleTerms, stock: Stock, demand: Demand) -> Evaluation:
-    level = terms.service_level if terms.service_level is not None else Decimal("0.95")
-    z = z_for(level)
+    z = z_for(_level(terms))
     lead = terms.lead_time_days
     forecast = _qty(demand.mean_per_day * lead)
     ss = safety_stock(z, demand.sigma_per_day, lead)
     point = max(ss, terms.min_qty)
     up_to = max(point + _qty(demand.mean_per_day * terms.cover_days), terms.max_qty)
     projected = stock.on_hand + stock.on_order + stock.in_draft - forecast
-    qty = order_quantity(up_to - projected, terms.multiple, terms.min_order_qty)
-    qty = qty if projected <= point else ZERO
-    reason = (
-        f"projected {_n(projected)} = on hand {_n(stock.on_hand)} + on order "
-        f"{_n(stock.on_order)} + in draft orders {_n(stock.in_draft)} − forecast over lead "
-        f"time {_n(forecast)} (d̄ {_n(demand.mean_per_day)}/day × {lead} days, "
-        f"{demand.method}); safety stock {_n(ss)} = z {_n(z)} (service level {_n(level)}) "
-        f"× σ {_n(demand.sigma_per_day)}/day × √{lead}; reorder point {_n(point)}; "
-        + _order_text(projected, point, up_to, qty, terms)
+    qty = ZERO
+    if projected <= point:
+        qty = order_quantity(up_to - projected, terms.multiple, terms.min_order_qty)
+    return Evaluation(projected, forecast, ss, point, up_to, qty, z, terms, stock, demand)
+
+
+def _level(terms: RuleTerms) -> Decimal:
+    return terms.service_level if terms.service_level is not None else DEFAULT_SERVICE_LEVEL
+
+
+def explain(ev: Evaluation) -> str:
+    """The formula of a rule's evaluation with its numbers, as one line of text."""
+    terms, stock, demand = ev.terms, ev.stock, ev.demand
+    head = (
+        f"projected {_n(ev.projected)} = on hand {_n(stock.on_hand)} + on order "
+        f"{_n(stock.on_order)} + in draft orders {_n(stock.in_draft)} − "
     )
-    return Evaluation(projected, forecast, ss, point, up_to, qty, z, reason)
+    if terms.method is RuleMethod.MIN_MAX:
+        middle = f"forecast 0 (min/max rule); reorder point = min {_n(terms.min_qty)}; "
+    else:
+        lead = terms.lead_time_days
+        middle = (
+            f"forecast over lead time {_n(ev.forecast_over_lead)} (d̄ "
+            f"{_n(demand.mean_per_day)}/day × {lead} days, {demand.method}); safety stock "
+            f"{_n(ev.safety_stock)} = z {_n(ev.z or ZERO)} (service level {_n(_level(terms))}) "
+            f"× σ {_n(demand.sigma_per_day)}/day × √{lead}; reorder point "
+            f"{_n(ev.reorder_point)}; "
+        )
+    return head + middle + _order_text(ev.projected, ev.reorder_point, ev.order_up_to,
+                                       ev.order_qty, terms)  # fmt: skip
 
 
 def _order_text(

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from collector.domain.money import QUANTUM
 from collector.purchasing.errors import NotFoundError, PurchasingError
 from collector.purchasing.reorder import ONE, ZERO, RuleMethod, RuleTerms, z_for
 from collector.purchasing.schema import reorder_rules, supplier_items, suppliers
@@ -117,30 +118,53 @@ def rule_row(conn: sa.Connection, rule_id: int) -> sa.Row[Any]:
     return row
 
 
+_COLUMNS = ("id", "sku", "location", "owner", "supplier_id", "method", "demand_days",
+            "cover_days", "auto_order")  # fmt: skip
+_AMOUNTS = ("min_qty", "max_qty", "multiple", "service_level", "margin_qty")
+
+
 def load_rules(conn: sa.Connection, *, rule_ids: list[int] | None = None) -> list[Rule]:
-    """Every rule (or these) with its supplier's terms, in one query."""
+    """Every rule (or these) with its supplier's terms, in one query.
+
+    Amounts are read as micro-units and turned into Decimals through a memo: a run
+    reads tens of thousands of rules whose terms repeat (the same min, pack, level).
+    """
     r, i = reorder_rules.c, supplier_items.c
+    amounts = [r[name] for name in _AMOUNTS] + [i.order_multiple, i.min_order_qty, i.last_price]
     query = (
-        sa.select(reorder_rules, suppliers.c.code.label("supplier"), i.lead_time_days,
-                  i.order_multiple, i.min_order_qty, i.last_price)
+        sa.select(
+            *(r[name] for name in _COLUMNS), suppliers.c.code, i.lead_time_days,
+            *(sa.type_coerce(column, sa.BigInteger) for column in amounts),
+        )
         .join(suppliers, suppliers.c.id == r.supplier_id)
         .outerjoin(supplier_items, (i.supplier_id == r.supplier_id) & (i.sku == r.sku))
         .order_by(r.id)
     )  # fmt: skip
     if rule_ids is not None:
         query = query.where(r.id.in_(rule_ids))
-    return [_rule(row) for row in conn.execute(query)]
+    memo: dict[int, Decimal] = {}
+    return [_rule(tuple(row), memo) for row in conn.execute(query).fetchall()]
 
 
-def _rule(row: Any) -> Rule:
-    multiple = row.multiple or row.order_multiple or ONE
+def _amount(micro: int | None, memo: dict[int, Decimal]) -> Decimal | None:
+    if micro is None:
+        return None
+    found = memo.get(micro)
+    if found is None:
+        found = memo[micro] = Decimal(micro).scaleb(-6).quantize(QUANTUM)
+    return found
+
+
+def _rule(row: tuple[Any, ...], memo: dict[int, Decimal]) -> Rule:
+    rule_id, sku, location, owner, supplier_id, method, demand_days, cover_days, auto = row[:9]
+    supplier, lead_days = row[9], row[10]
+    low, high, multiple, level, margin, pack, moq, price = (_amount(v, memo) for v in row[11:])
     terms = RuleTerms(
-        method=RuleMethod(row.method), min_qty=row.min_qty, max_qty=row.max_qty,
-        lead_time_days=row.lead_time_days or 0, multiple=multiple,
-        min_order_qty=row.min_order_qty or ZERO, service_level=row.service_level,
-        cover_days=row.cover_days,
+        method=RuleMethod(method), min_qty=low or ZERO, max_qty=high or ZERO,
+        lead_time_days=lead_days or 0, multiple=multiple or pack or ONE,
+        min_order_qty=moq or ZERO, service_level=level, cover_days=cover_days,
     )  # fmt: skip
     return Rule(
-        row.id, row.sku, row.location, row.owner, row.supplier_id, row.supplier, terms,
-        row.demand_days, row.margin_qty, row.auto_order, row.last_price,
+        rule_id, sku, location, owner, supplier_id, supplier, terms, demand_days,
+        margin or ZERO, bool(auto), price,
     )  # fmt: skip

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from collector.alerts.schema import alerts
 from collector.alerts.store import apply_verdicts
+from collector.ledger.bulk import chunks
 from collector.purchasing.approval import approve
 from collector.purchasing.demand import DemandForecast, DemandScope
 from collector.purchasing.hysteresis import LowStock, low_stock_step
@@ -89,7 +90,7 @@ def _demand(rules: Sequence[Rule], forecast: DemandForecast, now: datetime) -> d
         for r in rules
         if r.terms.method is RuleMethod.DEMAND
     }
-    found = forecast.daily_demand(sorted(set(scopes.values())), as_of=now.date())
+    found = forecast.daily_demand(list(dict.fromkeys(scopes.values())), as_of=now.date())
     return {rule_id: found.get(scope, Demand()) for rule_id, scope in scopes.items()}
 
 
@@ -105,10 +106,12 @@ def _insert(
         return []
     rows = [_row(rule, evaluations[rule.id], stock[rule.id], now) for rule in rules]
     conn.execute(suggestions.insert(), rows)
-    query = sa.select(suggestions.c.open_rule_id, suggestions.c.id).where(
-        suggestions.c.open_rule_id.in_([rule.id for rule in rules])
-    )
-    ids = {int(row[0]): int(row[1]) for row in conn.execute(query)}
+    ids: dict[int, int] = {}
+    for part in chunks([rule.id for rule in rules]):
+        query = sa.select(suggestions.c.open_rule_id, suggestions.c.id).where(
+            suggestions.c.open_rule_id.in_(part)
+        )
+        ids.update((int(row[0]), int(row[1])) for row in conn.execute(query))
     return [ids[rule.id] for rule in rules]
 
 
@@ -150,7 +153,8 @@ def _step_alerts(
             reorder_point=ev.reorder_point, margin=rule.margin_qty,
             on_order=held.on_order + held.in_draft,
         )  # fmt: skip
-        if action is LowStock.OPEN:
+        if action is LowStock.OPEN and ev.order_up_to > ev.projected:
+            # at the point with nothing to fill (no demand, no max): not low, just idle
             verdicts.append(_finding(rule, key, ev))
         elif action is LowStock.CLEAR:
             verdicts.append(Clearance(key, f"projected {ev.projected} is back above the point"))

@@ -49,6 +49,12 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("influx", "rejected"): [],
     ("cluster", "status"): [],
     ("cluster", "members"): [],
+    ("po", "suppliers"): [],
+    ("po", "list"): [],
+    ("po", "show"): ["PO-000001"],
+    ("po", "receive-status"): ["PO-000001"],
+    ("replenish", "suggest"): [],
+    ("replenish", "rules"): [],
 }
 """Each command with ``--json`` and what it needs; ``{name}`` comes from the ledger fixture."""
 
@@ -101,6 +107,7 @@ def ledger(tmp_path) -> dict[str, Any]:
     started = runner.invoke(app, ["count", "start", "--location", "main", "--by", "d", "--db", url])
     assert started.exit_code == 0, started.output
     count = started.stdout.split()[2]
+    _purchasing(url)
     return {
         "db": url,
         "receipt": str(receipt),
@@ -117,6 +124,20 @@ def _cluster_of_one(conn: sa.Connection, now: datetime) -> None:
                                                    started_at=now, heartbeat_at=now))  # fmt: skip
     conn.execute(sa.insert(cluster_leases).values(partition=0, owner="c1", token=1, since=now,
                                                   lease_until=now, lag_events=0))  # fmt: skip
+
+
+def _purchasing(url: str) -> None:
+    """A supplier, a rule with an open suggestion, and a draft order."""
+    steps = [
+        ["po", "supplier", "acme", "Acme"],
+        ["replenish", "rule", "--sku", "TEA", "--location", "main", "--supplier", "acme",
+         "--min", "50", "--max", "60"],
+        ["replenish", "suggest"],
+        ["po", "create", "--supplier", "acme", "--line", "LATE:main:5", "--by", "d"],
+    ]  # fmt: skip
+    for step in steps:
+        done = runner.invoke(app, [*step, "--db", url])
+        assert done.exit_code == 0, done.output
 
 
 def test_every_command_with_json_is_exercised_here() -> None:

@@ -100,3 +100,17 @@ def test_the_reorder_point_from_demand_orders_up_to_cover() -> None:
     assert "safety stock 4.9347 = z 1.6449 (service level 0.95) × σ 1/day × √9" in found.reason
     assert "forecast over lead time 45 (d̄ 5/day × 9 days" in found.reason
     assert "→ 80" in found.reason
+
+
+def test_the_integer_estimate_is_the_decimal_one() -> None:
+    import random  # noqa: PLC0415
+
+    from collector.purchasing.demand import estimate_micro  # noqa: PLC0415
+
+    rng = random.Random(3)
+    for _ in range(50):
+        units = [D(rng.randint(0, 40_000)) / 1000 for _ in range(rng.randint(1, 60))]
+        micro = [int(u * 1_000_000) for u in units]
+        exact, fast = estimate(units), estimate_micro(micro, "average")
+        assert fast.mean_per_day == exact.mean_per_day
+        assert abs(fast.sigma_per_day - exact.sigma_per_day) <= D("0.000001")

@@ -166,3 +166,11 @@ def test_a_demand_rule_uses_average_daily_sales_and_safety_stock(books: Books) -
     (made,) = suggestions_of(books, rule_id)
     assert made.qty == D(72)
     assert "σ 1/day × √9" in made.reason
+
+
+def test_a_demand_rule_without_demand_or_max_is_idle_not_low(books: Books) -> None:
+    rule_id = rule(books, method=RuleMethod.DEMAND, min_qty=D(0), max_qty=D(0))
+    result = run(books, rule_id)
+    assert result.created == []
+    assert result.evaluations[rule_id].projected == 0
+    assert alert_actions(books) == []
