@@ -7,19 +7,17 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from collector.cli.alerts_commands import (
     EXIT_CONFIG,
     ByOption,
     DbOption,
     ledger,
-    plain,
     row_record,
     units,
 )
 from collector.cli.json_output import JsonOption, print_json
+from collector.cli.tables import WideOption, print_table
 
 app = typer.Typer(
     name="po",
@@ -27,11 +25,6 @@ app = typer.Typer(
     help="Purchase orders: draft → sent → partially received → received, or cancelled.",
 )
 OrderArg = Annotated[str, typer.Argument(help="Order number (PO-000042) or id.")]
-WIDTH = 80
-
-
-def _console() -> Console:
-    return Console(width=WIDTH)
 
 
 @app.command("supplier")
@@ -49,7 +42,9 @@ def add_supplier(
 
 
 @app.command("suppliers")
-def list_suppliers(db: DbOption = None, as_json: JsonOption = False) -> None:
+def list_suppliers(
+    db: DbOption = None, as_json: JsonOption = False, wide: WideOption = False
+) -> None:
     """Every supplier."""
     from collector.purchasing import orders  # noqa: PLC0415
 
@@ -58,10 +53,7 @@ def list_suppliers(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(row_record(r) for r in rows)
         return
-    table = Table("id", "code", "name")
-    for r in rows:
-        table.add_row(str(r.id), r.code, r.name)
-    _console().print(table)
+    print_table("Suppliers", [row_record(r) for r in rows], ["id", "code", "name"], wide=wide)
 
 
 @app.command("item")
@@ -126,6 +118,7 @@ def list_orders(
     status: Annotated[str | None, typer.Option("--status", help="Only this state.")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Orders newest first."""
     from collector.purchasing import orders  # noqa: PLC0415
@@ -137,12 +130,8 @@ def list_orders(
     if as_json:
         print_json(row_record(r) for r in rows)
         return
-    table = Table("number", "supplier", "status", "lines", "created", "sent")
-    for r in rows:
-        sent = r.sent_at.strftime("%Y-%m-%d") if r.sent_at else "-"
-        created = r.created_at.strftime("%Y-%m-%d")
-        table.add_row(r.number, r.supplier, r.status, str(r.lines), created, sent)
-    _console().print(table)
+    columns = ["number", "supplier", "status", "lines", "created_at", "sent_at"]
+    print_table("Purchase orders", [row_record(r) for r in rows], columns, wide=wide)
 
 
 def _status(text: str, enum: Any) -> Any:
@@ -155,18 +144,22 @@ def _status(text: str, enum: Any) -> Any:
 
 
 @app.command()
-def show(order: OrderArg, db: DbOption = None, as_json: JsonOption = False) -> None:
+def show(
+    order: OrderArg, db: DbOption = None, as_json: JsonOption = False, wide: WideOption = False
+) -> None:
     """An order and its lines."""
-    _show(order, db, as_json=as_json, matches=False)
+    _show(order, db, as_json=as_json, matches=False, wide=wide)
 
 
 @app.command("receive-status")
-def receive_status(order: OrderArg, db: DbOption = None, as_json: JsonOption = False) -> None:
+def receive_status(
+    order: OrderArg, db: DbOption = None, as_json: JsonOption = False, wide: WideOption = False
+) -> None:
     """What came in against each line: ordered, received, outstanding, and the flags."""
-    _show(order, db, as_json=as_json, matches=True)
+    _show(order, db, as_json=as_json, matches=True, wide=wide)
 
 
-def _show(order: str, db: str | None, *, as_json: bool, matches: bool) -> None:
+def _show(order: str, db: str | None, *, as_json: bool, matches: bool, wide: bool) -> None:
     from collector.purchasing.views import order_detail  # noqa: PLC0415
 
     with ledger(db) as conn:
@@ -177,16 +170,16 @@ def _show(order: str, db: str | None, *, as_json: bool, matches: bool) -> None:
         print_json([detail])
         return
     head = detail
-    typer.echo(f"{head['number']}  {head['supplier']}  {head['status']}  by {head['created_by']}")
-    table = Table("#", "sku", "location", "owner", "ordered", "received", "open", "flags")
-    for ln in head["lines"]:
-        flags = ",".join(sorted({m["flag"] for m in ln["matches"]})) if matches else ""
-        table.add_row(
-            str(ln["line_no"]), ln["sku"], ln["location"], ln["owner"],
-            plain(ln["qty_ordered"]), plain(ln["qty_received"]), plain(ln["outstanding"]),
-            flags or "-",
-        )  # fmt: skip
-    _console().print(table)
+    title = f"{head['number']}  {head['supplier']}  {head['status']}  by {head['created_by']}"
+    records = [
+        {"line": ln["line_no"], "sku": ln["sku"], "location": ln["location"],
+         "owner": ln["owner"], "ordered": ln["qty_ordered"], "received": ln["qty_received"],
+         "open": ln["outstanding"],
+         "flags": ",".join(sorted({m["flag"] for m in ln["matches"]})) if matches else None}
+        for ln in head["lines"]
+    ]  # fmt: skip
+    columns = ["line", "sku", "location", "owner", "ordered", "received", "open"]
+    print_table(title, records, [*columns, "flags"] if matches else columns, wide=wide)
 
 
 def _step(order: str, event_name: str, db: str | None) -> None:

@@ -8,11 +8,10 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from collector.cli.alerts_commands import EXIT_CONFIG, ByOption, DbOption, ledger, plain, units
+from collector.cli.alerts_commands import EXIT_CONFIG, ByOption, DbOption, ledger, units
 from collector.cli.json_output import JsonOption, print_json
+from collector.cli.tables import WideOption, print_table
 
 app = typer.Typer(
     name="replenish",
@@ -26,6 +25,7 @@ WIDTH = 80
 def suggest(
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
     no_run: Annotated[
         bool, typer.Option("--no-run", help="Only list the open suggestions.")
     ] = False,
@@ -48,7 +48,7 @@ def suggest(
             f"{result.rules} rule(s): {result.triggered} at or below their point, "
             f"{len(result.created)} new suggestion(s), {len(result.auto_ordered)} auto-ordered"
         )
-    _table(rows)
+    _table(rows, wide=wide)
 
 
 def _record(row: Any) -> dict[str, Any]:
@@ -57,18 +57,17 @@ def _record(row: Any) -> dict[str, Any]:
     return found
 
 
-def _table(rows: list[Any]) -> None:
-    table = Table("id", "sku", "location", "supplier", "qty", "proj.", "point", "until")
+def _table(rows: list[Any], *, wide: bool) -> None:
+    records = [
+        {"id": r.id, "sku": r.sku, "location": r.location, "supplier": r.supplier, "qty": r.qty,
+         "projected": r.projected, "point": r.reorder_point, "until": r.snoozed_until}
+        for r in rows
+    ]  # fmt: skip
+    columns = ["id", "sku", "location", "supplier", "qty", "projected", "point", "until"]
+    print_table("Open suggestions", records, columns, wide=wide)
     for r in rows:
-        until = r.snoozed_until.isoformat() if r.snoozed_until else "-"
-        table.add_row(
-            str(r.id), r.sku, r.location, r.supplier, plain(r.qty), plain(r.projected),
-            plain(r.reorder_point), until,
-        )  # fmt: skip
-    console = Console(width=WIDTH)
-    console.print(table)
-    for r in rows:
-        typer.echo(textwrap.fill(f"#{r.id}: {r.reason}", WIDTH, subsequent_indent="    "))
+        reason = f"#{r.id}: {r.reason}"
+        typer.echo(reason if wide else textwrap.fill(reason, WIDTH, subsequent_indent="    "))
 
 
 @app.command()
@@ -174,7 +173,7 @@ def _d(text: str, flag: str) -> Decimal:
 
 
 @app.command("rules")
-def list_rules(db: DbOption = None, as_json: JsonOption = False) -> None:
+def list_rules(db: DbOption = None, as_json: JsonOption = False, wide: WideOption = False) -> None:
     """Every reorder rule with its supplier's terms."""
     from collector.purchasing.rules import load_rules  # noqa: PLC0415
 
@@ -183,14 +182,14 @@ def list_rules(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(_rule_record(r) for r in rules)
         return
-    table = Table("id", "sku", "location", "supplier", "method", "min", "max", "lead")
-    for r in rules:
-        t = r.terms
-        table.add_row(
-            str(r.id), r.sku, r.location, r.supplier, t.method.value, plain(t.min_qty),
-            plain(t.max_qty), f"{t.lead_time_days}d",
-        )  # fmt: skip
-    Console(width=WIDTH).print(table)
+    records = [
+        {"id": r.id, "sku": r.sku, "location": r.location, "supplier": r.supplier,
+         "method": r.terms.method.value, "min": r.terms.min_qty, "max": r.terms.max_qty,
+         "lead_days": r.terms.lead_time_days}
+        for r in rules
+    ]  # fmt: skip
+    columns = ["id", "sku", "location", "supplier", "method", "min", "max", "lead_days"]
+    print_table("Reorder rules", records, columns, wide=wide)
 
 
 def _rule_record(rule: Any) -> dict[str, Any]:
