@@ -124,7 +124,7 @@ def inbox(request: Request, context: Context, who: Reader, filters: Filters) -> 
 
 
 @router.get("/alerts/rows", response_class=HTMLResponse)
-def inbox_rows(
+def inbox_rows_fragment(
     request: Request,
     context: Context,
     who: Reader,
@@ -198,7 +198,9 @@ def alert(request: Request, context: Context, who: Reader, alert_id: int) -> HTM
 
 
 @router.get("/alerts/{alert_id:int}/history", response_class=HTMLResponse)
-def history(request: Request, context: Context, who: Reader, alert_id: int) -> HTMLResponse:
+def history_fragment(
+    request: Request, context: Context, who: Reader, alert_id: int
+) -> HTMLResponse:
     """The alert's history rows alone, for the open detail page to follow changes live."""
     with context.engine.connect() as conn:
         view = get_alert(conn, who.principal.scope, alert_id)

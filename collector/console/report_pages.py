@@ -113,13 +113,13 @@ def reports(request: Request, context: Context, who: Reader, sent: Form) -> HTML
     return html(
         request, "reports.html", session=who.session, principal=who.principal, title="Reports",
         sent=sent, report=report, wrong=wrong, columns=columns[1:], groupings=list(Grouping),
-        csv_url=request.url_for("report_csv").include_query_params(**dict(request.query_params)),
+        csv_url=request.url_for("report_csv_download").include_query_params(**dict(request.query_params)),
         status_code=422 if wrong else 200,
     )  # fmt: skip
 
 
 @router.get("/reports/export.csv")
-def report_csv(context: Context, who: Reader, sent: Form) -> Response:
+def report_csv_download(context: Context, who: Reader, sent: Form) -> Response:
     """The same report as CSV: a line per group, then the total (group ``*``)."""
     try:
         report = run_report(context, who, sent)

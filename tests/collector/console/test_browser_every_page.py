@@ -8,6 +8,7 @@ without adding it here; a new path parameter needs a sample in ``samples`` below
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -46,6 +47,11 @@ def _call(served: Served, method: str, path: str, body: dict[str, Any]) -> dict[
 def samples(served: Served) -> dict[str, str]:
     """A record of every kind a page shows one of, made through the API where it can be."""
     add_device(served, "shop-1", "pi-1")
+    sale = {"type": "sale", "sku": "SKU-1", "qty": "1", "location": "main/a1", "owner": "own",
+            "effective_at": (served.context.clock.now() - timedelta(days=2)).isoformat(),
+            }  # fmt: skip
+    headers = {"Authorization": f"Bearer {served.token}", "Idempotency-Key": str(uuid.uuid4())}
+    assert httpx.post(f"{served.url}/api/v1/transactions", json=sale, headers=headers).is_success
     refuse_a_receipt(served)
     count = _call(served, "POST", "/counts", {"location": "main"})
     _call(served, "POST", "/suppliers", {"code": "acme", "name": "Acme"})
