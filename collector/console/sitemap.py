@@ -34,6 +34,7 @@ def is_fragment(route: APIRoute) -> bool:
 
 
 def slug(path: str) -> str:
-    """A file-name-safe name of a page path: ``/`` overview, ``/stock/items/{sku}`` stock-items."""
-    parts = [part for part in path.strip("/").split("/") if part and not part.startswith("{")]
+    """A file-name-safe name of a page path: ``/`` overview, ``/stock/items/{sku}``
+    stock-items-sku, ``/alerts/{alert_id}`` alerts-alert (not the inbox's ``alerts``)."""
+    parts = [part.strip("{}").removesuffix("_id") for part in path.strip("/").split("/") if part]
     return "-".join(parts) or "overview"
