@@ -18,10 +18,8 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -33,13 +31,14 @@ import uvicorn  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from playwright import sync_api  # noqa: E402
 
-from benchmarks.console_pages.pages import SAMPLES, Page, console_pages  # noqa: E402
+from benchmarks.console_pages.pages import Page, console_pages  # noqa: E402
+from benchmarks.console_pages.seed import seed  # noqa: E402
 from benchmarks.results_file import replace_section  # noqa: E402
 from collector.api.access import Role  # noqa: E402
 from collector.api.app import create_app  # noqa: E402
 from collector.api.context import ApiContext  # noqa: E402
 from collector.api.idempotency import IdempotencyStore  # noqa: E402
-from collector.api.tokens import TokenVerifier, create_token  # noqa: E402
+from collector.api.tokens import TokenVerifier  # noqa: E402
 from collector.clock import SystemClock  # noqa: E402
 from collector.console.sitemap import slug  # noqa: E402
 from collector.console.users import add_user  # noqa: E402
@@ -69,7 +68,8 @@ def main() -> int:
     app = create_app(context)
     server, port = _serve(app)
     try:
-        _seed(f"http://127.0.0.1:{port}", engine)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as api:
+            seed(api, engine)
         with engine.connect() as conn:
             pages = [
                 page
@@ -112,47 +112,6 @@ def _add_users(engine: sa.Engine) -> str:
             add_user(conn, name=name, role=role, owners=owners, password=PASSWORD,
                      now=datetime.now(UTC))  # fmt: skip
     return owner
-
-
-def _seed(base: str, engine: sa.Engine) -> None:
-    """What the demo's day has none of, made through the API as a user would: two weeks of
-    sales of its busiest item (for a forecast), a count under way, a refused receipt (a dead
-    letter), a supplier with a reorder rule, its suggestion and a draft order."""
-    with engine.begin() as conn:
-        token = create_token(conn, name=f"screenshots-{uuid.uuid4().hex[:8]}", role=Role.ADMIN,
-                             owners=[], now=datetime.now(UTC))  # fmt: skip
-        sku = str(SAMPLES["sku"](conn))  # the item the item and forecast pages show
-        location, owner = conn.exec_driver_sql(
-            "SELECT location, owner FROM balances WHERE sku = ? ORDER BY qty DESC LIMIT 1", (sku,)
-        ).one()
-    with httpx.Client(base_url=f"{base}/api/v1", timeout=30) as api:
-
-        def call(method: str, path: str, body: dict[str, object], ok: int = 200) -> Any:
-            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
-            answer = api.request(method, path, json=body, headers=headers)
-            if answer.status_code not in (ok, 201):
-                why = f"{answer.status_code} {answer.text[:500]}"
-                raise SystemExit(f"screenshots: {method} {path}: {why}")
-            return answer.json()
-
-        now = datetime.now(UTC)
-        call("POST", "/transactions", {"type": "receipt", "sku": sku, "location": location,
-             "owner": owner, "qty": "40", "unit_cost": "1.10",
-             "effective_at": (now - timedelta(days=15)).isoformat()})  # fmt: skip
-        for back in range(14, 0, -1):
-            when = (now - timedelta(days=back)).isoformat()
-            call("POST", "/transactions", {"type": "sale", "sku": sku, "location": location,
-                 "owner": owner, "qty": str(1 + back % 3), "effective_at": when})  # fmt: skip
-        call("POST", "/counts", {"location": location.split("/")[0]})
-        call("POST", "/transactions", {"type": "receipt", "sku": "NOT-IN-CATALOGUE", "qty": "2",
-             "location": location, "unit_cost": "1.00"}, ok=422)  # fmt: skip
-        call("POST", "/suppliers", {"code": "acme", "name": "Acme Wholesale"})
-        call("PUT", f"/suppliers/acme/items/{sku}", {"lead_time_days": 3, "order_multiple": "6"})
-        call("POST", "/reorder-rules", {"sku": sku, "location": location.split("/")[0],
-             "owner": owner, "supplier": "acme", "min_qty": "500", "max_qty": "600"})  # fmt: skip
-        call("POST", "/suggestions/run", {})
-        line = {"sku": sku, "location": location, "owner": owner, "qty": "12"}
-        call("POST", "/purchase-orders", {"supplier": "acme", "lines": [line]})
 
 
 def _serve(app: FastAPI) -> tuple[uvicorn.Server, int]:
