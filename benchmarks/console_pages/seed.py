@@ -52,7 +52,7 @@ def seed(api: httpx.Client, engine: sa.Engine) -> None:
         when = (now - timedelta(days=back)).isoformat()
         call("POST", "/transactions", {"type": "sale", "sku": sku, "location": location,
              "owner": owner, "qty": str(1 + back % 3), "effective_at": when})  # fmt: skip
-    call("POST", "/counts", {"location": site})
+    call("POST", "/counts", {"location": location})  # a shelf's count, as counts are done
     call("POST", "/transactions", {"type": "receipt", "sku": "NOT-IN-CATALOGUE", "qty": "2",
          "location": location, "unit_cost": "1.00"}, ok=422)  # fmt: skip
     call("POST", "/suppliers", {"code": "acme", "name": "Acme Wholesale"})

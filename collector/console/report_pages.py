@@ -28,6 +28,8 @@ router = APIRouter(include_in_schema=False)
 Reader = Annotated[Viewer, Depends(page(Action.READ_REPORTS))]
 KINDS = ("period", "turnover")
 Text = Annotated[str, Query(max_length=255)]
+ROWS_SHOWN = 200
+"""Lines a report page shows (the total is always of all): the CSV holds every line."""
 PERIOD_COLUMNS = tuple(api_reports.PeriodLineOut.model_fields)
 TURNOVER_COLUMNS = tuple(api_reports.TurnoverLineOut.model_fields)
 
@@ -113,6 +115,7 @@ def reports(request: Request, context: Context, who: Reader, sent: Form) -> HTML
     return html(
         request, "reports.html", session=who.session, principal=who.principal, title="Reports",
         sent=sent, report=report, wrong=wrong, columns=columns[1:], groupings=list(Grouping),
+        shown=report.lines[:ROWS_SHOWN] if report else [],
         csv_url=request.url_for("report_csv_download").include_query_params(**dict(request.query_params)),
         status_code=422 if wrong else 200,
     )  # fmt: skip

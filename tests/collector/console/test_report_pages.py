@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
+from collector.console import report_pages
 from tests.collector.console.conftest import Console
 
 DAY = {"from": "2026-11-25", "to": "2026-11-25"}
@@ -131,3 +134,14 @@ def test_an_ops_user_sees_every_page_of_this_slice_in_the_navigation(console: Co
     nav = console.client.get("/").text.split('<nav aria-label="Main">')[1].split("</nav>")[0]
     for shown in ('href="/"', "/stock", "/devices", "/counts", "/dead-letters", "/reports"):
         assert shown in nav
+
+
+def test_a_long_report_shows_its_first_lines_and_the_total_of_all(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report_pages, "ROWS_SHOWN", 1)
+    console.login("alice")
+    page = console.client.get("/reports", params={"by": "sku"}).text
+    assert "The first 1 of 2 lines" in page
+    assert ">SKU-1<" in page
+    assert ">SKU-2<" not in page  # the second line is left to the CSV
