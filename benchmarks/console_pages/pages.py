@@ -41,6 +41,7 @@ SAMPLES: dict[str, Sample] = {
 
 
 QUERIES: dict[str, list[Sample]] = {
+    "/reports": [lambda conn: "by=sku"],  # a line per SKU: thousands
     "/stock": [
         lambda conn: "q=" + str(SAMPLES["sku"](conn))[:7],  # a search many SKUs match
         lambda conn: (

@@ -41,7 +41,7 @@ class ReportForm(BaseModel):
     """``period`` or ``turnover`` (anything else: the period report)."""
     first_day: str = ""
     last_day: str = ""
-    by: str = Grouping.SKU.value
+    by: str = Grouping.LOCATION.value
     tz: str = ""
     sku: str = ""
     location: str = ""
@@ -53,7 +53,7 @@ class ReportForm(BaseModel):
         found: dict[str, Any] = {
             "from": self.first_day or today.replace(day=1).isoformat(),
             "to": self.last_day or today.isoformat(),
-            "by": self.by or Grouping.SKU.value,
+            "by": self.by or Grouping.LOCATION.value,
         }
         for name in ("sku", "location", "owner", "depth"):
             if value := getattr(self, name).strip():
@@ -65,7 +65,7 @@ def form(  # noqa: PLR0917 - FastAPI passes the parameters by name
     kind: Annotated[str, Query(max_length=16)] = "period",
     first_day: Annotated[str, Query(alias="from", max_length=10)] = "",
     last_day: Annotated[str, Query(alias="to", max_length=10)] = "",
-    by: Annotated[str, Query(max_length=16)] = Grouping.SKU.value,
+    by: Annotated[str, Query(max_length=16)] = "",
     tz: Annotated[str, Query(max_length=64)] = "",
     sku: Text = "",
     location: Text = "",
@@ -74,6 +74,8 @@ def form(  # noqa: PLR0917 - FastAPI passes the parameters by name
 ) -> ReportForm:
     """The form's fields from the query string."""
     chosen = kind if kind in KINDS else "period"
+    if not by:  # per site first: a warehouse's SKUs are thousands of lines
+        by, depth = Grouping.LOCATION.value, depth or "1"
     return ReportForm(kind=chosen, first_day=first_day, last_day=last_day, by=by, tz=tz,
                       sku=sku, location=location, owner=owner, depth=depth)  # fmt: skip
 
@@ -104,7 +106,7 @@ def problems_of(err: ValidationError) -> list[str]:
 
 @router.get("/reports", response_class=HTMLResponse)
 def reports(request: Request, context: Context, who: Reader, sent: Form) -> HTMLResponse:
-    """The form, and the report it asks for (this month so far by SKU unless told)."""
+    """The form, and the report it asks for (this month so far per site unless told)."""
     report = None
     wrong: list[str] = []
     try:

@@ -79,7 +79,7 @@ def test_wrong_parameters_say_what_is_wrong(console: Console) -> None:
     zone = console.client.get("/reports/export.csv", params={**DAY, "tz": "Mars/Olympus"})
     assert zone.status_code == 422
     assert "is not an IANA time zone" in zone.text
-    depth = console.client.get("/reports", params={**DAY, "depth": "2"})  # by sku
+    depth = console.client.get("/reports", params={**DAY, "by": "sku", "depth": "2"})
     assert depth.status_code == 422
     assert "depth groups locations" in depth.text
 
@@ -145,3 +145,11 @@ def test_a_long_report_shows_its_first_lines_and_the_total_of_all(
     assert "The first 1 of 2 lines" in page
     assert ">SKU-1<" in page
     assert ">SKU-2<" not in page  # the second line is left to the CSV
+
+
+def test_the_page_opens_per_site(console: Console) -> None:
+    console.login("alice")
+    page = console.client.get("/reports", params=DAY).text
+    assert ">main<" in page
+    assert ">north<" in page
+    assert ">main/a1<" not in page  # sites, not every location, until asked
