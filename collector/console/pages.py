@@ -17,6 +17,7 @@ from collector.domain.report import TOTAL_GROUP, Grouping
 from collector.views.alerts import unresolved_by_severity
 from collector.views.history import on_hand_by_day
 from collector.views.items import ItemSearch, get_item, item_page
+from collector.views.layers import open_layers
 from collector.views.locations import location_tree
 from collector.views.movements import MovementFilter, movement_page
 from collector.views.reports import ReportQuery, day_bounds, period_report
@@ -26,6 +27,7 @@ router = APIRouter(include_in_schema=False)
 SEARCH_LIMIT = 50
 POSITIONS_LIMIT = 500
 MOVEMENTS_LIMIT = 50
+LAYERS_LIMIT = 100
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -92,7 +94,8 @@ def item(
     who: Annotated[Viewer, Depends(page(Action.READ_STOCK))],
     sku: str,
 ) -> HTMLResponse:
-    """One SKU: on hand by location and owner, value, movements, on hand over time."""
+    """One SKU: on hand by location and owner, value, cost layers, movements, on hand over
+    time."""
     scope = who.principal.scope
     with context.engine.connect() as conn:
         found = get_item(conn, scope, sku)
@@ -103,9 +106,11 @@ def item(
         positions = stock_page(conn, scope, StockFilter(sku=sku), limit=POSITIONS_LIMIT)
         lines = movement_page(conn, scope, MovementFilter(sku=sku), limit=MOVEMENTS_LIMIT)
         chart = step_chart(on_hand_by_day(conn, scope, sku))
+        layers = open_layers(conn, scope, sku, limit=LAYERS_LIMIT)
     return html(
         request, "item.html", session=who.session, principal=who.principal,
         title=f"{found.sku} · {found.name}", item=found, positions=positions,
-        totals=totals_of(positions), movements=lines, chart=chart,
+        totals=totals_of(positions), movements=lines, chart=chart, layers=layers,
+        layers_limit=LAYERS_LIMIT,
         forecast_link=who.principal.may(Action.READ_REPORTS),
     )  # fmt: skip

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tests.collector.console.conftest import Console
+import re
+import uuid
+
+from collector.views.layers import open_layers
+from collector.views.scope import Scope
+from tests.collector.console.conftest import Console, receive
 
 
 def nav(html: str) -> str:
@@ -156,3 +161,29 @@ def add_alert(console: Console, *, status: str, severity: str) -> None:
                 evidence="[]", first_seen_at=now, last_seen_at=now,
             )
         )  # fmt: skip
+
+
+def layer_rows(page: str) -> list[tuple[str, str]]:
+    """(left, value left) of each row of the layers table."""
+    table = page.split('id="layers"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<td class="num">([\d.]+)</td><td class="num">([\d.]+)</td></tr>', table)
+
+
+def test_the_item_page_shows_the_open_fifo_layers_as_sales_consume_them(
+    console: Console,
+) -> None:
+    receive(console.client, console.token, ("SKU-1", "main/a1", "client-a", "5"))
+    sale = {"type": "sale", "sku": "SKU-1", "qty": "12", "location": "main/a1",
+            "owner": "client-a"}  # fmt: skip
+    headers = {"Authorization": f"Bearer {console.token}", "Idempotency-Key": str(uuid.uuid4())}
+    assert console.client.post("/api/v1/transactions", json=sale, headers=headers).is_success
+    console.login("alice")
+    page = console.client.get("/stock/items/SKU-1").text
+    assert layer_rows(page) == [("3", "7.50")]  # 10 + 5 received, 12 sold: 3 of the second left
+    assert "Valued at moving average" in console.client.get("/stock/items/SKU-2").text
+
+
+def test_a_client_sees_no_layers_of_another_owner(console: Console) -> None:
+    with console.engine.connect() as conn:
+        assert open_layers(conn, Scope(frozenset({"client-b"})), "SKU-1", limit=10) == []
+        assert len(open_layers(conn, Scope(frozenset({"client-a"})), "SKU-1", limit=10)) == 1
