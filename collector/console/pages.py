@@ -15,6 +15,7 @@ from collector.console.guard import Viewer, page
 from collector.console.render import html, templates
 from collector.domain.report import TOTAL_GROUP, Grouping
 from collector.views.alerts import unresolved_by_severity
+from collector.views.devices import devices_by_site
 from collector.views.history import on_hand_by_day
 from collector.views.items import ItemSearch, get_item, item_page
 from collector.views.layers import open_layers
@@ -34,7 +35,8 @@ LAYERS_LIMIT = 100
 def overview(
     request: Request, context: Context, who: Annotated[Viewer, Depends(page(Action.READ_DEVICES))]
 ) -> HTMLResponse:
-    """Per site: stock value now, today's COGS, sales and gross margin; unresolved alerts."""
+    """Per site: stock value now, today's COGS, sales and gross margin; unresolved alerts;
+    devices online and offline."""
     scope = who.principal.scope
     zone = books_zone(context)  # "today" is the books' day, as the reports' days are
     today = context.clock.now().astimezone(zone).date()
@@ -43,12 +45,13 @@ def overview(
     with context.engine.connect() as conn:
         sites = location_tree(conn, scope)
         alerts = unresolved_by_severity(conn, scope)
+        devices = devices_by_site(conn)
         lines = {line.group: line for line in period_report(conn, scope, start=start,
                                                              end=end, query=query)}  # fmt: skip
     return html(
         request, "overview.html", session=who.session, principal=who.principal,
         title="Overview", sites=sites, lines=lines, total=lines.get(TOTAL_GROUP), today=today,
-        alerts=sorted(alerts.items()), zone=str(zone),
+        alerts=sorted(alerts.items()), zone=str(zone), devices=devices,
     )  # fmt: skip
 
 

@@ -93,3 +93,13 @@ def _view(row: sa.RowMapping) -> DeviceView:
         wire.SensorHealth.model_validate(s) for s in json.loads(row["sensors"] or "[]")
     ]
     return DeviceView(**fields)
+
+
+def devices_by_site(conn: sa.Connection) -> dict[str, tuple[int, int]]:
+    """Per site: devices online and devices not (offline, or never heard from)."""
+    t = device_status
+    online = sa.func.sum(sa.case((t.c.state == wire.DeviceState.ONLINE.value, 1), else_=0))
+    query = sa.select(t.c.site, online, sa.func.count()).group_by(t.c.site).order_by(t.c.site)
+    return {
+        site: (int(up or 0), int(total) - int(up or 0)) for site, up, total in conn.execute(query)
+    }

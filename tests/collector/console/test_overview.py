@@ -41,3 +41,23 @@ def test_today_is_the_books_day_and_its_figures_are_that_days(console: Console) 
     page = console.client.get("/").text
     assert "Today is 2026-11-25" in page
     assert cogs_today(page) == "0.00"  # the sale was the books' yesterday
+
+
+def test_the_overview_counts_devices_online_and_offline_per_site(console: Console) -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from collector.devices.store import record_status  # noqa: PLC0415
+    from edge_agent import wire  # noqa: PLC0415
+
+    now = datetime.now(UTC)
+    with console.engine.begin() as conn:
+        for site, device, state in (("main", "pi-1", wire.DeviceState.ONLINE),
+                                    ("main", "pi-2", wire.DeviceState.OFFLINE),
+                                    ("north", "pi-3", wire.DeviceState.ONLINE)):  # fmt: skip
+            status = wire.DeviceStatus(device_id=device, state=state, epoch=1)
+            record_status(conn, site, status, received_at=now)
+    console.login("alice")
+    page = console.client.get("/").text
+    table = page.split('id="devices-by-site"', 1)[1].split("</table>", 1)[0]
+    assert '>main</a></th><td class="num">1</td><td class="num error">1</td>' in table
+    assert '>north</a></th><td class="num">1</td><td class="num">0</td>' in table
