@@ -24,6 +24,8 @@ from tests.collector.console.test_browser_alerts import raise_alert
 from tests.collector.console.test_browser_ops import add_device, refuse_a_receipt
 
 pytestmark = [pytest.mark.timeout(180)]
+TABLET = {"width": 800, "height": 1280}
+"""A 10-inch tablet upright, in CSS pixels."""
 _chromium = base._chromium
 served = base.served
 page = base.page
@@ -82,3 +84,11 @@ def test_every_page_renders_and_passes_axe_without_console_errors(
         walked.append(url)
     assert errors == []
     assert len(walked) >= 10, walked
+    tab.set_viewport_size(TABLET)
+    too_wide = []
+    for url in walked:  # readable on a 10-inch tablet: nothing wider than the screen
+        tab.goto(f"{served.url}{url}")
+        overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 1:
+            too_wide.append((url, overflow))
+    assert too_wide == []
