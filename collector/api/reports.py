@@ -12,6 +12,7 @@ from datetime import UTC, date, tzinfo
 from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -20,7 +21,13 @@ from collector.api.context import ApiContext, Context, Reading, allowed
 from collector.api.fields import Amount, Day
 from collector.api.responses import AUTH, problem
 from collector.domain.report import Grouping
-from collector.views.reports import ReportQuery, day_bounds, period_report, turnover_report
+from collector.views.reports import (
+    ReportQuery,
+    day_bounds,
+    period_report,
+    period_report_head,
+    turnover_report,
+)
 
 MAX_PERIOD_DAYS = 3_700
 """About ten years: a longer period is more likely a typo than a report."""
@@ -180,6 +187,24 @@ def get_period_report(
         lines=[PeriodLineOut.model_validate(line) for line in lines],
         total=PeriodLineOut.model_validate(total),
     )
+
+
+def period_report_page(
+    params: PeriodQuery, context: ApiContext, conn: sa.Connection, who: Principal, *,
+    max_lines: int,
+) -> tuple[PeriodReportOut, int]:  # fmt: skip
+    """The period report with its first ``max_lines`` lines (the total of all), and how many
+    lines it has: what a page shows of a report by SKU (the console's)."""
+    zone: tzinfo = ZoneInfo(params.tz) if params.tz else books_zone(context)
+    start, end = day_bounds(params.first_day, params.last_day, zone)
+    head = period_report_head(conn, who.scope, start=start, end=end, query=params.query(),
+                              max_lines=max_lines)  # fmt: skip
+    report = PeriodReportOut(
+        first_day=params.first_day, last_day=params.last_day, time_zone=str(zone), start=start,
+        end=end, by=params.by, lines=[PeriodLineOut.model_validate(x) for x in head.lines],
+        total=PeriodLineOut.model_validate(head.total),
+    )  # fmt: skip
+    return report, head.line_count
 
 
 @router.get(

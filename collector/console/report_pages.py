@@ -84,19 +84,26 @@ Form = Annotated[ReportForm, Depends(form)]
 
 
 def run_report(
-    context: ApiContext, who: Viewer, sent: ReportForm
-) -> api_reports.PeriodReportOut | api_reports.TurnoverReportOut:
-    """The API's report for the form (``ValidationError`` when a parameter is wrong)."""
+    context: ApiContext, who: Viewer, sent: ReportForm, *, max_lines: int | None = None
+) -> tuple[api_reports.PeriodReportOut | api_reports.TurnoverReportOut, int]:
+    """The API's report for the form and how many lines it has (``ValidationError`` when a
+    parameter is wrong); with ``max_lines`` a period report holds only its first lines."""
     today = context.clock.now().astimezone(api_reports.books_zone(context)).date()
     params = sent.period_params(today)
     with read_only_connection(context.engine) as conn:
         if sent.kind == "turnover":
             query = api_reports.ReportPeriod.model_validate(params)
-            return api_reports.get_turnover_report(query, context, conn, who.principal)
+            turnover = api_reports.get_turnover_report(query, context, conn, who.principal)
+            return turnover, len(turnover.lines)
         if sent.tz.strip():
             params["tz"] = sent.tz.strip()
         period = api_reports.PeriodQuery.model_validate(params)
-        return api_reports.get_period_report(period, context, conn, who.principal)
+        if max_lines is None:
+            found = api_reports.get_period_report(period, context, conn, who.principal)
+            return found, len(found.lines)
+        return api_reports.period_report_page(
+            period, context, conn, who.principal, max_lines=max_lines
+        )
 
 
 def problems_of(err: ValidationError) -> list[str]:
@@ -107,17 +114,17 @@ def problems_of(err: ValidationError) -> list[str]:
 @router.get("/reports", response_class=HTMLResponse)
 def reports(request: Request, context: Context, who: Reader, sent: Form) -> HTMLResponse:
     """The form, and the report it asks for (this month so far per site unless told)."""
-    report = None
+    report, line_count = None, 0
     wrong: list[str] = []
     try:
-        report = run_report(context, who, sent)
+        report, line_count = run_report(context, who, sent, max_lines=ROWS_SHOWN)
     except ValidationError as err:
         wrong = problems_of(err)
     columns = TURNOVER_COLUMNS if sent.kind == "turnover" else PERIOD_COLUMNS
     return html(
         request, "reports.html", session=who.session, principal=who.principal, title="Reports",
         sent=sent, report=report, wrong=wrong, columns=columns[1:], groupings=list(Grouping),
-        shown=report.lines[:ROWS_SHOWN] if report else [],
+        shown=report.lines[:ROWS_SHOWN] if report else [], line_count=line_count,
         csv_url=request.url_for("report_csv_download").include_query_params(**dict(request.query_params)),
         status_code=422 if wrong else 200,
     )  # fmt: skip
@@ -127,7 +134,7 @@ def reports(request: Request, context: Context, who: Reader, sent: Form) -> HTML
 def report_csv_download(context: Context, who: Reader, sent: Form) -> Response:
     """The same report as CSV: a line per group, then the total (group ``*``)."""
     try:
-        report = run_report(context, who, sent)
+        report, _count = run_report(context, who, sent)
     except ValidationError as err:
         text = "\n".join(problems_of(err))
         return Response(f"The report was not made: {text}\n", status_code=422,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -94,6 +94,50 @@ def period_report(
 ) -> list[CogsLine]:
     """A line per group, then the total (group ``*``), for movements effective in [start, end)."""
     query = query or ReportQuery()
+    lines, _count = _lines(conn, scope, start, end, query, limit=None)
+    if query.grouping is Grouping.TOTAL:
+        return [total_line(lines)]
+    return [*lines, total_line(lines)]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportHead:
+    """The first lines of a period report, the total of all of them, and how many there are."""
+
+    lines: list[CogsLine]
+    total: CogsLine
+    line_count: int
+
+
+def period_report_head(
+    conn: sa.Connection,
+    scope: Scope,
+    *,
+    start: datetime,
+    end: datetime,
+    query: ReportQuery,
+    max_lines: int,
+) -> ReportHead:
+    """The period report's first ``max_lines`` lines (by group name) and its total: a page of
+    a report by SKU builds 200 lines, not one per SKU of the warehouse, to show them."""
+    lines, count = _lines(conn, scope, start, end, query, limit=max_lines)
+    if count <= max_lines:
+        return ReportHead(lines, total_line(lines), count)
+    (total,) = period_report(conn, scope, start=start, end=end,
+                             query=replace(query, grouping=Grouping.TOTAL))  # fmt: skip
+    return ReportHead(lines, total, count)
+
+
+def _lines(
+    conn: sa.Connection,
+    scope: Scope,
+    start: datetime,
+    end: datetime,
+    query: ReportQuery,
+    *,
+    limit: int | None,
+) -> tuple[list[CogsLine], int]:
+    """The first ``limit`` lines (all: None) by group name, and how many groups there are."""
     group = _group_column(movements, query.grouping)
     where = _where(movements, scope, query)
     label = _labeller(query)
@@ -104,6 +148,7 @@ def period_report(
     for name, kind, value in conn.execute(by_type.group_by(group, movements.c.type)):
         values[label(name)][MovementType(kind)] += value
     priced = _priced_sales(conn, group, in_period, label)
+    names = sorted(beginning.keys() | values.keys())
     lines = [
         cogs_line(
             name,
@@ -112,11 +157,9 @@ def period_report(
             revenue=priced[name][0] if name in priced else None,
             priced_cost_of_sales=priced[name][1] if name in priced else ZERO,
         )
-        for name in sorted(beginning.keys() | values.keys())
+        for name in (names if limit is None else names[:limit])
     ]
-    if query.grouping is Grouping.TOTAL:
-        return [total_line(lines)]
-    return [*lines, total_line(lines)]
+    return lines, len(names)
 
 
 def _beginning_values(

@@ -16,6 +16,7 @@ from collector.views.reports import (
     abc_report,
     day_bounds,
     period_report,
+    period_report_head,
     turnover_report,
 )
 from collector.views.scope import Scope
@@ -213,3 +214,24 @@ def test_abc_classes_by_the_cogs_of_the_period(engine, clock) -> None:
     ]  # fmt: skip
     assert lines[1].share == D("0.066667")
     assert client == []
+
+
+def test_a_reports_head_has_its_first_lines_and_the_total_of_all(engine, clock) -> None:
+    SqlIngestor(engine, clock=clock).ingest(
+        [
+            tx_message(1, qty=10, location="main/a1"),  # SKU-1: 20.00
+            tx_message(2, qty=5, sku="SKU-2", location="main/b1"),  # SKU-2: 10.00
+            tx_message(3, "sale", 4, location="main/a1"),  # SKU-1: COGS 8.00
+        ]
+    )
+    with engine.connect() as conn:
+        full = period_report(conn, EVERYONE, **march(1, 1))
+        head = period_report_head(conn, EVERYONE, **march(1, 1), query=ReportQuery(),
+                                  max_lines=1)  # fmt: skip
+        whole = period_report_head(conn, EVERYONE, **march(1, 1), query=ReportQuery(),
+                                   max_lines=5)  # fmt: skip
+    assert [line.group for line in head.lines] == ["SKU-1"]
+    assert head.line_count == 2
+    assert head.total == full[-1]  # the total of both, though one line was built
+    assert (head.total.purchases, head.total.cogs) == (D(30), D(8))
+    assert (whole.lines, whole.total, whole.line_count) == (full[:-1], full[-1], 2)
