@@ -85,8 +85,8 @@ def serve(settings: ApiSettings) -> None:
     """Serve until SIGTERM or Ctrl-C; the parking and replenishment sweeps run beside, as in
     ``collector run``."""
     from collector.alerts.parked import start_parking_sweep  # noqa: PLC0415
-    from collector.purchasing.sweep import start_replenish_sweep  # noqa: PLC0415
     from collector.logs import configure_logging  # noqa: PLC0415
+    from collector.purchasing.sweep import start_replenish_sweep  # noqa: PLC0415
 
     configure_logging(level=settings.log_level)
     commander = commander_from_settings(settings)

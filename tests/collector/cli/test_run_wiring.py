@@ -122,7 +122,8 @@ def test_side_services_start_and_stop_the_replenishment_sweep(tmp_path) -> None:
         publisher=_Quiet(), clock=clock,
     )  # fmt: skip
     try:
-        assert on.replenish is not None and on.replenish.is_alive()
+        assert on.replenish is not None
+        assert on.replenish.is_alive()
         assert off.replenish is None
     finally:
         on.stop()

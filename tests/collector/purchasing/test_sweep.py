@@ -67,9 +67,15 @@ def test_two_runs_at_once_make_one_suggestion(books: Books) -> None:
 def test_a_failed_run_lets_the_next_one_in(books: Books) -> None:
     rule_id = rule(books)
     books.post("receipt", 8)
-    with pytest.raises(RuntimeError), replenishment_transaction(books.engine) as conn:
-        run_suggestions(conn, AverageDailySales(conn), now=books.clock.now(), rule_ids=[rule_id])
-        raise RuntimeError("the run failed after its insert")
+
+    def failing_run() -> None:
+        with replenishment_transaction(books.engine) as conn:
+            forecast = AverageDailySales(conn)
+            run_suggestions(conn, forecast, now=books.clock.now(), rule_ids=[rule_id])
+            raise RuntimeError("the run failed after its insert")
+
+    with pytest.raises(RuntimeError):
+        failing_run()
     assert suggestions_of(books, rule_id) == []  # rolled back
     with replenishment_transaction(books.engine) as conn:  # not left locked
         found = run_suggestions(
