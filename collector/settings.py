@@ -20,6 +20,10 @@ PAGE_MAX_LIMIT = 10_000
 """The largest page ``COLLECTOR_API_PAGE_MAX`` may set: the documented maximum of ``limit``."""
 
 
+MIN_REPLENISH_INTERVAL_S = 0.1
+"""The shortest sweep interval but 0 (off): tests sweep fast, nothing should sweep busier."""
+
+
 class LedgerSettings(BaseSettings):
     """What every process that posts to the ledger needs: `collector run` and `collector api`."""
 
@@ -37,6 +41,15 @@ class LedgerSettings(BaseSettings):
         description=(
             "How long a transaction short of stock (a sale before its receipt) waits for it "
             "before it is dead-lettered with an alert; 0 dead-letters it at once."
+        ),
+    )
+    replenish_interval_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=24 * 3600,
+        description=(
+            "How often the replenishment sweep evaluates every reorder rule (new suggestions, "
+            "low_stock alerts); 0 turns it off."
         ),
     )
     books_timezone: str = Field(
@@ -65,6 +78,16 @@ class LedgerSettings(BaseSettings):
     influx_retry_max_s: float = Field(
         default=60.0, ge=1, le=3_600, description="Longest wait between retries while down."
     )
+
+    @field_validator("replenish_interval_s")
+    @classmethod
+    def _sweep_not_busy(cls, value: float) -> float:
+        if 0 < value < MIN_REPLENISH_INTERVAL_S:
+            raise ValueError(
+                f"must be 0 (off) or at least {MIN_REPLENISH_INTERVAL_S} s: each sweep "
+                "evaluates every rule"
+            )
+        return value
 
     @field_validator("books_timezone")
     @classmethod

@@ -38,6 +38,7 @@ from collector.purchasing import approval, orders, rules
 from collector.purchasing.approval import SuggestionStatus
 from collector.purchasing.history import AverageDailySales
 from collector.purchasing.suggest import run_suggestions
+from collector.purchasing.sweep import replenishment_transaction
 
 router = APIRouter(tags=["replenishment"])
 RULE_CHANGE = {**CHANGE, 422: problem("Invalid rule (max below min, …): `detail` says.")}
@@ -112,7 +113,7 @@ def suggestion_out(row: Any) -> SuggestionOut:
              responses=AUTH)  # fmt: skip
 def run(context: Context, who: Manager) -> RunOut:
     """New suggestions for rules at or below their point; low_stock alerts step too."""
-    with context.engine.begin() as conn:
+    with replenishment_transaction(context.engine) as conn:  # one run at a time
         found = run_suggestions(conn, AverageDailySales(conn), now=context.clock.now())
     return RunOut(
         rules=found.rules, triggered=found.triggered, created=found.created,

@@ -82,9 +82,11 @@ def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
 
 
 def serve(settings: ApiSettings) -> None:
-    """Serve until SIGTERM or Ctrl-C; the parking sweep runs beside, as in ``collector run``."""
+    """Serve until SIGTERM or Ctrl-C; the parking and replenishment sweeps run beside, as in
+    ``collector run``."""
     from collector.alerts.parked import start_parking_sweep  # noqa: PLC0415
     from collector.logs import configure_logging  # noqa: PLC0415
+    from collector.purchasing.sweep import start_replenish_sweep  # noqa: PLC0415
 
     configure_logging(level=settings.log_level)
     commander = commander_from_settings(settings)
@@ -99,6 +101,9 @@ def serve(settings: ApiSettings) -> None:
         stop=stop,
         observers=context.observers,
         options=context.session_options,
+    )
+    replenish = start_replenish_sweep(
+        context.engine, clock=context.clock, stop=stop, interval_s=settings.replenish_interval_s
     )
     pruning = threading.Thread(
         target=run_key_pruning,
@@ -119,6 +124,8 @@ def serve(settings: ApiSettings) -> None:
     finally:
         stop.set()
         sweep.join(timeout=15)
+        if replenish is not None:
+            replenish.join(timeout=15)
         pruning.join(timeout=15)
         commander.stop()
         context.engine.dispose()

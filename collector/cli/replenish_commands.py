@@ -34,11 +34,14 @@ def suggest(
     from collector.purchasing.approval import list_suggestions  # noqa: PLC0415
     from collector.purchasing.history import AverageDailySales  # noqa: PLC0415
     from collector.purchasing.suggest import run_suggestions  # noqa: PLC0415
+    from collector.purchasing.sweep import replenishment_transaction  # noqa: PLC0415
 
-    with ledger(db, write=True) as conn:
+    with ledger(db) as conn:
         result = None
-        if not no_run:
-            result = run_suggestions(conn, AverageDailySales(conn), now=datetime.now(UTC))
+        if not no_run:  # one run at a time, beside the sweeps of `collector run`
+            with replenishment_transaction(conn.engine) as run_conn:
+                forecast = AverageDailySales(run_conn)
+                result = run_suggestions(run_conn, forecast, now=datetime.now(UTC))
         rows = list_suggestions(conn)
     if as_json:
         print_json(_record(r) for r in rows)

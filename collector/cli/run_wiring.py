@@ -106,15 +106,17 @@ class SideServices:
     writer: WriterHandle | None = None
     alerts: threading.Thread | None = None
     parking: threading.Thread | None = None
+    replenish: threading.Thread | None = None
     status: StatusWatcher | None = None
     stop_alerts: threading.Event = field(default_factory=threading.Event)
 
     def stop(self) -> None:
-        """Stop the status watch, the alerts and parking threads and the InfluxDB writer."""
+        """Stop the status watch, the alerts, parking and replenishment threads and the
+        InfluxDB writer."""
         self.stop_alerts.set()
         if self.status is not None:
             self.status.stop()
-        for thread in (self.alerts, self.parking):
+        for thread in (self.alerts, self.parking, self.replenish):
             if thread is not None:
                 thread.join(timeout=STOP_TIMEOUT_S)
         if self.writer is not None:
@@ -147,10 +149,11 @@ def start_side_services(
     clock: Clock,
 ) -> SideServices:
     """Start the device status watch, the InfluxDB writer (if configured), the parking sweep,
-    and the alerts thread:
+    the replenishment sweep (unless its interval is 0), and the alerts thread:
     notifications always, reconciler ticks if sites are bound."""
     from collector.alerts.parked import start_parking_sweep  # noqa: PLC0415
     from collector.alerts.runner import start_alerts  # noqa: PLC0415
+    from collector.purchasing.sweep import start_replenish_sweep  # noqa: PLC0415
 
     services = SideServices()
     if settings.mqtt_watch_status:
@@ -170,6 +173,9 @@ def start_side_services(
         observers=posting_observers(settings, clock),
         options=session_options(settings),
     )
+    services.replenish = start_replenish_sweep(
+        engine, clock=clock, stop=services.stop_alerts, interval_s=settings.replenish_interval_s
+    )
     services.alerts = start_alerts(
         engine,
         ticker=reconciliation.ticker(engine) if reconciliation is not None else None,
@@ -182,6 +188,7 @@ def start_side_services(
     log.info(
         "collector.side_services",
         influx=bool(settings.influx_url),
+        replenish_interval_s=settings.replenish_interval_s,
         reconciled_sites=sorted(reconciliation.bindings) if reconciliation else [],
     )
     return services

@@ -93,3 +93,40 @@ def test_with_influx_configured_alert_changes_become_discrepancy_points(tmp_path
 class _Quiet:
     def publish(self, topic: str, payload: bytes) -> None:
         pass
+
+
+def test_the_replenishment_sweep_interval_is_validated() -> None:
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    assert load_settings().replenish_interval_s == 60
+    assert load_settings(replenish_interval_s=0).replenish_interval_s == 0  # off
+    assert load_settings(replenish_interval_s=0.5).replenish_interval_s == 0.5
+    for bad in (-1, 0.01, 2 * 24 * 3600):
+        with pytest.raises((ConfigError, ValidationError), match="replenish_interval_s"):
+            load_settings(replenish_interval_s=bad)
+
+
+def test_side_services_start_and_stop_the_replenishment_sweep(tmp_path) -> None:
+    from collector.cli.run_wiring import start_side_services  # noqa: PLC0415
+    from collector.ledger.engine import open_ledger  # noqa: PLC0415
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    engine = open_ledger(url)
+    clock = SystemClock()
+    on = start_side_services(
+        engine, load_settings(db_url=url, replenish_interval_s=0.2), reconciliation=None,
+        publisher=_Quiet(), clock=clock,
+    )  # fmt: skip
+    off = start_side_services(
+        engine, load_settings(db_url=url, replenish_interval_s=0), reconciliation=None,
+        publisher=_Quiet(), clock=clock,
+    )  # fmt: skip
+    try:
+        assert on.replenish is not None
+        assert on.replenish.is_alive()
+        assert off.replenish is None
+    finally:
+        on.stop()
+        off.stop()
+        engine.dispose()
+    assert not on.replenish.is_alive()
