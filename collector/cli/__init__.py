@@ -18,6 +18,7 @@ from collector.cli.count_commands import app as count_app
 from collector.cli.influx_commands import app as influx_app
 from collector.cli.report_commands import app as report_app
 from collector.cli.token_commands import app as tokens_app
+from collector.cli.trace_commands import app as trace_app
 from collector.cli.user_commands import app as users_app
 
 app = typer.Typer(
@@ -52,6 +53,7 @@ app.add_typer(count_app)
 app.add_typer(tokens_app)
 app.add_typer(users_app)
 app.add_typer(report_app)
+app.add_typer(trace_app)
 app.add_typer(dead_letter_commands.app)
 app.command("parked")(dead_letter_commands.parked)
 ledger_commands.register(app)
