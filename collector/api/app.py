@@ -20,6 +20,7 @@ from collector.api.locations import router as locations_router
 from collector.api.movements import router as movements_router
 from collector.api.reports import router as reports_router
 from collector.api.stock import router as stock_router
+from collector.api.trace import router as trace_router
 from collector.api.strict import refuse_unknown_query
 from collector.api.timing import ServerTiming
 from collector.api.transactions import router as transactions_router
@@ -31,6 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     locations_router,
     stock_router,
     movements_router,
+    trace_router,
     reports_router,
     alerts_router,
     counts_router,
