@@ -93,6 +93,7 @@ class SideServices:
     writer: WriterHandle | None = None
     alerts: threading.Thread | None = None
     parking: threading.Thread | None = None
+    expiry: threading.Thread | None = None
     status: StatusWatcher | None = None
     stop_alerts: threading.Event = field(default_factory=threading.Event)
 
@@ -101,7 +102,7 @@ class SideServices:
         self.stop_alerts.set()
         if self.status is not None:
             self.status.stop()
-        for thread in (self.alerts, self.parking):
+        for thread in (self.alerts, self.parking, self.expiry):
             if thread is not None:
                 thread.join(timeout=STOP_TIMEOUT_S)
         if self.writer is not None:
@@ -136,6 +137,7 @@ def start_side_services(
     """Start the device status watch, the InfluxDB writer (if configured), the parking sweep,
     and the alerts thread:
     notifications always, reconciler ticks if sites are bound."""
+    from collector.alerts.expiring import start_expiry_sweep  # noqa: PLC0415
     from collector.alerts.parked import start_parking_sweep  # noqa: PLC0415
     from collector.alerts.runner import start_alerts  # noqa: PLC0415
 
@@ -156,6 +158,9 @@ def start_side_services(
         stop=services.stop_alerts,
         observers=posting_observers(settings, clock),
         options=session_options(settings),
+    )
+    services.expiry = start_expiry_sweep(
+        engine, clock=clock, stop=services.stop_alerts, books_tz=settings.books_tz
     )
     services.alerts = start_alerts(
         engine,
