@@ -100,9 +100,14 @@ def lots_on_hand(conn: sa.Connection, today: date) -> list[LotOnHand]:
         return []
     query = (
         sa.select(
-            lot_stock.c.sku, lot_stock.c.location, lot_stock.c.owner, lot_stock.c.code,
-            lot_stock.c.qty, lots.c.expiry, items.c.expiry_warning_days,
-        )  # fmt: skip
+            lot_stock.c.sku,
+            lot_stock.c.location,
+            lot_stock.c.owner,
+            lot_stock.c.code,
+            lot_stock.c.qty,
+            lots.c.expiry,
+            items.c.expiry_warning_days,
+        )
         .join(lots, sa.and_(lots.c.sku == lot_stock.c.sku, lots.c.code == lot_stock.c.code))
         .join(items, items.c.sku == lot_stock.c.sku)
         .where(
@@ -167,9 +172,12 @@ def start_expiry_sweep(
     thread = threading.Thread(
         target=run_expiry_sweep,
         kwargs={
-            "engine": engine, "clock": clock, "stop": stop, "books_tz": books_tz,
+            "engine": engine,
+            "clock": clock,
+            "stop": stop,
+            "books_tz": books_tz,
             "interval_s": interval_s,
-        },  # fmt: skip
+        },
         name="expiry-sweep",
         daemon=True,
     )

@@ -20,9 +20,9 @@ from collector.api.locations import router as locations_router
 from collector.api.movements import router as movements_router
 from collector.api.reports import router as reports_router
 from collector.api.stock import router as stock_router
-from collector.api.trace import router as trace_router
 from collector.api.strict import refuse_unknown_query
 from collector.api.timing import ServerTiming
+from collector.api.trace import router as trace_router
 from collector.api.transactions import router as transactions_router
 
 API_PREFIX = "/api/v1"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -87,7 +88,7 @@ def _out(trace: LotTrace) -> TraceOut:
         code=trace.code,
         skus=list(trace.skus),
         expiry=trace.expiry,
-        received=sum((ln.qty for ln in trace.origin), start=0),
+        received=sum((ln.qty for ln in trace.origin), Decimal(0)),
         on_hand=trace.on_hand_qty,
         origin=[_line(ln, events) for ln in trace.origin],
         lines=[_line(ln, events) for ln in trace.lines],

@@ -49,7 +49,9 @@ def track_lots(draft: Draft, tx: StockTransaction) -> None:
         draft.lines[index] = _labelled(line, item, moved, tx)
 
 
-def _labelled(line: MovementLine, item: ItemPolicy, moved: Moved, tx: StockTransaction) -> MovementLine:
+def _labelled(
+    line: MovementLine, item: ItemPolicy, moved: Moved, tx: StockTransaction
+) -> MovementLine:
     single = moved[0][0] if len(moved) == 1 else None
     if item.tracking is Tracking.SERIAL:
         return replace(line, serial=single, lot=tx.lot)
@@ -187,7 +189,9 @@ def _pick(
     )  # fmt: skip
 
 
-def _in_issue_order(draft: Draft, item: ItemPolicy, line: MovementLine) -> list[tuple[str, Decimal]]:
+def _in_issue_order(
+    draft: Draft, item: ItemPolicy, line: MovementLine
+) -> list[tuple[str, Decimal]]:
     sku = line.key.sku
 
     def order(entry: tuple[str, Decimal]) -> tuple[bool, date, int, str]:

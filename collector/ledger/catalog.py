@@ -242,9 +242,7 @@ def _refuse_tracking_changes(conn: sa.Connection, rows: list[ItemRow]) -> None:
             f"(the file says {r.tracking.value}): its stock on hand has no lots",
         )
         for r in rows
-        if r.sku in current
-        and current[r.sku] != r.tracking.value
-        and _has_movements(conn, r.sku)
+        if r.sku in current and current[r.sku] != r.tracking.value and _has_movements(conn, r.sku)
     ]
     if problems:
         raise CatalogError(problems, intro=_NOTHING_IMPORTED)
@@ -255,9 +253,7 @@ def _has_movements(conn: sa.Connection, sku: str) -> bool:
     return found.first() is not None
 
 
-def _check_tracking_change(
-    conn: sa.Connection, sku: str, current: str, wanted: str | None
-) -> None:
+def _check_tracking_change(conn: sa.Connection, sku: str, current: str, wanted: str | None) -> None:
     if wanted is None or wanted == current or not _has_movements(conn, sku):
         return
     raise ItemConflictError(

@@ -26,13 +26,13 @@ from collector.domain.model import (
     Valuation,
 )
 from collector.ledger.bulk import chunks
-from collector.ledger.lot_loading import extend_lots
 from collector.ledger.loading_rows import (
     latest_sale_ids,
     load_positions,
     load_receipts,
     load_sales,
 )
+from collector.ledger.lot_loading import extend_lots
 from collector.ledger.schema import cost_layers, items, locations, movements, shortfalls
 from edge_agent.wire import StockTransaction, TransactionType
 

@@ -33,7 +33,7 @@ def extend_lots(
             book.lot_stock[key][row.code] = row.qty
             if (row.sku, row.code) not in book.lots:
                 wanted.add((row.sku, row.code))
-    for part in chunks(sorted(wanted)):
-        condition = sa.tuple_(lots.c.sku, lots.c.code).in_(part)
+    for refs in chunks(sorted(wanted)):
+        condition = sa.tuple_(lots.c.sku, lots.c.code).in_(refs)
         for row in conn.execute(sa.select(lots).where(condition)):
             book.lots[(row.sku, row.code)] = LotInfo(row.sku, row.code, row.expiry, row.movement_id)

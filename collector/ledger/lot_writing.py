@@ -39,9 +39,7 @@ def write_lots(conn: sa.Connection, book: Book, postings: Sequence[Posting]) -> 
     _replace_stock(conn, book, touched)
 
 
-def _replace_stock(
-    conn: sa.Connection, book: Book, touched: set[tuple[PositionKey, str]]
-) -> None:
+def _replace_stock(conn: sa.Connection, book: Book, touched: set[tuple[PositionKey, str]]) -> None:
     """Delete the touched rows and insert those still holding units (a lot run out has none)."""
     columns = (lot_stock.c.sku, lot_stock.c.location, lot_stock.c.owner, lot_stock.c.code)
     ordered = sorted(touched)

@@ -80,7 +80,7 @@ def _collector(
 def _lot_stock(engine: sa.Engine) -> dict[str, Decimal]:
     query = sa.select(schema.lot_stock.c.code, schema.lot_stock.c.qty)
     with engine.connect() as conn:
-        return {code: qty for code, qty in conn.execute(query)}
+        return {row.code: row.qty for row in conn.execute(query)}
 
 
 def test_gs1_lots_received_by_scan_are_picked_fefo_and_traced(mosquitto, tmp_path) -> None:

@@ -58,4 +58,7 @@ def test_the_sweep_raises_on_the_day_and_clears_when_the_lot_is_sold(engine, clo
     ingestor.ingest([tx_message(2, "sale", 4, sku=sku)])
     assert sweep_expiry(engine, clock=clock) == [raised]  # cleared: nothing left of it
     with engine.connect() as conn:
-        assert conn.execute(sa.select(alerts.c.active_key).where(alerts.c.id == raised)).scalar() is None
+        assert (
+            conn.execute(sa.select(alerts.c.active_key).where(alerts.c.id == raised)).scalar()
+            is None
+        )

@@ -82,9 +82,7 @@ def ledger(tmp_path) -> dict[str, Any]:
     for sku, tracking in (("LOTTED", "lot"), ("SERIALED", "serial")):
         add_item(engine, sku)
         with engine.begin() as conn:
-            conn.execute(
-                sa.update(items).where(items.c.sku == sku).values(tracking=tracking)
-            )
+            conn.execute(sa.update(items).where(items.c.sku == sku).values(tracking=tracking))
     rig.tx("receipt", "LOTTED", 2, unit_cost=Decimal(1), lot="L-1")
     rig.tx("receipt", "SERIALED", 1, unit_cost=Decimal(1), serial="SN-1")
     with engine.connect() as conn:

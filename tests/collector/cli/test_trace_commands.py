@@ -41,7 +41,9 @@ def lot_ledger(tmp_path) -> str:  # type: ignore[no-untyped-def]
 
 def test_trace_lot_prints_every_line_within_80_columns(tmp_path) -> None:  # type: ignore[no-untyped-def]
     url = lot_ledger(tmp_path)
-    result = runner.invoke(app, ["trace", "lot", "SKU-1", "L-1", "--db", url], env={"COLUMNS": "80"})
+    result = runner.invoke(
+        app, ["trace", "lot", "SKU-1", "L-1", "--db", url], env={"COLUMNS": "80"}
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "lot L-1 of SKU-1, expires 2027-01-31"

@@ -85,9 +85,9 @@ def test_a_lot_tracked_receipt_without_a_lot_is_refused() -> None:
 def test_expired_stock_is_blocked_from_sale() -> None:
     book = fefo_book()
     august = datetime(2026, 8, 1, tzinfo=UTC)  # L-SOON (July 15) has expired
-    with pytest.raises(RejectedEventError, match="expired on 2026-07-15.*does not allow"):
+    with pytest.raises(RejectedEventError, match=r"expired on 2026-07-15.*does not allow"):
         post_at(book, tx("sale", 1, lot="L-SOON"), august)
-    with pytest.raises(RejectedEventError, match="only 8 are in lots it may take.*4 more"):
+    with pytest.raises(RejectedEventError, match=r"only 8 are in lots it may take.*4 more"):
         post_at(book, tx("sale", 10), august)
     posting = post_at(book, tx("sale", 4), august)  # unnamed: skips the expired lot
     assert [(m.code, m.qty) for m in posting.lot_moves] == [("L-MID", -3), ("L-LATE", -1)]

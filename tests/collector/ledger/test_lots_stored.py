@@ -36,9 +36,7 @@ def test_lots_are_stored_and_a_later_batch_picks_them_by_fefo(ingestor, engine):
     assert {o.disposition for o in first.outcomes} == {Disposition.APPLIED}
     assert stock_rows(engine) == {("main/a1", "L-LATE"): 5, ("main/a1", "L-SOON"): 4}
     # a new batch (a new book): lots, expiries and stock come back from the tables
-    second = ingestor.ingest(
-        [tx_message(3, "sale", 6), tx_message(4, qty=1, lot="L-LATE")]
-    )
+    second = ingestor.ingest([tx_message(3, "sale", 6), tx_message(4, qty=1, lot="L-LATE")])
     assert {o.disposition for o in second.outcomes} == {Disposition.APPLIED}
     assert stock_rows(engine) == {("main/a1", "L-LATE"): 4}  # L-SOON ran out: its row is gone
     with engine.connect() as conn:

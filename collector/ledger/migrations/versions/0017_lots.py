@@ -34,8 +34,12 @@ def upgrade() -> None:
             sa.Column("sell_expired", sa.Boolean, nullable=False, server_default=sa.false())
         )
         batch.add_column(sa.Column("expiry_warning_days", sa.Integer))
-        batch.create_check_constraint(op.f("ck_items_tracking"), "tracking IN ('none', 'lot', 'serial')")
-        batch.create_check_constraint(op.f("ck_items_issue_policy"), "issue_policy IN ('fifo', 'fefo')")
+        batch.create_check_constraint(
+            op.f("ck_items_tracking"), "tracking IN ('none', 'lot', 'serial')"
+        )
+        batch.create_check_constraint(
+            op.f("ck_items_issue_policy"), "issue_policy IN ('fifo', 'fefo')"
+        )
     with op.batch_alter_table("movements") as batch:
         batch.add_column(sa.Column("lot", sa.String(20)))
         batch.add_column(sa.Column("serial", sa.String(64)))
