@@ -29,3 +29,17 @@ def test_a_client_gets_another_owners_lot_as_not_found(seeded) -> None:  # type:
     assert theirs.status_code == nobodys.status_code == 404
     assert theirs.json()["detail"].replace("B-LOT-7", "NO-LOT") == nobodys.json()["detail"]
     assert get(seeded, "/api/v1/trace/serial/B-LOT-7", "client").status_code == 404
+
+
+def test_a_lot_tracked_receipt_without_a_lot_is_a_422_problem(seeded) -> None:  # type: ignore[no-untyped-def]
+    body = {"type": "receipt", "sku": "B-ONLY", "qty": "1", "unit_cost": "1.00",
+            "location": "main/b7/bin-1", "owner": "client-b"}  # fmt: skip
+    response = seeded.client.post(
+        "/api/v1/transactions",
+        json=body,
+        headers=seeded.headers("integration", "0b6c3c2e-4f7e-4b8a-9d1e-2f3a4b5c6d99"),
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == "/api/v1/problems#refused"
+    assert "B-ONLY is lot-tracked and the transaction names no lot" in problem["detail"]

@@ -11,6 +11,7 @@ import pytest
 from collector.domain.book import Book
 from collector.domain.model import IssuePolicy, PositionKey, Posting, Tracking
 from collector.domain.posting import post_transaction
+from collector.domain.reversal import reverse_event
 from collector.errors import RejectedEventError
 from tests.collector.domain.builders import AVG, FIFO, d, item, make_book, pos, tx
 
@@ -157,3 +158,20 @@ def test_a_short_sale_of_an_item_allowing_negative_stock_takes_what_lots_hold() 
     posting = post_at(book, tx("sale", 5))
     assert [(m.code, m.qty) for m in posting.lot_moves] == [("L-A", -2)]
     assert pos(book).qty == Decimal(-3)
+
+
+def test_reversing_a_tracked_items_event_is_refused_until_lots_are_restored() -> None:
+    book = make_book(item(tracking=Tracking.LOT))
+    posting = receive(book, "L-A", 2, None)
+    with pytest.raises(RejectedEventError, match="reversals do not restore lot stock"):
+        reverse_event(
+            book,
+            reversal_event_id=uuid.uuid4(),
+            effective_at=JUNE,
+            original_event_id=posting.lines[0].event_id,
+            original=posting.lines,
+            consumed={},
+            already_reversed=(),
+            reason="keyed in twice",
+        )
+    assert book.lot_stock[KEY] == {"L-A": 2}
