@@ -14,7 +14,7 @@ from urllib.parse import quote
 import structlog
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from collector.api.access import Action, Principal
@@ -43,7 +43,16 @@ router = APIRouter(tags=["items"])
 UnitWeight = PositiveDecimal
 """Grams a unit weighs: a decimal string like "12.5"."""
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-WarningDays = Annotated[StrictInt, Field(ge=0, le=3650)]
+
+
+def _json_number(value: Any) -> Any:
+    """A JSON number only: ``false`` or ``"3"`` is not a count of days (``2.0`` is)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number of days")
+    return value
+
+
+WarningDays = Annotated[int, Field(ge=0, le=3650), BeforeValidator(_json_number)]
 """Days before a lot's expiry to warn."""
 
 

@@ -24,25 +24,31 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Add the columns and tables."""
-    with op.batch_alter_table("items") as batch:
-        batch.add_column(sa.Column("tracking", sa.String(8), nullable=False, server_default="none"))
-        batch.add_column(
-            sa.Column("issue_policy", sa.String(8), nullable=False, server_default="fifo")
+    """Add the columns and tables.
+
+    Plain ``ADD COLUMN`` (no batch copy of ``items`` or ``movements``): SQLite would drop
+    and recreate tables that other rows reference. The checks on the new item columns are
+    added where the database can add a constraint to an existing table (PostgreSQL).
+    """
+    op.add_column(
+        "items", sa.Column("tracking", sa.String(8), nullable=False, server_default="none")
+    )
+    op.add_column(
+        "items", sa.Column("issue_policy", sa.String(8), nullable=False, server_default="fifo")
+    )
+    op.add_column(
+        "items", sa.Column("sell_expired", sa.Boolean, nullable=False, server_default=sa.false())
+    )
+    op.add_column("items", sa.Column("expiry_warning_days", sa.Integer))
+    if op.get_bind().dialect.name != "sqlite":
+        op.create_check_constraint(
+            op.f("ck_items_tracking"), "items", "tracking IN ('none', 'lot', 'serial')"
         )
-        batch.add_column(
-            sa.Column("sell_expired", sa.Boolean, nullable=False, server_default=sa.false())
+        op.create_check_constraint(
+            op.f("ck_items_issue_policy"), "items", "issue_policy IN ('fifo', 'fefo')"
         )
-        batch.add_column(sa.Column("expiry_warning_days", sa.Integer))
-        batch.create_check_constraint(
-            op.f("ck_items_tracking"), "tracking IN ('none', 'lot', 'serial')"
-        )
-        batch.create_check_constraint(
-            op.f("ck_items_issue_policy"), "issue_policy IN ('fifo', 'fefo')"
-        )
-    with op.batch_alter_table("movements") as batch:
-        batch.add_column(sa.Column("lot", sa.String(20)))
-        batch.add_column(sa.Column("serial", sa.String(64)))
+    op.add_column("movements", sa.Column("lot", sa.String(20)))
+    op.add_column("movements", sa.Column("serial", sa.String(64)))
     op.create_table(
         "lots",
         sa.Column("sku", sa.String(64), sa.ForeignKey("items.sku"), primary_key=True),
@@ -77,9 +83,10 @@ def downgrade() -> None:
     with op.batch_alter_table("movements") as batch:
         batch.drop_column("serial")
         batch.drop_column("lot")
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(op.f("ck_items_tracking"), "items", type_="check")
+        op.drop_constraint(op.f("ck_items_issue_policy"), "items", type_="check")
     with op.batch_alter_table("items") as batch:
-        batch.drop_constraint(op.f("ck_items_tracking"), type_="check")
-        batch.drop_constraint(op.f("ck_items_issue_policy"), type_="check")
         batch.drop_column("expiry_warning_days")
         batch.drop_column("sell_expired")
         batch.drop_column("issue_policy")
