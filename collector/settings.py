@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from collector.errors import ConfigError
@@ -180,6 +180,30 @@ class CollectorSettings(BrokerSettings):
     alerts_webhook_url: str | None = Field(
         default=None, description="Where alert JSON is also POSTed (with retries)."
     )
+    cluster: bool = Field(
+        default=False,
+        description="Share the devices with other `collector run --cluster` on one PostgreSQL "
+        "ledger through partition leases (docs/deploy-ha.md).",
+    )
+    cluster_partitions: int = Field(
+        default=32, ge=1, le=1024, description="Partitions devices hash into; same on every member."
+    )
+    cluster_lease_ttl_s: float = Field(
+        default=5.0, ge=1, le=300, description="A lease not renewed for this long may be taken."
+    )
+    cluster_heartbeat_s: float = Field(
+        default=1.5, gt=0, le=100, description="How often a member renews, rebalances and claims."
+    )
+
+    @model_validator(mode="after")
+    def _renewals_within_the_lease(self) -> CollectorSettings:
+        if self.cluster_heartbeat_s * 2 > self.cluster_lease_ttl_s:
+            raise ValueError(
+                f"cluster_heartbeat_s ({self.cluster_heartbeat_s}) must be at most half of "
+                f"cluster_lease_ttl_s ({self.cluster_lease_ttl_s}): leases would lapse "
+                "between renewals"
+            )
+        return self
 
     @field_validator("bindings_files", mode="before")
     @classmethod

@@ -25,12 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 import uvicorn  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from playwright import sync_api  # noqa: E402
 
 from benchmarks.console_pages.pages import Page, console_pages  # noqa: E402
+from benchmarks.console_pages.seed import seed  # noqa: E402
 from benchmarks.results_file import replace_section  # noqa: E402
 from collector.api.access import Role  # noqa: E402
 from collector.api.app import create_app  # noqa: E402
@@ -64,14 +66,16 @@ def main() -> int:
     context = ApiContext(engine=engine, clock=SystemClock(), verifier=TokenVerifier(),
                          idempotency=IdempotencyStore())  # fmt: skip
     app = create_app(context)
-    with engine.connect() as conn:
-        pages = [
-            page
-            for page in console_pages(app.state.console, conn)
-            if "?" not in page.route and not page.fragment
-        ]
     server, port = _serve(app)
     try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as api:
+            seed(api, engine)
+        with engine.connect() as conn:
+            pages = [
+                page
+                for page in console_pages(app.state.console, conn)
+                if "?" not in page.route and not page.fragment
+            ]
         shots = _photograph(f"http://127.0.0.1:{port}", pages)
     finally:
         server.should_exit = True

@@ -18,11 +18,21 @@ SAMPLES: dict[str, Sample] = {
     "sku": lambda conn: conn.exec_driver_sql(
         "SELECT sku FROM balances GROUP BY sku ORDER BY COUNT(*) DESC, sku LIMIT 1"
     ).scalar(),
-    "alert_id": lambda conn: _text(conn.exec_driver_sql("SELECT MAX(id) FROM alerts").scalar()),
+    "alert_id": lambda conn: _text(
+        conn.exec_driver_sql(  # a shelf's discrepancy (with its weight trace) before low stock
+            "SELECT id FROM alerts ORDER BY CASE WHEN type = 'low_stock' THEN 1 ELSE 0 END, "
+            "id DESC LIMIT 1"
+        ).scalar()
+    ),
     "device_id": lambda conn: conn.exec_driver_sql(
         "SELECT device_id FROM device_status ORDER BY device_id LIMIT 1"
     ).scalar(),
-    "count_id": lambda conn: _text(conn.exec_driver_sql("SELECT MAX(id) FROM counts").scalar()),
+    "count_id": lambda conn: _text(
+        conn.exec_driver_sql("SELECT MAX(id) FROM cycle_counts").scalar()
+    ),
+    "po_id": lambda conn: _text(
+        conn.exec_driver_sql("SELECT MAX(id) FROM purchase_orders").scalar()
+    ),
     "dead_letter_id": lambda conn: _text(
         conn.exec_driver_sql("SELECT MAX(id) FROM dead_letters").scalar()
     ),

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from benchmarks.api_latency.services import drop_copy, private_copy
 from benchmarks.console_pages.pages import Page, console_pages
+from benchmarks.console_pages.seed import seed
 from collector.api.access import Role
 from collector.api.app import create_app
 from collector.api.context import ApiContext
@@ -64,6 +65,7 @@ def measure(movements: int, db_url: str | None, workdir: Path, *, requests: int)
         context = ApiContext(engine=engine, clock=SystemClock(), verifier=TokenVerifier(),
                              idempotency=IdempotencyStore())  # fmt: skip
         with TestClient(create_app(context)) as client:
+            seed(client, engine)
             base50, base95 = _percentiles(_times(client, BASELINE, requests * 2))
             run = Run(engine.dialect.name, movements, requests, base50, base95)
             with engine.connect() as conn:

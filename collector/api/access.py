@@ -46,6 +46,8 @@ class Action(StrEnum):
     REPLAY_DEAD_LETTERS = "replay dead letters"
     READ_DEVICES = "read devices"
     COMMAND_DEVICES = "command devices"
+    READ_PURCHASING = "read purchasing"
+    MANAGE_PURCHASING = "manage purchasing"
 
 
 _READS = frozenset(a for a in Action if a.value.startswith("read "))
@@ -57,6 +59,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.RUN_COUNTS,
         Action.REPLAY_DEAD_LETTERS,
         Action.COMMAND_DEVICES,
+        Action.MANAGE_PURCHASING,
     },
     Role.INTEGRATION: frozenset(
         {Action.POST_TRANSACTIONS, Action.READ_ITEMS, Action.READ_STOCK, Action.READ_LOCATIONS}
@@ -68,11 +71,12 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.READ_LOCATIONS,
             Action.READ_MOVEMENTS,
             Action.READ_REPORTS,
-            Action.READ_ALERTS,
         }
     ),
 }
-"""The permission table: the role column of docs/api.md is rendered from it."""
+"""The permission table: the role column of docs/api.md is rendered from it. A client (a
+3PL's customer) reads its own goods: items, stock, movements and reports; discrepancy
+alerts are the warehouse's own work, as counts, devices and dead letters are."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from collector.api import problems
 from collector.api.alerts import router as alerts_router
+from collector.api.analytics import router as analytics_router
 from collector.api.context import ApiContext
 from collector.api.counts import router as counts_router
 from collector.api.dead_letters import router as dead_letters_router
@@ -18,6 +19,8 @@ from collector.api.devices import router as devices_router
 from collector.api.items import router as items_router
 from collector.api.locations import router as locations_router
 from collector.api.movements import router as movements_router
+from collector.api.purchasing import router as purchasing_router
+from collector.api.replenishment import router as replenishment_router
 from collector.api.reports import router as reports_router
 from collector.api.stock import router as stock_router
 from collector.api.strict import refuse_unknown_query
@@ -34,10 +37,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     movements_router,
     trace_router,
     reports_router,
+    analytics_router,
     alerts_router,
     counts_router,
     dead_letters_router,
     devices_router,
+    purchasing_router,
+    replenishment_router,
 )
 """Every resource of the API, in the order the OpenAPI document lists them."""
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from collector.api.access import Action, Principal
-from collector.api.context import Context, Reading, allowed
+from collector.api.context import ApiContext, Context, Reading, allowed
 from collector.api.cursors import Cursors, binding
 from collector.api.fields import Amount
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
@@ -175,7 +175,7 @@ def list_counts(  # noqa: PLR0917 - FastAPI passes the parameters by name
     more = len(found) > size
     next_cursor = id_cursor(codec, bound, page[-1].id) if more else None
     link_next(request, response, next_cursor)
-    return CountPage(counts=[_out(v) for v in page], next=next_cursor)
+    return CountPage(counts=[count_out(v) for v in page], next=next_cursor)
 
 
 @router.get(
@@ -190,7 +190,7 @@ def read_count(
     who: Annotated[Principal, Depends(allowed(Action.READ_COUNTS))],
 ) -> CountDetail:
     """The count and every position it covers."""
-    return _detail(conn, who.scope, count_id)
+    return count_detail(conn, who.scope, count_id)
 
 
 @router.post(
@@ -204,11 +204,19 @@ def start_count(
     body: CountStartIn, request: Request, response: Response, context: Context, who: Counter
 ) -> CountDetail:
     """Remember the book of every position at or below the location; 201 with the count."""
+    detail = begin_count(context, who, body)
+    response.headers["Location"] = str(
+        request.url_for("read_count", count_id=quote(str(detail.id)))
+    )
+    return detail
+
+
+def begin_count(context: ApiContext, who: Principal, body: CountStartIn) -> CountDetail:
+    """Start a count under ``body.location`` for ``who`` (the route's step, the console's too)."""
     with context.engine.begin() as conn:
         count_id = counts.start(conn, prefix=body.location, by=who.label, now=context.clock.now())
-        detail = _detail(conn, who.scope, count_id)
+        detail = count_detail(conn, who.scope, count_id)
     log.info("count.started", count=count_id, location=body.location, principal=who.label)
-    response.headers["Location"] = str(request.url_for("read_count", count_id=quote(str(count_id))))
     return detail
 
 
@@ -225,7 +233,7 @@ def record_count(
     key = PositionKey(body.sku, body.location, body.owner)
     counted = Decimal(body.counted_qty)
     with review_session(context, who, f"count {count_id}") as session:
-        _detail(session.conn, who.scope, count_id)
+        count_detail(session.conn, who.scope, count_id)
         try:
             result = counts.record(
                 session,
@@ -251,7 +259,7 @@ def record_count(
 def close_count(count_id: RecordId, context: Context, who: Counter) -> CountStep:
     """Post the variances of counted lines not yet posted that did not move; close it."""
     with review_session(context, who, f"close of count {count_id}") as session:
-        _detail(session.conn, who.scope, count_id)
+        count_detail(session.conn, who.scope, count_id)
         try:
             results = counts.close(session, count_id, by=who.label)
         except counts.CountError as err:
@@ -268,21 +276,23 @@ def _step(
     after = ledger_after(session)
     session.flush()
     return CountStep(
-        count=_detail(session.conn, who.scope, count_id),
+        count=count_detail(session.conn, who.scope, count_id),
         results=[_result(r) for r in results],
         ledger=after,
     )
 
 
-def _detail(conn: sa.Connection, scope: Scope, count_id: int) -> CountDetail:
+def count_detail(conn: sa.Connection, scope: Scope, count_id: int) -> CountDetail:
+    """The count with its lines as ``scope`` may see them; a 404 problem when there is none."""
     found = get_count(conn, scope, count_id)
     if found is None:
         raise ProblemError("not-found", f"no cycle count {count_id}")
     lines = [_line(v) for v in count_lines(conn, scope, count_id)]
-    return CountDetail(**_out(found).model_dump(), lines=lines)
+    return CountDetail(**count_out(found).model_dump(), lines=lines)
 
 
-def _out(view: CountView) -> CountOut:
+def count_out(view: CountView) -> CountOut:
+    """The API's form of a count (without its lines)."""
     return CountOut(
         id=view.id, location=view.location_prefix, status=CountStatus(view.status),
         started_by=view.started_by, started_at=view.started_at, closed_by=view.closed_by,

@@ -105,7 +105,7 @@ def list_dead_letters(  # noqa: PLR0917 - FastAPI passes the parameters by name
     more = len(found) > size
     next_cursor = id_cursor(codec, bound, page[-1].id) if more else None
     link_next(request, response, next_cursor)
-    return DeadLetterPage(dead_letters=[_out(v) for v in page], next=next_cursor)
+    return DeadLetterPage(dead_letters=[dead_letter_out(v) for v in page], next=next_cursor)
 
 
 @router.get(
@@ -123,7 +123,7 @@ def read_dead_letter(
     found = get_dead_letter(conn, dead_letter_id)
     if found is None:
         raise ProblemError("not-found", f"no dead letter {dead_letter_id}")
-    return _out(found)
+    return dead_letter_out(found)
 
 
 @router.post(
@@ -156,10 +156,14 @@ def replay(
         now = get_dead_letter(session.conn, dead_letter_id)
     assert now is not None, "a dead letter is never deleted"
     return ReplayedOut(
-        outcome="applied", event_id=replayed.event_id, dead_letter=_out(now), ledger=after
+        outcome="applied",
+        event_id=replayed.event_id,
+        dead_letter=dead_letter_out(now),
+        ledger=after,
     )
 
 
-def _out(view: DeadLetterView) -> DeadLetterOut:
+def dead_letter_out(view: DeadLetterView) -> DeadLetterOut:
+    """The API's form of a dead letter."""
     fields = {name: getattr(view, name) for name in DeadLetterOut.model_fields}
     return DeadLetterOut.model_validate(fields)

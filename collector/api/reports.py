@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from collector.api.access import Action, Principal
-from collector.api.context import Context, Reading, allowed
+from collector.api.context import ApiContext, Context, Reading, allowed
 from collector.api.fields import Amount, Day
 from collector.api.responses import AUTH, problem
 from collector.domain.report import Grouping
@@ -167,7 +167,7 @@ def get_period_report(
     params: Annotated[PeriodQuery, Query()], context: Context, conn: Reading, who: Reader
 ) -> PeriodReportOut:
     """Movements effective in the days ``from`` to ``to`` of ``tz``, grouped by ``by``."""
-    zone: tzinfo = ZoneInfo(params.tz) if params.tz else _books_zone(context)
+    zone: tzinfo = ZoneInfo(params.tz) if params.tz else books_zone(context)
     start, end = day_bounds(params.first_day, params.last_day, zone)
     *lines, total = period_report(conn, who.scope, start=start, end=end, query=params.query())
     return PeriodReportOut(
@@ -191,7 +191,7 @@ def get_turnover_report(
     params: Annotated[ReportPeriod, Query()], context: Context, conn: Reading, who: Reader
 ) -> TurnoverReportOut:
     """Turnover = COGS ÷ the mean daily closing value; days of inventory = days ÷ turnover."""
-    zone = _books_zone(context)
+    zone = books_zone(context)
     *lines, total = turnover_report(
         conn,
         who.scope,
@@ -210,5 +210,6 @@ def get_turnover_report(
     )
 
 
-def _books_zone(context: Context) -> tzinfo:
+def books_zone(context: ApiContext) -> tzinfo:
+    """The books' time zone (``COLLECTOR_BOOKS_TIMEZONE``): the days of reports and balances."""
     return context.session_options.books_tz if context.session_options else UTC

@@ -68,6 +68,19 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
+def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+    """uvicorn's settings: our logging, no access log, httptools and uvloop (installed with
+    the collector extra, picked by uvicorn's ``auto``)."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=5,  # a stream that did not end by itself
+    )
+
+
 def serve(settings: ApiSettings) -> None:
     """Serve until SIGTERM or Ctrl-C; the parking sweep runs beside, as in ``collector run``."""
     from collector.alerts.parked import start_parking_sweep  # noqa: PLC0415
@@ -96,17 +109,7 @@ def serve(settings: ApiSettings) -> None:
     )
     pruning.start()
     log.info("api.started", listen=f"{host}:{port}", db=str(context.engine.url))
-    server = _Server(
-        uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=5,  # a stream that did not end by itself
-        ),
-        app=app,
-    )
+    server = _Server(server_config(app, host, port), app=app)
     # uvicorn stops gracefully on SIGTERM/SIGINT, then raises the signal again for the
     # handler it found: a quiet one here, so a requested stop exits 0 like `collector run`
     for stop_signal in (signal.SIGTERM, signal.SIGINT):

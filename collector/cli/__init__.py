@@ -10,12 +10,16 @@ from collector.cli import (
     api_command,
     dead_letter_commands,
     demo_command,
+    forecast_command,
     ledger_commands,
     run_command,
 )
 from collector.cli.alerts_commands import app as alerts_app
+from collector.cli.cluster_commands import app as cluster_app
 from collector.cli.count_commands import app as count_app
 from collector.cli.influx_commands import app as influx_app
+from collector.cli.po_commands import app as po_app
+from collector.cli.replenish_commands import app as replenish_app
 from collector.cli.report_commands import app as report_app
 from collector.cli.token_commands import app as tokens_app
 from collector.cli.trace_commands import app as trace_app
@@ -46,6 +50,7 @@ _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 app.command("run")(run_command.run)
 app.command("api")(api_command.api)
 app.command("demo")(demo_command.demo)
+app.command("forecast")(forecast_command.forecast)
 
 app.add_typer(influx_app)
 app.add_typer(alerts_app)
@@ -54,6 +59,9 @@ app.add_typer(tokens_app)
 app.add_typer(users_app)
 app.add_typer(report_app)
 app.add_typer(trace_app)
+app.add_typer(cluster_app)
+app.add_typer(replenish_app)
+app.add_typer(po_app)
 app.add_typer(dead_letter_commands.app)
 app.command("parked")(dead_letter_commands.parked)
 ledger_commands.register(app)

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import sqlalchemy as sa
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from collector.cli.json_output import JsonOption, print_json
+from collector.cli.tables import WideOption, console, print_table
 from collector.errors import CollectorError, ConfigError
 from collector.settings import load_settings
 
@@ -134,6 +134,7 @@ def list_alerts(
     site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Alerts newest first (default: open and acknowledged)."""
     from collector.alerts.store import list_alerts as query  # noqa: PLC0415
@@ -146,38 +147,18 @@ def list_alerts(
     if as_json:
         print_json(row_record(r) for r in rows)
         return
-    Console().print(_alerts_table(rows))
+    print_table("Alerts", [_alert_record(r) for r in rows], ALERT_COLUMNS, wide=wide)
 
 
-def _alerts_table(rows: list[Any]) -> Table:
-    table = Table(
-        "id",
-        "status",
-        "severity",
-        "type",
-        "site",
-        "location",
-        "sku",
-        "book",
-        "shelf",
-        "last seen",
-        "message",
-    )
-    for r in rows:
-        table.add_row(
-            str(r.id),
-            r.status,
-            r.severity,
-            r.type,
-            r.site,
-            r.location or r.subject,
-            r.sku,
-            plain(r.expected) or "-",
-            plain(r.observed) or "-",
-            r.last_seen_at.strftime("%Y-%m-%d %H:%M:%S"),
-            r.message[:80],
-        )
-    return table
+ALERT_COLUMNS = ["id", "status", "severity", "type", "site", "location", "sku", "book", "shelf",
+                 "last_seen", "message"]  # fmt: skip
+
+
+def _alert_record(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "status": r.status, "severity": r.severity, "type": r.type,
+            "site": r.site, "location": r.location or r.subject, "sku": r.sku,
+            "book": r.expected, "shelf": r.observed, "last_seen": r.last_seen_at,
+            "message": r.message}  # fmt: skip
 
 
 @app.command()
@@ -185,6 +166,7 @@ def show(
     alert_id: Annotated[int, typer.Argument(help="Alert id.")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """One alert with its figures, evidence and full history."""
     from collector.alerts.store import history, load  # noqa: PLC0415
@@ -195,14 +177,13 @@ def show(
     if as_json:
         print_json([detail | {"history": [row_record(s) for s in steps]}])
         return
-    console = Console()
+    out = console(wide=wide)
     for key, value in detail.items():
         if value not in (None, "", []):
-            console.print(f"[bold]{key}[/bold]: {plain(value)}")
-    table = Table("at", "action", "by", "reason")
-    for s in steps:
-        table.add_row(s.at.strftime("%Y-%m-%d %H:%M:%S"), s.action, s.actor, s.reason or "")
-    console.print(table)
+            out.print(f"[bold]{escape(key)}[/bold]: {escape(str(plain(value)))}", soft_wrap=wide)
+    steps_records = [{"at": s.at, "action": s.action, "by": s.actor, "reason": s.reason}
+                     for s in steps]  # fmt: skip
+    print_table("History", steps_records, ["at", "action", "by", "reason"], wide=wide)
 
 
 @app.command()

@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from collector.cli.alerts_commands import (
     ByOption,
@@ -19,6 +17,7 @@ from collector.cli.alerts_commands import (
     units,
 )
 from collector.cli.json_output import JsonOption, print_json
+from collector.cli.tables import WideOption, print_table
 
 app = typer.Typer(
     name="count",
@@ -108,6 +107,7 @@ def show(
     count_id: Annotated[int, typer.Argument(help="Count id.")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """A count's positions: book at start, counted, moved, adjustment."""
     from collector.reconcile.runtime import counts  # noqa: PLC0415
@@ -117,16 +117,12 @@ def show(
     if as_json:
         print_json([row_record(head) | {"lines": [row_record(r) for r in lines]}])
         return
-    table = Table("location", "sku", "owner", "book at start", "counted", "moved", "adjustment")
-    for r in lines:
-        table.add_row(
-            r.location,
-            r.sku,
-            r.owner,
-            plain(r.book_at_start),
-            plain(r.counted) or "-",
-            "yes" if r.moved_during_count else "",
-            str(r.adjustment_event_id or ""),
-        )
-    Console().print(f"count {head.id} of {head.location_prefix}: {head.status}")
-    Console().print(table)
+    records = [
+        {"location": r.location, "sku": r.sku, "owner": r.owner, "book_at_start": r.book_at_start,
+         "counted": r.counted, "moved": "yes" if r.moved_during_count else "",
+         "adjustment": r.adjustment_event_id}
+        for r in lines
+    ]  # fmt: skip
+    columns = ["location", "sku", "owner", "book_at_start", "counted", "moved", "adjustment"]
+    title = f"count {head.id} of {head.location_prefix}: {head.status}"
+    print_table(title, records, columns, wide=wide)

@@ -12,7 +12,8 @@ import typer
 
 from collector.cli.alerts_commands import ByOption, ledger_session
 from collector.cli.json_output import JsonOption, print_json
-from collector.cli.ledger_commands import DbOption, print_table, reading
+from collector.cli.ledger_commands import DbOption, reading
+from collector.cli.tables import WideOption, print_table
 from collector.domain.book import fmt
 
 app = typer.Typer(
@@ -25,16 +26,23 @@ LimitOption = Annotated[int, typer.Option("--limit", min=0, help="Newest N; 0 = 
 
 @app.callback()
 def dead_letters(
-    ctx: typer.Context, limit: LimitOption = 0, db: DbOption = None, as_json: JsonOption = False
+    ctx: typer.Context,
+    limit: LimitOption = 0,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Messages set aside with the reason, oldest first (``dead-letters list``)."""
     if ctx.invoked_subcommand is None:
-        list_dead_letters(limit=limit, db=db, as_json=as_json)
+        list_dead_letters(limit=limit, db=db, as_json=as_json, wide=wide)
 
 
 @app.command("list")
 def list_dead_letters(
-    limit: LimitOption = 0, db: DbOption = None, as_json: JsonOption = False
+    limit: LimitOption = 0,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Messages set aside with the reason, oldest first; replayed ones say when and by whom."""
     from collector.ledger.queries import dead_letter_rows  # noqa: PLC0415
@@ -45,7 +53,7 @@ def list_dead_letters(
         print_json(records)
         return
     columns = ["id", "received_at", "device_id", "seq", "reason", "replayed_at"]
-    print_table("Dead letters", records, columns)
+    print_table("Dead letters", records, columns, wide=wide)
 
 
 @app.command("replay")
@@ -87,7 +95,12 @@ def _line(line: Any) -> dict[str, Any]:
     }
 
 
-def parked(limit: LimitOption = 0, db: DbOption = None, as_json: JsonOption = False) -> None:
+def parked(
+    limit: LimitOption = 0,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    wide: WideOption = False,
+) -> None:
     """Transactions waiting for stock that has not been booked yet, in the order they post."""
     from collector.ledger.parking import list_parked  # noqa: PLC0415
 
@@ -113,4 +126,4 @@ def parked(limit: LimitOption = 0, db: DbOption = None, as_json: JsonOption = Fa
         print_json(records)
         return
     columns = ["event_id", "type", "sku", "location", "qty", "expires_at", "attempts"]
-    print_table("Waiting for stock", records, columns)
+    print_table("Waiting for stock", records, columns, wide=wide)

@@ -7,10 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from collector.cli.json_output import JsonOption, jsonable, print_json
+from collector.cli.json_output import JsonOption, print_json
+from collector.cli.tables import WideOption, print_table
 from collector.errors import ConfigError
 from collector.settings import CollectorSettings, load_settings
 
@@ -49,7 +48,7 @@ def _day(value: str, flag: str) -> datetime:
 
 
 @app.command()
-def status(db: DbOption = None, as_json: JsonOption = False) -> None:
+def status(db: DbOption = None, as_json: JsonOption = False, wide: WideOption = False) -> None:
     """Points waiting for InfluxDB, the age of the oldest, and how many were rejected."""
     from collector.timeseries.outbox import read_status  # noqa: PLC0415
 
@@ -69,9 +68,7 @@ def status(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json([row])
         return
-    table = Table("backlog points", "oldest waiting since", "oldest age (s)", "rejected points")
-    table.add_row(*(str(jsonable(v)) if v is not None else "-" for v in row.values()))
-    Console().print(table)
+    print_table("InfluxDB outbox", [row], list(row), wide=wide)
 
 
 @app.command()
@@ -79,6 +76,7 @@ def rejected(
     db: DbOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Newest N.")] = 50,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Lines the server refused (or no point could be built from), with the reason."""
     from collector.timeseries.outbox import list_rejected  # noqa: PLC0415
@@ -92,10 +90,7 @@ def rejected(
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "rejected at", "reason", "line")
-    for r in rows:
-        table.add_row(str(r["id"]), str(r["rejected_at"]), r["reason"], r["line"][:120])
-    Console().print(table)
+    print_table("Rejected points", rows, ["id", "rejected_at", "reason", "line"], wide=wide)
 
 
 @app.command()

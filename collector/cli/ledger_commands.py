@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from collector.cli.json_output import JsonOption, jsonable, print_json
+from collector.cli.json_output import JsonOption, print_json
+from collector.cli.tables import WideOption, print_table
 from collector.errors import CollectorError, ConfigError
 from collector.settings import load_settings
 
@@ -73,24 +72,6 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def print_table(title: str, records: list[dict[str, Any]], columns: list[str]) -> None:
-    """Records as a table of the given columns (numbers right-aligned)."""
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column, justify="right" if column in _NUMERIC else "left")
-    for record in records:
-        table.add_row(*("" if record[c] is None else str(jsonable(record[c])) for c in columns))
-    Console().print(table)
-
-
-_NUMERIC = {
-    "qty", "value", "avg_unit_cost", "unit_cost", "cogs", "revenue", "id", "seq", "epoch",
-    "beginning_value", "purchases", "purchase_returns", "cost_of_sales", "true_ups", "returns",
-    "adjustments", "transfers", "ending_value", "gross_margin", "opening_value", "closing_value",
-    "average_value", "turnover", "days_of_inventory", "days",
-}  # fmt: skip
-
-
 def records_of(rows: list[Any]) -> list[dict[str, Any]]:
     """Dataclass or mapping rows as dictionaries, for ``--json`` and tables."""
     return [asdict(r) if is_dataclass(r) else dict(r) for r in rows]  # type: ignore[arg-type]
@@ -125,6 +106,7 @@ def import_items(
 
 
 def stock(
+    *,
     sku: Annotated[str | None, typer.Option("--sku", help="Only this SKU.")] = None,
     location: Annotated[
         str | None, typer.Option("--location", help="Only this location and those below it.")
@@ -132,6 +114,7 @@ def stock(
     owner: Annotated[str | None, typer.Option("--owner", help="Only this owner.")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """On hand, stock value and average unit cost per (sku, location, owner)."""
     from collector.ledger.queries import stock as read_stock  # noqa: PLC0415
@@ -142,7 +125,7 @@ def stock(
         print_json(records)
         return
     columns = ["sku", "location", "owner", "qty", "value", "avg_unit_cost"]
-    print_table("Stock on hand", records, columns)
+    print_table("Stock on hand", records, columns, wide=wide)
 
 
 def movements(
@@ -150,6 +133,7 @@ def movements(
     limit: Annotated[int, typer.Option("--limit", min=0, help="Newest N lines; 0 = all.")] = 0,
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """The movement journal in posting order."""
     from collector.ledger.queries import movement_rows  # noqa: PLC0415
@@ -160,7 +144,7 @@ def movements(
         print_json(records)
         return
     columns = ["id", "effective_at", "type", "sku", "location", "owner", "qty", "value", "cogs"]
-    print_table("Movements", records, columns)
+    print_table("Movements", records, columns, wide=wide)
 
 
 def _observers(db: str | None) -> list[Any]:

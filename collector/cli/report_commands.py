@@ -1,4 +1,4 @@
-"""``collector report cogs`` and ``collector report turnover``: the period report and turnover.
+"""``collector report cogs``, ``turnover`` and ``abc``: the period report, turnover, ABC classes.
 
 Both group by item, location (``--depth`` N: the subtree under the first N path
 segments), owner or in total, and filter by ``--sku``, ``--location`` (a subtree) and
@@ -20,14 +20,16 @@ from collector.cli.ledger_commands import (
     EXIT_CONFIG,
     DbOption,
     fail,
-    print_table,
     reading,
     records_of,
 )
+from collector.cli.tables import WideOption, print_table
 from collector.domain.report import Grouping
 from collector.settings import load_settings
 
-app = typer.Typer(name="report", no_args_is_help=True, help="Period reports and turnover.")
+app = typer.Typer(
+    name="report", no_args_is_help=True, help="Period reports, turnover and ABC classes."
+)
 
 FromOption = Annotated[
     str | None,
@@ -55,6 +57,8 @@ _TURNOVER_COLUMNS = [
     "days", "opening_value", "average_value", "closing_value", "cogs", "turnover",
     "days_of_inventory",
 ]  # fmt: skip
+
+_ABC_COLUMNS = ["sku", "cogs", "share", "cumulative_share", "abc_class"]
 
 
 def _day(value: str, flag: str) -> date:
@@ -102,14 +106,16 @@ def _query(
     return ReportQuery(grouping=by, depth=depth, sku=sku, location=location, owner=owner)
 
 
-def _show(title: str, by: Grouping, lines: list[Any], columns: list[str], as_json: bool) -> None:
+def _show(
+    title: str, by: Grouping, lines: list[Any], columns: list[str], *, as_json: bool, wide: bool
+) -> None:
     """Each line's ``group`` is shown under the grouping's name (``sku``, ``location`` …)."""
     name = "group" if by is Grouping.TOTAL else by.value
     records = [{name: r.pop("group"), **r} for r in records_of(lines)]
     if as_json:
         print_json(records)
     else:
-        print_table(title, records, [name, *columns])
+        print_table(title, records, [name, *columns], wide=wide)
 
 
 @app.command("cogs")
@@ -127,6 +133,7 @@ def report_cogs(
     owner: OwnerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """BI, purchases, purchase returns, transfers, COGS (returns and adjustments within) and EI
     per group and in total: BI + P − purchase returns + transfers − COGS = EI."""
@@ -139,7 +146,9 @@ def report_cogs(
         first, last = _period(conn, start, end, zone)
         since, until = day_bounds(first, last, zone)
         lines = period_report(conn, Scope.everyone(), start=since, end=until, query=query)
-    _show(f"COGS {first} to {last} ({zone.key})", by, lines, _COGS_COLUMNS, as_json)
+    _show(
+        f"COGS {first} to {last} ({zone.key})", by, lines, _COGS_COLUMNS, as_json=as_json, wide=wide
+    )
 
 
 @app.command("turnover")
@@ -154,6 +163,7 @@ def report_turnover(
     owner: OwnerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Inventory turnover (COGS ÷ average daily inventory value) and days of inventory
     (days ÷ turnover) per group and in total, over books days."""
@@ -167,4 +177,35 @@ def report_turnover(
         lines = turnover_report(
             conn, Scope.everyone(), first_day=first, last_day=last, books_tz=zone, query=query
         )
-    _show(f"Turnover {first} to {last} ({zone.key})", by, lines, _TURNOVER_COLUMNS, as_json)
+    title = f"Turnover {first} to {last} ({zone.key})"
+    _show(title, by, lines, _TURNOVER_COLUMNS, as_json=as_json, wide=wide)
+
+
+@app.command("abc")
+def report_abc(
+    *,
+    start: FromOption = None,
+    end: ToOption = None,
+    location: LocationOption = None,
+    owner: OwnerOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    wide: WideOption = False,
+) -> None:
+    """ABC classes of the items by COGS over books days: A while the items before one hold
+    under 80 % of the COGS, B under 95 %, C the rest."""
+    from collector.views.reports import abc_report  # noqa: PLC0415
+    from collector.views.scope import Scope  # noqa: PLC0415
+
+    zone = load_settings(db_url=db).books_tz
+    query = _query(Grouping.SKU, None, None, location, owner)
+    with reading(db) as conn:
+        first, last = _period(conn, start, end, zone)
+        lines = abc_report(
+            conn, Scope.everyone(), first_day=first, last_day=last, books_tz=zone, query=query
+        )
+    records = records_of(lines)
+    if as_json:
+        print_json(records)
+    else:
+        print_table(f"ABC by COGS {first} to {last} ({zone.key})", records, _ABC_COLUMNS, wide=wide)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import sqlalchemy as sa
 import structlog
@@ -15,6 +15,11 @@ from collector.logs import configure_logging
 from collector.runtime.loop import LoopStats
 from collector.runtime.signals import stop_on_signals
 from collector.settings import CollectorSettings, load_settings
+
+if TYPE_CHECKING:
+    from collector.cluster.wiring import ClusterMember
+    from collector.mqtt.consumer import MqttConsumer
+    from collector.runtime.ports import Clock
 
 log = structlog.get_logger("collector")
 
@@ -41,31 +46,49 @@ def serve(settings: CollectorSettings, *, stop: threading.Event) -> LoopStats:
     reconciliation = load_reconciliation(settings)  # config first: ConfigError exits 2
     engine = open_ledger(settings.db_url)
     try:
-        connection = consumer_from_settings(settings, clock=clock)
+        consumer = consumer_from_settings(settings, clock=clock)
+        member = _cluster_member(engine, settings, consumer, clock)
+        # each device's events in seq order: reorder window, resends of gaps; a cluster
+        # member seeds a device's stream when it takes the device over, not at start
+        connection = sequenced(
+            member.connection if member is not None else consumer,
+            clock=clock,
+            options=options_from_settings(settings),
+            engine=None if member is not None else engine,
+        )
         # the ledger commits in its own process: paho's thread keeps this one's GIL
         with WriterProcess(functools.partial(ledger_writer, settings)) as writer:
             side = start_side_services(
-                engine, settings, reconciliation=reconciliation, publisher=connection, clock=clock
+                engine, settings, reconciliation=reconciliation, publisher=consumer, clock=clock
             )
             _log_start(settings, engine)
             try:
+                if member is not None:
+                    member.start(connection)
                 return run_service(
-                    # each device's events in seq order: reorder window, resends of gaps
-                    connection=sequenced(
-                        connection,
-                        clock=clock,
-                        options=options_from_settings(settings),
-                        engine=engine,
-                    ),
+                    connection=connection,
                     ingestor=writer,
                     clock=clock,
                     stop=stop,
                     policy=policy_from_settings(settings),
                 )
             finally:
+                if member is not None:
+                    member.stop()
                 side.stop()
     finally:
         engine.dispose()
+
+
+def _cluster_member(
+    engine: sa.Engine, settings: CollectorSettings, consumer: MqttConsumer, clock: Clock
+) -> ClusterMember | None:
+    """``--cluster``: the lease coordinator and the connection that admits held partitions."""
+    if not settings.cluster:
+        return None
+    from collector.cluster.wiring import cluster_member  # noqa: PLC0415
+
+    return cluster_member(engine, settings, consumer, clock)
 
 
 def _log_start(settings: CollectorSettings, engine: sa.Engine) -> None:
@@ -76,6 +99,8 @@ def _log_start(settings: CollectorSettings, engine: sa.Engine) -> None:
         client_id=settings.mqtt_client_id,
         site=settings.mqtt_site,
         batch_max=settings.batch_max_messages,
+        cluster=settings.cluster,
+        partitions=settings.cluster_partitions if settings.cluster else None,
     )
 
 
@@ -110,6 +135,14 @@ def run(
     log_level: Annotated[
         str | None, typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR.")
     ] = None,
+    cluster: Annotated[
+        bool | None,
+        typer.Option(
+            "--cluster/--no-cluster",
+            help="Share the devices with other members on one PostgreSQL ledger "
+            "(partition leases; docs/deploy-ha.md). Each member needs its own --client-id.",
+        ),
+    ] = None,
 ) -> None:
     """Consume device events from MQTT into the ledger until SIGTERM or Ctrl-C."""
     try:
@@ -123,6 +156,7 @@ def run(
             batch_max_wait_ms=batch_wait_ms,
             mqtt_protocol=mqtt_protocol,
             log_level=log_level,
+            cluster=cluster,
         )
     except ConfigError as err:
         typer.echo(f"error: {err}", err=True)

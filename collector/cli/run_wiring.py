@@ -18,6 +18,7 @@ from collector.settings import CollectorSettings, LedgerSettings
 
 if TYPE_CHECKING:
     from collector.alerts.notify import AlertPublisher
+    from collector.cluster.fence import LeaseFence
     from collector.devices.watcher import StatusWatcher
     from collector.ledger.ingestor import SqlIngestor
     from collector.reconcile.runtime.wiring import Reconciliation
@@ -39,10 +40,12 @@ def load_reconciliation(settings: CollectorSettings) -> Reconciliation | None:
 
 
 def posting_observers(settings: LedgerSettings, clock: Clock) -> list[PostingObserver]:
-    """Work that commits with every posting session: device heartbeats, the InfluxDB outbox."""
+    """Work that commits with every posting session: device heartbeats, receipts matched to
+    purchase orders, the InfluxDB outbox."""
     from collector.devices.observer import HeartbeatObserver  # noqa: PLC0415
+    from collector.purchasing.receiving import PurchasingObserver  # noqa: PLC0415
 
-    observers: list[PostingObserver] = [HeartbeatObserver()]
+    observers: list[PostingObserver] = [HeartbeatObserver(), PurchasingObserver(clock.now)]
     if settings.influx_url:  # without a writer draining it, the outbox would only grow
         from collector.timeseries.observer import OutboxObserver  # noqa: PLC0415
 
@@ -78,7 +81,17 @@ def ledger_ingestor(settings: CollectorSettings, engine: sa.Engine, clock: Clock
         observers=posting_observers(settings, clock),
         sensors=reconciliation.observer if reconciliation is not None else None,
         options=session_options(settings),
+        fence=lease_fence(settings),
     )
+
+
+def lease_fence(settings: CollectorSettings) -> LeaseFence | None:
+    """``--cluster``: the check, in every posting transaction, that its leases still hold."""
+    if not settings.cluster:
+        return None
+    from collector.cluster.fence import LeaseFence  # noqa: PLC0415
+
+    return LeaseFence(member_id=settings.mqtt_client_id, partitions=settings.cluster_partitions)
 
 
 def session_options(settings: LedgerSettings) -> SessionOptions:

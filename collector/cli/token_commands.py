@@ -9,7 +9,7 @@ import typer
 
 from collector.cli.alerts_commands import DbOption, ledger
 from collector.cli.json_output import JsonOption, print_json
-from collector.cli.ledger_commands import print_table
+from collector.cli.tables import WideOption, print_table
 
 app = typer.Typer(
     name="tokens",
@@ -49,7 +49,7 @@ def create(
 
 
 @app.command("list")
-def list_tokens(db: DbOption = None, as_json: JsonOption = False) -> None:
+def list_tokens(db: DbOption = None, as_json: JsonOption = False, wide: WideOption = False) -> None:
     """Every token (never its secret): name, role, owners, created, revoked."""
     from collector.api.tokens import list_tokens as read  # noqa: PLC0415
 
@@ -67,7 +67,9 @@ def list_tokens(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(records)
         return
-    print_table("API tokens", records, ["name", "role", "owners", "created_at", "revoked_at"])
+    print_table(
+        "API tokens", records, ["name", "role", "owners", "created_at", "revoked_at"], wide=wide
+    )
 
 
 @app.command()

@@ -10,7 +10,7 @@ import typer
 
 from collector.cli.alerts_commands import DbOption, ledger
 from collector.cli.json_output import JsonOption, print_json
-from collector.cli.ledger_commands import print_table
+from collector.cli.tables import WideOption, print_table
 
 app = typer.Typer(
     name="users",
@@ -65,7 +65,7 @@ def _password(password_file: Path | None) -> str:
 
 
 @app.command("list")
-def list_users(db: DbOption = None, as_json: JsonOption = False) -> None:
+def list_users(db: DbOption = None, as_json: JsonOption = False, wide: WideOption = False) -> None:
     """Every user (never its password): name, role, owners, created, disabled, locked."""
     from collector.console.users import list_users as read  # noqa: PLC0415
 
@@ -84,7 +84,9 @@ def list_users(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(records)
         return
-    print_table("Console users", records, ["name", "role", "owners", "created_at", "disabled_at"])
+    print_table(
+        "Console users", records, ["name", "role", "owners", "created_at", "disabled_at"], wide=wide
+    )
 
 
 @app.command()

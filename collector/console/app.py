@@ -11,11 +11,24 @@ from starlette.types import Scope
 
 from collector.api import problems
 from collector.api.context import ApiContext
-from collector.console import auth, events, pages
+from collector.console import (
+    alert_forms,
+    alert_pages,
+    alert_stream,
+    auth,
+    count_pages,
+    dead_letter_pages,
+    device_pages,
+    events,
+    forecast_page,
+    pages,
+    planning,
+    report_pages,
+)
 from collector.console.guard import CsrfRefusedError, LoginRequiredError, PageForbiddenError
 from collector.console.render import HERE, html
 from collector.console.sessions import current_session, session_codec
-from collector.console.watch import JournalWatch
+from collector.console.watch import DeviceWatch, JournalWatch
 
 
 class ConsoleMount(Mount):
@@ -40,7 +53,14 @@ def create_console(context: ApiContext) -> FastAPI:
     console = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     console.state.context = context
     console.state.journal_watch = JournalWatch(context.engine)
-    for router in (auth.router, pages.router, events.router):
+    console.state.alert_watch = JournalWatch(context.engine, head=alert_stream.alert_head)
+    console.state.device_watch = DeviceWatch(context.engine)
+    for router in (
+        auth.router, pages.router, forecast_page.router, events.router,
+        alert_pages.router, alert_forms.router, alert_stream.router,
+        device_pages.router, count_pages.router, dead_letter_pages.router, report_pages.router,
+        planning.router,
+    ):  # fmt: skip
         console.include_router(router)
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     problems.install(console)
@@ -78,3 +98,5 @@ def stop_streams(app: FastAPI) -> None:
     console: FastAPI | None = getattr(app.state, "console", None)
     if console is not None:
         console.state.journal_watch.close()
+        console.state.alert_watch.close()
+        console.state.device_watch.close()

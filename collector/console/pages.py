@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from collector.api.access import Action
 from collector.api.context import Context
+from collector.api.reports import books_zone
 from collector.console.chart import step_chart
 from collector.console.guard import Viewer, page
 from collector.console.render import html, templates
@@ -34,8 +34,9 @@ def overview(
 ) -> HTMLResponse:
     """Per site: stock value now, today's COGS, sales and gross margin; unresolved alerts."""
     scope = who.principal.scope
-    today = context.clock.now().astimezone(UTC).date()
-    start, end = day_bounds(today, today, UTC)
+    zone = books_zone(context)  # "today" is the books' day, as the reports' days are
+    today = context.clock.now().astimezone(zone).date()
+    start, end = day_bounds(today, today, zone)
     query = ReportQuery(grouping=Grouping.LOCATION, depth=1)
     with context.engine.connect() as conn:
         sites = location_tree(conn, scope)
@@ -45,7 +46,7 @@ def overview(
     return html(
         request, "overview.html", session=who.session, principal=who.principal,
         title="Overview", sites=sites, lines=lines, total=lines.get(TOTAL_GROUP), today=today,
-        alerts=sorted(alerts.items()),
+        alerts=sorted(alerts.items()), zone=str(zone),
     )  # fmt: skip
 
 
@@ -106,4 +107,5 @@ def item(
         request, "item.html", session=who.session, principal=who.principal,
         title=f"{found.sku} · {found.name}", item=found, positions=positions,
         totals=totals_of(positions), movements=lines, chart=chart,
+        forecast_link=who.principal.may(Action.READ_REPORTS),
     )  # fmt: skip

@@ -20,6 +20,12 @@ templates.env.filters["qty"] = plain
 NAVIGATION: tuple[tuple[str, str, Action], ...] = (
     ("Overview", "/", Action.READ_DEVICES),
     ("Stock", "/stock", Action.READ_STOCK),
+    ("Alerts", "/alerts", Action.READ_ALERTS),
+    ("Devices", "/devices", Action.READ_DEVICES),
+    ("Counts", "/counts", Action.READ_COUNTS),
+    ("Dead letters", "/dead-letters", Action.READ_DEAD_LETTERS),
+    ("Reports", "/reports", Action.READ_REPORTS),
+    ("Replenishment", "/replenishment", Action.READ_PURCHASING),
 )
 """(label, path, the action it needs). The overview is the ops' picture of every site (its
 devices and alerts come next), so a client user, who may not read devices, has its stock."""

@@ -17,10 +17,14 @@ class InboundMessage:
     topic: str
     payload: bytes
     received_at: datetime
+    lease: int | None = None
+    """``collector run --cluster``: the fencing token of the partition lease it was received
+    under; the posting transaction admits it only while that lease still holds."""
 
 
 class Disposition(StrEnum):
-    """What the collector did with a message; every one of them is durable once returned."""
+    """What the collector did with a message; each is durable once returned (``FENCED``: the
+    device keeps it, for the member that owns it)."""
 
     APPLIED = "applied"
     """Posted to the ledger (stock transactions)."""
@@ -33,6 +37,9 @@ class Disposition(StrEnum):
     PARKED = "parked"
     """A transaction short of stock, waiting for it (``parked_events``); posted when it comes,
     dead-lettered after the parking timeout. Durable, so the device may drop it."""
+    FENCED = "fenced"
+    """``--cluster``: its partition's lease is no longer this collector's; nothing was written
+    and no device ack is sent. The owner has its own copy (or asks the device again)."""
 
 
 @dataclass(frozen=True, slots=True)

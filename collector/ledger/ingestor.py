@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 import structlog
 
 from collector.clock import Clock
 from collector.errors import RejectedEventError
-from collector.ingest.decode import Decoded, decode
+from collector.ingest.decode import Decoded, Undecodable, decode
 from collector.ingest.ports import BatchOutcome, Disposition, InboundMessage, MessageOutcome
 from collector.ledger.gc_pause import gc_paused
 from collector.ledger.inbox import event_inbox_row, update_progress
@@ -29,6 +29,18 @@ from collector.ledger.triage import DeadLetter, Triage, dead_disposition, dead_l
 from edge_agent.wire import StockTransactionEvent
 
 log = structlog.get_logger("collector.ledger")
+
+
+class BatchFence(Protocol):
+    """Which messages of a batch this collector may post, decided inside its transaction.
+
+    ``collector run --cluster`` injects ``collector.cluster.fence.LeaseFence``; without a
+    fence every message is admitted (one collector owns every device).
+    """
+
+    def admit(self, conn: sa.Connection, batch: Sequence[InboundMessage]) -> list[bool]:
+        """Per message, True when it may be posted in the transaction on ``conn``."""
+        ...
 
 
 @dataclass(slots=True)
@@ -57,9 +69,11 @@ class SqlIngestor:
         observers: Sequence[PostingObserver] = (),
         sensors: SensorPostingSource | None = None,
         options: SessionOptions | None = None,
+        fence: BatchFence | None = None,
     ) -> None:
         """Use a migrated engine (``collector.ledger.engine.open_ledger``)."""
         self._engine = engine
+        self._fence = fence
         self._clock = clock
         self._observers = tuple(observers)
         self._sensors = sensors
@@ -86,8 +100,10 @@ class SqlIngestor:
             options=self._options,
             what=f"a batch of {len(batch)} messages",
         ) as session:
-            work = _Batch(session, [None] * len(decoded))
-            progress = self._apply(work, decoded)
+            admitted = self._admitted(session, batch)
+            kept = [item for item, ok in zip(decoded, admitted, strict=True) if ok]
+            work = _Batch(session, [None] * len(kept))
+            progress = self._apply(work, kept)
             posted = session.finish()
         log.info(
             "ledger.batch_committed",
@@ -95,9 +111,15 @@ class SqlIngestor:
             movements=len(posted.movements),
             dead_lettered=work.dead_lettered,  # occurrences, repeats included
             devices=len(progress),
+            fenced=len(decoded) - len(kept),
         )
-        outcomes = [outcome for outcome in work.outcomes if outcome is not None]
-        return BatchOutcome(outcomes=outcomes, progress=progress)
+        return BatchOutcome(outcomes=_merged(decoded, admitted, work.outcomes), progress=progress)
+
+    def _admitted(self, session: PostingSession, batch: Sequence[InboundMessage]) -> list[bool]:
+        """The fence's verdict per message, in the batch's transaction (all, without one)."""
+        if self._fence is None:
+            return [True] * len(batch)
+        return self._fence.admit(session.conn, batch)
 
     def _apply(self, work: _Batch, decoded: Sequence[Any]) -> list[Any]:
         session = work.session
@@ -229,6 +251,27 @@ def _report_unparked(work: _Batch) -> None:
                 Disposition.APPLIED, outcome.device_id, outcome.epoch, outcome.seq,
                 outcome.event_id,
             )  # fmt: skip
+
+
+def _merged(
+    decoded: Sequence[Decoded | Undecodable],
+    admitted: Sequence[bool],
+    outcomes: Sequence[MessageOutcome | None],
+) -> list[MessageOutcome]:
+    """The posted messages' outcomes with the fenced ones put back in input order."""
+    posted = iter(outcomes)
+    pairs = zip(decoded, admitted, strict=True)
+    merged = (next(posted) if ok else _fenced(item) for item, ok in pairs)
+    return [outcome for outcome in merged if outcome is not None]
+
+
+def _fenced(item: Decoded | Undecodable) -> MessageOutcome:
+    """A message left to the partition's owner: nothing of it was written here."""
+    if isinstance(item, Decoded):
+        event = item.event
+        return MessageOutcome(Disposition.FENCED, event.device_id, event.epoch, event.seq,
+                              event.event_id, "partition lease not held")  # fmt: skip
+    return MessageOutcome(Disposition.FENCED, item.device_id, reason="partition lease not held")
 
 
 def _is_transaction(item: Decoded) -> bool:

@@ -111,6 +111,10 @@ class MqttConsumer:
         """Block until subscribed on a live connection (or the timeout)."""
         return self._connected.wait(timeout_s)
 
+    def is_linked(self) -> bool:
+        """True while subscribed on a live connection."""
+        return self._connected.is_set()
+
     def stop(self, flush_timeout_s: float = 5.0) -> None:
         """Let queued acks and publishes go out, disconnect, and end the network thread."""
         self._stopping.set()

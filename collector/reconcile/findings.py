@@ -30,6 +30,8 @@ class AlertType(StrEnum):
     EXPIRY_SOON = "expiry_soon"
     """A lot on hand expires within its item's warning days (or has expired): sell it first,
     move it to a markdown, or write it off (docs/lots.md)."""
+    LOW_STOCK = "low_stock"
+    """Projected stock of a reorder rule fell to its reorder point (``collector.purchasing``)."""
 
 
 class Severity(StrEnum):
@@ -48,6 +50,7 @@ FIXED_SEVERITY: dict[AlertType, Severity] = {
     AlertType.SEQUENCE_GAP: Severity.MAJOR,
     AlertType.REJECTED_POSTING: Severity.MAJOR,
     AlertType.EXPIRY_SOON: Severity.MINOR,
+    AlertType.LOW_STOCK: Severity.MINOR,
 }
 """Alerts whose urgency does not depend on stock value."""
 

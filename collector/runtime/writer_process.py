@@ -38,8 +38,8 @@ IngestorFactory = Callable[[], Ingestor]
 ``functools.partial`` of one), since the child is spawned, not forked."""
 
 _READY, _START_FAILED, _OK, _LEDGER_ERROR, _BUG = "ready", "start_failed", "ok", "ledger", "bug"
-_Wire = list[tuple[str, bytes, datetime]]
-"""A batch on the pipe: (topic, payload, received_at) per message, cheaper than objects."""
+_Wire = list[tuple[str, bytes, datetime, int | None]]
+"""A batch on the pipe: (topic, payload, received_at, lease) per message, cheaper than objects."""
 
 
 class WriterProcessError(CollectorError):
@@ -92,7 +92,7 @@ class WriterProcess:
         if self._awaiting:
             raise WriterProcessError("a batch is still committing: call result() first")
         _process, conn = self._running()
-        wire: _Wire = [(m.topic, m.payload, m.received_at) for m in batch]
+        wire: _Wire = [(m.topic, m.payload, m.received_at, m.lease) for m in batch]
         try:
             conn.send(wire)
         except OSError as err:
@@ -212,7 +212,7 @@ def serve_writer(factory: IngestorFactory, conn: Connection) -> None:
 
 
 def _commit(ingestor: Ingestor, wire: _Wire) -> tuple[str, Any]:
-    messages = [InboundMessage(topic, payload, at) for topic, payload, at in wire]
+    messages = [InboundMessage(*fields) for fields in wire]
     try:
         return _OK, ingestor.ingest(messages)
     except LedgerError as err:

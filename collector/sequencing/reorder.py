@@ -64,6 +64,18 @@ class ReorderBuffer(Generic[T]):
         stream.released = complement(stream.contiguous + 1, highest, gaps)
         stream.contiguous = absorb(stream.contiguous, stream.released)
 
+    def drop(self, key: StreamKey) -> list[T]:
+        """Forget a stream (its device moved to another collector); returns what it held."""
+        stream = self._streams.pop(key, None)
+        self._holding.pop(key, None)
+        if stream is None:
+            return []
+        return [item for seq in sorted(stream.held) for item in stream.held[seq]]
+
+    def stream_keys(self) -> list[StreamKey]:
+        """Every stream known."""
+        return list(self._streams)
+
     def offer(self, key: StreamKey, seq: int, item: T, now_s: float) -> list[T]:
         """Place an arrived item: released now (with any it unblocks) or held."""
         stream = self._stream(key)

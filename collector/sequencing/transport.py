@@ -17,17 +17,21 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import structlog
 
 from collector.runtime.ports import Clock, Connection, Delivery
+from collector.sequencing.ranges import Range
 from collector.sequencing.reorder import ReorderBuffer
 from collector.sequencing.resend import ResendDue, ResendScheduler
 from collector.sequencing.streams import StreamKey, describe_range, peek_position
 from edge_agent import wire
 
 log = structlog.get_logger("collector.sequencing")
+
+StreamRecord = tuple[StreamKey, int, int, Sequence[Range]]
+"""A stream as the ledger records it: key, contiguous seq, highest seq, open gaps."""
 
 
 class SequencedConnection:
@@ -94,6 +98,23 @@ class SequencedConnection:
         if held:
             log.info("sequence.stopping_with_held", held=held, hint="the broker redelivers them")
         self._inner.stop(flush_timeout_s)
+
+    def restart(self, belongs: Callable[[str], bool], record: Sequence[StreamRecord]) -> None:
+        """Start the streams of the devices ``belongs`` names over from the ledger's
+        ``record`` (this collector just took those devices over, maybe back).
+
+        What this collector knew of them may be ahead of the ledger (events it released
+        and then could not commit, its lease lost), so it is forgotten, not merged.
+        Events still held go on (the posting fence refuses them: their lease is gone).
+        """
+        for key in self._buffer.stream_keys():
+            if belongs(key.device_id):
+                self._ready.extend(self._buffer.drop(key))
+                self._resends.close(key)
+        now_s = self._clock.monotonic()
+        for key, contiguous, highest, gaps in record:
+            self._buffer.seed(key, contiguous, highest=highest, gaps=list(gaps))
+            self._check_gap(key, now_s)
 
     # ------------------------------------------------------------------ internals
 

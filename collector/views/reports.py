@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from collector.analytics.abc import AbcLine, abc_classes
 from collector.domain.model import MovementType
 from collector.domain.money import ZERO
 from collector.domain.report import (
@@ -251,3 +252,21 @@ def turnover_report(
         )
         for name in [n for n in names if n != TOTAL_GROUP] + [TOTAL_GROUP]
     ]
+
+
+def abc_report(
+    conn: sa.Connection,
+    scope: Scope,
+    *,
+    first_day: date,
+    last_day: date,
+    books_tz: tzinfo = UTC,
+    query: ReportQuery | None = None,
+) -> list[AbcLine]:
+    """ABC classes of the items by their COGS over books days [first, last] (the period
+    report's COGS per SKU; ``query``'s grouping is ignored, its filters apply)."""
+    query = query or ReportQuery()
+    per_sku = ReportQuery(sku=query.sku, location=query.location, owner=query.owner)
+    start, end = day_bounds(first_day, last_day, books_tz)
+    lines = period_report(conn, scope, start=start, end=end, query=per_sku)
+    return abc_classes({line.group: line.cogs for line in lines if line.group != TOTAL_GROUP})

@@ -13,9 +13,12 @@ import pytest
 
 from tests.support.mosquitto_private import PrivateMosquitto
 from tests.support.services import unique_name
+from tests.system.cluster_rig import cluster_rig
 from tests.system.ledger_probe import LedgerProbe
 from tests.system.rig import LOCATION, Rig, import_items
 from tests.system.stream import StreamSpec
+
+__all__ = ["cluster_rig", "rig"]  # cluster_rig: the cluster test's rig (PostgreSQL, members)
 
 
 @pytest.fixture

@@ -23,9 +23,11 @@ SHOWN_SEQS = 20
 class LedgerProbe:
     """Read-only views of one ledger file."""
 
-    def __init__(self, path: Path) -> None:
-        self.url = f"sqlite:///{path}"
-        self.engine = sa.create_engine(self.url, connect_args={"timeout": 30})
+    def __init__(self, path: Path | None = None, *, url: str | None = None) -> None:
+        """A SQLite ledger file, or any ledger ``url`` (PostgreSQL for the cluster test)."""
+        self.url = url or f"sqlite:///{path}"
+        args = {"timeout": 30} if self.url.startswith("sqlite") else {}
+        self.engine = sa.create_engine(self.url, connect_args=args)
 
     def applied(self, device_id: str) -> int:
         """Events of ``device_id`` the inbox marks as applied."""

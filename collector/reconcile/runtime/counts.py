@@ -207,6 +207,34 @@ def record_scanned(conn: sa.Connection, intent: Count, *, by: str, now: datetime
     return taken
 
 
+def tally(
+    conn: sa.Connection, count_id: int, key: PositionKey, *, units: Decimal, by: str, now: datetime
+) -> Decimal:
+    """Add ``units`` scanned at a position to this count's tally; returns the tally.
+
+    Like a scanner station's count it is only noted (nothing is posted): ``close`` posts the
+    variance. A position whose count was recorded and posted already is refused.
+    """
+    count = _open(conn, count_id, key.location)
+    if units <= 0:
+        raise CountError(f"{units} units: a scan adds 1 or more units")
+    c = cycle_count_lines.c
+    where = sa.and_(
+        c.count_id == count_id, c.sku == key.sku, c.location == key.location, c.owner == key.owner
+    )
+    line = conn.execute(sa.select(c.counted, c.adjustment_event_id).where(where)).first()
+    if line is not None and line.adjustment_event_id is not None:
+        raise CountError(
+            f"{key.sku} at {key.location} (owner {key.owner}) was recorded and posted already in "
+            f"count {count_id}; start a new count to count it again"
+        )
+    counted = (line.counted if line is not None and line.counted is not None else 0) + units
+    values = {"counted": counted, "counted_by": by, "counted_at": now,
+              "moved_during_count": _moved(conn, count, key)}  # fmt: skip
+    _save_line(conn, count_id, key, values)
+    return Decimal(counted)
+
+
 def close(session: PostingSession, count_id: int, *, by: str) -> list[LineResult]:
     """Post the variances of counted, unposted lines that did not move; then close the count."""
     conn = session.conn

@@ -11,6 +11,8 @@ from collector.api.access import Role
 from collector.api.tokens import create_token
 from collector.domain.model import PositionKey
 from collector.reconcile.findings import AlertKey, AlertType, Finding, Severity
+from collector.views.alerts import AlertFilter, alert_page, get_alert
+from collector.views.scope import Scope
 from tests.collector.api.conftest import Api
 from tests.collector.api.ledger_data import get, receipt
 from tests.support.ledger import book_qty
@@ -233,30 +235,34 @@ def test_bulk_acknowledge_reports_each_id(api: Api) -> None:
     assert get(api, f"{URL}/{fresh}", "ops").json()["acknowledged_by"] == "token:test-ops"
 
 
-def test_a_client_sees_only_its_owners_alerts_about_their_stock(api: Api) -> None:
+def test_a_client_reads_no_alerts(api: Api) -> None:
+    """Discrepancies are the warehouse's own work: a 3PL's client reads its goods, not them."""
+    mine = raise_alert(api)
+    assert get(api, URL, "client").status_code == 403
+    assert get(api, f"{URL}/{mine}", "client").status_code == 403
+
+
+def test_the_alert_views_keep_a_restricted_scope_to_its_owners_stock(api: Api) -> None:
+    """Below the permission, the queries still limit a client scope (defence in depth)."""
     mine = raise_alert(api)
     theirs = raise_alert(api, location="main/b7", owner="client-b")
     raise_alert(api, sku="", location="", owner="own", type_=AlertType.DEVICE_SILENT)
-    assert ids(get(api, URL, "client")) == [mine]
-    assert ids(get(api, URL, "client", owner="client-b")) == []
-    assert ids(get(api, URL, "client", location="main/b7")) == []
-    assert get(api, f"{URL}/{mine}", "client").status_code == 200
-    hidden, missing = get(api, f"{URL}/{theirs}", "client"), get(api, f"{URL}/999", "client")
-    assert (hidden.status_code, missing.status_code) == (404, 404)
-    assert hidden.json()["detail"] == f"no alert {theirs}"
-    assert hidden.json()["title"] == missing.json()["title"]
+    scope = Scope(frozenset({"client-a"}))
+    with api.engine.connect() as conn:
+        listed = [a.id for a in alert_page(conn, scope, AlertFilter(), limit=10)]
+        assert listed == [mine]
+        assert get_alert(conn, scope, theirs) is None
+        assert get_alert(conn, scope, mine) is not None
 
 
-def test_a_clients_cursor_pages_only_through_its_own_alerts(api: Api) -> None:
-    mine = [raise_alert(api, sku=f"A-{n}") for n in range(3)]
-    for n in range(3):
-        raise_alert(api, sku=f"B-{n}", owner="client-b")
-    first = get(api, URL, "client", limit=2).json()
-    rest = get(api, URL, "client", limit=2, cursor=first["next"]).json()
-    assert [a["id"] for a in first["alerts"] + rest["alerts"]] == mine[::-1]
+def test_a_cursor_pages_only_for_the_scope_it_was_made_for(api: Api) -> None:
+    made = [raise_alert(api, sku=f"A-{n}") for n in range(3)]
+    first = get(api, URL, "ops", limit=2).json()
+    rest = get(api, URL, "ops", limit=2, cursor=first["next"]).json()
+    assert [a["id"] for a in first["alerts"] + rest["alerts"]] == made[::-1]
     assert rest["next"] is None
-    stolen = get(api, URL, "ops", limit=2, cursor=first["next"])
-    assert stolen.status_code == 400
+    other_filters = get(api, URL, "ops", limit=2, cursor=first["next"], status="open")
+    assert other_filters.status_code == 400
 
 
 def test_only_ops_and_admin_review_and_integration_does_not_read(api: Api) -> None:

@@ -23,9 +23,13 @@ RULES_BEYOND_THE_SCHEMA = {
     "ledger's own (unknown SKU, not enough stock): a schema-valid transaction may be a 422",
     "GET /api/v1/reports/period": "depth only with by=location, to not before from",
     "GET /api/v1/reports/turnover": "depth only with by=location, to not before from",
+    "GET /api/v1/reports/abc": "to not before from, at most 3,700 days after it",
+    "GET /api/v1/forecast/{sku}": "as_of between 1970 and 9000 (the history's dates fit)",
     "GET /api/v1/movements": "to later than from",
     "POST /api/v1/items/import": "a CSV file with the catalogue's header and valid rows",
     "POST /api/v1/locations": "the parent must be in the location master already",
+    "POST /api/v1/purchase-orders": "the supplier must exist, and a SKU's pattern (no "
+    "whitespace) reads \\s as Python does, wider than the generator's",
 }
 """Operations whose schema-valid requests may still be refused with a 422 problem: for
 them alone the check that valid data is accepted does not apply (every other does)."""

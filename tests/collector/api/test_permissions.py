@@ -97,12 +97,16 @@ def test_the_table_is_the_one_the_roles_promise() -> None:
     assert ROLE_ACTIONS[Role.ADMIN] == set(Action)
     assert ROLE_ACTIONS[Role.OPS] == reads | {
         Action.REVIEW_ALERTS, Action.RUN_COUNTS, Action.REPLAY_DEAD_LETTERS,
-        Action.COMMAND_DEVICES,
+        Action.COMMAND_DEVICES, Action.MANAGE_PURCHASING,
     }  # fmt: skip
     assert ROLE_ACTIONS[Role.INTEGRATION] == {
         Action.POST_TRANSACTIONS, Action.READ_ITEMS, Action.READ_STOCK, Action.READ_LOCATIONS,
     }  # fmt: skip
     client = ROLE_ACTIONS[Role.CLIENT]
     assert client <= reads, "a client token only reads"
-    # what is not kept per owner is not a client's to read: raw payloads, devices, counts
-    assert not client & {Action.READ_DEAD_LETTERS, Action.READ_DEVICES, Action.READ_COUNTS}
+    # what is not kept per owner is not a client's to read: raw payloads, devices, counts,
+    # purchasing (orders and suppliers are the operator's)
+    assert not client & {
+        Action.READ_DEAD_LETTERS, Action.READ_DEVICES, Action.READ_COUNTS,
+        Action.READ_PURCHASING,
+    }  # fmt: skip

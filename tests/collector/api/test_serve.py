@@ -12,6 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from collector.api.app import create_app
+from collector.api.serve import server_config
+
 ROOT = Path(__file__).resolve().parents[3]
 COLLECTOR = str(Path(sys.executable).with_name("collector"))
 
@@ -58,3 +61,17 @@ def test_bad_settings_are_all_reported_at_start(tmp_path) -> None:
     assert result.returncode == 2
     for field in ("db_url", "api_listen", "api_page_max"):
         assert field in result.stderr, result.stderr
+
+
+def test_the_server_parses_http_with_httptools_on_uvloop() -> None:
+    """The C parser and loop cost about a millisecond less CPU per request than h11 on asyncio."""
+    config = server_config(create_app(None), "127.0.0.1", 0)
+    config.load()
+    assert config.http_protocol_class.__name__ == "HttpToolsProtocol"
+    new_loop = config.get_loop_factory()
+    assert new_loop is not None
+    loop = new_loop()
+    try:
+        assert type(loop).__module__.startswith("uvloop"), type(loop)
+    finally:
+        loop.close()

@@ -18,6 +18,7 @@ import typer
 from typer.testing import CliRunner
 
 from collector.cli import app
+from collector.cluster.schema import cluster_leases, cluster_members
 from collector.ingest.ports import InboundMessage
 from collector.ledger.engine import open_ledger
 from collector.ledger.schema import dead_letters, items
@@ -38,6 +39,8 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("users", "list"): [],
     ("report", "cogs"): ["--from", "2026-11-01", "--to", "2026-11-30"],
     ("report", "turnover"): ["--from", "2026-11-01", "--to", "2026-11-30", "--by", "owner"],
+    ("report", "abc"): ["--from", "2026-11-01", "--to", "2026-11-30"],
+    ("forecast",): ["TEA", "--as-of", "2026-11-26"],
     ("reverse",): ["{receipt}", "--reason", "booked twice"],
     ("alerts", "list"): [],
     ("alerts", "show"): ["{alert}"],
@@ -46,6 +49,14 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("influx", "rejected"): [],
     ("trace", "lot"): ["LOTTED", "L-1"],
     ("trace", "serial"): ["SN-1"],
+    ("cluster", "status"): [],
+    ("cluster", "members"): [],
+    ("po", "suppliers"): [],
+    ("po", "list"): [],
+    ("po", "show"): ["PO-000001"],
+    ("po", "receive-status"): ["PO-000001"],
+    ("replenish", "suggest"): [],
+    ("replenish", "rules"): [],
 }
 """Each command with ``--json`` and what it needs; ``{name}`` comes from the ledger fixture."""
 
@@ -91,6 +102,7 @@ def ledger(tmp_path) -> dict[str, Any]:
         ).scalar_one()
     with engine.begin() as conn:
         record_unbuildable(conn, [("movement 1", "could not build")], at=clock.now())
+        _cluster_of_one(conn, clock.now())
     engine.dispose()
     made = runner.invoke(app, ["tokens", "create", "--name", "pos-1", "--role", "integration",
                                "--db", url])  # fmt: skip
@@ -103,6 +115,7 @@ def ledger(tmp_path) -> dict[str, Any]:
     started = runner.invoke(app, ["count", "start", "--location", "main", "--by", "d", "--db", url])
     assert started.exit_code == 0, started.output
     count = started.stdout.split()[2]
+    _purchasing(url)
     return {
         "db": url,
         "receipt": str(receipt),
@@ -110,6 +123,29 @@ def ledger(tmp_path) -> dict[str, Any]:
         "count": count,
         "letter": str(letter),
     }
+
+
+def _cluster_of_one(conn: sa.Connection, now: datetime) -> None:
+    """A member holding a partition, as ``collector run --cluster`` leaves them (rows only:
+    a cluster runs on PostgreSQL, but the read side works on any ledger)."""
+    conn.execute(sa.insert(cluster_members).values(member_id="c1", host="h", pid=1, partitions=1,
+                                                   started_at=now, heartbeat_at=now))  # fmt: skip
+    conn.execute(sa.insert(cluster_leases).values(partition=0, owner="c1", token=1, since=now,
+                                                  lease_until=now, lag_events=0))  # fmt: skip
+
+
+def _purchasing(url: str) -> None:
+    """A supplier, a rule with an open suggestion, and a draft order."""
+    steps = [
+        ["po", "supplier", "acme", "Acme"],
+        ["replenish", "rule", "--sku", "TEA", "--location", "main", "--supplier", "acme",
+         "--min", "50", "--max", "60"],
+        ["replenish", "suggest"],
+        ["po", "create", "--supplier", "acme", "--line", "LATE:main:5", "--by", "d"],
+    ]  # fmt: skip
+    for step in steps:
+        done = runner.invoke(app, [*step, "--db", url])
+        assert done.exit_code == 0, done.output
 
 
 def test_every_command_with_json_is_exercised_here() -> None:

@@ -1,4 +1,5 @@
-"""``collector run`` records heartbeats always; reconciliation and InfluxDB only when configured."""
+"""``collector run`` records heartbeats and matches receipts to purchase orders always;
+reconciliation and InfluxDB only when configured."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collector.cli.run_wiring import load_reconciliation, posting_observers, ses
 from collector.clock import SystemClock
 from collector.devices.observer import HeartbeatObserver
 from collector.errors import ConfigError
+from collector.purchasing.receiving import PurchasingObserver
 from collector.reconcile.runtime.observer import ReconcileObserver
 from collector.settings import load_settings
 from collector.timeseries.observer import OutboxObserver
@@ -15,16 +17,17 @@ from collector.timeseries.observer import OutboxObserver
 BINDINGS = "firmware_configs/bindings.yaml"
 
 
-def test_nothing_configured_means_only_the_heartbeat_observer() -> None:
+def test_nothing_configured_means_only_the_heartbeat_and_purchasing_observers() -> None:
     settings = load_settings()
     assert load_reconciliation(settings) is None
-    (observer,) = posting_observers(settings, SystemClock())
-    assert isinstance(observer, HeartbeatObserver)
+    heartbeats, purchasing = posting_observers(settings, SystemClock())
+    assert isinstance(heartbeats, HeartbeatObserver)
+    assert isinstance(purchasing, PurchasingObserver)
 
 
 def test_an_influx_url_adds_the_outbox_observer() -> None:
     settings = load_settings(influx_url="http://127.0.0.1:8428")
-    _, observer = posting_observers(settings, SystemClock())
+    *_, observer = posting_observers(settings, SystemClock())
     assert isinstance(observer, OutboxObserver)
 
 

@@ -7,6 +7,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 
 import pytest
 import sqlalchemy as sa
@@ -21,9 +22,11 @@ from collector.api.tokens import TokenVerifier, create_token
 from collector.console import users
 from collector.console.users import add_user
 from collector.ledger.engine import open_ledger
+from collector.ledger.session import SessionOptions
 from tests.collector.api import conftest as api_conftest
 from tests.collector.ledger.messages import add_items
 from tests.support.clock import FakeClock
+from tests.support.devices import FakeCommander
 
 PASSWORD = "correct horse battery"
 USERS = {"alice": (Role.OPS, []), "carol": (Role.CLIENT, ["client-a"]),
@@ -39,6 +42,8 @@ class Console:
     clock: FakeClock
     token: str
     """An integration token, to post stock through the API."""
+    commander: FakeCommander
+    """What device commands reach (replies at once, unless told otherwise)."""
 
     def login(self, name: str, password: str = PASSWORD):
         """Log in as ``name`` (the form's CSRF token read from the page)."""
@@ -77,7 +82,15 @@ ledger_url = api_conftest.ledger_url
 
 
 @pytest.fixture
-def console(ledger_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Console]:
+def books_tz() -> tzinfo:
+    """The books' time zone of the console's ledger (a test module may override it)."""
+    return UTC
+
+
+@pytest.fixture
+def console(
+    ledger_url: str, books_tz: tzinfo, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Console]:
     # argon2's defaults cost ~100 ms a hash by design; the tests check behaviour, not cost
     monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
     engine = open_ledger(ledger_url)
@@ -88,11 +101,12 @@ def console(ledger_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Consol
             add_user(conn, name=name, role=role, owners=owners, password=PASSWORD,
                      now=clock.now())  # fmt: skip
         token = create_token(conn, name="pos", role=Role.INTEGRATION, owners=[], now=clock.now())
-    context = ApiContext(
-        engine=engine, clock=clock, verifier=TokenVerifier(), idempotency=IdempotencyStore()
-    )
+    commander = FakeCommander(result={"lane": "lane-1", "calibration_id": "cal-7"})
+    context = ApiContext(engine=engine, clock=clock, verifier=TokenVerifier(),
+                         idempotency=IdempotencyStore(), commander=commander,
+                         session_options=SessionOptions(books_tz=books_tz))  # fmt: skip
     with TestClient(create_app(context)) as client:
         for line in STOCK:
             receive(client, token, line)
-        yield Console(client, engine, clock, token)
+        yield Console(client, engine, clock, token, commander)
     engine.dispose()

@@ -26,6 +26,7 @@ from collector.api.access import Role
 from collector.api.app import create_app
 from collector.api.context import ApiContext
 from collector.api.idempotency import IdempotencyStore
+from collector.api.serve import server_config
 from collector.api.tokens import TokenVerifier, create_token
 from collector.clock import SystemClock
 from collector.console import users
@@ -75,8 +76,8 @@ def free_port() -> int:
 
 
 def start(context: ApiContext, port: int) -> tuple[uvicorn.Server, threading.Thread]:
-    config = uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_config=None,
-                            access_log=False, timeout_graceful_shutdown=1)  # fmt: skip
+    config = server_config(create_app(context), "127.0.0.1", port)  # as `collector api` serves
+    config.timeout_graceful_shutdown = 1
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

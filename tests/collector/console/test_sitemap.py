@@ -26,9 +26,9 @@ def test_pages_leave_out_log_in_streams_and_fragments(console: Console) -> None:
     assert "/stock/tree" not in pages
 
 
-def test_a_slug_names_a_page_without_its_parameters() -> None:
-    assert [slug("/"), slug("/stock"), slug("/stock/items/{sku}")] == [
-        "overview", "stock", "stock-items",
+def test_a_slug_names_a_page_and_its_parameters_apart_from_the_list() -> None:
+    assert [slug("/"), slug("/alerts"), slug("/alerts/{alert_id}"), slug("/stock/items/{sku}")] == [
+        "overview", "alerts", "alerts-alert", "stock-items-sku",
     ]  # fmt: skip
 
 

@@ -41,3 +41,44 @@ def test_any_other_connection_waits_for_the_writer_at_begin(engine: sa.Engine) -
         writer.exec_driver_sql("UPDATE t SET n = 2")
         with _impatient(engine.connect()) as other, pytest.raises(sa.exc.OperationalError):
             other.exec_driver_sql("SELECT n FROM t")
+
+
+def _receipts(engine: sa.Engine, count: int, first_seq: int) -> None:
+    from collector.ledger.ingestor import SqlIngestor  # noqa: PLC0415
+    from tests.collector.ledger.messages import tx_message  # noqa: PLC0415
+    from tests.support.clock import FakeClock  # noqa: PLC0415
+
+    SqlIngestor(engine, clock=FakeClock()).ingest(
+        [tx_message(first_seq + n, qty=1) for n in range(count)]
+    )
+
+
+def test_a_sqlite_ledger_is_analysed_once_and_again_after_it_grew(tmp_path: Path) -> None:
+    from collector.ledger import engine as ledger_engine  # noqa: PLC0415
+    from collector.ledger.engine import open_ledger, refresh_planner_statistics  # noqa: PLC0415
+    from tests.collector.ledger.messages import add_items  # noqa: PLC0415
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    engine = open_ledger(url)
+    add_items(engine)
+    _receipts(engine, 20, 1)
+    assert refresh_planner_statistics(engine) is True  # rows, never analysed with them
+    with engine.connect() as conn:
+        stats = conn.exec_driver_sql("SELECT idx FROM sqlite_stat1 WHERE tbl = 'movements'")
+        assert "ix_movements_effective_at" in set(stats.scalars())
+    assert refresh_planner_statistics(engine) is False  # nothing new: no second ANALYZE
+    ledger_engine.STATISTICS_GROWTH = 1  # grow past the mark without a thousand lines
+    try:
+        _receipts(engine, 1, 100)
+        assert refresh_planner_statistics(engine) is False  # within the 1,000-line slack
+    finally:
+        ledger_engine.STATISTICS_GROWTH = 10
+    engine.dispose()
+
+
+def test_postgresql_keeps_its_own_statistics() -> None:
+    from collector.ledger.engine import refresh_planner_statistics  # noqa: PLC0415
+
+    engine = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    assert refresh_planner_statistics(engine) is False  # autovacuum analyses; never touched
+    engine.dispose()

@@ -8,6 +8,7 @@ from collector.runtime.backoff import Backoff
 from collector.runtime.ports import Delivery
 from collector.sequencing.reorder import ReorderBuffer, ReorderPolicy
 from collector.sequencing.resend import ResendScheduler
+from collector.sequencing.streams import StreamKey
 from collector.sequencing.transport import SequencedConnection
 from edge_agent import wire
 from tests.collector.sequencing.conftest import (
@@ -141,3 +142,30 @@ def test_lifecycle_is_delegated(inner: FakeConnection, clock: ManualClock) -> No
     conn.stop()
     assert inner.started
     assert inner.stopped
+
+
+def test_a_restart_forgets_what_was_released_beyond_the_ledger(
+    inner: FakeConnection, clock: ManualClock
+) -> None:
+    """A device taken back after its lease was lost: the ledger stands at 2, not at 4."""
+    inner.queued.extend(event_delivery(seq) for seq in (1, 2, 3, 4))
+    conn = sequenced(inner, clock)
+    assert drain(conn) == [1, 2, 3, 4]  # 3 and 4 were then fenced: never committed
+    key = StreamKey(SITE, DEVICE, EPOCH)
+    conn.restart(lambda device: device == DEVICE, [(key, 2, 2, ())])
+    inner.queued.append(event_delivery(5))  # live, ahead of the resent 3 and 4
+    assert drain(conn) == []
+    inner.queued.extend(event_delivery(seq) for seq in (3, 4))
+    assert drain(conn) == [3, 4, 5]
+
+
+def test_a_restart_hands_on_what_the_stream_held_and_leaves_other_devices_alone(
+    inner: FakeConnection, clock: ManualClock
+) -> None:
+    inner.queued.extend([event_delivery(1), event_delivery(3), event_delivery(1, device="other")])
+    conn = sequenced(inner, clock)
+    assert drain(conn) == [1, 1]  # 3 is held
+    conn.restart(lambda device: device == DEVICE, [])
+    assert drain(conn) == [3]  # on to the loop, whose fence refuses it
+    inner.queued.append(event_delivery(2, device="other"))
+    assert drain(conn) == [2]  # the other device's stream was kept

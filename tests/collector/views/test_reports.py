@@ -11,7 +11,13 @@ import sqlalchemy as sa
 from collector.domain.report import Grouping
 from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.schema import movements
-from collector.views.reports import ReportQuery, day_bounds, period_report, turnover_report
+from collector.views.reports import (
+    ReportQuery,
+    abc_report,
+    day_bounds,
+    period_report,
+    turnover_report,
+)
 from collector.views.scope import Scope
 from tests.collector.ledger.messages import tx_message
 
@@ -165,3 +171,45 @@ def test_the_beginning_value_is_the_same_summed_before_or_taken_back_from_the_ba
     assert late["SKU-1"].beginning_value == journal["SKU-1"].ending_value == D(12)
     assert "SKU-2" not in late  # worth nothing and not moved: no line, whichever way summed
     assert (late["SKU-1"].purchases, late["*"].ending_value) == (D(2), D(14))
+
+
+def receipts_and_sales_over_four_days(engine, clock) -> None:
+    SqlIngestor(engine, clock=clock).ingest(
+        [
+            tx_message(1, qty=10),  # 1 March: 10 at 2.00, before the period
+            tx_message(DAY + 1, "sale", 4),  # 2 March: 4 × 2.00 = 8
+            tx_message(2 * DAY + 1, qty=5, unit_cost="4.00"),  # 3 March: +20
+            tx_message(3 * DAY + 1, "sale", 6),  # 4 March: 6 × 2.00 = 12
+            tx_message(4 * DAY + 1, "sale", 2),  # 5 March: 2 × 4.00 = 8
+            tx_message(2, qty=10, sku="SKU-2", unit_cost="1.00"),  # 1 March
+            tx_message(2 * DAY + 2, "sale", 2, sku="SKU-2"),  # 3 March: 2 × 1.00
+        ]
+    )
+
+
+def test_turnover_and_days_of_inventory_by_hand(engine, clock) -> None:
+    receipts_and_sales_over_four_days(engine, clock)
+    query = ReportQuery(sku="SKU-1")
+    with engine.connect() as conn:
+        (line, _) = turnover_report(conn, EVERYONE, first_day=date(2026, 3, 2),
+                                    last_day=date(2026, 3, 5), query=query)  # fmt: skip
+    # Opening 20. Closing values: 2 March 12, 3 March 32, 4 March 20, 5 March 12.
+    # Average (12 + 32 + 20 + 12) ÷ 4 = 19; COGS 8 + 12 + 8 = 28.
+    # Turnover 28 ÷ 19 = 1.473684…; days of inventory 4 ÷ (28/19) = 76/28 = 2.714285…
+    assert (line.days, line.opening_value, line.closing_value) == (4, D(20), D(12))
+    assert (line.average_value, line.cogs) == (D(19), D(28))
+    assert (line.turnover, line.days_of_inventory) == (D("1.473684"), D("2.714286"))
+
+
+def test_abc_classes_by_the_cogs_of_the_period(engine, clock) -> None:
+    receipts_and_sales_over_four_days(engine, clock)
+    with engine.connect() as conn:
+        lines = abc_report(conn, EVERYONE, first_day=date(2026, 3, 2), last_day=date(2026, 3, 5))
+        client = abc_report(conn, Scope(frozenset({"client-a"})),
+                            first_day=date(2026, 3, 2), last_day=date(2026, 3, 5))  # fmt: skip
+    # COGS 28 and 2 of 30: SKU-1 is A; 28/30 = 93.3 % comes before SKU-2: B.
+    assert [(x.sku, x.cogs, x.abc_class) for x in lines] == [
+        ("SKU-1", D(28), "A"), ("SKU-2", D(2), "B"),
+    ]  # fmt: skip
+    assert lines[1].share == D("0.066667")
+    assert client == []

@@ -1,7 +1,7 @@
 """Lots, serials and expiry: item tracking settings, lot and serial on movements, lot tables.
 
 Revision ID: 0017_lots
-Revises: 0016_movements_effective_at
+Revises: 0013_purchasing
 Create Date: 2026-12-02
 
 Items say whether they are tracked per lot, per serial or neither, which lot an unnamed
@@ -18,7 +18,7 @@ from alembic import op
 from collector.ledger.types import Micro
 
 revision = "0017_lots"
-down_revision = "0016_movements_effective_at"
+down_revision = "0013_purchasing"
 branch_labels = None
 depends_on = None
 

@@ -119,3 +119,36 @@ def test_own_adjustments_do_not_flag_the_count(engine, clock) -> None:
     with posting_session(engine, now=clock.now()) as session:
         again = counts.record(session, count_id, key, counted=D(8), by="dana")
     assert again.moved_during_count is False
+
+
+def test_a_tally_adds_up_scans_and_the_close_posts_it(engine, clock) -> None:
+    zone, sku = prefix(), add_item(engine)
+    key = PositionKey(sku, f"{zone}/bin-1", "own")
+    stock(engine, sku, key.location, 10)
+    count_id = start(engine, clock, zone)
+    with engine.begin() as conn:
+        tallies = [counts.tally(conn, count_id, key, units=D(n), by="dana", now=clock.now())
+                   for n in (1, 1, 4)]  # fmt: skip
+    assert tallies == [D(1), D(2), D(6)]
+    assert book_qty(engine, key) == D(10)  # nothing posted before the close
+    with posting_session(engine, now=clock.now()) as session:
+        (closed,) = counts.close(session, count_id, by="dana")
+    assert (closed.counted, closed.variance) == (D(6), D(-4))
+    assert book_qty(engine, key) == D(6)
+
+
+def test_a_tally_is_refused_on_a_posted_line_a_closed_count_or_no_units(engine, clock) -> None:
+    zone, sku = prefix(), add_item(engine)
+    key = PositionKey(sku, f"{zone}/bin-1", "own")
+    stock(engine, sku, key.location, 10)
+    count_id = start(engine, clock, zone)
+    with engine.begin() as conn, pytest.raises(CountError, match="1 or more units"):
+        counts.tally(conn, count_id, key, units=D(0), by="dana", now=clock.now())
+    with posting_session(engine, now=clock.now()) as session:
+        counts.record(session, count_id, key, counted=D(9), by="dana")
+    with engine.begin() as conn, pytest.raises(CountError, match="recorded and posted already"):
+        counts.tally(conn, count_id, key, units=D(1), by="dana", now=clock.now())
+    with posting_session(engine, now=clock.now()) as session:
+        counts.close(session, count_id, by="dana")
+    with engine.begin() as conn, pytest.raises(CountError, match="is closed"):
+        counts.tally(conn, count_id, key, units=D(1), by="dana", now=clock.now())

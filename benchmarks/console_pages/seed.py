@@ -1,0 +1,64 @@
+"""Records of every kind a console page shows one of, made through the API as a user would:
+what a generated ledger or the demo's day has none of (shared by the page benchmark and
+``make screenshots``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from benchmarks.console_pages.pages import SAMPLES
+from collector.api.access import Role
+from collector.api.tokens import create_token
+
+
+class SeedError(RuntimeError):
+    """The API refused a seeding step: what, and its answer."""
+
+
+def seed(api: httpx.Client, engine: sa.Engine) -> None:
+    """Two weeks of sales of the sample item (for a forecast), a count under way, a refused
+    receipt (a dead letter), a supplier with a reorder rule, its suggestion and an order."""
+    with engine.begin() as conn:
+        token = create_token(conn, name=f"seed-{uuid.uuid4().hex[:8]}", role=Role.ADMIN,
+                             owners=[], now=datetime.now(UTC))  # fmt: skip
+        sku = str(SAMPLES["sku"](conn))  # the item the item and forecast pages show
+        location, owner = conn.execute(
+            sa.text("SELECT location, owner FROM balances WHERE sku = :sku "
+                    "ORDER BY qty DESC LIMIT 1"), {"sku": sku},
+        ).one()  # fmt: skip
+        held = conn.execute(
+            sa.text("SELECT COALESCE(SUM(qty), 0) FROM balances WHERE sku = :sku "
+                    "AND owner = :owner"), {"sku": sku, "owner": owner},
+        ).scalar_one()  # fmt: skip
+    point = int(held) + 50  # low, whatever the ledger holds: the rule makes a suggestion
+
+    def call(method: str, path: str, body: dict[str, object], ok: int = 200) -> Any:
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
+        answer = api.request(method, f"/api/v1{path}", json=body, headers=headers)
+        if answer.status_code not in (ok, 201):
+            raise SeedError(f"{method} {path}: {answer.status_code} {answer.text[:500]}")
+        return answer.json()
+
+    now, site = datetime.now(UTC), location.split("/")[0]
+    call("POST", "/transactions", {"type": "receipt", "sku": sku, "location": location,
+         "owner": owner, "qty": "40", "unit_cost": "1.10",
+         "effective_at": (now - timedelta(days=15)).isoformat()})  # fmt: skip
+    for back in range(14, 0, -1):
+        when = (now - timedelta(days=back)).isoformat()
+        call("POST", "/transactions", {"type": "sale", "sku": sku, "location": location,
+             "owner": owner, "qty": str(1 + back % 3), "effective_at": when})  # fmt: skip
+    call("POST", "/counts", {"location": location})  # a shelf's count, as counts are done
+    call("POST", "/transactions", {"type": "receipt", "sku": "NOT-IN-CATALOGUE", "qty": "2",
+         "location": location, "unit_cost": "1.00"}, ok=422)  # fmt: skip
+    call("POST", "/suppliers", {"code": "acme", "name": "Acme Wholesale"})
+    call("PUT", f"/suppliers/acme/items/{sku}", {"lead_time_days": 3, "order_multiple": "6"})
+    call("POST", "/reorder-rules", {"sku": sku, "location": site, "owner": owner,
+         "supplier": "acme", "min_qty": str(point), "max_qty": str(point + 60)})  # fmt: skip
+    call("POST", "/suggestions/run", {})
+    line = {"sku": sku, "location": location, "owner": owner, "qty": "12"}
+    call("POST", "/purchase-orders", {"supplier": "acme", "lines": [line]})

@@ -1,0 +1,1 @@
+"""Several ``collector run --cluster`` processes on one PostgreSQL ledger: partition leases."""

@@ -1,0 +1,1 @@
+"""Purchasing and replenishment: suppliers, purchase orders, receipt matching, reorder rules."""

@@ -1,0 +1,145 @@
+"""The cluster system test's rig: a private broker, a PostgreSQL ledger, members and a fleet."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from collector.cluster.partitions import partition_of
+from tests.support.mosquitto_private import PrivateMosquitto
+from tests.support.services import fresh_postgres_database
+from tests.system.fleet_stream import sku_of
+from tests.system.ledger_probe import LedgerProbe
+from tests.system.processes import COLLECTOR, Child, CollectorProcess
+from tests.system.rig import import_items
+from tests.system.stream import StreamSpec
+
+LOCATION = "main/cluster-test/shelf-1"
+PARTITIONS = 32
+SKU_PREFIX = "CL"
+LIVE_LEASES = sa.text(
+    "SELECT partition, owner FROM cluster_leases "
+    "WHERE owner IS NOT NULL AND lease_until > clock_timestamp()"
+)
+
+
+class ClusterCollector(CollectorProcess):
+    """``collector run --cluster`` with its own client id (its member id and MQTT session)."""
+
+    def __init__(self, *, port: int, db_url: str, site: str, member: str, log_dir: Path,
+                 name: str) -> None:  # fmt: skip
+        super().__init__(port=port, db_url=db_url, site=site, client_id=member, log_dir=log_dir,
+                         name=name)  # fmt: skip
+        self.member = member
+
+    def extra_env(self) -> dict[str, str]:
+        return {**super().extra_env(), "COLLECTOR_CLUSTER": "true",
+                "COLLECTOR_CLUSTER_PARTITIONS": str(PARTITIONS)}  # fmt: skip
+
+
+class FleetProcess(Child):
+    """``tests.system.fleet_stream``: the devices' real outboxes and links in one process."""
+
+    def __init__(self, *, port: int, site: str, devices: list[str], total: int, rate: float,
+                 workdir: Path) -> None:  # fmt: skip
+        command = [sys.executable, "-m", "tests.system.fleet_stream", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--site", site, "--workdir", str(workdir)]
+        command += ["--devices", ",".join(devices), "--sku-prefix", SKU_PREFIX]
+        command += ["--location", LOCATION, "--total", str(total), "--rate", str(rate)]
+        super().__init__("fleet", command, workdir)
+
+
+@dataclass
+class ClusterRig:
+    """One PostgreSQL ledger, one broker, the members and the fleet started so far."""
+
+    broker: PrivateMosquitto
+    workdir: Path
+    site: str
+    db_url: str
+    probe: LedgerProbe
+    devices: list[str]
+    children: list[Child] = field(default_factory=list)
+    starts: int = 0
+
+    def spec(self, device_id: str, total: int) -> StreamSpec:
+        return StreamSpec(self.site, device_id, sku_of(SKU_PREFIX, device_id), LOCATION, total)
+
+    def member(self, member: str) -> ClusterCollector:
+        """Start a member (not waiting for its subscription)."""
+        self.starts += 1
+        process = ClusterCollector(
+            port=self.broker.port, db_url=self.db_url, site=self.site, member=member,
+            log_dir=self.workdir, name=f"{member}-run{self.starts}",
+        )  # fmt: skip
+        self.children.append(process)
+        return process
+
+    def fleet(self, total: int, rate: float) -> FleetProcess:
+        process = FleetProcess(port=self.broker.port, site=self.site, devices=self.devices,
+                               total=total, rate=rate, workdir=self.workdir)  # fmt: skip
+        self.children.append(process)
+        return process
+
+    def owners(self) -> dict[int, str]:
+        """Partition → member of every live lease."""
+        with self.probe.engine.connect() as conn:
+            return {int(p): str(o) for p, o in conn.execute(LIVE_LEASES).all()}
+
+    def holding(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for owner in self.owners().values():
+            counts[owner] = counts.get(owner, 0) + 1
+        return counts
+
+    def devices_of(self, partitions: set[int]) -> list[str]:
+        return [d for d in self.devices if partition_of(d, PARTITIONS) in partitions]
+
+    def applied(self, devices: list[str] | None = None) -> int:
+        query = "SELECT count(*) FROM inbox WHERE disposition = 'applied'"
+        params: dict[str, Any] = {}
+        if devices is not None:
+            query += " AND device_id = ANY(:devices)"
+            params["devices"] = devices
+        with self.probe.engine.connect() as conn:
+            return int(conn.execute(sa.text(query), params).scalar_one())
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([COLLECTOR, *args, "--db", self.db_url], capture_output=True,
+                              text=True, timeout=60, check=False)  # fmt: skip
+
+    def context(self) -> str:
+        logs = [child.logs() for child in self.children]
+        return "\n".join([*logs, f"--- broker ---\n{self.broker.log_text()[-2000:]}"])
+
+
+@pytest.fixture
+def cluster_rig(tmp_path: Path, site: str) -> Iterator[ClusterRig]:
+    """Broker with room for every device's window in each session; a fresh PostgreSQL ledger."""
+    broker = PrivateMosquitto(tmp_path / "broker", global_lines=("max_queued_messages 100000",))
+    broker.start()
+    devices = [f"dev-{n:02d}" for n in range(20)]
+    rig: ClusterRig | None = None
+    try:
+        with fresh_postgres_database() as db_url:
+            csv_path = tmp_path / "items.csv"
+            header = "sku,name,gtin,unit_weight_g,valuation,allow_negative"
+            lines = [f"{sku_of(SKU_PREFIX, d)},Cluster test item,,,fifo,true" for d in devices]
+            csv_path.write_text("\n".join([header, *lines]) + "\n")
+            import_items(db_url, csv_path)
+            rig = ClusterRig(broker, tmp_path, site, db_url, LedgerProbe(url=db_url), devices)
+            try:
+                yield rig
+            finally:
+                for child in rig.children:
+                    child.cleanup()
+                rig.probe.close()
+    finally:
+        broker.kill()
