@@ -13,7 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from collector.cli.json_output import JsonOption, print_json
-from collector.cli.ledger_commands import EXIT_REFUSED, DbOption, fail, print_table, reading
+from collector.cli.ledger_commands import EXIT_REFUSED, DbOption, fail, reading
+from collector.cli.tables import WideOption, print_table
 
 app = typer.Typer(
     name="trace", no_args_is_help=True, help="Recall trace of a lot or a serial (docs/lots.md)."
@@ -28,6 +29,7 @@ def lot(
     code: Annotated[str, typer.Argument(metavar="LOT", help="The lot (GS1 AI 10).")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Where a lot of an item came from, where every unit went, and where the rest is."""
     from collector.views.scope import Scope  # noqa: PLC0415
@@ -37,7 +39,7 @@ def lot(
         found = trace_lot(conn, Scope.everyone(), sku, code)
     if found is None:
         fail(f"no movement of lot {code!r} of {sku!r} in the ledger", EXIT_REFUSED)
-    _show(found, as_json=as_json)
+    _show(found, as_json=as_json, wide=wide)
 
 
 @app.command("serial")
@@ -45,6 +47,7 @@ def serial(
     code: Annotated[str, typer.Argument(metavar="SERIAL", help="The unit's serial.")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Where a serial-tracked unit came from, every move it made, and where it is now."""
     from collector.views.scope import Scope  # noqa: PLC0415
@@ -54,7 +57,7 @@ def serial(
         found = trace_serial(conn, Scope.everyone(), code)
     if found is None:
         fail(f"no movement of serial {code!r} in the ledger", EXIT_REFUSED)
-    _show(found, as_json=as_json)
+    _show(found, as_json=as_json, wide=wide)
 
 
 def trace_record(trace: Any) -> dict[str, Any]:
@@ -71,7 +74,7 @@ def trace_record(trace: Any) -> dict[str, Any]:
     }
 
 
-def _show(trace: Any, *, as_json: bool) -> None:
+def _show(trace: Any, *, as_json: bool, wide: bool) -> None:
     if as_json:
         print_json([trace_record(trace)])
         return
@@ -80,18 +83,16 @@ def _show(trace: Any, *, as_json: bool) -> None:
     rows = [
         {
             "id": ln.movement_id,
-            "when": ln.effective_at.strftime("%Y-%m-%d %H:%M"),
+            "effective_at": ln.effective_at,
             "type": ln.type,
             "location": ln.location,
-            "qty": ln.qty.normalize(),
+            "qty": ln.qty,
             "by": ln.device_id or ln.principal or "",
-            "ref": (ln.reference or "")[:16],
+            "reference": ln.reference,
         }
         for ln in trace.lines
     ]
-    print_table("movements", rows, ["id", "when", "type", "location", "qty", "by", "ref"])
-    stock = [
-        {"sku": s.sku, "location": s.location, "owner": s.owner, "qty": s.qty.normalize()}
-        for s in trace.on_hand
-    ]
-    print_table("on hand", stock, ["sku", "location", "owner", "qty"])
+    columns = ["id", "effective_at", "type", "location", "qty", "by", "reference"]
+    print_table("Movements", rows, columns, wide=wide)
+    stock = [asdict(s) for s in trace.on_hand]
+    print_table("On hand", stock, ["sku", "location", "owner", "qty"], wide=wide)

@@ -47,7 +47,7 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("count", "show"): ["{count}"],
     ("influx", "status"): [],
     ("influx", "rejected"): [],
-    ("trace", "lot"): ["LOTTED", "L-1"],
+    ("trace", "lot"): ["LOT1", "L-1"],
     ("trace", "serial"): ["SN-1"],
     ("cluster", "status"): [],
     ("cluster", "members"): [],
@@ -90,12 +90,12 @@ def ledger(tmp_path) -> dict[str, Any]:
     rig.tx("receipt", "LATE", 3, unit_cost=Decimal(1))  # unknown until imported below
     add_item(engine, "LATE")
     rig.tx("sale", "TEA", 99)  # more than there is: it waits for stock
-    for sku, tracking in (("LOTTED", "lot"), ("SERIALED", "serial")):
+    for sku, tracking in (("LOT1", "lot"), ("SER1", "serial")):
         add_item(engine, sku)
         with engine.begin() as conn:
             conn.execute(sa.update(items).where(items.c.sku == sku).values(tracking=tracking))
-    rig.tx("receipt", "LOTTED", 2, unit_cost=Decimal(1), lot="L-1")
-    rig.tx("receipt", "SERIALED", 1, unit_cost=Decimal(1), serial="SN-1")
+    rig.tx("receipt", "LOT1", 2, unit_cost=Decimal(1), lot="L-1")
+    rig.tx("receipt", "SER1", 1, unit_cost=Decimal(1), serial="SN-1")
     with engine.connect() as conn:
         letter = conn.execute(
             sa.select(dead_letters.c.id).where(dead_letters.c.reason.like("unknown SKU%"))
