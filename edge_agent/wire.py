@@ -48,6 +48,10 @@ LocationPath = Annotated[
 Gtin = Annotated[str, StringConstraints(pattern=r"^\d{8}$|^\d{12,14}$")]
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
 Quantity = Annotated[Decimal, Field(max_digits=18, decimal_places=6)]
+LotCode = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"^[!-~]+$")]
+"""A lot as GS1 AI (10) carries it: up to 20 printable characters, no spaces."""
+SerialCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
+"""A serial: GS1 AI (21) (up to 20 characters) or an EPC's serial (longer for SGTIN-198)."""
 
 
 class _Frozen(BaseModel):
@@ -170,6 +174,19 @@ class StockTransaction(_Frozen):
             "Returns: the sale returned, so stock comes back at the cost it left with. "
             "Vendor returns: the receipt whose goods go back, so they leave at its cost."
         ),
+    )
+    lot: LotCode | None = Field(
+        default=None,
+        description="The lot (GS1 AI 10): required on stock coming in of lot-tracked items; "
+        "on stock going out, the lot to take (else the item's FIFO or FEFO order).",
+    )
+    expiry: date | None = Field(
+        default=None, description="The lot's expiry date (GS1 AI 17), on its first receipt."
+    )
+    serial: SerialCode | None = Field(
+        default=None,
+        description="The unit's serial (GS1 AI 21, or an SGTIN EPC's serial): required on "
+        "stock coming in of serial-tracked items, one unit per transaction.",
     )
 
     @model_validator(mode="after")

@@ -25,6 +25,7 @@ from collector.api.reports import router as reports_router
 from collector.api.stock import router as stock_router
 from collector.api.strict import refuse_unknown_query
 from collector.api.timing import ServerTiming
+from collector.api.trace import router as trace_router
 from collector.api.transactions import router as transactions_router
 
 API_PREFIX = "/api/v1"
@@ -34,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     locations_router,
     stock_router,
     movements_router,
+    trace_router,
     reports_router,
     analytics_router,
     alerts_router,

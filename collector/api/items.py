@@ -14,7 +14,7 @@ from urllib.parse import quote
 import structlog
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from collector.api.access import Action, Principal
@@ -24,7 +24,7 @@ from collector.api.fields import Amount, PositiveDecimal
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
 from collector.api.problems import FieldProblem, ProblemError
 from collector.api.responses import AUTH, BAD_PATH, LIST, TOO_LARGE, problem
-from collector.domain.model import Valuation
+from collector.domain.model import IssuePolicy, Tracking, Valuation
 from collector.ledger.catalog import (
     CatalogError,
     ItemConflictError,
@@ -45,6 +45,17 @@ UnitWeight = PositiveDecimal
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+def _json_number(value: Any) -> Any:
+    """A JSON number only: ``false`` or ``"3"`` is not a count of days (``2.0`` is)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number of days")
+    return value
+
+
+WarningDays = Annotated[int, Field(ge=0, le=3650), BeforeValidator(_json_number)]
+"""Days before a lot's expiry to warn."""
+
+
 class ItemOut(BaseModel):
     """An item of the catalogue."""
 
@@ -59,6 +70,14 @@ class ItemOut(BaseModel):
         "another owner's)."
     )
     updated_at: datetime
+    tracking: Tracking = Field(description="Stock known per lot, per serial, or neither.")
+    issue_policy: IssuePolicy = Field(
+        description="Which lot a sale naming none takes: first received, or first to expire."
+    )
+    sell_expired: bool = Field(description="Whether stock past its expiry date may be sold.")
+    expiry_warning_days: int | None = Field(
+        description="Days before a lot expires that its `expiry_soon` alert is raised."
+    )
 
 
 class ItemPage(BaseModel):
@@ -79,6 +98,10 @@ class ItemIn(BaseModel):
     unit_weight_g: UnitWeight | None = None
     valuation: Valuation = Valuation.FIFO
     allow_negative: StrictBool = False
+    tracking: Tracking = Tracking.NONE
+    issue_policy: IssuePolicy = IssuePolicy.FIFO
+    sell_expired: StrictBool = False
+    expiry_warning_days: WarningDays | None = None
 
 
 class ItemPatch(BaseModel):
@@ -96,12 +119,20 @@ class ItemPatch(BaseModel):
         default=None, description="Only while the item has no movements."
     )
     allow_negative: StrictBool | SkipJsonSchema[None] = None
+    tracking: Tracking | SkipJsonSchema[None] = Field(
+        default=None, description="Only while the item has no movements."
+    )
+    issue_policy: IssuePolicy | SkipJsonSchema[None] = None
+    sell_expired: StrictBool | SkipJsonSchema[None] = None
+    expiry_warning_days: WarningDays | None = Field(default=None, description="null: no alert.")
 
     @model_validator(mode="after")
     def _something_required(self) -> ItemPatch:
         if not self.model_fields_set:
             raise ValueError("send at least one field to change")
-        for name in ("name", "valuation", "allow_negative"):
+        for name in (
+            "name", "valuation", "allow_negative", "tracking", "issue_policy", "sell_expired",
+        ):  # fmt: skip
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -109,8 +140,9 @@ class ItemPatch(BaseModel):
     def changes(self) -> dict[str, Any]:
         """The columns to set."""
         found = self.model_dump(include=self.model_fields_set)
-        if self.valuation is not None:
-            found["valuation"] = self.valuation.value
+        for name in ("valuation", "tracking", "issue_policy"):
+            if found.get(name) is not None:
+                found[name] = found[name].value
         return found
 
 
@@ -130,6 +162,8 @@ def _out(view: ItemView) -> ItemOut:
         sku=view.sku, name=view.name, gtin=view.gtin, unit_weight_g=view.unit_weight_g,
         valuation=Valuation(view.valuation), allow_negative=view.allow_negative,
         last_unit_cost=view.last_unit_cost, updated_at=view.updated_at,
+        tracking=Tracking(view.tracking), issue_policy=IssuePolicy(view.issue_policy),
+        sell_expired=view.sell_expired, expiry_warning_days=view.expiry_warning_days,
     )  # fmt: skip
 
 
@@ -224,7 +258,7 @@ def add_item(
     response_model=ItemOut,
     responses={
         **AUTH, 404: _NOT_FOUND, 413: TOO_LARGE, 422: _INVALID,
-        409: problem("Its valuation cannot change: it has movements."),
+        409: problem("Its valuation or tracking cannot change: it has movements."),
     },
 )  # fmt: skip
 def change_item(
@@ -233,7 +267,7 @@ def change_item(
     context: Context,
     who: Annotated[Principal, Depends(allowed(Action.WRITE_ITEMS))],
 ) -> ItemOut:
-    """Change the fields given; the valuation method only while the item has no movements."""
+    """Change the fields given; the valuation and tracking only while it has no movements."""
     with context.engine.connect() as conn:
         if get_item(conn, who.scope, sku) is None:
             raise _missing(sku)
@@ -241,8 +275,9 @@ def change_item(
     try:
         found = update_item(context.engine, sku, changes, now=context.clock.now())
     except ItemConflictError as err:
+        field = "body.tracking" if "its tracking stays" in str(err) else "body.valuation"
         raise ProblemError(
-            "conflict", str(err), errors=[FieldProblem(field="body.valuation", message=str(err))]
+            "conflict", str(err), errors=[FieldProblem(field=field, message=str(err))]
         ) from err
     if not found:
         raise _missing(sku)

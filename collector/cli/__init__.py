@@ -22,6 +22,7 @@ from collector.cli.po_commands import app as po_app
 from collector.cli.replenish_commands import app as replenish_app
 from collector.cli.report_commands import app as report_app
 from collector.cli.token_commands import app as tokens_app
+from collector.cli.trace_commands import app as trace_app
 from collector.cli.user_commands import app as users_app
 
 app = typer.Typer(
@@ -57,6 +58,7 @@ app.add_typer(count_app)
 app.add_typer(tokens_app)
 app.add_typer(users_app)
 app.add_typer(report_app)
+app.add_typer(trace_app)
 app.add_typer(cluster_app)
 app.add_typer(replenish_app)
 app.add_typer(po_app)

@@ -107,16 +107,17 @@ class SideServices:
     alerts: threading.Thread | None = None
     parking: threading.Thread | None = None
     replenish: threading.Thread | None = None
+    expiry: threading.Thread | None = None
     status: StatusWatcher | None = None
     stop_alerts: threading.Event = field(default_factory=threading.Event)
 
     def stop(self) -> None:
-        """Stop the status watch, the alerts, parking and replenishment threads and the
-        InfluxDB writer."""
+        """Stop the status watch, the alerts, parking, replenishment and expiry threads and
+        the InfluxDB writer."""
         self.stop_alerts.set()
         if self.status is not None:
             self.status.stop()
-        for thread in (self.alerts, self.parking, self.replenish):
+        for thread in (self.alerts, self.parking, self.replenish, self.expiry):
             if thread is not None:
                 thread.join(timeout=STOP_TIMEOUT_S)
         if self.writer is not None:
@@ -151,6 +152,7 @@ def start_side_services(
     """Start the device status watch, the InfluxDB writer (if configured), the parking sweep,
     the replenishment sweep (unless its interval is 0), and the alerts thread:
     notifications always, reconciler ticks if sites are bound."""
+    from collector.alerts.expiring import start_expiry_sweep  # noqa: PLC0415
     from collector.alerts.parked import start_parking_sweep  # noqa: PLC0415
     from collector.alerts.runner import start_alerts  # noqa: PLC0415
     from collector.purchasing.sweep import start_replenish_sweep  # noqa: PLC0415
@@ -175,6 +177,9 @@ def start_side_services(
     )
     services.replenish = start_replenish_sweep(
         engine, clock=clock, stop=services.stop_alerts, interval_s=settings.replenish_interval_s
+    )
+    services.expiry = start_expiry_sweep(
+        engine, clock=clock, stop=services.stop_alerts, books_tz=settings.books_tz
     )
     services.alerts = start_alerts(
         engine,

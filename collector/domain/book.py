@@ -12,6 +12,8 @@ from collector.domain.model import (
     ConsumptionLink,
     IdSequence,
     ItemPolicy,
+    LotInfo,
+    LotMove,
     MovementLine,
     MovementType,
     Piece,
@@ -29,6 +31,8 @@ from collector.errors import RejectedEventError
 
 SaleOwner = tuple[str, str]
 """(sku, owner): whose latest sale an unnamed return comes back at."""
+LotRef = tuple[str, str]
+"""(sku, code): one lot, or one serial, of an item."""
 
 
 @dataclass(slots=True)
@@ -55,6 +59,10 @@ class Book:
     """The location master's locations the book was asked about; None: no master in use,
     any location goes (and is created on first use)."""
     ids: IdSequence = field(default_factory=IdSequence)
+    lots: dict[LotRef, LotInfo] = field(default_factory=dict)
+    """Lots and serials the book was asked about (found ones), by (sku, code)."""
+    lot_stock: dict[PositionKey, dict[str, Decimal]] = field(default_factory=dict)
+    """Units per lot (or serial) at positions of tracked items; never changed in place."""
 
     def check_location(self, path: str) -> None:
         """Refuse a location the master does not have (a typo must not create a place)."""
@@ -115,6 +123,9 @@ class Draft:
     stale_sales: set[int] = field(default_factory=set)
     receipts: dict[UUID, ReceiptRef] = field(default_factory=dict)
     """Receipts this draft posted."""
+    lot_stock: dict[PositionKey, dict[str, Decimal]] = field(default_factory=dict)
+    lot_moves: list[LotMove] = field(default_factory=list)
+    new_lots: dict[LotRef, LotInfo] = field(default_factory=dict)
 
     @classmethod
     def start(cls, book: Book, event_id: UUID, effective_at: datetime) -> Draft:
@@ -128,6 +139,16 @@ class Draft:
     def item(self, sku: str) -> ItemPolicy:
         """The item's policy as this draft has left it so far."""
         return self.items.get(sku) or self.book.item(sku)
+
+    def lots_at(self, key: PositionKey) -> dict[str, Decimal]:
+        """Units per lot at a position as this draft has left it (a copy the draft owns)."""
+        if key not in self.lot_stock:
+            self.lot_stock[key] = dict(self.book.lot_stock.get(key, {}))
+        return self.lot_stock[key]
+
+    def lot(self, sku: str, code: str) -> LotInfo | None:
+        """A lot (or serial) this draft received first, or one the book holds."""
+        return self.new_lots.get((sku, code)) or self.book.lots.get((sku, code))
 
     def receipt(self, event_id: UUID) -> ReceiptRef | None:
         """A receipt this draft posted, or one the book holds."""
@@ -267,12 +288,20 @@ class Draft:
             book.stale_sales.update(self.stale_sales)
         if self.receipts:
             book.receipts.update(self.receipts)
+        if self.lot_stock:
+            book.lot_stock.update(self.lot_stock)
+            book.lots.update(self.new_lots)
         layer_ids = range(book.ids.next_layer_id, self.ids.next_layer_id)
         book.ids.next_movement_id = self.ids.next_movement_id
         book.ids.next_layer_id = self.ids.next_layer_id
         book.ids.next_shortfall_id = self.ids.next_shortfall_id
         return Posting(
-            tuple(self.lines), tuple(self.links), tuple(self.positions.values()), layer_ids
+            tuple(self.lines),
+            tuple(self.links),
+            tuple(self.positions.values()),
+            layer_ids,
+            tuple(self.lot_moves),
+            tuple(self.new_lots.values()),
         )
 
 

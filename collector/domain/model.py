@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
@@ -18,6 +18,21 @@ class Valuation(StrEnum):
 
     FIFO = "fifo"
     MOVING_AVERAGE = "moving_average"
+
+
+class Tracking(StrEnum):
+    """Whether an item's stock is known per lot, per serial (one unit each), or neither."""
+
+    NONE = "none"
+    LOT = "lot"
+    SERIAL = "serial"
+
+
+class IssuePolicy(StrEnum):
+    """Which lot a sale that names none takes: first received, or first to expire."""
+
+    FIFO = "fifo"
+    FEFO = "fefo"
 
 
 class MovementType(StrEnum):
@@ -43,6 +58,10 @@ class ItemPolicy:
     allow_negative: bool = False
     last_unit_cost: Decimal | None = None
     """Unit cost of the item's latest receipt anywhere: the fallback cost."""
+    tracking: Tracking = Tracking.NONE
+    issue_policy: IssuePolicy = IssuePolicy.FIFO
+    sell_expired: bool = False
+    """Whether stock past its expiry date may still be sold."""
 
 
 class PositionKey(NamedTuple):
@@ -186,6 +205,32 @@ class MovementLine:
     applies_to_movement_id: int | None = None
     """The line this one is about: the sale a return takes back, the receipt a vendor return
     sends back, the outbound whose provisional cost a true-up settles."""
+    lot: str | None = None
+    """The lot the line moved (lot-tracked items, when it moved one lot; else see its lot moves)."""
+    serial: str | None = None
+    """The serial of the unit the line moved (serial-tracked items)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LotInfo:
+    """One lot (or serial) of an item: its expiry and the receipt line that first brought it."""
+
+    sku: str
+    code: str
+    """The lot, or the serial of a serial-tracked item."""
+    expiry: date | None
+    movement_id: int
+    """First receipt of it: FIFO order by receipt."""
+
+
+@dataclass(frozen=True, slots=True)
+class LotMove:
+    """Units of one lot (or serial) a journal line moved in (+) or out (−) of its position."""
+
+    movement_id: int
+    key: PositionKey
+    code: str
+    qty: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,3 +305,7 @@ class Posting:
     """The touched positions after the posting."""
     layer_ids: range = range(0)
     """Ids of the cost layers the posting created (the writer finds them without a scan)."""
+    lot_moves: tuple[LotMove, ...] = ()
+    """Per lot (or serial), what the lines moved, for lot- and serial-tracked items."""
+    new_lots: tuple[LotInfo, ...] = ()
+    """Lots (or serials) first received by this posting."""

@@ -16,6 +16,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from collector.domain.book import Book, Draft, fmt
+from collector.domain.lots import track_lots
 from collector.domain.model import (
     ItemPolicy,
     MovementLine,
@@ -50,6 +51,7 @@ def post_transaction(
         book.check_location(tx.to_location)
     draft = Draft.start(book, event_id, effective_at)  # the draft carries the event's identity
     _HANDLERS[tx.type](draft, tx)
+    track_lots(draft, tx)
     return draft.commit()
 
 

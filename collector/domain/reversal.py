@@ -22,6 +22,7 @@ from collector.domain.model import (
     MovementType,
     Piece,
     Posting,
+    Tracking,
     Valuation,
     totals,
 )
@@ -47,6 +48,7 @@ def reverse_event(
     """
     _check_reversible(original_event_id, original, already_reversed)
     draft = Draft.start(book, reversal_event_id, effective_at)
+    _check_untracked(draft, original_event_id, original)
     for line in reversed(original):
         if line.qty > 0:
             _reverse_inbound(draft, line, reason, original_event_id)
@@ -124,6 +126,18 @@ def _forget(draft: Draft, line: MovementLine) -> None:
                 returned_value=sale.returned_value - line.value,
             ),
         )
+
+
+def _check_untracked(draft: Draft, event_id: UUID, original: Sequence[MovementLine]) -> None:
+    """Lot and serial stock is not put back by a reversal (yet): refuse rather than drift."""
+    for line in original:
+        tracking = draft.item(line.key.sku).tracking
+        if tracking is not Tracking.NONE:
+            raise RejectedEventError(
+                f"event {event_id} moved {line.key.sku}, which is {tracking.value}-tracked: "
+                f"reversals do not restore {tracking.value} stock; post the opposite "
+                f"transaction naming the {tracking.value} instead"
+            )
 
 
 def _check_reversible(

@@ -14,14 +14,18 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
-from collector.domain.model import Valuation
+from collector.domain.model import IssuePolicy, Tracking, Valuation
 from collector.errors import CollectorError
 from collector.ingest.decode import summarize
 from collector.ledger.engine import lock_ledger
 from collector.ledger.schema import items, movements
 from edge_agent.wire import Gtin, Sku
 
-CSV_COLUMNS = ("sku", "name", "gtin", "unit_weight_g", "valuation", "allow_negative")
+CSV_COLUMNS = (
+    "sku", "name", "gtin", "unit_weight_g", "valuation", "allow_negative", "tracking",
+    "issue_policy", "sell_expired", "expiry_warning_days",
+)  # fmt: skip
+"""The first six are required in this order by older files; the lot settings may follow."""
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0", ""}
 
@@ -73,6 +77,13 @@ def _valuation(value: Any) -> Any:
     return {"avg": "moving_average", "average": "moving_average"}.get(text, text)
 
 
+def _lowered(default: str) -> Any:
+    def lowered(value: Any) -> Any:
+        return str(value or default).strip().lower()
+
+    return lowered
+
+
 class ItemRow(BaseModel):
     """One item as the CSV gives it."""
 
@@ -86,6 +97,12 @@ class ItemRow(BaseModel):
     ] = None
     valuation: Annotated[Valuation, BeforeValidator(_valuation)] = Valuation.FIFO
     allow_negative: Annotated[bool, BeforeValidator(_flag)] = False
+    tracking: Annotated[Tracking, BeforeValidator(_lowered("none"))] = Tracking.NONE
+    issue_policy: Annotated[IssuePolicy, BeforeValidator(_lowered("fifo"))] = IssuePolicy.FIFO
+    sell_expired: Annotated[bool, BeforeValidator(_flag)] = False
+    expiry_warning_days: Annotated[
+        Annotated[int, Field(ge=0, le=3650)] | None, BeforeValidator(_blank_to_none)
+    ] = None
     _line: int | None = PrivateAttr(default=None)
 
     @property
@@ -160,6 +177,7 @@ def import_items(engine: sa.Engine, rows: list[ItemRow], *, now: datetime) -> Im
             r.sku: r.valuation for r in conn.execute(sa.select(items.c.sku, items.c.valuation))
         }
         _refuse_valuation_changes(conn, rows, existing)
+        _refuse_tracking_changes(conn, rows)
         fresh = [_values(r, now) for r in rows if r.sku not in existing]
         if fresh:
             conn.execute(items.insert(), fresh)
@@ -180,6 +198,10 @@ def _values(row: ItemRow, now: datetime) -> dict[str, Any]:
         "unit_weight_g": row.unit_weight_g,
         "valuation": row.valuation.value,
         "allow_negative": row.allow_negative,
+        "tracking": row.tracking.value,
+        "issue_policy": row.issue_policy.value,
+        "sell_expired": row.sell_expired,
+        "expiry_warning_days": row.expiry_warning_days,
         "updated_at": now,
     }
 
@@ -210,9 +232,39 @@ def _refuse_valuation_changes(
         raise CatalogError(problems, intro=_NOTHING_IMPORTED)
 
 
+def _refuse_tracking_changes(conn: sa.Connection, rows: list[ItemRow]) -> None:
+    """Tracking changes only while an item has no movements (its stock has no lots)."""
+    current = dict(conn.execute(sa.select(items.c.sku, items.c.tracking)).all())
+    problems = [
+        CatalogProblem(
+            r.line,
+            f"sku {r.sku}: has movements, so its tracking stays {current[r.sku]} "
+            f"(the file says {r.tracking.value}): its stock on hand has no lots",
+        )
+        for r in rows
+        if r.sku in current and current[r.sku] != r.tracking.value and _has_movements(conn, r.sku)
+    ]
+    if problems:
+        raise CatalogError(problems, intro=_NOTHING_IMPORTED)
+
+
 def _has_movements(conn: sa.Connection, sku: str) -> bool:
     found = conn.execute(sa.select(movements.c.id).where(movements.c.sku == sku).limit(1))
     return found.first() is not None
+
+
+def _check_tracking_change(conn: sa.Connection, sku: str, current: str, wanted: str | None) -> None:
+    if wanted is None or wanted == current or not _has_movements(conn, sku):
+        return
+    raise ItemConflictError(
+        [
+            CatalogProblem(
+                None,
+                f"item {sku} has movements, so its tracking stays {current} (asked: {wanted}): "
+                "its stock on hand has no lots or serials",
+            )
+        ]
+    )
 
 
 def create_item(engine: sa.Engine, row: ItemRow, *, now: datetime) -> None:
@@ -234,9 +286,12 @@ def update_item(engine: sa.Engine, sku: str, changes: Mapping[str, Any], *, now:
     """
     with engine.begin() as conn:
         lock_ledger(conn)
-        current = conn.execute(sa.select(items.c.valuation).where(items.c.sku == sku)).first()
+        current = conn.execute(
+            sa.select(items.c.valuation, items.c.tracking).where(items.c.sku == sku)
+        ).first()
         if current is None:
             return False
+        _check_tracking_change(conn, sku, current.tracking, changes.get("tracking"))
         wanted = changes.get("valuation", current.valuation)
         if wanted != current.valuation and _has_movements(conn, sku):
             raise ItemConflictError(

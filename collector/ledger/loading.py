@@ -14,13 +14,15 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from collector.domain.book import Book, SaleOwner
+from collector.domain.book import Book, LotRef, SaleOwner
 from collector.domain.model import (
     IdSequence,
+    IssuePolicy,
     ItemPolicy,
     Position,
     PositionKey,
     SaleState,
+    Tracking,
     Valuation,
 )
 from collector.ledger.bulk import chunks
@@ -30,6 +32,7 @@ from collector.ledger.loading_rows import (
     load_receipts,
     load_sales,
 )
+from collector.ledger.lot_loading import extend_lots
 from collector.ledger.schema import cost_layers, items, locations, movements, shortfalls
 from edge_agent.wire import StockTransaction, TransactionType
 
@@ -43,6 +46,8 @@ class BookRequest:
     named_sales: frozenset[UUID] = frozenset()
     return_owners: frozenset[SaleOwner] = frozenset()
     named_receipts: frozenset[UUID] = frozenset()
+    lot_codes: frozenset[LotRef] = frozenset()
+    """Lots and serials transactions name, by (sku, code)."""
 
     def __or__(self, other: BookRequest) -> BookRequest:
         """Both requests in one."""
@@ -52,6 +57,7 @@ class BookRequest:
             self.named_sales | other.named_sales,
             self.return_owners | other.return_owners,
             self.named_receipts | other.named_receipts,
+            self.lot_codes | other.lot_codes,
         )
 
 
@@ -62,8 +68,10 @@ def request_for(transactions: Iterable[StockTransaction]) -> BookRequest:
     named: set[UUID] = set()
     return_owners: set[SaleOwner] = set()
     receipts: set[UUID] = set()
+    codes: set[LotRef] = set()
     for tx in transactions:
         skus.add(tx.sku)
+        codes.update((tx.sku, code) for code in (tx.lot, tx.serial) if code is not None)
         keys.add(PositionKey(tx.sku, tx.location, tx.owner))
         if tx.to_location is not None:
             keys.add(PositionKey(tx.sku, tx.to_location, tx.owner))
@@ -75,7 +83,7 @@ def request_for(transactions: Iterable[StockTransaction]) -> BookRequest:
             receipts.add(tx.returns_event_id)
     return BookRequest(
         frozenset(skus), frozenset(keys), frozenset(named), frozenset(return_owners),
-        frozenset(receipts),
+        frozenset(receipts), frozenset(codes),
     )  # fmt: skip
 
 
@@ -158,6 +166,7 @@ def extend_book(
         book.items.update(found)
         loaded.initial_item_costs.update((s, p.last_unit_cost) for s, p in found.items())
     _extend_positions(conn, loaded, request.keys - asked.keys, cache)
+    extend_lots(book, conn, request.keys - asked.keys, request.lot_codes - asked.lot_codes)
     owners = request.return_owners - asked.return_owners
     _extend_sales(conn, book, request.named_sales - asked.named_sales, owners, cache)
     receipts = request.named_receipts - asked.named_receipts
@@ -243,10 +252,19 @@ def next_ids(conn: sa.Connection) -> IdSequence:
 
 def _load_items(conn: sa.Connection, skus: Iterable[str]) -> dict[str, ItemPolicy]:
     found: dict[str, ItemPolicy] = {}
-    cols = (items.c.sku, items.c.valuation, items.c.allow_negative, items.c.last_unit_cost)
+    cols = (
+        items.c.sku, items.c.valuation, items.c.allow_negative, items.c.last_unit_cost,
+        items.c.tracking, items.c.issue_policy, items.c.sell_expired,
+    )  # fmt: skip
     for part in chunks(sorted(skus)):
         for row in conn.execute(sa.select(*cols).where(items.c.sku.in_(part))):
             found[row.sku] = ItemPolicy(
-                row.sku, Valuation(row.valuation), bool(row.allow_negative), row.last_unit_cost
+                row.sku,
+                Valuation(row.valuation),
+                bool(row.allow_negative),
+                row.last_unit_cost,
+                Tracking(row.tracking),
+                IssuePolicy(row.issue_policy),
+                bool(row.sell_expired),
             )
     return found

@@ -25,8 +25,17 @@ items = sa.Table(
     sa.Column("allow_negative", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("last_unit_cost", Micro),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("tracking", sa.String(8), nullable=False, server_default="none"),
+    sa.Column("issue_policy", sa.String(8), nullable=False, server_default="fifo"),
+    sa.Column("sell_expired", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("expiry_warning_days", sa.Integer),
     sa.CheckConstraint("valuation IN ('fifo', 'moving_average')", name="valuation"),
+    sa.CheckConstraint("tracking IN ('none', 'lot', 'serial')", name="tracking"),
+    sa.CheckConstraint("issue_policy IN ('fifo', 'fefo')", name="issue_policy"),
 )
+"""``tracking``: stock known per lot, per serial, or neither (docs/lots.md); ``issue_policy``:
+which lot an unnamed sale takes; ``expiry_warning_days``: days before a lot's expiry its
+``expiry_soon`` alert is raised (none: no alert)."""
 
 owners = sa.Table(
     "owners",
@@ -86,13 +95,50 @@ movements = sa.Table(
     sa.Column("reason", sa.String(200)),
     sa.Column("provisional", sa.Boolean, nullable=False),
     sa.Column("applies_to_movement_id", sa.BigInteger, sa.ForeignKey("movements.id")),
+    sa.Column("lot", sa.String(20)),
+    sa.Column("serial", sa.String(64)),
     sa.Index("ix_movements_sku_effective_at", "sku", "effective_at"),
     sa.Index("ix_movements_effective_at", "effective_at"),
     sa.Index("ix_movements_sale_lookup", "sku", "owner", "type", "id"),
     sa.Index("ix_movements_applies_to_movement_id", "applies_to_movement_id"),
 )
 """``applies_to_movement_id``: the sale a return takes back, the receipt a vendor return
-sends back, the outbound line whose provisional cost a true-up settles."""
+sends back, the outbound line whose provisional cost a true-up settles. ``lot``/``serial``:
+of tracked items, the lot or serial the line moved (per lot: ``lot_movements``)."""
+
+lots = sa.Table(
+    "lots",
+    metadata,
+    sa.Column("sku", sa.String(64), sa.ForeignKey("items.sku"), primary_key=True),
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("expiry", sa.Date),
+    sa.Column("movement_id", sa.BigInteger, sa.ForeignKey("movements.id"), nullable=False),
+    sa.Index("ix_lots_expiry", "expiry"),
+)
+"""Every lot (or serial, for serial-tracked items) an item received: its expiry and the
+line that first brought it in (FIFO order)."""
+
+lot_stock = sa.Table(
+    "lot_stock",
+    metadata,
+    sa.Column("sku", sa.String(64), primary_key=True),
+    sa.Column("location", sa.String(255), primary_key=True),
+    sa.Column("owner", sa.String(64), primary_key=True),
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("qty", Micro, nullable=False),
+    sa.Index("ix_lot_stock_code", "sku", "code"),
+)
+"""Units on hand per position and lot (or serial); a row goes when its lot runs out there."""
+
+lot_movements = sa.Table(
+    "lot_movements",
+    metadata,
+    sa.Column("movement_id", sa.BigInteger, sa.ForeignKey("movements.id"), primary_key=True),
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("qty", Micro, nullable=False),
+    sa.Index("ix_lot_movements_code", "code"),
+)
+"""Per journal line of a tracked item, the units of each lot (or serial) it moved (signed)."""
 
 balances = sa.Table(
     "balances",

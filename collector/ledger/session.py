@@ -294,11 +294,21 @@ def _was_asked(asked: BookRequest, tx: StockTransaction) -> bool:
         return False
     if tx.type is TransactionType.RETURN and (tx.sku, tx.owner) not in asked.return_owners:
         return False
+    if (tx.lot is not None or tx.serial is not None) and not _lots_asked(asked, tx):
+        return False
     named = tx.returns_event_id
     if named is None:
         return True
     return named in (
         asked.named_sales if tx.type is TransactionType.RETURN else asked.named_receipts
+    )
+
+
+def _lots_asked(asked: BookRequest, tx: StockTransaction) -> bool:
+    """Whether the lots and serials ``tx`` names were read (tracked items, docs/lots.md)."""
+    codes = asked.lot_codes
+    return (tx.lot is None or (tx.sku, tx.lot) in codes) and (
+        tx.serial is None or (tx.sku, tx.serial) in codes
     )
 
 

@@ -15,6 +15,7 @@ from collector.domain.model import Layer, MovementLine, PositionKey, Posting, Sh
 from collector.domain.money import ZERO
 from collector.ledger.bulk import chunks, fast_execute, fast_insert
 from collector.ledger.loading import LoadedBook
+from collector.ledger.lot_writing import write_lots
 from collector.ledger.schema import (
     balances,
     cost_layers,
@@ -83,6 +84,8 @@ MOVEMENT_COLUMNS = (
     "revenue", "effective_at", "recorded_at", "reverses_movement_id", "reason", "provisional",
     "applies_to_movement_id",
 )  # fmt: skip
+TRACKED_MOVEMENT_COLUMNS = (*MOVEMENT_COLUMNS, "lot", "serial")
+"""With the lot and serial (batches that moved tracked items; docs/lots.md)."""
 LAYER_COLUMNS = (
     "id", "movement_id", "sku", "location", "owner", "order_key", "unit_cost", "qty_in",
     "value_in", "qty_remaining", "value_remaining",
@@ -140,7 +143,13 @@ def write_postings(
     lines = [line for posting in postings for line in posting.lines]
     if not lines:
         return
-    fast_insert(conn, movements, MOVEMENT_COLUMNS, [movement_row(ln, recorded_at) for ln in lines])
+    if any(ln.lot is not None or ln.serial is not None for ln in lines):
+        rows = [(*movement_row(ln, recorded_at), ln.lot, ln.serial) for ln in lines]
+        fast_insert(conn, movements, TRACKED_MOVEMENT_COLUMNS, rows)
+    else:
+        rows = [movement_row(ln, recorded_at) for ln in lines]
+        fast_insert(conn, movements, MOVEMENT_COLUMNS, rows)
+    write_lots(conn, loaded.book, postings)
     _write_layers(conn, loaded, postings)
     links = [link for posting in postings for link in posting.links]
     fast_insert(

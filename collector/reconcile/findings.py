@@ -27,6 +27,9 @@ class AlertType(StrEnum):
     """Events of a device are missing (its seq skipped) past the grace window."""
     REJECTED_POSTING = "rejected_posting"
     """A sensor event should have posted a movement and the ledger refused it."""
+    EXPIRY_SOON = "expiry_soon"
+    """A lot on hand expires within its item's warning days (or has expired): sell it first,
+    move it to a markdown, or write it off (docs/lots.md)."""
     LOW_STOCK = "low_stock"
     """Projected stock of a reorder rule fell to its reorder point (``collector.purchasing``)."""
 
@@ -46,6 +49,7 @@ FIXED_SEVERITY: dict[AlertType, Severity] = {
     AlertType.DEVICE_SILENT: Severity.MAJOR,
     AlertType.SEQUENCE_GAP: Severity.MAJOR,
     AlertType.REJECTED_POSTING: Severity.MAJOR,
+    AlertType.EXPIRY_SOON: Severity.MINOR,
     AlertType.LOW_STOCK: Severity.MINOR,
 }
 """Alerts whose urgency does not depend on stock value."""

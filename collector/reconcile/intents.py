@@ -117,8 +117,10 @@ def _tx(
         location=location,
         owner=owner,
         unit_cost=unit_cost if kind is TransactionType.RECEIPT else None,
-        reference=f"scan {scan.station} {scan.mode.value}"
-        + (f" lot {scan.lot}" if scan.lot else ""),
+        reference=f"scan {scan.station} {scan.mode.value}",
+        lot=scan.lot,
+        expiry=scan.expiry,
+        serial=scan.serial,
     )
 
 
@@ -139,10 +141,13 @@ def weight_intent(lane: LaneBinding, sku: str, count_change: int) -> Post | None
     )
 
 
-def gate_intent(gate: GateBinding, sku: str, direction: GateDirection, epc: str) -> Post | None:
+def gate_intent(
+    gate: GateBinding, sku: str, direction: GateDirection, epc: str, serial: str | None = None
+) -> Post | None:
     """At a ``post`` location: a unit through the gate moves between its sides.
 
     Off site (no ``outside``) a unit going out is issued, one coming in adjusted in.
+    ``serial``: the SGTIN's serial, the unit's serial in the ledger.
     """
     if direction not in (GateDirection.OUT, GateDirection.IN):
         return None
@@ -162,5 +167,6 @@ def gate_intent(gate: GateBinding, sku: str, direction: GateDirection, epc: str)
             to_location=destination,
             owner=gate.owner,
             reference=f"gate {gate.gate} tag {epc}"[:128],
+            serial=serial,
         )
     )

@@ -31,6 +31,10 @@ class ItemView:
     last_unit_cost: Decimal | None
     """The unit cost of its latest receipt; None for a restricted reader."""
     updated_at: datetime
+    tracking: str = "none"
+    issue_policy: str = "fifo"
+    sell_expired: bool = False
+    expiry_warning_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,5 +94,6 @@ def _view(row: sa.Row[tuple[object, ...]], scope: Scope) -> ItemView:
         sku=m["sku"], name=m["name"], gtin=m["gtin"], unit_weight_g=m["unit_weight_g"],
         valuation=m["valuation"], allow_negative=bool(m["allow_negative"]),
         last_unit_cost=None if scope.is_restricted else m["last_unit_cost"],
-        updated_at=m["updated_at"],
+        updated_at=m["updated_at"], tracking=m["tracking"], issue_policy=m["issue_policy"],
+        sell_expired=bool(m["sell_expired"]), expiry_warning_days=m["expiry_warning_days"],
     )  # fmt: skip

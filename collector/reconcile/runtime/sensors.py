@@ -202,7 +202,7 @@ def _tag(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatch
         return
     sku = item[0]
     is_post = site.policy_for(gate.inside).policy is Policy.POST
-    intent = gate_intent(gate, sku, data.direction, data.epc) if is_post else None
+    intent = gate_intent(gate, sku, data.direction, data.epc, data.serial) if is_post else None
     if intent is not None:
         batch.posts.append(_pending(site, event, f"gate {gate.gate}", intent))
     if data.direction is GateDirection.OUT:

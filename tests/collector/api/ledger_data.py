@@ -1,8 +1,8 @@
 """A ledger with two 3PL owners, posted through the API, for the read endpoints' tests.
 
 client-a (whom the client token may see) holds SKU-1 at main/a1. client-b holds SKU-1 at
-main/b7 and B-ONLY ("Secret gizmo", GTIN 4006381333931) at main/b7/bin-1, an item no
-other owner ever held. ``own`` holds SKU-2 at main/a1.
+main/b7 and B-ONLY ("Secret gizmo", GTIN 4006381333931, lot-tracked: lot B-LOT-7) at
+main/b7/bin-1, an item no other owner ever held. ``own`` holds SKU-2 at main/a1.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tests.support.services import fresh_postgres_database
 T1 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 T2 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 T3 = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
-B_ITEM = {"sku": "B-ONLY", "name": "Secret gizmo", "gtin": "4006381333931"}
+B_ITEM = {"sku": "B-ONLY", "name": "Secret gizmo", "gtin": "4006381333931", "tracking": "lot"}
 
 
 def post_tx(api: Api, **tx: Any) -> dict[str, Any]:
@@ -64,7 +64,7 @@ def two_owners(api: Api) -> None:
     post_tx(api, type="sale", qty="4", owner="client-a", effective_at=T2)
     receipt(api, "5", "3.00", owner="client-b", location="main/b7", effective_at=T1)
     receipt(api, "7", "1.00", sku="B-ONLY", owner="client-b", location="main/b7/bin-1",
-            effective_at=T2)  # fmt: skip
+            effective_at=T2, lot="B-LOT-7", expiry="2026-06-30")  # fmt: skip
     receipt(api, "3", "4.00", sku="SKU-2", effective_at=T3)
 
 

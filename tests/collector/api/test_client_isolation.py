@@ -34,7 +34,7 @@ def probes(seeded: Api) -> dict[str, tuple[str, str]]:
     return {**PROBES, "alert_id": (str(theirs), "999999")}
 
 
-B_MARKS = ("B-ONLY", "Secret gizmo", "4006381333931", "client-b", "main/b7")
+B_MARKS = ("B-ONLY", "Secret gizmo", "4006381333931", "client-b", "main/b7", "B-LOT-7")
 """What of client-b's no answer to client-a may contain."""
 
 PROBES: dict[str, tuple[str, str]] = {
@@ -44,6 +44,8 @@ PROBES: dict[str, tuple[str, str]] = {
     "location": ("main/b7", "main/zz"),
     "path": ("main/b7/bin-1", "main/zz/bin-1"),
     "owner": ("client-b", "client-z"),
+    "lot": ("B-LOT-7", "NO-LOT"),
+    "serial": ("B-LOT-7", "NO-SERIAL"),
 }
 """Per parameter: (one of client-b's values, one nobody has)."""
 

@@ -21,7 +21,7 @@ from collector.cli import app
 from collector.cluster.schema import cluster_leases, cluster_members
 from collector.ingest.ports import InboundMessage
 from collector.ledger.engine import open_ledger
-from collector.ledger.schema import dead_letters
+from collector.ledger.schema import dead_letters, items
 from collector.timeseries.outbox import record_unbuildable
 from edge_agent import wire
 from tests.collector.reconcile.runtime.support import GTIN, Rig, add_item, site_bindings
@@ -47,6 +47,8 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("count", "show"): ["{count}"],
     ("influx", "status"): [],
     ("influx", "rejected"): [],
+    ("trace", "lot"): ["LOT1", "L-1"],
+    ("trace", "serial"): ["SN-1"],
     ("cluster", "status"): [],
     ("cluster", "members"): [],
     ("po", "suppliers"): [],
@@ -88,6 +90,12 @@ def ledger(tmp_path) -> dict[str, Any]:
     rig.tx("receipt", "LATE", 3, unit_cost=Decimal(1))  # unknown until imported below
     add_item(engine, "LATE")
     rig.tx("sale", "TEA", 99)  # more than there is: it waits for stock
+    for sku, tracking in (("LOT1", "lot"), ("SER1", "serial")):
+        add_item(engine, sku)
+        with engine.begin() as conn:
+            conn.execute(sa.update(items).where(items.c.sku == sku).values(tracking=tracking))
+    rig.tx("receipt", "LOT1", 2, unit_cost=Decimal(1), lot="L-1")
+    rig.tx("receipt", "SER1", 1, unit_cost=Decimal(1), serial="SN-1")
     with engine.connect() as conn:
         letter = conn.execute(
             sa.select(dead_letters.c.id).where(dead_letters.c.reason.like("unknown SKU%"))
