@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from collector.cli.json_output import JsonOption, print_json
+from collector.cli.ledger_commands import DbOption, settings_or_exit
 from collector.cli.tables import WideOption, print_table
-from collector.errors import ConfigError
-from collector.settings import CollectorSettings, load_settings
 
 app = typer.Typer(
     name="cluster",
     no_args_is_help=True,
     help="Several `collector run --cluster` on one ledger: partition leases and members.",
 )
-EXIT_CONFIG = 2
-
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Ledger URL (default: COLLECTOR_DB_URL or ./var).")
-]
-
-
-def _settings(**overrides: Any) -> CollectorSettings:
-    try:
-        return load_settings(**overrides)
-    except ConfigError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(EXIT_CONFIG) from err
 
 
 def _read(db: str | None) -> Any:
     from collector.cluster.status import read_status  # noqa: PLC0415 - SQL stack on demand
     from collector.ledger.engine import open_ledger  # noqa: PLC0415
 
-    settings = _settings(db_url=db)
+    settings = settings_or_exit(db_url=db)
     engine = open_ledger(settings.db_url)
     try:
         with engine.connect() as conn:

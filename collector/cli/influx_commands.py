@@ -9,28 +9,16 @@ from typing import Annotated, Any
 import typer
 
 from collector.cli.json_output import JsonOption, print_json
+from collector.cli.ledger_commands import EXIT_CONFIG, DbOption, settings_or_exit
 from collector.cli.tables import WideOption, print_table
 from collector.errors import ConfigError
-from collector.settings import CollectorSettings, load_settings
+from collector.settings import CollectorSettings
 
 app = typer.Typer(
     name="influx",
     no_args_is_help=True,
     help="Time series in InfluxDB: outbox backlog, rejected points, backfill, drain.",
 )
-EXIT_CONFIG = 2
-
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Ledger URL (default: COLLECTOR_DB_URL or ./var).")
-]
-
-
-def _settings(**overrides: Any) -> CollectorSettings:
-    try:
-        return load_settings(**overrides)
-    except ConfigError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(EXIT_CONFIG) from err
 
 
 def _engine(settings: CollectorSettings) -> Any:
@@ -52,7 +40,7 @@ def status(db: DbOption = None, as_json: JsonOption = False, wide: WideOption = 
     """Points waiting for InfluxDB, the age of the oldest, and how many were rejected."""
     from collector.timeseries.outbox import read_status  # noqa: PLC0415
 
-    engine = _engine(_settings(db_url=db))
+    engine = _engine(settings_or_exit(db_url=db))
     try:
         with engine.connect() as conn:
             now = datetime.now(UTC)
@@ -81,7 +69,7 @@ def rejected(
     """Lines the server refused (or no point could be built from), with the reason."""
     from collector.timeseries.outbox import list_rejected  # noqa: PLC0415
 
-    engine = _engine(_settings(db_url=db))
+    engine = _engine(settings_or_exit(db_url=db))
     try:
         with engine.connect() as conn:
             rows = list_rejected(conn, limit=limit)
@@ -106,7 +94,7 @@ def backfill(
 
     start = _day(from_day, "--from")
     end = _day(to_day, "--to") + timedelta(days=1) if to_day else None
-    engine = _engine(_settings(db_url=db))
+    engine = _engine(settings_or_exit(db_url=db))
     try:
         report = run_backfill(engine, start=start, end=end, now=datetime.now(UTC))
     finally:
@@ -134,7 +122,7 @@ def drain(
     """Send the outbox to InfluxDB in the foreground (token from COLLECTOR_INFLUX_TOKEN)."""
     from collector.timeseries.runner import Backoff, build_writer, drain_until_empty  # noqa: PLC0415
 
-    settings = _settings(
+    settings = settings_or_exit(
         db_url=db, influx_url=influx_url, influx_org=influx_org, influx_bucket=influx_bucket
     )
     engine = _engine(settings)

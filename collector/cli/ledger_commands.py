@@ -19,7 +19,7 @@ import typer
 from collector.cli.json_output import JsonOption, print_json
 from collector.cli.tables import WideOption, print_table
 from collector.errors import CollectorError, ConfigError
-from collector.settings import load_settings
+from collector.settings import CollectorSettings, load_settings
 
 EXIT_REFUSED = 1
 EXIT_CONFIG = 2
@@ -64,6 +64,14 @@ def reading(db: str | None) -> Iterator[Any]:
         fail(f"reading the ledger failed: {err}", EXIT_REFUSED)
     finally:
         engine.dispose()
+
+
+def settings_or_exit(**overrides: Any) -> CollectorSettings:
+    """The collector's settings, or ``error: …`` and exit 2 when they are wrong."""
+    try:
+        return load_settings(**overrides)
+    except ConfigError as err:
+        fail(str(err), EXIT_CONFIG)
 
 
 def fail(message: str, code: int) -> NoReturn:
