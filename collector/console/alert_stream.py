@@ -12,8 +12,6 @@ first, so a page that lost the server (a restart) or opened just before a change
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -24,8 +22,8 @@ from starlette.concurrency import run_in_threadpool
 from collector.alerts.schema import alert_events, alerts
 from collector.api.access import Action
 from collector.api.context import ApiContext, Context
-from collector.console.events import HEARTBEAT_S, RETRY_MS, STREAM_S, sse_message
 from collector.console.guard import Viewer, page
+from collector.console.streaming import event_stream, sse_message
 from collector.console.watch import JournalWatch
 from collector.views.alerts import visible_alerts
 from collector.views.scope import Scope
@@ -56,29 +54,17 @@ async def alert_events_stream(
     request: Request, context: Context, who: Annotated[Viewer, Depends(page(Action.READ_ALERTS))]
 ) -> StreamingResponse:
     """The live stream of the alert pages."""
-    stream = _stream(request, context, who.principal.scope)
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
-
-
-async def _stream(request: Request, context: ApiContext, scope: Scope) -> AsyncIterator[str]:
-    loop = asyncio.get_running_loop()
+    scope = who.principal.scope
     watch: JournalWatch = request.app.state.alert_watch
-    yield f"retry: {RETRY_MS}\n\n"
-    head = await run_in_threadpool(watch.read_head)
-    yield sse_message(EVENT, "connected")  # catch up with what happened while we were away
-    started = loop.time()
-    while loop.time() - started < STREAM_S and not await request.is_disconnected():
-        new_head = await watch.wait_past(head, timeout_s=HEARTBEAT_S)
-        if new_head is None:  # the server is stopping: end the stream, the browser comes back
-            return
-        if new_head == head:
-            yield ": keep-alive\n\n"
-            continue
-        changed = await run_in_threadpool(_changed, context, scope, head, new_head)
-        head = new_head
-        if changed:
-            yield sse_message(EVENT, " ".join(str(n) for n in changed))
+
+    async def opening() -> list[str]:  # catch up with what happened while we were away
+        return [sse_message(EVENT, "connected")]
+
+    async def on_change(seen: int, head: int) -> list[str]:
+        changed = await run_in_threadpool(_changed, context, scope, seen, head)
+        return [sse_message(EVENT, " ".join(str(n) for n in changed))] if changed else []
+
+    return event_stream(request, watch, opening=opening, on_change=on_change)
 
 
 def _changed(context: ApiContext, scope: Scope, after_id: int, upto_id: int) -> list[int]:

@@ -9,8 +9,7 @@ stream ``/events/devices`` sends the table's rows again whenever a device's row 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -22,11 +21,11 @@ from collector.api import devices as api_devices
 from collector.api.access import Action
 from collector.api.context import ApiContext, Context
 from collector.api.problems import ProblemError
-from collector.console.events import HEARTBEAT_S, RETRY_MS, STREAM_S, sse_message
 from collector.console.guard import Viewer, csrf_checked, page
 from collector.console.render import html, templates
 from collector.console.sessions import Session
-from collector.console.watch import DeviceWatch
+from collector.console.streaming import event_stream, sse_message
+from collector.console.watch import DeviceHead, DeviceWatch
 from collector.ledger.engine import read_only_connection
 from collector.views.devices import DeviceFilter, device_page
 
@@ -132,25 +131,13 @@ async def device_events(
     request: Request, context: Context, who: Annotated[Viewer, Depends(page(Action.READ_DEVICES))]
 ) -> StreamingResponse:
     """The devices page's live stream: its table's rows whenever a device's row changed."""
-    stream = _stream(request, context, who.principal.may(Action.COMMAND_DEVICES))
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
-
-
-async def _stream(request: Request, context: ApiContext, may_command: bool) -> AsyncIterator[str]:
-    loop = asyncio.get_running_loop()
+    may_command = who.principal.may(Action.COMMAND_DEVICES)
     watch: DeviceWatch = request.app.state.device_watch
-    yield f"retry: {RETRY_MS}\n\n"
-    head = await run_in_threadpool(watch.read_head)
-    # on every (re)connect the rows go out first: a page that lost the server catches up
-    yield sse_message("devices", await run_in_threadpool(rows_html, context, may_command))
-    started = loop.time()
-    while loop.time() - started < STREAM_S and not await request.is_disconnected():
-        new_head = await watch.wait_past(head, timeout_s=HEARTBEAT_S)
-        if new_head is None:
-            return
-        if new_head == head:
-            yield ": keep-alive\n\n"
-            continue
-        head = new_head
-        yield sse_message("devices", await run_in_threadpool(rows_html, context, may_command))
+
+    async def rows() -> list[str]:  # on every (re)connect too: a page that lost us catches up
+        return [sse_message("devices", await run_in_threadpool(rows_html, context, may_command))]
+
+    async def on_change(seen: DeviceHead, head: DeviceHead) -> list[str]:
+        return await rows()
+
+    return event_stream(request, watch, opening=rows, on_change=on_change)

@@ -13,8 +13,6 @@ reconnect.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -26,16 +24,13 @@ from collector.api.access import Action
 from collector.api.context import ApiContext, Context
 from collector.console.guard import Viewer, page
 from collector.console.render import templates
+from collector.console.streaming import event_stream, sse_message
 from collector.console.watch import JournalWatch
 from collector.ledger.schema import movements
 from collector.views.scope import Scope
 from collector.views.stock import StockFilter, stock_page, totals_of
 
 router = APIRouter(include_in_schema=False)
-HEARTBEAT_S = 15.0
-STREAM_S = 30 * 60
-"""A stream ends after this long and the browser reconnects: no connection lives forever."""
-RETRY_MS = 1000
 POSITIONS_LIMIT = 500
 
 
@@ -46,12 +41,6 @@ def changed_skus(conn: sa.Connection, scope: Scope, after_id: int, upto_id: int)
         sa.select(m.sku).where(m.id > after_id, m.id <= upto_id, scope.where(m.owner)).distinct()
     )
     return set(conn.execute(query).scalars())
-
-
-def sse_message(event: str, data: str) -> str:
-    """One event in the text/event-stream format (each line of ``data`` its own field)."""
-    lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
-    return f"event: {event}\n{lines}\n"
 
 
 def positions_html(conn: sa.Connection, scope: Scope, sku: str) -> str:
@@ -69,34 +58,23 @@ async def events(
     sku: Annotated[str | None, Query(max_length=64)] = None,
 ) -> StreamingResponse:
     """The live stream of the page that watches ``sku``."""
-    stream = _stream(request, context, who.principal.scope, sku)
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
+    scope = who.principal.scope
 
+    async def opening() -> list[str]:
+        if sku is None:
+            return []
+        return [sse_message("positions", await run_in_threadpool(_positions, context, scope, sku))]
 
-async def _stream(
-    request: Request, context: ApiContext, scope: Scope, sku: str | None
-) -> AsyncIterator[str]:
-    loop = asyncio.get_running_loop()
-    watch = _watch(request, context)
-    yield f"retry: {RETRY_MS}\n\n"
-    head = await run_in_threadpool(watch.read_head)
-    if sku is not None:
-        yield sse_message("positions", await run_in_threadpool(_positions, context, scope, sku))
-    started = loop.time()
-    while loop.time() - started < STREAM_S and not await request.is_disconnected():
-        new_head = await watch.wait_past(head, timeout_s=HEARTBEAT_S)
-        if new_head is None:  # the server is stopping: end the stream, the browser comes back
-            return
-        if new_head == head:
-            yield ": keep-alive\n\n"
-            continue
-        touched = await run_in_threadpool(_changed, context, scope, head, new_head)
-        head = new_head
-        if touched:  # the stock page reloads its tree on this one
-            yield sse_message("stock", " ".join(sorted(touched)))
+    async def on_change(seen: int, head: int) -> list[str]:
+        touched = await run_in_threadpool(_changed, context, scope, seen, head)
+        if not touched:
+            return []
+        found = [sse_message("stock", " ".join(sorted(touched)))]  # the stock page's tree
         if sku is not None and sku in touched:
-            yield sse_message("positions", await run_in_threadpool(_positions, context, scope, sku))
+            found.extend(await opening())  # and the watched SKU's positions
+        return found
+
+    return event_stream(request, _watch(request, context), opening=opening, on_change=on_change)
 
 
 def _watch(request: Request, context: ApiContext) -> JournalWatch:

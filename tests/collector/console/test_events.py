@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collector.console.events import changed_skus, positions_html, sse_message
+from collector.console.events import changed_skus, positions_html
+from collector.console.streaming import sse_message
 from collector.console.watch import journal_head
 from collector.views.scope import Scope
 from tests.collector.console.conftest import Console, receive
