@@ -8,10 +8,10 @@ does not exist. The days are the books' (COLLECTOR_BOOKS_TIMEZONE); see docs/ana
 from __future__ import annotations
 
 from datetime import date, timedelta, tzinfo
-from typing import Annotated, Self
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from collector.analytics.errors import AnalyticsError
 from collector.analytics.selection import MAX_HORIZON_DAYS
@@ -19,7 +19,7 @@ from collector.api.access import Action, Principal
 from collector.api.context import Context, Reading, allowed
 from collector.api.fields import Amount, Day
 from collector.api.problems import ProblemError
-from collector.api.reports import MAX_PERIOD_DAYS, books_zone
+from collector.api.reports import PeriodDays, books_zone
 from collector.api.responses import AUTH, problem
 from collector.views.demand import NoHistoryError, check_day, report_of, sku_forecast
 from collector.views.reports import ReportQuery, abc_report, day_bounds
@@ -50,25 +50,8 @@ class ForecastQuery(BaseModel):
         return value
 
 
-class AbcQuery(BaseModel):
-    """The ABC report's parameters."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    first_day: Day = Field(alias="from", description="First day of the period, e.g. 2026-11-01.")
-    last_day: Day = Field(alias="to", description="Last day of the period, included.")
-    location: str | None = Field(
-        default=None, max_length=255, description="Only this location and what lies under it."
-    )
-    owner: str | None = Field(default=None, max_length=64, description="Only this owner's stock.")
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        if self.last_day < self.first_day:
-            raise ValueError(f"to {self.last_day} is before from {self.first_day}")
-        if (self.last_day - self.first_day).days >= MAX_PERIOD_DAYS:
-            raise ValueError(f"the period is longer than {MAX_PERIOD_DAYS} days")
-        return self
+class AbcQuery(PeriodDays):
+    """The ABC report's parameters (a period, a subtree, an owner: no grouping, it is per SKU)."""
 
 
 class DayQtyOut(BaseModel):

@@ -35,13 +35,30 @@ MAX_PERIOD_DAYS = 3_700
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 
-class ReportPeriod(BaseModel):
-    """Query parameters every report takes."""
+class PeriodDays(BaseModel):
+    """Query parameters every report over books days takes: the days, a subtree, an owner."""
 
     model_config = ConfigDict(extra="forbid")
 
     first_day: Day = Field(alias="from", description="First day of the period, e.g. 2026-11-01.")
     last_day: Day = Field(alias="to", description="Last day of the period, included.")
+    location: str | None = Field(
+        default=None, max_length=255, description="Only this location and what lies under it."
+    )
+    owner: str | None = Field(default=None, max_length=64, description="Only this owner's stock.")
+
+    @model_validator(mode="after")
+    def _check_period(self) -> Self:
+        if self.last_day < self.first_day:
+            raise ValueError(f"to {self.last_day} is before from {self.first_day}")
+        if (self.last_day - self.first_day).days >= MAX_PERIOD_DAYS:
+            raise ValueError(f"the period is longer than {MAX_PERIOD_DAYS} days")
+        return self
+
+
+class ReportPeriod(PeriodDays):
+    """Query parameters every grouped report takes."""
+
     by: Grouping = Field(
         default=Grouping.SKU, description="A line per sku, location, owner, or the total."
     )
@@ -52,17 +69,9 @@ class ReportPeriod(BaseModel):
         description="With by=location: group under the first N path segments (a subtree).",
     )
     sku: str | None = Field(default=None, max_length=64, description="Only this item.")
-    location: str | None = Field(
-        default=None, max_length=255, description="Only this location and what lies under it."
-    )
-    owner: str | None = Field(default=None, max_length=64, description="Only this owner's stock.")
 
     @model_validator(mode="after")
-    def _check(self) -> Self:
-        if self.last_day < self.first_day:
-            raise ValueError(f"to {self.last_day} is before from {self.first_day}")
-        if (self.last_day - self.first_day).days >= MAX_PERIOD_DAYS:
-            raise ValueError(f"the period is longer than {MAX_PERIOD_DAYS} days")
+    def _check_depth(self) -> Self:
         if self.depth is not None and self.by is not Grouping.LOCATION:
             raise ValueError("depth groups locations: give it with by=location")
         return self
