@@ -152,6 +152,9 @@ class TransactionType(StrEnum):
     TRANSFER = "transfer"
     VENDOR_RETURN = "vendor_return"
     """Goods sent back to the supplier (a purchase return), at the cost they came in with."""
+    OWNERSHIP_CHANGE = "ownership_change"
+    """Stock in place passes from ``owner`` to ``to_owner`` (a client sells it to another, or
+    the warehouse buys it): at cost, or bought at ``unit_price`` when ``to_owner`` is ``own``."""
 
 
 class StockTransaction(_Frozen):
@@ -165,8 +168,15 @@ class StockTransaction(_Frozen):
     location: LocationPath
     to_location: LocationPath | None = Field(default=None, description="Transfers only.")
     owner: OwnerId = Field(default="own", description="Whose stock it is (3PL client).")
+    to_owner: OwnerId | None = Field(
+        default=None, description="Ownership changes only: who owns the stock afterwards."
+    )
     unit_cost: Money | None = Field(default=None, description="Receipts: purchase cost per unit.")
-    unit_price: Money | None = Field(default=None, description="Sales: selling price per unit.")
+    unit_price: Money | None = Field(
+        default=None,
+        description="Sales: selling price per unit. Ownership changes to `own`: the price the "
+        "warehouse pays per unit (a purchase).",
+    )
     reference: str | None = Field(default=None, max_length=128)
     returns_event_id: UUID | None = Field(
         default=None,
@@ -220,7 +230,15 @@ class StockTransaction(_Frozen):
             ),
             (
                 self.unit_price is None or rules.prices,
-                "unit_price is only allowed on a sale",
+                "unit_price is only allowed on a sale or an ownership_change",
+            ),
+            (
+                rules.changes_owner == (self.to_owner is not None),
+                "to_owner is required for an ownership_change and only allowed there",
+            ),
+            (
+                self.to_owner != self.owner,
+                "an ownership_change must go to a different owner",
             ),
             (
                 self.returns_event_id is None or rules.names_sale,
@@ -237,6 +255,7 @@ class _TypeRules(NamedTuple):
     moves: bool
     prices: bool
     names_sale: bool
+    changes_owner: bool
 
 
 _TYPE_RULES = {
@@ -244,8 +263,9 @@ _TYPE_RULES = {
         signed_qty=kind is TransactionType.ADJUSTMENT,
         needs_unit_cost=kind is TransactionType.RECEIPT,
         moves=kind is TransactionType.TRANSFER,
-        prices=kind is TransactionType.SALE,
+        prices=kind in (TransactionType.SALE, TransactionType.OWNERSHIP_CHANGE),
         names_sale=kind in (TransactionType.RETURN, TransactionType.VENDOR_RETURN),
+        changes_owner=kind is TransactionType.OWNERSHIP_CHANGE,
     )
     for kind in TransactionType
 }
@@ -261,6 +281,8 @@ def _passes(tx: StockTransaction, rules: _TypeRules) -> bool:
         and (not rules.moves or tx.to_location != tx.location)
         and (tx.unit_price is None or rules.prices)
         and (tx.returns_event_id is None or rules.names_sale)
+        and rules.changes_owner == (tx.to_owner is not None)
+        and tx.to_owner != tx.owner
     )
 
 

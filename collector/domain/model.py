@@ -47,6 +47,8 @@ class MovementType(StrEnum):
     """Qty 0: settles the provisional cost of stock sold short once real stock arrives."""
     VENDOR_RETURN = "vendor_return"
     """Goods sent back to the supplier at the cost they came in with: a purchase return."""
+    OWNERSHIP = "ownership"
+    """Stock in place changing owner: out of the seller's position, into the buyer's, at cost."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ class ItemPolicy:
     issue_policy: IssuePolicy = IssuePolicy.FIFO
     sell_expired: bool = False
     """Whether stock past its expiry date may still be sold."""
+    owner: str | None = None
+    """The owner whose catalogue the item is in (only its stock may be of it); None: shared."""
 
 
 class PositionKey(NamedTuple):

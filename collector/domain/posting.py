@@ -4,7 +4,10 @@ Rules (see docs/ledger.md): receipts add a cost layer (FIFO) or blend the averag
 sales consume stock and post its cost as COGS; returns come back at their exact share
 of the cost of the sale they name (true-ups included), else of the latest sale of that
 SKU and owner; adjustments are signed; transfers move the same layers and costs to the
-destination; vendor returns send stock back to the supplier at the cost it came in with.
+destination; vendor returns send stock back to the supplier at the cost it came in with;
+ownership changes move stock in place from one owner to another at its cost (the
+warehouse buying at a stated price: a receipt at that price for it). An item of an
+owner's catalogue holds only that owner's stock (docs/owner-items.md).
 """
 
 from __future__ import annotations
@@ -49,10 +52,27 @@ def post_transaction(
     book.check_location(tx.location)
     if tx.to_location is not None:
         book.check_location(tx.to_location)
+    _check_item_owner(book.item(tx.sku), tx)
     draft = Draft.start(book, event_id, effective_at)  # the draft carries the event's identity
     _HANDLERS[tx.type](draft, tx)
     track_lots(draft, tx)
     return draft.commit()
+
+
+def _check_item_owner(item: ItemPolicy, tx: StockTransaction) -> None:
+    """An owner's item holds that owner's stock only; it never changes owner."""
+    if item.owner is None:
+        return
+    if tx.owner != item.owner:
+        raise RejectedEventError(
+            f"item {item.sku} is in owner {item.owner}'s catalogue: stock of it belongs to "
+            f"{item.owner}, not {tx.owner} (name the owner's own code, or a shared item)"
+        )
+    if tx.to_owner is not None:
+        raise RejectedEventError(
+            f"ownership change of {item.sku}: the item is in owner {item.owner}'s catalogue "
+            "and only items of the shared catalogue change owner (docs/owner-items.md)"
+        )
 
 
 def _key(tx: StockTransaction, location: str | None = None) -> PositionKey:
@@ -308,6 +328,31 @@ def _take_receipt_stock(
     return pieces
 
 
+def _ownership_change(draft: Draft, tx: StockTransaction) -> None:
+    """Out of the seller's position, into the buyer's at the same place, in one posting.
+
+    At cost, the same layers (FIFO age kept), like a transfer; the warehouse (``own``)
+    buying at ``unit_price``: a receipt at that price for it, the seller's line at cost.
+    """
+    assert tx.to_owner is not None  # the wire model requires it on ownership changes
+    source, buyer = _key(tx), PositionKey(tx.sku, tx.location, tx.to_owner)
+    if tx.unit_price is not None and tx.to_owner != "own":
+        raise RejectedEventError(
+            f"ownership change of {tx.sku} to {tx.to_owner} names a unit_price: only the "
+            "warehouse (to_owner own) buys at a price; between clients stock moves at cost"
+        )
+    pieces = outbound(draft, MovementType.OWNERSHIP, source, tx.qty)
+    reason = tx.reference or f"ownership {tx.owner} -> {tx.to_owner}"
+    draft.add_outbound(MovementType.OWNERSHIP, source, pieces, reason=reason)
+    if tx.unit_price is None:
+        inbound(draft, MovementType.OWNERSHIP, buyer, pieces, reason=reason)
+        return
+    unit_cost = q6(tx.unit_price)
+    piece = Piece(tx.qty, mul6(tx.qty, unit_cost), unit_cost)
+    inbound(draft, MovementType.RECEIPT, buyer, [piece], reason=reason)
+    draft.items[tx.sku] = replace(draft.item(tx.sku), last_unit_cost=unit_cost)
+
+
 _HANDLERS: dict[TransactionType, Callable[[Draft, StockTransaction], None]] = {
     TransactionType.RECEIPT: _receipt,
     TransactionType.SALE: _sale,
@@ -315,4 +360,5 @@ _HANDLERS: dict[TransactionType, Callable[[Draft, StockTransaction], None]] = {
     TransactionType.ADJUSTMENT: _adjustment,
     TransactionType.TRANSFER: _transfer,
     TransactionType.VENDOR_RETURN: _vendor_return,
+    TransactionType.OWNERSHIP_CHANGE: _ownership_change,
 }

@@ -8,7 +8,7 @@ Over a period, per item, from the value (signed, + in / − out) of its movement
 - ``true_ups``             = −Σ value of true-ups (real minus provisional cost of stock sold short)
 - ``returns``              = Σ value of returns (stock back at the cost it left with)
 - ``adjustments``          = Σ value of adjustments (signed: gains +, losses −)
-- ``transfers``            = Σ value of transfers (in +, out −)
+- ``transfers``            = Σ value of transfers and ownership changes at cost (in +, out −)
 - ``cogs``                 = cost_of_sales + true_ups − returns − adjustments
 - ``ending_value`` (EI)    = BI + P − purchase returns + transfers − COGS
 
@@ -16,6 +16,9 @@ Gross margin = revenue of priced sales − their cost, their true-ups included.
 
 Transfers move value between locations of the same item and owner, so in a line per
 item or owner, or in the total, they sum to zero; only lines per location show them.
+Ownership changes at cost move value between owners in place: they show in lines per
+owner (out of the seller's, into the buyer's) and sum to zero in the total. One the
+warehouse buys at a price is a purchase for it (its line is a receipt), docs/owner-items.md.
 Reversals keep the type of what they reverse and so net inside the same line.
 
 A line is for a group of positions (``Grouping``): an item, a location (or the subtree
@@ -96,7 +99,7 @@ def cogs_line(
     true_ups = -total(MovementType.TRUE_UP)
     returns = total(MovementType.RETURN)
     adjustments = total(MovementType.ADJUSTMENT)
-    transfers = total(MovementType.TRANSFER)
+    transfers = total(MovementType.TRANSFER) + total(MovementType.OWNERSHIP)
     cogs = cost_of_sales + true_ups - returns - adjustments
     return CogsLine(
         group=group,

@@ -18,7 +18,7 @@ from collector.domain.model import IssuePolicy, Tracking, Valuation
 from collector.errors import CollectorError
 from collector.ingest.decode import summarize
 from collector.ledger.engine import lock_ledger
-from collector.ledger.schema import items, movements
+from collector.ledger.schema import item_codes, items, movements
 from edge_agent.wire import Gtin, Sku
 
 CSV_COLUMNS = (
@@ -178,10 +178,10 @@ def import_items(engine: sa.Engine, rows: list[ItemRow], *, now: datetime) -> Im
         }
         _refuse_valuation_changes(conn, rows, existing)
         _refuse_tracking_changes(conn, rows)
-        fresh = [_values(r, now) for r in rows if r.sku not in existing]
+        fresh = [item_values(r, now) for r in rows if r.sku not in existing]
         if fresh:
             conn.execute(items.insert(), fresh)
-        changed = [{"b_sku": r.sku, **_values(r, now)} for r in rows if r.sku in existing]
+        changed = [{"b_sku": r.sku, **item_values(r, now)} for r in rows if r.sku in existing]
         for record in changed:
             record.pop("sku")
         if changed:
@@ -190,7 +190,8 @@ def import_items(engine: sa.Engine, rows: list[ItemRow], *, now: datetime) -> Im
     return ImportResult(created=len(fresh), updated=len(changed))
 
 
-def _values(row: ItemRow, now: datetime) -> dict[str, Any]:
+def item_values(row: ItemRow, now: datetime) -> dict[str, Any]:
+    """The ``items`` columns of a row (its ``sku`` as given)."""
     return {
         "sku": row.sku,
         "name": row.name,
@@ -275,7 +276,7 @@ def create_item(engine: sa.Engine, row: ItemRow, *, now: datetime) -> None:
             raise ItemConflictError(
                 [CatalogProblem(None, f"item {row.sku} exists already: change it with PATCH")]
             )
-        conn.execute(items.insert().values(**_values(row, now)))
+        conn.execute(items.insert().values(**item_values(row, now)))
 
 
 def update_item(engine: sa.Engine, sku: str, changes: Mapping[str, Any], *, now: datetime) -> bool:
@@ -304,4 +305,26 @@ def update_item(engine: sa.Engine, sku: str, changes: Mapping[str, Any], *, now:
                 ]
             )
         conn.execute(items.update().where(items.c.sku == sku).values(**changes, updated_at=now))
+        if "gtin" in changes:
+            _sync_owner_gtin(conn, sku, changes["gtin"])
     return True
+
+
+def _sync_owner_gtin(conn: sa.Connection, sku: str, gtin: str | None) -> None:
+    """An owner's item: its GTIN in the owner's code table follows the item's."""
+    owner = conn.execute(sa.select(items.c.owner).where(items.c.sku == sku)).scalar()
+    if owner is None:
+        return
+    c = item_codes.c
+    conn.execute(item_codes.delete().where(c.sku == sku, c.kind == "gtin"))
+    if gtin is None:
+        return
+    code = gtin.zfill(14)
+    taken = conn.execute(
+        sa.select(c.sku).where(c.owner == owner, c.kind == "gtin", c.code == code)
+    ).scalar()
+    if taken is not None:
+        raise ItemConflictError(
+            [CatalogProblem(None, f"owner {owner}'s GTIN {gtin} is item {taken} already")]
+        )
+    conn.execute(item_codes.insert().values(owner=owner, kind="gtin", code=code, sku=sku))

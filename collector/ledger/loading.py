@@ -75,6 +75,8 @@ def request_for(transactions: Iterable[StockTransaction]) -> BookRequest:
         keys.add(PositionKey(tx.sku, tx.location, tx.owner))
         if tx.to_location is not None:
             keys.add(PositionKey(tx.sku, tx.to_location, tx.owner))
+        if tx.to_owner is not None:
+            keys.add(PositionKey(tx.sku, tx.location, tx.to_owner))
         if tx.type is TransactionType.RETURN:
             return_owners.add((tx.sku, tx.owner))
             if tx.returns_event_id is not None:
@@ -254,7 +256,7 @@ def _load_items(conn: sa.Connection, skus: Iterable[str]) -> dict[str, ItemPolic
     found: dict[str, ItemPolicy] = {}
     cols = (
         items.c.sku, items.c.valuation, items.c.allow_negative, items.c.last_unit_cost,
-        items.c.tracking, items.c.issue_policy, items.c.sell_expired,
+        items.c.tracking, items.c.issue_policy, items.c.sell_expired, items.c.owner,
     )  # fmt: skip
     for part in chunks(sorted(skus)):
         for row in conn.execute(sa.select(*cols).where(items.c.sku.in_(part))):
@@ -266,5 +268,6 @@ def _load_items(conn: sa.Connection, skus: Iterable[str]) -> dict[str, ItemPolic
                 Tracking(row.tracking),
                 IssuePolicy(row.issue_policy),
                 bool(row.sell_expired),
+                row.owner,
             )
     return found

@@ -29,13 +29,28 @@ items = sa.Table(
     sa.Column("issue_policy", sa.String(8), nullable=False, server_default="fifo"),
     sa.Column("sell_expired", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("expiry_warning_days", sa.Integer),
+    sa.Column("owner", sa.String(64)),
     sa.CheckConstraint("valuation IN ('fifo', 'moving_average')", name="valuation"),
     sa.CheckConstraint("tracking IN ('none', 'lot', 'serial')", name="tracking"),
     sa.CheckConstraint("issue_policy IN ('fifo', 'fefo')", name="issue_policy"),
 )
 """``tracking``: stock known per lot, per serial, or neither (docs/lots.md); ``issue_policy``:
 which lot an unnamed sale takes; ``expiry_warning_days``: days before a lot's expiry its
-``expiry_soon`` alert is raised (none: no alert)."""
+``expiry_soon`` alert is raised (none: no alert). ``owner``: the client whose catalogue
+the item is in (its SKU is then ``owner:code``, docs/owner-items.md); NULL: the shared one."""
+
+item_codes = sa.Table(
+    "item_codes",
+    metadata,
+    sa.Column("owner", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(8), primary_key=True),
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("sku", sa.String(64), sa.ForeignKey("items.sku"), nullable=False),
+    sa.CheckConstraint("kind IN ('sku', 'gtin')", name="kind"),
+    sa.Index("ix_item_codes_sku", "sku"),
+    sa.Index("ix_item_codes_kind_code", "kind", "code"),
+)
+"""An owner's own codes: its SKU code or a GTIN (zero-padded to 14) → the internal SKU."""
 
 owners = sa.Table(
     "owners",

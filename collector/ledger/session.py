@@ -31,6 +31,7 @@ import sqlalchemy as sa
 import structlog
 
 from collector.domain.book import Book
+from collector.domain.item_codes import CodeKind
 from collector.domain.model import MovementLine, Position, PositionKey, Posting
 from collector.domain.posting import post_transaction
 from collector.errors import InsufficientStockError, LedgerError, RejectedEventError
@@ -39,6 +40,7 @@ from collector.ledger.days import write_days
 from collector.ledger.dead_letters import record_dead_letters
 from collector.ledger.engine import lock_ledger
 from collector.ledger.inbox import set_dispositions, write_inbox
+from collector.ledger.item_codes import codes_in_use, resolve
 from collector.ledger.loading import (
     BookRequest,
     LoadedBook,
@@ -99,6 +101,8 @@ class PostingSession:
         self._refusals: list[Refusal] = []
         self._parking = ParkingLot()
         self._finished = False
+        self._codes_in_use: bool | None = None
+        self._skus: dict[tuple[str, str], str] = {}
         self.unparked: set[UUID] = set()
         """Parked events this session posted."""
 
@@ -129,6 +133,20 @@ class PostingSession:
         self.load(BookRequest(skus=frozenset({key.sku}), keys=frozenset({key})))
         return self.book.position(key)
 
+    def resolved(self, tx: StockTransaction) -> StockTransaction:
+        """``tx`` naming its item by internal SKU: the owner's own code resolved (its
+        catalogue first, then the shared one; ``RejectedEventError`` when ambiguous)."""
+        if self._codes_in_use is None:
+            self._codes_in_use = codes_in_use(self.conn)
+        if not self._codes_in_use:
+            return tx  # no owner has items of its own: every code is a shared SKU
+        asked = (tx.owner, tx.sku)
+        sku = self._skus.get(asked)
+        if sku is None:
+            sku = resolve(self.conn, tx.owner, CodeKind.SKU, tx.sku) or tx.sku
+            self._skus[asked] = sku
+        return tx if sku == tx.sku else tx.model_copy(update={"sku": sku})
+
     # ------------------------------------------------------------------ posting
 
     def post(self, *, event_id: UUID, effective_at: datetime, tx: StockTransaction) -> Posting:
@@ -137,6 +155,7 @@ class PostingSession:
         Stock it brings in is offered at once to what waits for it at that position.
         The event's inbox row is the caller's to record.
         """
+        tx = self.resolved(tx)
         if self._loaded is None or not _was_asked(self._loaded.asked, tx):
             self.load(request_for([tx]))
         posting = post_transaction(self.book, event_id=event_id, effective_at=effective_at, tx=tx)
@@ -154,6 +173,7 @@ class PostingSession:
         self, *, event_id: UUID, effective_at: datetime, tx: StockTransaction, reason: str
     ) -> ParkedEvent:
         """Let a transaction short of stock wait for it; its inbox row says ``parked``."""
+        tx = self.resolved(tx)
         key = PositionKey(tx.sku, tx.location, tx.owner)
         expires_at = self.now + timedelta(seconds=self.options.park_timeout_s)
         parked = ParkedEvent(event_id, key, effective_at, self.now, expires_at, reason, tx)
@@ -290,7 +310,7 @@ def _was_asked(asked: BookRequest, tx: StockTransaction) -> bool:
     """Whether the book was loaded for everything ``tx`` touches (per posting: no sets built)."""
     if tx.sku not in asked.skus or (tx.sku, tx.location, tx.owner) not in asked.keys:
         return False
-    if tx.to_location is not None and (tx.sku, tx.to_location, tx.owner) not in asked.keys:
+    if not _other_side_asked(asked, tx):
         return False
     if tx.type is TransactionType.RETURN and (tx.sku, tx.owner) not in asked.return_owners:
         return False
@@ -302,6 +322,13 @@ def _was_asked(asked: BookRequest, tx: StockTransaction) -> bool:
     return named in (
         asked.named_sales if tx.type is TransactionType.RETURN else asked.named_receipts
     )
+
+
+def _other_side_asked(asked: BookRequest, tx: StockTransaction) -> bool:
+    """Whether a transfer's destination, or an ownership change's buyer, was read."""
+    if tx.to_location is not None and (tx.sku, tx.to_location, tx.owner) not in asked.keys:
+        return False
+    return tx.to_owner is None or (tx.sku, tx.location, tx.to_owner) in asked.keys
 
 
 def _lots_asked(asked: BookRequest, tx: StockTransaction) -> bool:

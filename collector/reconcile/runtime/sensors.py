@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import structlog
 
 from collector.domain.model import PositionKey
+from collector.errors import RejectedEventError
 from collector.ledger.observers import StoredEvent
 from collector.reconcile.findings import AlertKey, AlertType, Finding, Severity, Verdict
 from collector.reconcile.gates import GateExit
@@ -195,9 +196,11 @@ def _tag(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatch
     gate = site.gate(event.device_id, data.gate)
     if gate is None or data.direction not in {GateDirection.IN, GateDirection.OUT}:
         return
-    item = state.item_by_code(conn, None, data.gtin)
+    item, why = _lookup(conn, None, data.gtin, gate.owner)
     if item is None:
-        reason = f"tag {data.epc} (GTIN {data.gtin or 'none'}) at gate {gate.gate} matches no item"
+        reason = f"tag {data.epc} (GTIN {data.gtin or 'none'}) at gate {gate.gate} " + (
+            why or "matches no item"
+        )
         batch.verdicts.append(_unknown(site, event, Unknown(data.epc, gate.inside, reason)))
         return
     sku = item[0]
@@ -224,10 +227,10 @@ def _present(
 ) -> None:
     """A presence reader saw a tag: note it and recount the units at the reader's location."""
     data = event.data
-    item = state.item_by_code(conn, None, data.gtin)
+    item, why = _lookup(conn, None, data.gtin, reader.owner)
     if item is None:
-        reason = (
-            f"tag {data.epc} (GTIN {data.gtin or 'none'}) at reader {reader.reader} matches no item"
+        reason = f"tag {data.epc} (GTIN {data.gtin or 'none'}) at reader {reader.reader} " + (
+            why or "matches no item"
         )
         batch.verdicts.append(_unknown(site, event, Unknown(data.epc, reader.location, reason)))
         return
@@ -247,7 +250,12 @@ def _scan(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatc
     station = site.station(event.device_id, data.station)
     if station is None or data.rejected_reason is not None:
         return
-    item = state.item_by_code(conn, data.sku, data.gtin)
+    item, why = _lookup(conn, data.sku, data.gtin, station.owner)
+    if why is not None:
+        code = data.gtin or data.sku or data.raw
+        unknown = Unknown(code, station.location, f"code {code!r} at {station.station}: {why}")
+        batch.verdicts.append(_unknown(site, event, unknown))
+        return
     sku, cost = item if item is not None else (None, None)
     intent = scan_intent(data, station, sku, cost)
     if isinstance(intent, Unknown):
@@ -256,6 +264,16 @@ def _scan(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatc
         batch.posts.append(_pending(site, event, f"station {station.station}", intent))
     elif isinstance(intent, Count):
         batch.counts.append(PendingCount(site, event.device_id, event.event_id, intent))
+
+
+def _lookup(
+    conn: sa.Connection, sku: str | None, gtin: str | None, owner: str
+) -> tuple[tuple[str, Any] | None, str | None]:
+    """The item a code names for the device's owner, or None and why (ambiguous code)."""
+    try:
+        return state.item_by_code(conn, sku, gtin, owner=owner), None
+    except RejectedEventError as err:
+        return None, str(err)
 
 
 def record_count(conn: sa.Connection, pending: PendingCount, batch: SensorBatch) -> None:

@@ -12,7 +12,9 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from collector.domain.item_codes import CodeKind
 from collector.domain.model import PositionKey
+from collector.ledger.item_codes import resolve
 from collector.ledger.schema import balances, items, movements
 from collector.reconcile.gates import GateExit
 from collector.reconcile.lanes import LaneFaults
@@ -107,17 +109,21 @@ def book_and_cost(conn: sa.Connection, key: PositionKey) -> tuple[Decimal, Decim
     return (row.qty if row is not None else Decimal(0)), cost
 
 
-def item_by_code(conn: sa.Connection, sku: str | None, gtin: str | None) -> tuple[str, Any] | None:
-    """(sku, last unit cost) of the item a scan or tag names by SKU or GTIN; None if unknown."""
-    for column, value in ((items.c.sku, sku), (items.c.gtin, gtin)):
+def item_by_code(
+    conn: sa.Connection, sku: str | None, gtin: str | None, *, owner: str = "own"
+) -> tuple[str, Any] | None:
+    """(sku, last unit cost) of the item a scan or tag names by SKU or GTIN; None if unknown.
+
+    Looked up in ``owner``'s catalogue (the device's binding), then the shared one;
+    ``RejectedEventError`` when only other owners use the code (docs/owner-items.md).
+    """
+    for kind, value in ((CodeKind.SKU, sku), (CodeKind.GTIN, gtin)):
         if value is None:
             continue
-        row = conn.execute(sa.select(items.c.sku, items.c.last_unit_cost).where(column == value))
-        found = row.first()
+        found = resolve(conn, owner, kind, value)
         if found is not None:
-            return found.sku, found.last_unit_cost
-    if gtin is not None and len(gtin) < 14:  # GTIN-8/12/13 are stored zero-padded to 14 too
-        return item_by_code(conn, None, gtin.zfill(14))
+            cost = conn.execute(sa.select(items.c.last_unit_cost).where(items.c.sku == found))
+            return found, cost.scalar_one_or_none()
     return None
 
 
