@@ -128,7 +128,8 @@ def outbound(
     position = draft.position(key)
     if qty > position.qty and not item.allow_negative:
         is_adjustment = movement_type is MovementType.ADJUSTMENT
-        verb = "adjustment of -" if is_adjustment else f"{movement_type.value} of "
+        what = "ownership change" if movement_type is MovementType.OWNERSHIP else movement_type
+        verb = "adjustment of -" if is_adjustment else f"{what} of "
         raise InsufficientStockError(
             f"{verb}{fmt(qty)} {key.label()} exceeds on-hand {fmt(position.qty)} "
             f"and {key.sku} forbids negative stock",
