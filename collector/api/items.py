@@ -34,8 +34,9 @@ from collector.ledger.catalog import (
     parse_items_csv,
     update_item,
 )
-from collector.views.items import ItemSearch, ItemView, get_item, item_page
-from edge_agent.wire import Gtin, Sku
+from collector.ledger.item_codes import create_owner_item
+from collector.views.items import ItemSearch, ItemView, get_item, item_page, owners_sku
+from edge_agent.wire import Gtin, OwnerId, Sku
 
 log = structlog.get_logger("collector.api")
 router = APIRouter(tags=["items"])
@@ -78,6 +79,16 @@ class ItemOut(BaseModel):
     expiry_warning_days: int | None = Field(
         description="Days before a lot expires that its `expiry_soon` alert is raised."
     )
+    owner: str | None = Field(
+        default=None,
+        description="The client whose own catalogue it is in (`sku` is then `owner:code`); "
+        "null: the shared catalogue.",
+    )
+    code: str = Field(
+        default="",
+        description="The owner's own code for it (`SKU-1` of `acme:SKU-1`); shared items: "
+        "the SKU. A client token may name its items by it.",
+    )
 
 
 class ItemPage(BaseModel):
@@ -92,8 +103,13 @@ class ItemIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    sku: Sku
+    sku: Sku = Field(description="The SKU; with `owner`, the owner's own code.")
     name: Name
+    owner: OwnerId | None = Field(
+        default=None,
+        description="Add it to this client's own catalogue: its SKU becomes `owner:sku`, its "
+        "code and GTIN resolve for that owner first (docs/owner-items.md).",
+    )
     gtin: Gtin | None = None
     unit_weight_g: UnitWeight | None = None
     valuation: Valuation = Valuation.FIFO
@@ -164,6 +180,7 @@ def _out(view: ItemView) -> ItemOut:
         last_unit_cost=view.last_unit_cost, updated_at=view.updated_at,
         tracking=Tracking(view.tracking), issue_policy=IssuePolicy(view.issue_policy),
         sell_expired=view.sell_expired, expiry_warning_days=view.expiry_warning_days,
+        owner=view.owner, code=view.code,
     )  # fmt: skip
 
 
@@ -215,8 +232,8 @@ def list_items(  # noqa: PLR0917 - FastAPI passes the parameters by name
 def read_item(
     sku: str, conn: Reading, who: Annotated[Principal, Depends(allowed(Action.READ_ITEMS))]
 ) -> ItemOut:
-    """The item with this SKU."""
-    found = get_item(conn, who.scope, sku)
+    """The item with this SKU (a client token: or its own code)."""
+    found = get_item(conn, who.scope, owners_sku(conn, who.scope, sku))
     if found is None:
         raise _missing(sku)
     return _out(found)
@@ -228,7 +245,7 @@ def read_item(
     response_model=ItemOut,
     status_code=201,
     responses={
-        **AUTH, 409: problem("An item with this SKU exists."),
+        **AUTH, 409: problem("An item with this SKU (or the owner's code or GTIN) exists."),
         413: TOO_LARGE, 422: _INVALID,
     },
 )  # fmt: skip
@@ -239,17 +256,28 @@ def add_item(
     context: Context,
     who: Annotated[Principal, Depends(allowed(Action.WRITE_ITEMS))],
 ) -> ItemOut:
-    """Create the item; a SKU that exists is a 409 (change it with PATCH)."""
-    row = ItemRow.model_validate(body.model_dump())
+    """Create the item; a SKU that exists is a 409 (change it with PATCH). With ``owner``,
+    in that owner's catalogue: its SKU is ``owner:sku``."""
+    row = ItemRow.model_validate(body.model_dump(exclude={"owner"}))
     try:
-        create_item(context.engine, row, now=context.clock.now())
+        sku = _create(context, body.owner, row)
     except ItemConflictError as err:
         raise ProblemError("conflict", str(err)) from err
-    log.info("item.created", sku=row.sku, principal=who.label)
+    except CatalogError as err:
+        field = FieldProblem(field="body.sku", message=str(err))
+        raise ProblemError("invalid-request", str(err), errors=[field]) from err
+    log.info("item.created", sku=sku, owner=body.owner, principal=who.label)
     # Header values are latin-1 on the wire; a SKU in any script goes in percent-encoded.
-    location = request.url_for("read_item", sku=quote(row.sku, safe=""))
+    location = request.url_for("read_item", sku=quote(sku, safe=""))
     response.headers["Location"] = str(location)
-    return _reread(context, who, row.sku)
+    return _reread(context, who, sku)
+
+
+def _create(context: Context, owner: str | None, row: ItemRow) -> str:
+    if owner is None:
+        create_item(context.engine, row, now=context.clock.now())
+        return row.sku
+    return create_owner_item(context.engine, owner, row, now=context.clock.now())
 
 
 @router.patch(

@@ -23,6 +23,7 @@ from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_s
 from collector.api.problems import FieldProblem, ProblemError
 from collector.api.responses import LIST
 from collector.domain.model import MovementType
+from collector.views.items import owners_sku
 from collector.views.movements import MovementFilter, MovementView, movement_page
 from edge_agent.wire import LocationPath, OwnerId, Sku
 
@@ -102,7 +103,9 @@ def list_movements(  # noqa: PLR0917 - FastAPI passes the parameters by name
     conn: Reading,
     codec: Cursors,
     who: Annotated[Principal, Depends(allowed(Action.READ_MOVEMENTS))],
-    sku: Annotated[Sku | None, Query(description="Only this SKU.")] = None,
+    sku: Annotated[
+        Sku | None, Query(description="Only this SKU (a client token: or its own code).")
+    ] = None,
     location: Annotated[
         LocationPath | None, Query(description="This location and everything below it.")
     ] = None,
@@ -131,6 +134,7 @@ def list_movements(  # noqa: PLR0917 - FastAPI passes the parameters by name
             "query.to: must be later than query.from",
             errors=[FieldProblem(field="query.to", message="must be later than from")],
         )
+    sku = owners_sku(conn, who.scope, sku) if sku is not None else None  # a client's own code
     flt = MovementFilter(
         sku=sku, location=location, owner=owner,
         types=frozenset(t.value for t in type_) if type_ else None, event_id=event_id,

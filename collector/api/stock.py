@@ -18,6 +18,7 @@ from collector.api.cursors import Cursors, binding
 from collector.api.fields import Amount, Instant
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
 from collector.api.responses import LIST
+from collector.views.items import owners_sku
 from collector.views.stock import StockFilter, stock_page, stock_totals, totals_of
 from edge_agent.wire import LocationPath, OwnerId, Sku
 
@@ -65,7 +66,9 @@ def read_stock(  # noqa: PLR0917 - FastAPI passes the parameters by name
     conn: Reading,
     codec: Cursors,
     who: Annotated[Principal, Depends(allowed(Action.READ_STOCK))],
-    sku: Annotated[Sku | None, Query(description="Only this SKU.")] = None,
+    sku: Annotated[
+        Sku | None, Query(description="Only this SKU (a client token: or its own code).")
+    ] = None,
     location: Annotated[
         LocationPath | None, Query(description="This location and everything below it.")
     ] = None,
@@ -82,6 +85,7 @@ def read_stock(  # noqa: PLR0917 - FastAPI passes the parameters by name
 ) -> StockPage:
     """Positions with stock or value; ``as_of`` sums the journal up to that instant."""
     size = page_size(context, limit)
+    sku = owners_sku(conn, who.scope, sku) if sku is not None else None  # a client's own code
     flt = StockFilter(sku=sku, location=location, owner=owner, as_of=as_of)
     bound = binding(
         "stock", who.scope, {"sku": sku, "location": location, "owner": owner, "as_of": as_of}

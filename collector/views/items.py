@@ -3,7 +3,8 @@
 An item is visible to a restricted scope when one of its owners has a position of it
 (``balances`` keeps every position ever posted, at zero too, so "held" is covered).
 Such a reader does not see ``last_unit_cost``: it is the cost of the item's latest
-receipt, whoever's it was.
+receipt, whoever's it was. An item of an owner's own catalogue is visible to that owner's
+readers from its creation, and shows the owner's own ``code`` beside its internal SKU.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from collector.ledger.schema import balances, items
+from collector.domain.item_codes import SEPARATOR
+from collector.ledger.schema import balances, item_codes, items
 from collector.views.scope import Scope
 
 
@@ -35,6 +37,14 @@ class ItemView:
     issue_policy: str = "fifo"
     sell_expired: bool = False
     expiry_warning_days: int | None = None
+    owner: str | None = None
+    """The client whose catalogue it is in; None: the shared catalogue."""
+
+    @property
+    def code(self) -> str:
+        """The owner's own code for it (``SKU-1`` of ``acme:SKU-1``); shared items: the SKU."""
+        prefix = f"{self.owner}{SEPARATOR}"
+        return self.sku.removeprefix(prefix) if self.owner is not None else self.sku
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +62,7 @@ def visible_items(scope: Scope) -> sa.ColumnElement[bool]:
     held = sa.select(balances.c.sku).where(
         balances.c.sku == items.c.sku, scope.where(balances.c.owner)
     )
-    return held.exists()
+    return sa.or_(held.exists(), scope.where(items.c.owner))
 
 
 def item_page(
@@ -96,4 +106,16 @@ def _view(row: sa.Row[tuple[object, ...]], scope: Scope) -> ItemView:
         last_unit_cost=None if scope.is_restricted else m["last_unit_cost"],
         updated_at=m["updated_at"], tracking=m["tracking"], issue_policy=m["issue_policy"],
         sell_expired=bool(m["sell_expired"]), expiry_warning_days=m["expiry_warning_days"],
+        owner=m["owner"],
     )  # fmt: skip
+
+
+def owners_sku(conn: sa.Connection, scope: Scope, code: str) -> str:
+    """For a client's reader, the SKU its own ``code`` names (its owners' catalogues, when
+    exactly one has it); else ``code`` as it is (an internal or shared SKU)."""
+    if not scope.is_restricted:
+        return code
+    c = item_codes.c
+    query = sa.select(c.sku).where(c.kind == "sku", c.code == code, scope.where(c.owner))
+    found = conn.execute(query.limit(2)).scalars().all()
+    return found[0] if len(found) == 1 else code
