@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from collector.ledger import session as session_module
 from collector.ledger.catalog import ItemRow
 from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.item_codes import create_owner_item
+from collector.ledger.reversing import reverse_in_ledger
 from collector.ledger.schema import balances, items, lot_stock, movements
 from collector.ledger.session import SessionOptions
 from collector.views.reports import ReportQuery, period_report
@@ -167,3 +169,13 @@ def test_the_period_report_per_owner_shows_the_change_and_balances(strict, engin
             line.beginning_value + line.purchases - line.purchase_returns + line.transfers
             - line.cogs
         )  # fmt: skip
+
+
+def test_reversing_an_ownership_change_gives_the_stock_back_to_the_seller(strict, engine):
+    strict.ingest([tx_message(1, qty=10, owner="acme", unit_cost="2.00")])
+    outcome = strict.ingest([tx_message(2, "ownership_change", 4, owner="acme", to_owner="bravo")])
+    reverse_in_ledger(
+        engine, event_id=outcome.outcomes[0].event_id, reason="sold by mistake",
+        now=datetime(2026, 3, 2, tzinfo=UTC), reversal_event_id=uuid.uuid4(), by="test",
+    )  # fmt: skip
+    assert positions(engine) == {"acme": (10, Decimal("20.00")), "bravo": (0, 0)}
