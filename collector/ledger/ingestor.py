@@ -16,7 +16,7 @@ from collector.ingest.decode import Decoded, Undecodable, decode
 from collector.ingest.ports import BatchOutcome, Disposition, InboundMessage, MessageOutcome
 from collector.ledger.gc_pause import gc_paused
 from collector.ledger.inbox import event_inbox_row, update_progress
-from collector.ledger.loading import PositionCache, request_for
+from collector.ledger.loading import PositionCache
 from collector.ledger.observers import (
     PostingObserver,
     SensorPlan,
@@ -140,7 +140,7 @@ class SqlIngestor:
         ]
         if work.plan is not None:
             transactions += [p.tx for p in work.plan.postings.values()]
-        session.load(request_for(transactions))
+        session.load_for(transactions)
         for index, item in sorted_.fresh:
             self._post_one(work, index, item)
         _report_unparked(work)

@@ -6,12 +6,13 @@ The tables are ``items.owner`` and ``item_codes``; the rules are in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from collector.domain.item_codes import CodeKind, CodeMatches, choose, owner_sku, padded_gtin
+from collector.errors import RejectedEventError
 from collector.ledger.bulk import chunks
 from collector.ledger.catalog import (
     CatalogError,
@@ -22,6 +23,7 @@ from collector.ledger.catalog import (
 )
 from collector.ledger.engine import lock_ledger
 from collector.ledger.schema import item_codes, items
+from edge_agent.wire import StockTransaction
 
 _c = item_codes.c
 
@@ -45,6 +47,64 @@ def resolve(conn: sa.Connection, owner: str, kind: CodeKind, code: str) -> str |
     others = sorted({r.owner for r in rows if r.owner != owner})
     shared = None if own is not None else _shared(conn, kind, code)
     return choose(kind, code, owner, CodeMatches(own, shared, others))
+
+
+def resolve_skus(
+    conn: sa.Connection, asked: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], str | RejectedEventError]:
+    """``resolve`` of many (owner, SKU code) pairs in two queries per 500 codes: each pair's
+    SKU (the code itself when unknown), or the refusal of an ambiguous one."""
+    pairs = set(asked)
+    codes = sorted({code for _, code in pairs})
+    users: dict[str, dict[str, str]] = {}
+    shared: set[str] = set()
+    for part in chunks(codes):
+        query = sa.select(_c.owner, _c.code, _c.sku).where(_c.kind == "sku", _c.code.in_(part))
+        for row in conn.execute(query):
+            users.setdefault(row.code, {})[row.owner] = row.sku
+        shared.update(conn.execute(sa.select(items.c.sku).where(items.c.sku.in_(part))).scalars())
+    found: dict[tuple[str, str], str | RejectedEventError] = {}
+    for owner, code in pairs:
+        by_owner = users.get(code, {})
+        others = sorted(o for o in by_owner if o != owner)
+        matches = CodeMatches(by_owner.get(owner), code if code in shared else None, others)
+        try:
+            found[(owner, code)] = choose(CodeKind.SKU, code, owner, matches) or code
+        except RejectedEventError as err:
+            found[(owner, code)] = err
+    return found
+
+
+class SessionCodes:
+    """A posting session's resolutions: (owner, code) → the SKU it names, or why it names
+    none; asked once per session (it holds the ledger lock, so they cannot change)."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        """Nothing is read until something is asked."""
+        self._conn = conn
+        self._in_use: bool | None = None
+        self._skus: dict[tuple[str, str], str | RejectedEventError] = {}
+
+    def prepare(self, asked: Sequence[tuple[str, str]]) -> None:
+        """Resolve these (owner, code) pairs in bulk (none at all while no owner has items)."""
+        if self._in_use is None:
+            self._in_use = codes_in_use(self._conn)
+        missing = [pair for pair in asked if pair not in self._skus]
+        if not self._in_use:
+            self._skus.update((pair, pair[1]) for pair in missing)
+        elif missing:
+            self._skus.update(resolve_skus(self._conn, missing))
+
+    def resolved(self, tx: StockTransaction) -> StockTransaction:
+        """``tx`` with its owner's code replaced by the SKU; ``RejectedEventError`` if ambiguous."""
+        asked = (tx.owner, tx.sku)
+        sku = self._skus.get(asked)
+        if sku is None:
+            self.prepare([asked])
+            sku = self._skus[asked]
+        if isinstance(sku, RejectedEventError):
+            raise sku
+        return tx if sku == tx.sku else tx.model_copy(update={"sku": sku})
 
 
 def _shared(conn: sa.Connection, kind: CodeKind, code: str) -> str | None:

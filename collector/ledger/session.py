@@ -31,7 +31,6 @@ import sqlalchemy as sa
 import structlog
 
 from collector.domain.book import Book
-from collector.domain.item_codes import CodeKind
 from collector.domain.model import MovementLine, Position, PositionKey, Posting
 from collector.domain.posting import post_transaction
 from collector.errors import InsufficientStockError, LedgerError, RejectedEventError
@@ -40,7 +39,7 @@ from collector.ledger.days import write_days
 from collector.ledger.dead_letters import record_dead_letters
 from collector.ledger.engine import lock_ledger
 from collector.ledger.inbox import set_dispositions, write_inbox
-from collector.ledger.item_codes import codes_in_use, resolve
+from collector.ledger.item_codes import SessionCodes
 from collector.ledger.loading import (
     BookRequest,
     LoadedBook,
@@ -101,8 +100,7 @@ class PostingSession:
         self._refusals: list[Refusal] = []
         self._parking = ParkingLot()
         self._finished = False
-        self._codes_in_use: bool | None = None
-        self._skus: dict[tuple[str, str], str] = {}
+        self._codes = SessionCodes(conn)
         self.unparked: set[UUID] = set()
         """Parked events this session posted."""
 
@@ -128,6 +126,18 @@ class PostingSession:
             extend_book(self.conn, self._loaded, request, self._cache)
         self._parking.load(self.conn, request.keys)
 
+    def load_for(self, transactions: Sequence[StockTransaction]) -> None:
+        """``load`` what these transactions touch, their owners' codes resolved first (one
+        that cannot be resolved is loaded as it is: posting it says why)."""
+        self._codes.prepare([(tx.owner, tx.sku) for tx in transactions])
+        found = []
+        for tx in transactions:
+            try:
+                found.append(self.resolved(tx))
+            except RejectedEventError:
+                found.append(tx)
+        self.load(request_for(found))
+
     def position(self, key: PositionKey) -> Position:
         """A position as this session has it (stored state plus what it posted)."""
         self.load(BookRequest(skus=frozenset({key.sku}), keys=frozenset({key})))
@@ -136,16 +146,7 @@ class PostingSession:
     def resolved(self, tx: StockTransaction) -> StockTransaction:
         """``tx`` naming its item by internal SKU: the owner's own code resolved (its
         catalogue first, then the shared one; ``RejectedEventError`` when ambiguous)."""
-        if self._codes_in_use is None:
-            self._codes_in_use = codes_in_use(self.conn)
-        if not self._codes_in_use:
-            return tx  # no owner has items of its own: every code is a shared SKU
-        asked = (tx.owner, tx.sku)
-        sku = self._skus.get(asked)
-        if sku is None:
-            sku = resolve(self.conn, tx.owner, CodeKind.SKU, tx.sku) or tx.sku
-            self._skus[asked] = sku
-        return tx if sku == tx.sku else tx.model_copy(update={"sku": sku})
+        return self._codes.resolved(tx)
 
     # ------------------------------------------------------------------ posting
 
