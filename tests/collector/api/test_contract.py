@@ -26,6 +26,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "GET /api/v1/reports/abc": "to not before from, at most 3,700 days after it",
     "GET /api/v1/forecast/{sku}": "as_of between 1970 and 9000 (the history's dates fit)",
     "GET /api/v1/movements": "to later than from",
+    "POST /api/v1/items": "with an owner, owner:sku must fit a SKU's 64 characters",
     "POST /api/v1/items/import": "a CSV file with the catalogue's header and valid rows",
     "POST /api/v1/locations": "the parent must be in the location master already",
     "POST /api/v1/purchase-orders": "the supplier must exist, and a SKU's pattern (no "
