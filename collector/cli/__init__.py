@@ -12,7 +12,7 @@ from collector.cli import (
     demo_command,
     forecast_command,
     ledger_commands,
-    owner_commands,
+    owner_item_commands,
     run_command,
 )
 from collector.cli.alerts_commands import app as alerts_app
@@ -66,7 +66,7 @@ app.add_typer(po_app)
 app.add_typer(dead_letter_commands.app)
 app.command("parked")(dead_letter_commands.parked)
 ledger_commands.register(app)
-app.command("ownership-change")(owner_commands.ownership_change)
+app.command("ownership-change")(owner_item_commands.ownership_change)
 
 
 def main() -> None:
