@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from collector.purchasing.matching import scanned_reference
 from collector.reconcile.findings import AlertType
 from collector.sites.bindings import GateBinding, LaneBinding, StationBinding
 from edge_agent.wire import (
@@ -117,11 +118,19 @@ def _tx(
         location=location,
         owner=owner,
         unit_cost=unit_cost if kind is TransactionType.RECEIPT else None,
-        reference=f"scan {scan.station} {scan.mode.value}",
+        reference=_reference(kind, scan),
         lot=scan.lot,
         expiry=scan.expiry,
         serial=scan.serial,
     )
+
+
+def _reference(kind: TransactionType, scan: BarcodeScanned) -> str:
+    """``scan STATION MODE``; a receipt naming its purchase order starts ``PO:<reference>``."""
+    note = f"scan {scan.station} {scan.mode.value}"
+    if kind is TransactionType.RECEIPT and scan.po_reference is not None:
+        return scanned_reference(scan.po_reference, note)[:128]
+    return note
 
 
 def weight_intent(lane: LaneBinding, sku: str, count_change: int) -> Post | None:
