@@ -29,6 +29,7 @@ items = sa.Table(
     sa.Column("issue_policy", sa.String(8), nullable=False, server_default="fifo"),
     sa.Column("sell_expired", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("expiry_warning_days", sa.Integer),
+    sa.Column("sold_by_weight", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.CheckConstraint("valuation IN ('fifo', 'moving_average')", name="valuation"),
     sa.CheckConstraint("tracking IN ('none', 'lot', 'serial')", name="tracking"),
     sa.CheckConstraint("issue_policy IN ('fifo', 'fefo')", name="issue_policy"),

@@ -52,12 +52,16 @@ class Unknown:
 Intent = Post | Count | Unknown
 
 
-def scanned_units(scan: BarcodeScanned) -> Decimal:
-    """Units a scan stands for: the typed quantity times the package count (AI 30/37).
+def scanned_units(scan: BarcodeScanned, *, sold_by_weight: bool = False) -> Decimal:
+    """Units a scan stands for: the typed quantity times the package count (AI 30/37); of an
+    item sold by weight with a net weight (AI 310n), the typed quantity times the kilograms.
 
     ``ValueError`` beyond the ledger's 6 decimals (it stores exact micro-units).
     """
-    units = scan.quantity * (scan.count or 1)
+    if sold_by_weight and scan.net_weight_kg is not None:
+        units = scan.quantity * scan.net_weight_kg
+    else:
+        units = scan.quantity * (scan.count or 1)
     if units != units.quantize(_MICRO_UNIT):
         raise ValueError(f"scanned quantity {units} has more than 6 decimals")
     return units
@@ -67,14 +71,20 @@ _MICRO_UNIT = Decimal("0.000001")
 
 
 def scan_intent(
-    scan: BarcodeScanned, station: StationBinding, sku: str | None, unit_cost: Decimal | None
+    scan: BarcodeScanned,
+    station: StationBinding,
+    sku: str | None,
+    unit_cost: Decimal | None,
+    *,
+    sold_by_weight: bool = False,
 ) -> Intent:
-    """A scan at a bound station; ``sku`` resolved from the scan's SKU or GTIN (None: unknown)."""
+    """A scan at a bound station; ``sku`` resolved from the scan's SKU or GTIN (None: unknown);
+    ``sold_by_weight``: the item's quantities are kilograms."""
     code = scan.gtin or scan.sku or scan.raw
     if sku is None:
         reason = f"code {code!r} scanned at station {station.station} matches no item"
         return Unknown(code, station.location, reason)
-    units = scanned_units(scan)
+    units = scanned_units(scan, sold_by_weight=sold_by_weight)
     if scan.mode is StationMode.COUNT:
         return Count(station.location, sku, units, station.owner)
     kind = _SCAN_TYPES[scan.mode]

@@ -35,6 +35,7 @@ class ItemView:
     issue_policy: str = "fifo"
     sell_expired: bool = False
     expiry_warning_days: int | None = None
+    sold_by_weight: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,4 +97,5 @@ def _view(row: sa.Row[tuple[object, ...]], scope: Scope) -> ItemView:
         last_unit_cost=None if scope.is_restricted else m["last_unit_cost"],
         updated_at=m["updated_at"], tracking=m["tracking"], issue_policy=m["issue_policy"],
         sell_expired=bool(m["sell_expired"]), expiry_warning_days=m["expiry_warning_days"],
+        sold_by_weight=bool(m["sold_by_weight"]),
     )  # fmt: skip

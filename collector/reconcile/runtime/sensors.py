@@ -248,8 +248,8 @@ def _scan(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatc
     if station is None or data.rejected_reason is not None:
         return
     item = state.item_by_code(conn, data.sku, data.gtin)
-    sku, cost = item if item is not None else (None, None)
-    intent = scan_intent(data, station, sku, cost)
+    sku, cost, by_weight = item if item is not None else (None, None, False)
+    intent = scan_intent(data, station, sku, cost, sold_by_weight=by_weight)
     if isinstance(intent, Unknown):
         batch.verdicts.append(_unknown(site, event, intent))
     elif isinstance(intent, Post):

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -107,15 +107,25 @@ def book_and_cost(conn: sa.Connection, key: PositionKey) -> tuple[Decimal, Decim
     return (row.qty if row is not None else Decimal(0)), cost
 
 
-def item_by_code(conn: sa.Connection, sku: str | None, gtin: str | None) -> tuple[str, Any] | None:
-    """(sku, last unit cost) of the item a scan or tag names by SKU or GTIN; None if unknown."""
+class ItemCode(NamedTuple):
+    """The item a scan or tag names, as its handling needs it."""
+
+    sku: str
+    unit_cost: Any
+    """Its last unit cost (None: never received)."""
+    sold_by_weight: bool = False
+
+
+def item_by_code(conn: sa.Connection, sku: str | None, gtin: str | None) -> ItemCode | None:
+    """(sku, last unit cost, sold by weight) of the item a scan or tag names by SKU or GTIN;
+    None if unknown."""
+    wanted = (items.c.sku, items.c.last_unit_cost, items.c.sold_by_weight)
     for column, value in ((items.c.sku, sku), (items.c.gtin, gtin)):
         if value is None:
             continue
-        row = conn.execute(sa.select(items.c.sku, items.c.last_unit_cost).where(column == value))
-        found = row.first()
+        found = conn.execute(sa.select(*wanted).where(column == value)).first()
         if found is not None:
-            return found.sku, found.last_unit_cost
+            return ItemCode(found.sku, found.last_unit_cost, bool(found.sold_by_weight))
     if gtin is not None and len(gtin) < 14:  # GTIN-8/12/13 are stored zero-padded to 14 too
         return item_by_code(conn, None, gtin.zfill(14))
     return None
