@@ -1,8 +1,8 @@
 """Parsing one scanner line: AIM symbology identifier, then GS1 element string or GTIN via biip.
 
-A scan either parses into ``ParsedScan`` (GTIN, lot, expiry, serial, count) or
-becomes ``RejectedScan`` with a reason an operator can act on: wrong check
-digit, unknown application identifier, noise.  Nothing is silently dropped.
+A scan either parses into ``ParsedScan`` (GTIN, lot, expiry, serial, count, net weight,
+purchase order) or becomes ``RejectedScan`` with a reason an operator can act on: wrong
+check digit, unknown application identifier, noise.  Nothing is silently dropped.
 """
 
 from __future__ import annotations
