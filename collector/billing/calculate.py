@@ -150,7 +150,7 @@ def charge_lines(
     return [line for line in found if line is not None]
 
 
-def correction_lines(  # noqa: PLR0913 - the two views of a month and what differs
+def correction_lines(  # noqa: PLR0917 - the two views of a month and what differs
     days: Sequence[date],
     uses_now: Sequence[DayUse],
     uses_then: Sequence[DayUse],

@@ -71,8 +71,12 @@ def test_locations_and_cubic_metres_per_day() -> None:
               ("BOX", "main/a1"): [Decimal(3)], ("BOX", "main/b1"): [Decimal(-1)]}  # fmt: skip
     (use,) = day_uses(series, {"TEA": 1500, "BOX": None}, 1)
     assert use == DayUse(units=Decimal(5), locations=1, cm3=Decimal(3000))
-    card = RateCard(1, "acme", date(2026, 1, 1), {Charge.M3_DAYS: Decimal("2.00"),
-                                                   Charge.LOCATION_DAYS: Decimal("0.333")})
+    card = RateCard(
+        1,
+        "acme",
+        date(2026, 1, 1),
+        {Charge.M3_DAYS: Decimal("2.00"), Charge.LOCATION_DAYS: Decimal("0.333")},
+    )
     lines = charge_lines([date(2026, 11, 1)], [use], [], [card])
     # 3,000 cm³ = 0.003 m³ × 2.00 = 0.006 → 0.01; one location-day × 0.333 → 0.33.
     assert [(ln.charge, ln.quantity, ln.amount) for ln in lines] == [
