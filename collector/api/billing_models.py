@@ -17,7 +17,7 @@ from edge_agent.wire import OwnerId
 Rate = Annotated[
     str, Field(pattern=r"^\d{1,12}(\.\d{1,6})?$", examples=["0.12"], description="≥ 0, money.")
 ]
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$"
 Reference = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]{1,64}$", examples=["INV-2026-0112"])]
 
 
