@@ -62,3 +62,6 @@ def seed(api: httpx.Client, engine: sa.Engine) -> None:
     call("POST", "/suggestions/run", {})
     line = {"sku": sku, "location": location, "owner": owner, "qty": "12"}
     call("POST", "/purchase-orders", {"supplier": "acme", "lines": [line]})
+    first = (now - timedelta(days=40)).date().replace(day=1).isoformat()
+    call("POST", "/billing/cards", {"owner": owner, "effective_from": first,
+         "unit_days": "0.05", "receipt_lines": "1.25", "picks": "0.35"})  # fmt: skip
