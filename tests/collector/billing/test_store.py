@@ -149,3 +149,24 @@ def test_storage_per_cubic_metre_day_uses_the_item_volume(client: Client) -> Non
     assert [(ln.charge, ln.quantity, ln.amount) for ln in bill.lines] == [
         (Charge.M3_DAYS, Decimal("7.5"), Decimal("7.50"))
     ]
+
+
+def test_a_late_event_before_two_closed_months_corrects_both_on_the_next_bill(
+    client: Client,
+) -> None:
+    _november(client)
+    _close(client, "2026-10", now=at(2, 11))
+    _close(client, "2026-11")
+    client.post("sale", 1, at(31, 10, 12), at(3, 12))  # effective 31 Oct, recorded 3 Dec
+    december = _bill(client, "2026-12")
+    found = [(ln.corrects_month, ln.charge, ln.first_day.day, ln.last_day.day, ln.quantity,
+              ln.amount) for ln in december.lines if ln.corrects_month]  # fmt: skip
+    # October: −1 unit on the 31st at card A, and the pick at card A's 0.40; November: −1
+    # unit over 1–15 at card A (0.10) and 16–30 at card B (0.12)
+    assert found == [
+        ("2026-10", Charge.UNIT_DAYS, 31, 31, Decimal(-1), Decimal("-0.10")),
+        ("2026-10", Charge.PICKS, 31, 31, Decimal(1), Decimal("0.40")),
+        ("2026-11", Charge.UNIT_DAYS, 1, 15, Decimal(-15), Decimal("-1.50")),
+        ("2026-11", Charge.UNIT_DAYS, 16, 30, Decimal(-15), Decimal("-1.80")),
+    ]
+    assert {ln.original_day for ln in december.lines if ln.corrects_month} == {date(2026, 10, 31)}
