@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -54,3 +54,32 @@ def test_the_csv_has_the_documented_columns(billed: Console) -> None:
     header, *rows = answer.text.splitlines()
     assert header.split(",") == list(CSV_COLUMNS)
     assert [row.split(",")[4] for row in rows] == ["unit_days", "receipt_lines"]
+
+
+def test_an_admin_closes_then_invoices_from_the_page(billed: Console) -> None:
+    billed.clock.at = datetime(2026, 12, 2, 9, tzinfo=UTC)
+    billed.login("root")
+    csrf = billed.csrf("/billing/client-a/2026-11")
+    closed = billed.client.post("/billing/client-a/2026-11/close", data={"csrf": csrf})
+    assert "closed" in closed.text
+    assert "Mark invoiced" in closed.text
+    done = billed.client.post("/billing/client-a/2026-11/invoice",
+                              data={"csrf": csrf, "reference": "INV-9"})  # fmt: skip
+    assert "invoiced as INV-9" in done.text
+
+
+def test_a_refused_close_says_why(billed: Console) -> None:
+    billed.login("root")  # 25 November: the month has not ended
+    csrf = billed.csrf("/billing/client-a/2026-11")
+    answer = billed.client.post("/billing/client-a/2026-11/close", data={"csrf": csrf})
+    assert answer.status_code == 409
+    assert "has not ended yet" in answer.text
+
+
+def test_a_client_user_has_no_close_button_and_may_not_close(billed: Console) -> None:
+    billed.clock.at = datetime(2026, 12, 2, 9, tzinfo=UTC)
+    billed.login("carol")
+    csrf = billed.csrf("/billing/client-a/2026-11")
+    assert "Close the bill" not in billed.client.get("/billing/client-a/2026-11").text
+    answer = billed.client.post("/billing/client-a/2026-11/close", data={"csrf": csrf})
+    assert answer.status_code == 403
