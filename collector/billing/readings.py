@@ -15,7 +15,9 @@ from collector.billing.calculate import DayUse, HandlingEvent, PositionKey, clos
 from collector.billing.rates import Charge
 from collector.domain.money import ZERO
 from collector.ledger.schema import balances, items, movements, position_days
+from collector.ledger.types import UtcDateTime
 from collector.reconcile.runtime.schema import cycle_count_lines
+from collector.views.reports import day_bounds
 
 HANDLED = {"receipt": Charge.RECEIPT_LINES, "sale": Charge.PICKS, "return": Charge.RETURNS,
            "vendor_return": Charge.RETURNS}  # fmt: skip
@@ -93,22 +95,45 @@ def _event(row: Any, tz: tzinfo) -> HandlingEvent | None:
 
 
 def handling_events(
-    conn: sa.Connection, owner: str, start: datetime, end: datetime, tz: tzinfo
+    conn: sa.Connection, owner: str, days: Sequence[date], tz: tzinfo
 ) -> list[HandlingEvent]:
-    """Receipt, pick and return lines (reversals count −1) and count lines of [start, end)."""
+    """Receipt, pick and return lines (reversals count −1) and count lines of ``days``,
+    counted in SQL per books day (a ``CASE`` on the days' first instants in ``tz``)."""
     m = movements.c
-    query = sa.select(m.type, m.effective_at, m.reverses_movement_id).where(
-        m.owner == owner, m.effective_at >= start, m.effective_at < end,
-        m.type.in_(sorted(HANDLED)),
+    start, end = day_bounds(days[0], days[-1], tz)
+    bucket = _day_bucket(m.effective_at, days, tz)
+    reversal = m.reverses_movement_id.is_not(None)
+    query = (
+        sa.select(m.type, reversal.label("reversal"), bucket.label("bucket"),
+                  sa.func.count().label("n"))
+        .where(m.owner == owner, m.effective_at >= start, m.effective_at < end,
+               m.type.in_(sorted(HANDLED)))
+        .group_by(m.type, reversal, bucket)
     )  # fmt: skip
-    found = [e for row in conn.execute(query) if (e := _event(row, tz)) is not None]
+    found = [
+        HandlingEvent(days[row.bucket], HANDLED[row.type], -row.n if row.reversal else row.n)
+        for row in conn.execute(query)
+    ]
     c = cycle_count_lines.c
-    counted = sa.select(c.counted_at).where(
-        c.owner == owner, c.counted_at >= start, c.counted_at < end, c.counted.is_not(None)
-    )
-    found += [HandlingEvent(at.astimezone(tz).date(), Charge.COUNT_LINES)
-              for at in conn.execute(counted).scalars()]  # fmt: skip
+    counted_bucket = _day_bucket(c.counted_at, days, tz)
+    counted = (
+        sa.select(counted_bucket.label("bucket"), sa.func.count().label("n"))
+        .where(c.owner == owner, c.counted_at >= start, c.counted_at < end,
+               c.counted.is_not(None))
+        .group_by(counted_bucket)
+    )  # fmt: skip
+    found += [HandlingEvent(days[row.bucket], Charge.COUNT_LINES, row.n)
+              for row in conn.execute(counted)]  # fmt: skip
     return found
+
+
+def _day_bucket(
+    column: sa.ColumnElement[Any], days: Sequence[date], tz: tzinfo
+) -> sa.ColumnElement[int]:
+    """The index in ``days`` of the books day an instant falls on (within the days)."""
+    ends = [day_bounds(day, day, tz)[1] for day in days[:-1]]
+    whens = [(column < sa.literal(at, UtcDateTime()), index) for index, at in enumerate(ends)]
+    return sa.case(*whens, else_=len(days) - 1) if whens else sa.literal(0)
 
 
 def late_lines(

@@ -147,10 +147,9 @@ def _computed(conn: sa.Connection, owner: str, month: str, tz: tzinfo, today: da
     if not days:
         return Bill(owner, month, "open", (), total_of([]))
     cards = cards_of(conn, owner)
-    start, end = day_bounds(days[0], days[-1], tz)
     series = readings.closing_by_position(conn, owner, days)
     uses = readings.uses_of(conn, series, len(days))
-    events = readings.handling_events(conn, owner, start, end, tz)
+    events = readings.handling_events(conn, owner, days, tz)
     lines = charge_lines(days, uses, events, cards)
     last = _last_closed(conn, owner)
     if last is not None and month == next_month(last.month):
