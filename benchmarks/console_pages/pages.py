@@ -34,6 +34,19 @@ SAMPLES: dict[str, Sample] = {
     "po_id": lambda conn: _text(
         conn.exec_driver_sql("SELECT MAX(id) FROM purchase_orders").scalar()
     ),
+    "lot_sku": lambda conn: conn.exec_driver_sql(
+        "SELECT sku FROM lot_movements JOIN movements ON movements.id = movement_id "
+        "GROUP BY sku, code ORDER BY COUNT(*) DESC, sku, code LIMIT 1"
+    ).scalar(),
+    "lot": lambda conn: conn.exec_driver_sql(  # the same lot: the one most lines moved
+        "SELECT code FROM lot_movements JOIN movements ON movements.id = movement_id "
+        "GROUP BY sku, code ORDER BY COUNT(*) DESC, sku, code LIMIT 1"
+    ).scalar(),
+    "serial": lambda conn: conn.exec_driver_sql(
+        "SELECT code FROM lot_movements JOIN movements ON movements.id = movement_id "
+        "JOIN items ON items.sku = movements.sku WHERE items.tracking = 'serial' "
+        "GROUP BY code ORDER BY COUNT(*) DESC, code LIMIT 1"
+    ).scalar(),
     "dead_letter_id": lambda conn: _text(
         conn.exec_driver_sql("SELECT MAX(id) FROM dead_letters").scalar()
     ),
@@ -42,7 +55,8 @@ SAMPLES: dict[str, Sample] = {
     ).scalar(),
     "month": lambda conn: datetime.now(UTC).strftime("%Y-%m"),  # its open bill, so far
 }
-"""Per path parameter name: the busiest SKU, the newest alert, count, dead letter, …"""
+"""Per path parameter name: the busiest SKU, the newest alert, count, dead letter, the lot
+and the serial most lines moved, …"""
 
 
 QUERIES: dict[str, list[Sample]] = {

@@ -22,7 +22,8 @@ class SeedError(RuntimeError):
 
 def seed(api: httpx.Client, engine: sa.Engine) -> None:
     """Two weeks of sales of the sample item (for a forecast), a count under way, a refused
-    receipt (a dead letter), a supplier with a reorder rule, its suggestion and an order."""
+    receipt (a dead letter), a supplier with a reorder rule, its suggestion and an order, and
+    a lot-tracked and a serial-tracked item received and sold (for the trace pages)."""
     with engine.begin() as conn:
         token = create_token(conn, name=f"seed-{uuid.uuid4().hex[:8]}", role=Role.ADMIN,
                              owners=[], now=datetime.now(UTC))  # fmt: skip
@@ -62,6 +63,31 @@ def seed(api: httpx.Client, engine: sa.Engine) -> None:
     call("POST", "/suggestions/run", {})
     line = {"sku": sku, "location": location, "owner": owner, "qty": "12"}
     call("POST", "/purchase-orders", {"supplier": "acme", "lines": [line]})
+    _seed_lots(call, location, owner, now)
     first = (now - timedelta(days=40)).date().replace(day=1).isoformat()
     call("POST", "/billing/cards", {"owner": owner, "effective_from": first,
          "unit_days": "0.05", "receipt_lines": "1.25", "picks": "0.35"})  # fmt: skip
+
+
+def _seed_lots(call: Any, location: str, owner: str, now: datetime) -> None:
+    """A FEFO tea in two lots, sold from the soonest; a phone by serial, received and sold."""
+    call("POST", "/items", {"sku": "TEA-LOOSE", "name": "Loose tea", "tracking": "lot",
+         "issue_policy": "fefo", "expiry_warning_days": 30}, ok=201)  # fmt: skip
+    call("POST", "/items", {"sku": "PHONE-X", "name": "Phone X", "tracking": "serial"}, ok=201)
+    when = (now - timedelta(days=3)).isoformat()
+    for lot, expiry, qty in (("L-2411", now + timedelta(days=20), "8"),
+                             ("L-2502", now + timedelta(days=200), "12")):  # fmt: skip
+        call("POST", "/transactions", {"type": "receipt", "sku": "TEA-LOOSE", "qty": qty,
+             "location": location, "owner": owner, "unit_cost": "4.20", "lot": lot,
+             "expiry": expiry.date().isoformat(), "reference": "PO-7781",
+             "effective_at": when})  # fmt: skip
+    for qty in ("3", "2"):
+        call("POST", "/transactions", {"type": "sale", "sku": "TEA-LOOSE", "qty": qty,
+             "location": location, "owner": owner, "unit_price": "9.90"})  # fmt: skip
+    for serial in ("SN-1001", "SN-1002"):
+        call("POST", "/transactions", {"type": "receipt", "sku": "PHONE-X", "qty": "1",
+             "location": location, "owner": owner, "unit_cost": "310", "serial": serial,
+             "effective_at": when})  # fmt: skip
+    call("POST", "/transactions", {"type": "sale", "sku": "PHONE-X", "qty": "1",
+         "location": location, "owner": owner, "serial": "SN-1001",
+         "unit_price": "499"})  # fmt: skip

@@ -22,6 +22,7 @@ from collector.api.access import Action
 from collector.api.alert_models import AlertDetail, alert_detail, alert_out
 from collector.api.context import Context
 from collector.api.review import LedgerAfter
+from collector.console.alert_figures import figures_of
 from collector.console.guard import Viewer, page
 from collector.console.render import html, templates
 from collector.console.trace_chart import trace_chart
@@ -175,6 +176,7 @@ def detail_page(
     return html(
         request, "alert.html", session=who.session, principal=who.principal,
         title=f"Alert {alert.id} · {alert.type.value.replace('_', ' ')}", ledger=ledger,
+        figures=figures_of(alert.type),
         notice=notice, error=error, status_code=status_code, **values, **_forms(who, alert),
     )  # fmt: skip
 

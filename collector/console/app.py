@@ -25,6 +25,7 @@ from collector.console import (
     pages,
     planning,
     report_pages,
+    trace_page,
 )
 from collector.console.guard import CsrfRefusedError, LoginRequiredError, PageForbiddenError
 from collector.console.render import HERE, html
@@ -60,7 +61,7 @@ def create_console(context: ApiContext) -> FastAPI:
         auth.router, pages.router, forecast_page.router, events.router,
         alert_pages.router, alert_forms.router, alert_stream.router,
         device_pages.router, count_pages.router, dead_letter_pages.router, report_pages.router,
-        planning.router, billing_pages.router,
+        planning.router, trace_page.router, billing_pages.router,
     ):  # fmt: skip
         console.include_router(router)
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -23,12 +23,14 @@ from collector.views.locations import location_tree
 from collector.views.movements import MovementFilter, movement_page
 from collector.views.reports import ReportQuery, day_bounds, period_report
 from collector.views.stock import StockFilter, stock_page, totals_of
+from collector.views.trace import lots_on_hand
 
 router = APIRouter(include_in_schema=False)
 SEARCH_LIMIT = 50
 POSITIONS_LIMIT = 500
 MOVEMENTS_LIMIT = 50
 LAYERS_LIMIT = 100
+LOTS_LIMIT = 100
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -77,6 +79,7 @@ def stock(
     return html(
         request, "stock.html", session=who.session, principal=who.principal, title="Stock",
         tree=tree, q=q, found=found, location=location, held=held,
+        trace_link=who.principal.may(Action.READ_MOVEMENTS),
     )  # fmt: skip
 
 
@@ -110,10 +113,12 @@ def item(
         lines = movement_page(conn, scope, MovementFilter(sku=sku), limit=MOVEMENTS_LIMIT)
         chart = step_chart(on_hand_by_day(conn, scope, sku))
         layers = open_layers(conn, scope, sku, limit=LAYERS_LIMIT)
+        lots = lots_on_hand(conn, scope, sku, limit=LOTS_LIMIT) if found.tracking != "none" else ()
     return html(
         request, "item.html", session=who.session, principal=who.principal,
         title=f"{found.sku} · {found.name}", item=found, positions=positions,
         totals=totals_of(positions), movements=lines, chart=chart, layers=layers,
-        layers_limit=LAYERS_LIMIT,
+        layers_limit=LAYERS_LIMIT, lots=lots, lots_limit=LOTS_LIMIT,
         forecast_link=who.principal.may(Action.READ_REPORTS),
+        trace_link=who.principal.may(Action.READ_MOVEMENTS),
     )  # fmt: skip

@@ -17,12 +17,12 @@ from decimal import Decimal
 from uuid import UUID
 
 from collector.domain.book import Book, Draft
+from collector.domain.lot_reversal import LotsMoved, restore_lots
 from collector.domain.model import (
     MovementLine,
     MovementType,
     Piece,
     Posting,
-    Tracking,
     Valuation,
     totals,
 )
@@ -41,20 +41,22 @@ def reverse_event(
     consumed: Mapping[int, Sequence[Piece]],
     already_reversed: Collection[int],
     reason: str,
+    lots_moved: LotsMoved | None = None,
 ) -> Posting:
     """Post the reversal of ``original`` (all lines of one event) or raise ``RejectedEventError``.
 
-    ``consumed`` gives, per outbound line id, the pieces it took (layers and the provisional rest).
+    ``consumed`` gives, per outbound line id, the pieces it took (layers and the provisional rest);
+    ``lots_moved``, per line of a tracked item, the lots (or serials) it moved.
     """
     _check_reversible(original_event_id, original, already_reversed)
     draft = Draft.start(book, reversal_event_id, effective_at)
-    _check_untracked(draft, original_event_id, original)
     for line in reversed(original):
         if line.qty > 0:
             _reverse_inbound(draft, line, reason, original_event_id)
         else:
             _reverse_outbound(draft, line, consumed.get(line.movement_id, ()), reason)
         _forget(draft, line)
+    restore_lots(draft, lots_moved or {})
     return draft.commit()
 
 
@@ -126,18 +128,6 @@ def _forget(draft: Draft, line: MovementLine) -> None:
                 returned_value=sale.returned_value - line.value,
             ),
         )
-
-
-def _check_untracked(draft: Draft, event_id: UUID, original: Sequence[MovementLine]) -> None:
-    """Lot and serial stock is not put back by a reversal (yet): refuse rather than drift."""
-    for line in original:
-        tracking = draft.item(line.key.sku).tracking
-        if tracking is not Tracking.NONE:
-            raise RejectedEventError(
-                f"event {event_id} moved {line.key.sku}, which is {tracking.value}-tracked: "
-                f"reversals do not restore {tracking.value} stock; post the opposite "
-                f"transaction naming the {tracking.value} instead"
-            )
 
 
 def _check_reversible(

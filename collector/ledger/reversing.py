@@ -22,7 +22,13 @@ from collector.ingest.ports import Disposition
 from collector.ledger.inbox import inbox_row
 from collector.ledger.loading import BookRequest
 from collector.ledger.observers import PostingObserver
-from collector.ledger.schema import cost_layers, inbox, layer_consumptions, movements
+from collector.ledger.schema import (
+    cost_layers,
+    inbox,
+    layer_consumptions,
+    lot_movements,
+    movements,
+)
 from collector.ledger.session import PostingSession, posting_session
 
 REVERSAL_KIND = "ledger.reversal"
@@ -74,6 +80,7 @@ def post_reversal(
         consumed=_consumed(conn, [x for x in original if x.qty < 0]),
         already_reversed=set(conn.execute(already).scalars()),
         reason=reason,
+        lots_moved=_lots_moved(conn, original),
     )
     payload = json.dumps({"reverses_event_id": str(event_id), "reason": reason})
     session.record(_inbox_row(reversal_event_id, session.now, payload, by))
@@ -165,3 +172,18 @@ def _consumed(conn: sa.Connection, outbound: list[MovementLine]) -> dict[int, li
                 )
             )
     return pieces
+
+
+def _lots_moved(
+    conn: sa.Connection, original: list[MovementLine]
+) -> dict[int, list[tuple[str, Decimal]]]:
+    """Per original line: the lots (or serials) it moved, signed (by code)."""
+    query = (
+        sa.select(lot_movements.c.movement_id, lot_movements.c.code, lot_movements.c.qty)
+        .where(lot_movements.c.movement_id.in_([line.movement_id for line in original]))
+        .order_by(lot_movements.c.movement_id, lot_movements.c.code)
+    )
+    moved: dict[int, list[tuple[str, Decimal]]] = {}
+    for row in conn.execute(query):
+        moved.setdefault(row.movement_id, []).append((row.code, row.qty))
+    return moved

@@ -152,3 +152,31 @@ def _on_hand(
         .order_by(s.sku, s.location, s.owner)
     )
     return tuple(TraceStock(r.sku, r.location, r.owner, r.qty) for r in conn.execute(query))
+
+
+@dataclass(frozen=True, slots=True)
+class LotOnHand:
+    """Units of one lot (or serial) of an item at one position, with the lot's expiry."""
+
+    code: str
+    expiry: date | None
+    location: str
+    owner: str
+    qty: Decimal
+
+
+def lots_on_hand(
+    conn: sa.Connection, scope: Scope, sku: str, *, limit: int
+) -> tuple[LotOnHand, ...]:
+    """The lots (or serials) of ``sku`` on hand where ``scope`` sees, soonest expiry first."""
+    s = lot_stock.c
+    query = (
+        sa.select(s.code, lots.c.expiry, s.location, s.owner, s.qty)
+        .join(lots, sa.and_(lots.c.sku == s.sku, lots.c.code == s.code))
+        .where(s.sku == sku, s.qty != 0, scope.where(s.owner))
+        .order_by(lots.c.expiry.is_(None), lots.c.expiry, s.code, s.location, s.owner)
+        .limit(limit)
+    )
+    return tuple(
+        LotOnHand(r.code, r.expiry, r.location, r.owner, r.qty) for r in conn.execute(query)
+    )

@@ -192,3 +192,21 @@ def test_a_device_alert_has_no_book_nor_trace(console: Console) -> None:
     assert "No weight trace" in page
     assert f'action="/alerts/{alert_id}/resolve"' not in page  # not a count: dismiss it
     assert f'action="/alerts/{alert_id}/dismiss"' in page
+
+
+def test_a_low_stock_alert_names_its_figures_projected_and_reorder_point(console: Console) -> None:
+    alert_id = raise_alert(console, type_=AlertType.LOW_STOCK)
+    console.login("alice")
+    page = console.client.get(f"/alerts/{alert_id}").text
+    assert "Projected against the reorder point" in page
+    assert "Reorder point (units)" in page
+    assert "Book against shelf" not in page
+    assert "Shelf (units)" not in page
+
+
+def test_a_shrinkage_alert_keeps_book_against_shelf(console: Console) -> None:
+    alert_id = raise_alert(console, type_=AlertType.SHRINKAGE)
+    console.login("alice")
+    page = console.client.get(f"/alerts/{alert_id}").text
+    assert "Book against shelf" in page
+    assert "Shelf minus book" in page

@@ -160,18 +160,67 @@ def test_a_short_sale_of_an_item_allowing_negative_stock_takes_what_lots_hold() 
     assert pos(book).qty == Decimal(-3)
 
 
-def test_reversing_a_tracked_items_event_is_refused_until_lots_are_restored() -> None:
+def reverse(book: Book, posting: Posting) -> Posting:
+    """Reverse a posting with the lots its lines moved, as the ledger loads them."""
+    moved: dict[int, list[tuple[str, Decimal]]] = {}
+    for move in posting.lot_moves:
+        moved.setdefault(move.movement_id, []).append((move.code, move.qty))
+    return reverse_event(
+        book,
+        reversal_event_id=uuid.uuid4(),
+        effective_at=JUNE,
+        original_event_id=posting.lines[0].event_id,
+        original=posting.lines,
+        consumed={},
+        already_reversed=(),
+        reason="keyed in twice",
+        lots_moved=moved,
+    )
+
+
+def test_reversing_a_fefo_sale_puts_its_units_back_under_their_lots() -> None:
+    book = fefo_book()
+    sale = post_at(book, tx("sale", 6))
+    reversal = reverse(book, sale)
+    assert sorted((m.code, m.qty) for m in reversal.lot_moves) == [("L-MID", 2), ("L-SOON", 4)]
+    assert book.lot_stock[KEY] == {"L-LATE": 5, "L-SOON": 4, "L-MID": 3}
+    assert pos(book).qty == d("12")
+
+
+def test_reversing_a_receipt_takes_its_lot_out_again() -> None:
     book = make_book(item(tracking=Tracking.LOT))
-    posting = receive(book, "L-A", 2, None)
-    with pytest.raises(RejectedEventError, match="reversals do not restore lot stock"):
-        reverse_event(
-            book,
-            reversal_event_id=uuid.uuid4(),
-            effective_at=JUNE,
-            original_event_id=posting.lines[0].event_id,
-            original=posting.lines,
-            consumed={},
-            already_reversed=(),
-            reason="keyed in twice",
-        )
+    receive(book, "L-A", 2, None)
+    second = receive(book, "L-B", 3, None)
+    reversal = reverse(book, second)
+    assert [(m.code, m.qty) for m in reversal.lot_moves] == [("L-B", -3)]
+    assert reversal.lines[0].lot == "L-B"
     assert book.lot_stock[KEY] == {"L-A": 2}
+
+
+def test_reversing_a_receipt_whose_lot_has_moved_on_is_refused() -> None:
+    book = make_book(item(valuation=AVG, tracking=Tracking.LOT))  # no layer to refuse first
+    receipt = receive(book, "L-A", 2, None)
+    receive(book, "L-B", 3, None)
+    post_at(book, tx("sale", 2, lot="L-A"))
+    with pytest.raises(RejectedEventError, match="lot L-A has 0 left there of the 2"):
+        reverse(book, receipt)
+    assert book.lot_stock[KEY] == {"L-B": 3}
+
+
+def test_reversing_a_transfer_moves_each_lot_back() -> None:
+    book = fefo_book()
+    transfer = post_at(book, tx("transfer", 5, to_location="main/b1"))
+    there = PositionKey("SKU-1", "main/b1", "own")
+    assert book.lot_stock[there] == {"L-SOON": 4, "L-MID": 1}
+    reverse(book, transfer)
+    assert book.lot_stock[there] == {}
+    assert book.lot_stock[KEY] == {"L-LATE": 5, "L-SOON": 4, "L-MID": 3}
+
+
+def test_reversing_the_sale_of_a_serial_puts_that_unit_back() -> None:
+    book = make_book(item(tracking=Tracking.SERIAL))
+    post_at(book, tx("receipt", 1, unit_cost="9", serial="SN-1"))
+    sale = post_at(book, tx("sale", 1))
+    reversal = reverse(book, sale)
+    assert reversal.lines[0].serial == "SN-1"
+    assert book.lot_stock[KEY] == {"SN-1": 1}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from collector.ingest.ports import Disposition
+from collector.ledger.reversing import reverse_in_ledger
 from collector.ledger.schema import dead_letters, items, lot_movements, lot_stock, lots, movements
 from tests.collector.ledger.messages import tx_message
 
@@ -78,3 +80,28 @@ def test_an_expired_lot_named_by_a_sale_is_dead_lettered(ingestor, engine):
         reason = conn.execute(sa.select(dead_letters.c.reason)).scalar_one()
     assert "expired on 2026-02-01" in reason
     assert stock_rows(engine) == {("main/a1", "L-OLD"): 2}
+
+
+def test_reversing_a_fefo_sale_read_back_restores_its_lots(ingestor, engine, clock):
+    make_lot_tracked(engine)
+    ingestor.ingest(
+        [
+            tx_message(1, qty=5, lot="L-LATE", expiry=date(2026, 12, 1)),
+            tx_message(2, qty=4, lot="L-SOON", expiry=date(2026, 4, 1)),
+        ]
+    )
+    sale = uuid.uuid4()
+    ingestor.ingest([tx_message(3, "sale", 6, event_id=sale)])
+    assert stock_rows(engine) == {("main/a1", "L-LATE"): 3}
+    reverse_in_ledger(
+        engine, event_id=sale, reason="wrong till", now=clock.now(), reversal_event_id=uuid.uuid4()
+    )
+    assert stock_rows(engine) == {("main/a1", "L-LATE"): 5, ("main/a1", "L-SOON"): 4}
+    with engine.connect() as conn:
+        back = conn.execute(
+            sa.select(lot_movements.c.code, lot_movements.c.qty)
+            .join(movements, movements.c.id == lot_movements.c.movement_id)
+            .where(movements.c.reverses_movement_id.is_not(None))
+            .order_by(lot_movements.c.code)
+        ).all()
+    assert [tuple(r) for r in back] == [("L-LATE", 2), ("L-SOON", 4)]

@@ -21,6 +21,7 @@ down_revision = "0017_lots"
 branch_labels = None
 depends_on = None
 
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _RATES = ("unit_day", "location_day", "m3_day", "receipt_line", "pick", "return_line",
           "count_line")  # fmt: skip
 
@@ -30,20 +31,19 @@ def upgrade() -> None:
     op.add_column("items", sa.Column("unit_volume_cm3", sa.BigInteger))
     op.create_table(
         "rate_cards",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
-                  autoincrement=True),  # fmt: skip
+        sa.Column("id", _ID, primary_key=True, autoincrement=True),
         sa.Column("owner", sa.String(64), nullable=False),
         sa.Column("effective_from", sa.Date, nullable=False),
         *(sa.Column(name, Micro, nullable=False) for name in _RATES),
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.Column("created_by", sa.String(ACTOR_CHARS), nullable=False),
-        sa.UniqueConstraint("owner", "effective_from",
-                            name=op.f("uq_rate_cards_owner_effective_from")),  # fmt: skip
+        sa.UniqueConstraint(
+            "owner", "effective_from", name=op.f("uq_rate_cards_owner_effective_from")
+        ),
     )
     op.create_table(
         "bills",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
-                  autoincrement=True),  # fmt: skip
+        sa.Column("id", _ID, primary_key=True, autoincrement=True),
         sa.Column("owner", sa.String(64), nullable=False),
         sa.Column("month", sa.String(7), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
