@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from collector.api import problems
 from collector.api.alerts import router as alerts_router
 from collector.api.analytics import router as analytics_router
+from collector.api.billing import router as billing_router
 from collector.api.context import ApiContext
 from collector.api.counts import router as counts_router
 from collector.api.dead_letters import router as dead_letters_router
@@ -44,6 +45,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     devices_router,
     purchasing_router,
     replenishment_router,
+    billing_router,
 )
 """Every resource of the API, in the order the OpenAPI document lists them."""
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024

@@ -15,6 +15,7 @@ from collector.cli import (
     run_command,
 )
 from collector.cli.alerts_commands import app as alerts_app
+from collector.cli.billing_commands import app as billing_app
 from collector.cli.cluster_commands import app as cluster_app
 from collector.cli.count_commands import app as count_app
 from collector.cli.influx_commands import app as influx_app
@@ -62,6 +63,7 @@ app.add_typer(trace_app)
 app.add_typer(cluster_app)
 app.add_typer(replenish_app)
 app.add_typer(po_app)
+app.add_typer(billing_app)
 app.add_typer(dead_letter_commands.app)
 app.command("parked")(dead_letter_commands.parked)
 ledger_commands.register(app)

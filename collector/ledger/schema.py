@@ -30,13 +30,15 @@ items = sa.Table(
     sa.Column("sell_expired", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("expiry_warning_days", sa.Integer),
     sa.Column("sold_by_weight", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("unit_volume_cm3", sa.BigInteger),
     sa.CheckConstraint("valuation IN ('fifo', 'moving_average')", name="valuation"),
     sa.CheckConstraint("tracking IN ('none', 'lot', 'serial')", name="tracking"),
     sa.CheckConstraint("issue_policy IN ('fifo', 'fefo')", name="issue_policy"),
 )
 """``tracking``: stock known per lot, per serial, or neither (docs/lots.md); ``issue_policy``:
 which lot an unnamed sale takes; ``expiry_warning_days``: days before a lot's expiry its
-``expiry_soon`` alert is raised (none: no alert)."""
+``expiry_soon`` alert is raised (none: no alert); ``unit_volume_cm3``: one unit's volume in
+whole cubic centimetres, for storage billed per m³-day (docs/billing.md)."""
 
 owners = sa.Table(
     "owners",
