@@ -57,6 +57,9 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("po", "receive-status"): ["PO-000001"],
     ("replenish", "suggest"): [],
     ("replenish", "rules"): [],
+    ("owners", "list"): [],
+    ("owners", "set"): ["client-a", "--off-books"],
+    ("report", "journal"): ["--from", "2026-11-01", "--to", "2026-11-30"],
 }
 """Each command with ``--json`` and what it needs; ``{name}`` comes from the ledger fixture."""
 
