@@ -92,6 +92,11 @@ class JournalOut(BaseModel):
 
 
 Reader = Annotated[Principal, Depends(allowed(Action.READ_REPORTS))]
+_CSV_EXAMPLE = (
+    "date,journal,account,account_name,debit,credit,owner,memo,reference\r\n"
+    "2026-11-02,INV-20261102-own,1300,Inventory,12.50,,own,Inventory: receipt,"
+    "inventory 2026-11-01..2026-11-30\r\n"
+)
 _READ = {
     **AUTH,
     409: problem("The owner's stock is off the warehouse's books: it has no journal."),
@@ -134,7 +139,13 @@ def get_journal(
 @router.get(
     "/journal.csv",
     summary="The same journal as CSV (docs/books.md's columns), for accounting software",
-    responses={**_READ, 200: {"content": {"text/csv": {}}, "description": "The journal."}},
+    responses={
+        **_READ,
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string", "example": _CSV_EXAMPLE}}},
+            "description": "The journal: a header row, then a row per line.",
+        },
+    },
     response_class=Response,
 )
 def get_journal_csv(

@@ -129,9 +129,7 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def _sums(
-    owners: frozenset[str], start: datetime, end: datetime
-) -> sa.Select[Any]:
+def _sums(owners: frozenset[str], start: datetime, end: datetime) -> sa.Select[Any]:
     """The period's values per owner, type and whether a count made them (a reversal of a
     count's adjustment counts as the count's)."""
     m = movements.c
