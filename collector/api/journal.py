@@ -11,12 +11,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from collector.api.access import Action, Principal
-from collector.api.context import Context, Reading, allowed
+from collector.api.context import ApiContext, Context, Reading, allowed
 from collector.api.fields import Day
 from collector.api.problems import ProblemError
 from collector.api.reports import MAX_PERIOD_DAYS, books_zone
@@ -104,9 +105,10 @@ _READ = {
 }
 
 
-def _journal(
-    params: JournalParams, context: Context, conn: Reading, who: Principal
+def journal_of(
+    params: JournalParams, context: ApiContext, conn: sa.Connection, who: Principal
 ) -> JournalReport:
+    """The journal the parameters ask for, as ``who`` may see it (409 ``off-books``)."""
     query = JournalQuery(params.first_day, params.last_day, owner=params.owner,
                          per_day=params.per == "day")  # fmt: skip
     try:
@@ -125,7 +127,7 @@ def get_journal(
     params: Annotated[JournalParams, Query()], context: Context, conn: Reading, who: Reader
 ) -> JournalOut:
     """Per owner on the books and books day (or period), an account's net per line."""
-    found = _journal(params, context, conn, who)
+    found = journal_of(params, context, conn, who)
     names = {x.account: x.account_name for x in found.lines}
     totals = account_totals(found.lines)
     return JournalOut(
@@ -152,7 +154,7 @@ def get_journal_csv(
     params: Annotated[JournalParams, Query()], context: Context, conn: Reading, who: Reader
 ) -> Response:
     """date, journal, account, account_name, debit, credit, owner, memo, reference."""
-    found = _journal(params, context, conn, who)
+    found = journal_of(params, context, conn, who)
     name = f"journal-{params.first_day}-{params.last_day}.csv"
     return Response(journal_csv(found.lines), media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
