@@ -20,9 +20,9 @@ from collector.api import journal as api_journal
 from collector.api import reports as api_reports
 from collector.api.access import Action
 from collector.api.context import ApiContext, Context
+from collector.api.problems import ProblemError
 from collector.console.guard import Viewer, page
 from collector.console.render import html
-from collector.api.problems import ProblemError
 from collector.domain.journal import journal_csv
 from collector.domain.report import Grouping
 from collector.ledger.engine import read_only_connection
