@@ -50,7 +50,14 @@ SkuOption = Annotated[str | None, typer.Option("--sku", help="Only this item.")]
 LocationOption = Annotated[
     str | None, typer.Option("--location", help="Only this location and what lies under it.")
 ]
-OwnerOption = Annotated[str | None, typer.Option("--owner", help="Only this owner's stock.")]
+OwnerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--owner",
+        help="Only this owner's stock, on the books or not (without it: the owners on the "
+        "warehouse's books, docs/books.md).",
+    ),
+]
 
 _COGS_COLUMNS = [
     "beginning_value", "purchases", "purchase_returns", "cost_of_sales", "true_ups", "returns",
