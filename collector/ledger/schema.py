@@ -45,7 +45,10 @@ owners = sa.Table(
     metadata,
     sa.Column("owner", sa.String(64), primary_key=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("on_books", sa.Boolean, nullable=False, server_default=sa.true()),
 )
+"""``on_books``: whether the owner's stock is the warehouse's (false: a 3PL client's
+consigned goods, no part of the warehouse's inventory value, purchases or COGS)."""
 
 locations = sa.Table(
     "locations",

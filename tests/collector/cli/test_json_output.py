@@ -60,6 +60,9 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("billing", "cards", "list"): [],
     ("billing", "bill"): ["own", "--month", "2026-11"],
     ("billing", "bills"): [],
+    ("owners", "list"): [],
+    ("owners", "set"): ["client-a", "--off-books"],
+    ("report", "journal"): ["--from", "2026-11-01", "--to", "2026-11-30"],
 }
 """Each command with ``--json`` and what it needs; ``{name}`` comes from the ledger fixture."""
 
