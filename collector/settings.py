@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from collector.domain.journal import Account, ChartOfAccounts
 from collector.errors import ConfigError
 
 DEFAULT_DB_URL = "sqlite:///var/ledger.db"
@@ -58,6 +59,45 @@ class LedgerSettings(BaseSettings):
             "IANA time zone of the books' days (daily balances, turnover): e.g. Europe/Berlin."
         ),
     )
+    account_inventory: str = Field(
+        default="1300",
+        min_length=1,
+        max_length=32,
+        description="Account code of the inventory asset.",
+    )
+    account_grni: str = Field(
+        default="2150",
+        min_length=1,
+        max_length=32,
+        description="Account code of goods received not invoiced.",
+    )
+    account_purchase_returns: str = Field(
+        default="2160", min_length=1, max_length=32, description="Account code of purchase returns."
+    )
+    account_cogs: str = Field(
+        default="5000",
+        min_length=1,
+        max_length=32,
+        description="Account code of the cost of goods sold.",
+    )
+    account_shrinkage: str = Field(
+        default="5100",
+        min_length=1,
+        max_length=32,
+        description="Account code of inventory shrinkage.",
+    )
+    account_count_variance: str = Field(
+        default="5110",
+        min_length=1,
+        max_length=32,
+        description="Account code of stock count variances.",
+    )
+    account_rounding: str = Field(
+        default="5190",
+        min_length=1,
+        max_length=32,
+        description="Account code of the journal's rounding to cents.",
+    )
     influx_url: str | None = Field(
         default=None,
         pattern=r"^https?://[^\s/]+",
@@ -102,6 +142,11 @@ class LedgerSettings(BaseSettings):
     def books_tz(self) -> ZoneInfo:
         """``books_timezone`` as a zone."""
         return ZoneInfo(self.books_timezone)
+
+    def chart_of_accounts(self) -> ChartOfAccounts:
+        """The journal's account codes (``COLLECTOR_ACCOUNT_*``), with the default names."""
+        codes = {a: getattr(self, f"account_{a.value}") for a in Account}
+        return ChartOfAccounts(codes=codes)
 
     @field_validator("db_url")
     @classmethod

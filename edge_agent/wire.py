@@ -52,6 +52,10 @@ LotCode = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=
 """A lot as GS1 AI (10) carries it: up to 20 printable characters, no spaces."""
 SerialCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
 """A serial: GS1 AI (21) (up to 20 characters) or an EPC's serial (longer for SGTIN-198)."""
+PoReference = Annotated[str, StringConstraints(min_length=1, max_length=30, pattern=r"^[!-~]+$")]
+"""A purchase order's reference as GS1 AI (400) carries it: up to 30 printable characters."""
+NetWeightKg = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=6)]
+"""A net weight in kilograms, exact (GS1 AI 310n has at most 6 digits and 5 decimals)."""
 
 
 class _Frozen(BaseModel):
@@ -364,6 +368,16 @@ class BarcodeScanned(_Frozen):
     expiry: date | None = None
     serial: str | None = Field(default=None, max_length=20)
     count: int | None = Field(default=None, description="AI (30)/(37) count in the package.")
+    po_reference: PoReference | None = Field(
+        default=None,
+        description="Receive mode: the purchase order the goods came with (GS1 AI 400 on the "
+        "label, or the station's current order from a scanned PO barcode).",
+    )
+    net_weight_kg: NetWeightKg | None = Field(
+        default=None,
+        description="GS1 AI (310n): the label's net weight in kg; the collector counts it as "
+        "the quantity of items sold by weight.",
+    )
     rejected_reason: str | None = Field(
         default=None,
         description="Set when the edge rejected the scan; the collector dead-letters it.",

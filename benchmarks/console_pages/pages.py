@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -49,6 +50,10 @@ SAMPLES: dict[str, Sample] = {
     "dead_letter_id": lambda conn: _text(
         conn.exec_driver_sql("SELECT MAX(id) FROM dead_letters").scalar()
     ),
+    "owner": lambda conn: conn.exec_driver_sql(  # a client with a rate card (billing)
+        "SELECT owner FROM rate_cards ORDER BY id LIMIT 1"
+    ).scalar(),
+    "month": lambda conn: datetime.now(UTC).strftime("%Y-%m"),  # its open bill, so far
 }
 """Per path parameter name: the busiest SKU, the newest alert, count, dead letter, the lot
 and the serial most lines moved, …"""

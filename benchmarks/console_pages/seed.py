@@ -64,6 +64,9 @@ def seed(api: httpx.Client, engine: sa.Engine) -> None:
     line = {"sku": sku, "location": location, "owner": owner, "qty": "12"}
     call("POST", "/purchase-orders", {"supplier": "acme", "lines": [line]})
     _seed_lots(call, location, owner, now)
+    first = (now - timedelta(days=40)).date().replace(day=1).isoformat()
+    call("POST", "/billing/cards", {"owner": owner, "effective_from": first,
+         "unit_days": "0.05", "receipt_lines": "1.25", "picks": "0.35"})  # fmt: skip
 
 
 def _seed_lots(call: Any, location: str, owner: str, now: datetime) -> None:

@@ -5,7 +5,8 @@ Roles (``collector tokens create --role …``):
 - ``admin``: everything;
 - ``ops``: read everything, review alerts, run counts, replay dead letters, command devices;
 - ``integration``: post transactions, read items and stock (a POS, a web shop, an ERP);
-- ``client``: read only, and only the owners named on the token (a 3PL's customer).
+- ``client``: read only, and only the owners named on the token (a 3PL's customer);
+  its own bills too. Only ``admin`` manages billing (rate cards, closing, invoicing).
 
 Owner scoping is enforced in every query (``Principal.owners``), not only here.
 """
@@ -48,6 +49,8 @@ class Action(StrEnum):
     COMMAND_DEVICES = "command devices"
     READ_PURCHASING = "read purchasing"
     MANAGE_PURCHASING = "manage purchasing"
+    READ_BILLS = "read bills"
+    MANAGE_BILLING = "manage billing"
 
 
 _READS = frozenset(a for a in Action if a.value.startswith("read "))
@@ -71,11 +74,12 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.READ_LOCATIONS,
             Action.READ_MOVEMENTS,
             Action.READ_REPORTS,
+            Action.READ_BILLS,
         }
     ),
 }
 """The permission table: the role column of docs/api.md is rendered from it. A client (a
-3PL's customer) reads its own goods: items, stock, movements and reports; discrepancy
+3PL's customer) reads its own goods: items, stock, movements, reports and bills; discrepancy
 alerts are the warehouse's own work, as counts, devices and dead letters are."""
 
 

@@ -12,13 +12,16 @@ from pydantic import BaseModel, Field
 from collector.api import problems
 from collector.api.alerts import router as alerts_router
 from collector.api.analytics import router as analytics_router
+from collector.api.billing import router as billing_router
 from collector.api.context import ApiContext
 from collector.api.counts import router as counts_router
 from collector.api.dead_letters import router as dead_letters_router
 from collector.api.devices import router as devices_router
 from collector.api.items import router as items_router
+from collector.api.journal import router as journal_router
 from collector.api.locations import router as locations_router
 from collector.api.movements import router as movements_router
+from collector.api.owners import router as owners_router
 from collector.api.purchasing import router as purchasing_router
 from collector.api.replenishment import router as replenishment_router
 from collector.api.reports import router as reports_router
@@ -32,11 +35,13 @@ API_PREFIX = "/api/v1"
 ROUTERS: tuple[APIRouter, ...] = (
     transactions_router,
     items_router,
+    owners_router,
     locations_router,
     stock_router,
     movements_router,
     trace_router,
     reports_router,
+    journal_router,
     analytics_router,
     alerts_router,
     counts_router,
@@ -44,6 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     devices_router,
     purchasing_router,
     replenishment_router,
+    billing_router,
 )
 """Every resource of the API, in the order the OpenAPI document lists them."""
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024

@@ -16,6 +16,7 @@ from collector.api.problems import ProblemError
 from collector.api.tokens import TokenVerifier
 from collector.clock import Clock
 from collector.devices.commands import DeviceCommander, NoBroker
+from collector.domain.journal import ChartOfAccounts
 from collector.ledger.engine import read_only_connection
 from collector.ledger.observers import PostingObserver
 from collector.ledger.session import SessionOptions
@@ -36,6 +37,8 @@ class ApiContext:
     """Sends device commands (``collector.mqtt.commander``); without a broker, refuses them."""
     command_timeout_s: float = 10.0
     """How long a command waits for the device's reply before a 504."""
+    chart: ChartOfAccounts = field(default_factory=ChartOfAccounts)
+    """The accounting journal's account codes (``COLLECTOR_ACCOUNT_*``)."""
 
 
 def api_context(request: Request) -> ApiContext:

@@ -9,6 +9,7 @@ Every step records the token (``token:NAME``) that made it.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -19,12 +20,14 @@ from urllib.parse import quote
 import sqlalchemy as sa
 import structlog
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from collector.api.access import Action, Principal
 from collector.api.context import ApiContext, Context, Reading, allowed
 from collector.api.cursors import Cursors, binding
 from collector.api.fields import Amount
+from collector.api.once import OptionalKey, create_once
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
 from collector.api.problems import ProblemError
 from collector.api.responses import AUTH, LIST, TOO_LARGE, problem
@@ -201,23 +204,34 @@ def read_count(
     responses={**AUTH, 413: TOO_LARGE},
 )
 def start_count(
-    body: CountStartIn, request: Request, response: Response, context: Context, who: Counter
-) -> CountDetail:
-    """Remember the book of every position at or below the location; 201 with the count."""
-    detail = begin_count(context, who, body)
-    response.headers["Location"] = str(
-        request.url_for("read_count", count_id=quote(str(detail.id)))
-    )
-    return detail
+    body: CountStartIn, request: Request, response: Response, context: Context, who: Counter,
+    *, idempotency_key: OptionalKey = None,
+) -> CountDetail | JSONResponse:  # fmt: skip
+    """Remember the book of every position at or below the location; 201 with the count.
+    With an Idempotency-Key, a retry gets the first count back, not a second one."""
+    answer = create_once(context, who, request, key_header=idempotency_key, body=body,
+                         work=lambda conn: _start(conn, context, who, body))  # fmt: skip
+    if isinstance(answer, JSONResponse):  # a retry: the first count, replayed
+        count_id, headers = json.loads(bytes(answer.body))["id"], answer.headers
+    else:
+        count_id, headers = answer.id, response.headers
+    headers["Location"] = str(request.url_for("read_count", count_id=quote(str(count_id))))
+    return answer
 
 
 def begin_count(context: ApiContext, who: Principal, body: CountStartIn) -> CountDetail:
-    """Start a count under ``body.location`` for ``who`` (the route's step, the console's too)."""
+    """Start a count under ``body.location`` for ``who`` (the console's step; the route's with
+    its key)."""
     with context.engine.begin() as conn:
-        count_id = counts.start(conn, prefix=body.location, by=who.label, now=context.clock.now())
-        detail = count_detail(conn, who.scope, count_id)
+        return _start(conn, context, who, body)
+
+
+def _start(
+    conn: sa.Connection, context: ApiContext, who: Principal, body: CountStartIn
+) -> CountDetail:
+    count_id = counts.start(conn, prefix=body.location, by=who.label, now=context.clock.now())
     log.info("count.started", count=count_id, location=body.location, principal=who.label)
-    return detail
+    return count_detail(conn, who.scope, count_id)
 
 
 @router.post(

@@ -79,6 +79,10 @@ class ItemOut(BaseModel):
     expiry_warning_days: int | None = Field(
         description="Days before a lot expires that its `expiry_soon` alert is raised."
     )
+    sold_by_weight: bool = Field(
+        default=False,
+        description="Quantities are kilograms: a scan's GS1 net weight (AI 310n) is its quantity.",
+    )
     owner: str | None = Field(
         default=None,
         description="The client whose own catalogue it is in (`sku` is then `owner:code`); "
@@ -118,6 +122,7 @@ class ItemIn(BaseModel):
     issue_policy: IssuePolicy = IssuePolicy.FIFO
     sell_expired: StrictBool = False
     expiry_warning_days: WarningDays | None = None
+    sold_by_weight: StrictBool = False
 
 
 class ItemPatch(BaseModel):
@@ -141,6 +146,9 @@ class ItemPatch(BaseModel):
     issue_policy: IssuePolicy | SkipJsonSchema[None] = None
     sell_expired: StrictBool | SkipJsonSchema[None] = None
     expiry_warning_days: WarningDays | None = Field(default=None, description="null: no alert.")
+    sold_by_weight: StrictBool | SkipJsonSchema[None] = Field(
+        default=None, description="Quantities already booked are not converted."
+    )
 
     @model_validator(mode="after")
     def _something_required(self) -> ItemPatch:
@@ -148,6 +156,7 @@ class ItemPatch(BaseModel):
             raise ValueError("send at least one field to change")
         for name in (
             "name", "valuation", "allow_negative", "tracking", "issue_policy", "sell_expired",
+            "sold_by_weight",
         ):  # fmt: skip
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
@@ -180,6 +189,7 @@ def _out(view: ItemView) -> ItemOut:
         last_unit_cost=view.last_unit_cost, updated_at=view.updated_at,
         tracking=Tracking(view.tracking), issue_policy=IssuePolicy(view.issue_policy),
         sell_expired=view.sell_expired, expiry_warning_days=view.expiry_warning_days,
+        sold_by_weight=view.sold_by_weight,
         owner=view.owner, code=view.code,
     )  # fmt: skip
 

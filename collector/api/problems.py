@@ -102,6 +102,9 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
                 "with a new Idempotency-Key, or replay its dead letter."),
     ProblemType("conflict", 409, "The record changed or is in use",
                 "Read `detail`, reload the record and try again."),
+    ProblemType("off-books", 409, "The owner's stock is off the warehouse's books",
+                "A client's consigned goods have no journal: read its period report "
+                "(`/reports/period?owner=…`), or set the owner on the books (`PUT /owners/…`)."),
     ProblemType("device-offline", 409, "The device is offline",
                 "Its last will or status says offline: check its power and network, wait for it "
                 "to come back online (GET /api/v1/devices/{device_id}), then send again."),

@@ -14,10 +14,12 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from collector.api.access import Action, Principal
 from collector.api.context import Context, Reading, allowed
+from collector.api.once import OptionalKey, create_once
 from collector.api.paging import DEFAULT_LIMIT, Limit, page_size
 from collector.api.problems import ProblemError
 from collector.api.purchasing_models import (
@@ -139,16 +141,25 @@ def po_summary(row: Any) -> PoSummary:
 
 @router.post("/purchase-orders", summary="Draft a purchase order", status_code=201,
              response_model=PoOut, responses=CHANGE)  # fmt: skip
-def create_order(body: PoIn, context: Context, who: Manager) -> PoOut:
-    """A draft with its lines; send it to put its units on order."""
+def create_order(
+    body: PoIn, request: Request, context: Context, who: Manager,
+    idempotency_key: OptionalKey = None,
+) -> PoOut | JSONResponse:  # fmt: skip
+    """A draft with its lines; send it to put its units on order. With an Idempotency-Key,
+    a retry gets the first order back, not a second draft."""
     lines = [
         orders.LineIn(ln.sku, ln.location, ln.qty, ln.owner, _number(ln.unit_price))
         for ln in body.lines
     ]
-    with purchasing_problems(), context.engine.begin() as conn:
+
+    def draft(conn: sa.Connection) -> PoOut:
         supplier = orders.supplier_id(conn, body.supplier)
         po_id = orders.create_order(conn, supplier, lines, by=who.label, now=context.clock.now())
         return order_out(conn, po_id)
+
+    with purchasing_problems():
+        return create_once(context, who, request, key_header=idempotency_key, body=body,
+                           work=draft)  # fmt: skip
 
 
 @router.get("/purchase-orders/{po_id}", summary="One order with its lines and receipts",

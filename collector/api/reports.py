@@ -3,7 +3,8 @@
 Both take whole days, group by sku, location (``depth``: the subtree under the first N
 path segments), owner or only the total, and filter by sku, location subtree and owner.
 A client token's report covers its owners only: the SQL never reads another's rows, so
-totals cannot reveal them either.
+totals cannot reveal them either. A report over every owner is the warehouse's and covers
+the owners on its books only (``collector.views.books``).
 """
 
 from __future__ import annotations
@@ -45,7 +46,12 @@ class PeriodDays(BaseModel):
     location: str | None = Field(
         default=None, max_length=255, description="Only this location and what lies under it."
     )
-    owner: str | None = Field(default=None, max_length=64, description="Only this owner's stock.")
+    owner: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Only this owner's stock, on the books or not (without it: the owners on "
+        "the warehouse's books; a client token: its own).",
+    )
 
     @model_validator(mode="after")
     def _check_period(self) -> Self:

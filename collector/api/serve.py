@@ -49,6 +49,7 @@ def build_context(settings: ApiSettings, commander: DeviceCommander | None = Non
         page_max=settings.api_page_max,
         commander=commander if commander is not None else NoBroker(),
         command_timeout_s=settings.api_command_timeout_s,
+        chart=settings.chart_of_accounts(),
     )
 
 

@@ -18,6 +18,7 @@ from collector.api.cursors import Cursors, binding
 from collector.api.fields import Amount, Instant
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
 from collector.api.responses import LIST
+from collector.views.books import books_scope
 from collector.views.items import owners_sku
 from collector.views.stock import StockFilter, stock_page, stock_totals, totals_of
 from edge_agent.wire import LocationPath, OwnerId, Sku
@@ -98,7 +99,8 @@ def read_stock(  # noqa: PLR0917 - FastAPI passes the parameters by name
     link_next(request, response, next_cursor)
     # A first page that holds every position needs no second pass over them for the totals.
     whole = cursor is None and last is None
-    totals = totals_of(page) if whole else stock_totals(conn, who.scope, flt)
+    valued = books_scope(conn, who.scope, owner=owner)
+    totals = totals_of(page, valued) if whole else stock_totals(conn, who.scope, flt)
     return StockPage(
         as_of=as_of,
         positions=[

@@ -22,7 +22,8 @@ from collector.api.access import Action, Principal
 from collector.api.context import Context, allowed
 from collector.api.fields import Amount, Instant
 from collector.api.idempotency import Lease, StoredResponse, fingerprint, parse_key
-from collector.api.problems import BY_SLUG, PROBLEM_MEDIA_TYPE, Problem
+from collector.api.once import replayed_response
+from collector.api.problems import BY_SLUG, Problem
 from collector.domain.model import Posting
 from collector.ingest.ports import Disposition
 from collector.ledger.dead_letters import dead_letter_key
@@ -152,7 +153,7 @@ def post_transactions(
     now = context.clock.now()
     claimed = context.idempotency.claim(context.engine, who, key, print_, now)
     if isinstance(claimed, StoredResponse):
-        return _replayed(claimed)
+        return replayed_response(claimed)
     single = not isinstance(body, TransactionBatch)
     try:
         return _post(context, _Request(who, claimed, now), items, single=single)
@@ -175,7 +176,7 @@ def _post(
         stored = _response(results, single=single)
         # fenced: if a retry took the key over, this raises and the postings roll back
         context.idempotency.complete(session.conn, req.lease, stored, req.received_at)
-    return _replayed(stored, replayed=False)
+    return replayed_response(stored, replayed=False)
 
 
 def _one(
@@ -273,11 +274,3 @@ def _response(results: list[TransactionResult], *, single: bool) -> StoredRespon
         return StoredResponse(422, problem.model_dump_json(exclude_none=True))
     status = 202 if single and results[0].status is Outcome.PARKED else 201
     return StoredResponse(status, json.dumps(body, separators=(",", ":")))
-
-
-def _replayed(stored: StoredResponse, *, replayed: bool = True) -> JSONResponse:
-    media = PROBLEM_MEDIA_TYPE if stored.status_code >= 400 else "application/json"
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return JSONResponse(
-        json.loads(stored.body), status_code=stored.status_code, media_type=media, headers=headers
-    )

@@ -16,9 +16,11 @@ from collector.cli import (
     run_command,
 )
 from collector.cli.alerts_commands import app as alerts_app
+from collector.cli.billing_commands import app as billing_app
 from collector.cli.cluster_commands import app as cluster_app
 from collector.cli.count_commands import app as count_app
 from collector.cli.influx_commands import app as influx_app
+from collector.cli.owner_commands import app as owners_app
 from collector.cli.po_commands import app as po_app
 from collector.cli.replenish_commands import app as replenish_app
 from collector.cli.report_commands import app as report_app
@@ -63,6 +65,8 @@ app.add_typer(trace_app)
 app.add_typer(cluster_app)
 app.add_typer(replenish_app)
 app.add_typer(po_app)
+app.add_typer(billing_app)
+app.add_typer(owners_app)
 app.add_typer(dead_letter_commands.app)
 app.command("parked")(dead_letter_commands.parked)
 ledger_commands.register(app)

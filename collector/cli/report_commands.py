@@ -1,4 +1,4 @@
-"""``collector report cogs``, ``turnover`` and ``abc``: the period report, turnover, ABC classes.
+"""``collector report cogs|turnover|abc|journal``: period report, turnover, ABC, the journal.
 
 Both group by item, location (``--depth`` N: the subtree under the first N path
 segments), owner or in total, and filter by ``--sku``, ``--location`` (a subtree) and
@@ -18,6 +18,7 @@ import typer
 from collector.cli.json_output import JsonOption, print_json
 from collector.cli.ledger_commands import (
     EXIT_CONFIG,
+    EXIT_REFUSED,
     DbOption,
     fail,
     reading,
@@ -28,7 +29,9 @@ from collector.domain.report import Grouping
 from collector.settings import load_settings
 
 app = typer.Typer(
-    name="report", no_args_is_help=True, help="Period reports, turnover and ABC classes."
+    name="report",
+    no_args_is_help=True,
+    help="Period reports, turnover, ABC classes and the accounting journal.",
 )
 
 FromOption = Annotated[
@@ -47,7 +50,14 @@ SkuOption = Annotated[str | None, typer.Option("--sku", help="Only this item.")]
 LocationOption = Annotated[
     str | None, typer.Option("--location", help="Only this location and what lies under it.")
 ]
-OwnerOption = Annotated[str | None, typer.Option("--owner", help="Only this owner's stock.")]
+OwnerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--owner",
+        help="Only this owner's stock, on the books or not (without it: the owners on the "
+        "warehouse's books, docs/books.md).",
+    ),
+]
 
 _COGS_COLUMNS = [
     "beginning_value", "purchases", "purchase_returns", "cost_of_sales", "true_ups", "returns",
@@ -209,3 +219,56 @@ def report_abc(
         print_json(records)
     else:
         print_table(f"ABC by COGS {first} to {last} ({zone.key})", records, _ABC_COLUMNS, wide=wide)
+
+
+_JOURNAL_COLUMNS = ["date", "journal", "account", "account_name", "debit", "credit", "owner",
+                    "memo"]  # fmt: skip
+
+
+@app.command("journal")
+def report_journal(
+    *,
+    start: FromOption = None,
+    end: ToOption = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Only this owner's journal (on the books).")
+    ] = None,
+    per: Annotated[
+        str, typer.Option("--per", help="day: a journal per owner and day; period: one each.")
+    ] = "day",
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="CSV in the layout of docs/books.md, for importing.")
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    wide: WideOption = False,
+) -> None:
+    """The accounting journal of the period per owner on the books, in cents: inventory,
+    GRNI, purchase returns, COGS, shrinkage, count variances; debits = credits per journal."""
+    from collector.domain.journal import journal_csv  # noqa: PLC0415
+    from collector.views.journal import JournalQuery, OffBooksError, journal_report  # noqa: PLC0415
+    from collector.views.scope import Scope  # noqa: PLC0415
+
+    if per not in ("day", "period"):
+        fail(f"--per {per!r}: day or period", EXIT_CONFIG)
+    if as_csv and as_json:
+        fail("--csv or --json, not both", EXIT_CONFIG)
+    settings = load_settings(db_url=db)
+    zone = settings.books_tz
+    with reading(db) as conn:
+        first, last = _period(conn, start, end, zone)
+        query = JournalQuery(first, last, owner=owner, per_day=per == "day")
+        try:
+            found = journal_report(
+                conn, Scope.everyone(), query, books_tz=zone, chart=settings.chart_of_accounts()
+            )
+        except OffBooksError as err:
+            fail(str(err), EXIT_REFUSED)
+    if as_csv:
+        typer.echo(journal_csv(found.lines), nl=False)
+        return
+    records = [{"date": r.pop("day"), **r} for r in records_of(found.lines)]
+    if as_json:
+        print_json(records)
+    else:
+        print_table(f"Journal {first} to {last} ({zone.key})", records, _JOURNAL_COLUMNS, wide=wide)

@@ -36,6 +36,10 @@ FIGURES: dict[AlertType, AlertFigures] = {
         "Units of the lot", "Book (units)", "Units of the lot", "–", "Lot",
         empty="No figures were kept for this alert.",
     ),
+    AlertType.RECEIPT_MISMATCH: AlertFigures(
+        "Units received against the order", "–", "Received (units)", "–", "Purchase order",
+        empty="No figures were kept for this alert.",
+    ),
 }  # fmt: skip
 """Alert types whose figures are not the book against a shelf."""
 

@@ -16,6 +16,7 @@ from collector.console import (
     alert_pages,
     alert_stream,
     auth,
+    billing_pages,
     count_pages,
     dead_letter_pages,
     device_pages,
@@ -60,7 +61,7 @@ def create_console(context: ApiContext) -> FastAPI:
         auth.router, pages.router, forecast_page.router, events.router,
         alert_pages.router, alert_forms.router, alert_stream.router,
         device_pages.router, count_pages.router, dead_letter_pages.router, report_pages.router,
-        planning.router, trace_page.router,
+        planning.router, trace_page.router, billing_pages.router,
     ):  # fmt: skip
         console.include_router(router)
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -27,6 +27,7 @@ from collector.console.render import templates
 from collector.console.streaming import event_stream, sse_message
 from collector.console.watch import JournalWatch
 from collector.ledger.schema import movements
+from collector.views.books import books_scope
 from collector.views.scope import Scope
 from collector.views.stock import StockFilter, stock_page, totals_of
 
@@ -47,7 +48,9 @@ def positions_html(conn: sa.Connection, scope: Scope, sku: str) -> str:
     """The rows of the SKU page's positions table, as the page renders them."""
     positions = stock_page(conn, scope, StockFilter(sku=sku), limit=POSITIONS_LIMIT)
     fragment = templates.get_template("_positions.html")
-    return fragment.render(positions=positions, totals=totals_of(positions))
+    return fragment.render(
+        positions=positions, totals=totals_of(positions, books_scope(conn, scope))
+    )
 
 
 @router.get("/events")

@@ -15,6 +15,7 @@ from collector.console.guard import Viewer, page
 from collector.console.render import html, templates
 from collector.domain.report import TOTAL_GROUP, Grouping
 from collector.views.alerts import unresolved_by_severity
+from collector.views.books import books_scope
 from collector.views.devices import devices_by_site
 from collector.views.history import on_hand_by_day
 from collector.views.items import ItemSearch, get_item, item_page
@@ -114,10 +115,11 @@ def item(
         chart = step_chart(on_hand_by_day(conn, scope, sku))
         layers = open_layers(conn, scope, sku, limit=LAYERS_LIMIT)
         lots = lots_on_hand(conn, scope, sku, limit=LOTS_LIMIT) if found.tracking != "none" else ()
+        valued = books_scope(conn, scope)
     return html(
         request, "item.html", session=who.session, principal=who.principal,
         title=f"{found.sku} · {found.name}", item=found, positions=positions,
-        totals=totals_of(positions), movements=lines, chart=chart, layers=layers,
+        totals=totals_of(positions, valued), movements=lines, chart=chart, layers=layers,
         layers_limit=LAYERS_LIMIT, lots=lots, lots_limit=LOTS_LIMIT,
         forecast_link=who.principal.may(Action.READ_REPORTS),
         trace_link=who.principal.may(Action.READ_MOVEMENTS),

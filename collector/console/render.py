@@ -26,6 +26,7 @@ NAVIGATION: tuple[tuple[str, str, Action], ...] = (
     ("Dead letters", "/dead-letters", Action.READ_DEAD_LETTERS),
     ("Reports", "/reports", Action.READ_REPORTS),
     ("Replenishment", "/replenishment", Action.READ_PURCHASING),
+    ("Billing", "/billing", Action.READ_BILLS),
 )
 """(label, path, the action it needs). The overview is the ops' picture of every site (its
 devices and alerts come next), so a client user, who may not read devices, has its stock."""

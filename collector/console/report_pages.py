@@ -1,4 +1,4 @@
-"""The reports page: the period report and turnover, and their CSV download.
+"""The reports page: the period report and turnover, their CSV download, the journal's CSV.
 
 Both are the API's own routes (``get_period_report``, ``get_turnover_report``) called with
 the user's principal, so a client user's figures come from queries that read its owners'
@@ -16,11 +16,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from collector.api import journal as api_journal
 from collector.api import reports as api_reports
 from collector.api.access import Action
 from collector.api.context import ApiContext, Context
+from collector.api.problems import ProblemError
 from collector.console.guard import Viewer, page
 from collector.console.render import html
+from collector.domain.journal import journal_csv
 from collector.domain.report import Grouping
 from collector.ledger.engine import read_only_connection
 
@@ -126,6 +129,7 @@ def reports(request: Request, context: Context, who: Reader, sent: Form) -> HTML
         sent=sent, report=report, wrong=wrong, columns=columns[1:], groupings=list(Grouping),
         shown=report.lines[:ROWS_SHOWN] if report else [], line_count=line_count,
         csv_url=request.url_for("report_csv_download").include_query_params(**dict(request.query_params)),
+        journal_url=request.url_for("journal_csv_download").include_query_params(**dict(request.query_params)),
         status_code=422 if wrong else 200,
     )  # fmt: skip
 
@@ -149,3 +153,28 @@ def report_csv_download(context: Context, who: Reader, sent: Form) -> Response:
     name = f"{sent.kind}-{report.first_day}-{report.last_day}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(out.getvalue(), media_type="text/csv", headers=headers)
+
+
+@router.get("/reports/journal.csv")
+def journal_csv_download(context: Context, who: Reader, sent: Form) -> Response:
+    """The accounting journal of the form's days (books days) and owner, as CSV
+    (docs/books.md): the API's own, so a client user's holds its owners' only."""
+    today = context.clock.now().astimezone(api_reports.books_zone(context)).date()
+    asked = sent.period_params(today)
+    try:
+        params = api_journal.JournalParams.model_validate(
+            {k: v for k, v in asked.items() if k in ("from", "to", "owner")}
+        )
+    except ValidationError as err:
+        text = "\n".join(problems_of(err))
+        return Response(f"The journal was not made: {text}\n", status_code=422,
+                        media_type="text/plain")  # fmt: skip
+    with read_only_connection(context.engine) as conn:
+        try:
+            found = api_journal.journal_of(params, context, conn, who.principal)
+        except ProblemError as err:
+            return Response(f"No journal: {err.detail}\n", status_code=409,
+                            media_type="text/plain")  # fmt: skip
+    name = f"journal-{params.first_day}-{params.last_day}.csv"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(journal_csv(found.lines), media_type="text/csv", headers=headers)

@@ -23,7 +23,7 @@ from edge_agent.wire import Gtin, Sku
 
 CSV_COLUMNS = (
     "sku", "name", "gtin", "unit_weight_g", "valuation", "allow_negative", "tracking",
-    "issue_policy", "sell_expired", "expiry_warning_days",
+    "issue_policy", "sell_expired", "expiry_warning_days", "sold_by_weight",
 )  # fmt: skip
 """The first six are required in this order by older files; the lot settings may follow."""
 _TRUE = {"true", "yes", "y", "1"}
@@ -103,6 +103,8 @@ class ItemRow(BaseModel):
     expiry_warning_days: Annotated[
         Annotated[int, Field(ge=0, le=3650)] | None, BeforeValidator(_blank_to_none)
     ] = None
+    sold_by_weight: Annotated[bool, BeforeValidator(_flag)] = False
+    """Quantities are kilograms; a scan's GS1 net weight (310n) is its quantity."""
     _line: int | None = PrivateAttr(default=None)
 
     @property
@@ -203,6 +205,7 @@ def item_values(row: ItemRow, now: datetime) -> dict[str, Any]:
         "issue_policy": row.issue_policy.value,
         "sell_expired": row.sell_expired,
         "expiry_warning_days": row.expiry_warning_days,
+        "sold_by_weight": row.sold_by_weight,
         "updated_at": now,
     }
 

@@ -29,6 +29,8 @@ items = sa.Table(
     sa.Column("issue_policy", sa.String(8), nullable=False, server_default="fifo"),
     sa.Column("sell_expired", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("expiry_warning_days", sa.Integer),
+    sa.Column("sold_by_weight", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("unit_volume_cm3", sa.BigInteger),
     sa.Column("owner", sa.String(64)),
     sa.CheckConstraint("valuation IN ('fifo', 'moving_average')", name="valuation"),
     sa.CheckConstraint("tracking IN ('none', 'lot', 'serial')", name="tracking"),
@@ -36,8 +38,10 @@ items = sa.Table(
 )
 """``tracking``: stock known per lot, per serial, or neither (docs/lots.md); ``issue_policy``:
 which lot an unnamed sale takes; ``expiry_warning_days``: days before a lot's expiry its
-``expiry_soon`` alert is raised (none: no alert). ``owner``: the client whose catalogue
-the item is in (its SKU is then ``owner:code``, docs/owner-items.md); NULL: the shared one."""
+``expiry_soon`` alert is raised (none: no alert); ``unit_volume_cm3``: one unit's volume in
+whole cubic centimetres, for storage billed per m³-day (docs/billing.md); ``owner``: the
+client whose catalogue the item is in (its SKU is then ``owner:code``, docs/owner-items.md),
+NULL: the shared one."""
 
 item_codes = sa.Table(
     "item_codes",
@@ -57,7 +61,10 @@ owners = sa.Table(
     metadata,
     sa.Column("owner", sa.String(64), primary_key=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("on_books", sa.Boolean, nullable=False, server_default=sa.true()),
 )
+"""``on_books``: whether the owner's stock is the warehouse's (false: a 3PL client's
+consigned goods, no part of the warehouse's inventory value, purchases or COGS)."""
 
 locations = sa.Table(
     "locations",

@@ -6,6 +6,12 @@ one, every open line of a sent order for the SKU and owner at the receipt's loca
 (or above it) is, oldest order first. Units fill the candidates in turn; what is left
 over lands on the last candidate as an over-receipt, and a receipt naming an order that
 has no line for it is flagged unmatched. A receipt from no order matches nothing.
+
+A reference ``PO:<text>`` (what a scanner station's receipts carry after a scanned
+purchase-order barcode; text after a space is a note) always names an order:
+``PO:PO-000012`` and ``PO:12`` name PO-000012; any other text names an order of that
+number, which does not exist, so the receipt is unmatched.
+``mismatch`` says why a receipt naming an order did not fit it (for an alert).
 """
 
 from __future__ import annotations
@@ -17,8 +23,13 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from collector.purchasing.states import OPEN_FOR_RECEIPT, PoStatus
+
 ZERO = Decimal(0)
 _REFERENCE = re.compile(r"^\s*(PO-\d{1,12})(?:/(\d{1,6}))?\s*$", re.IGNORECASE)
+SCANNED_PREFIX = "PO:"
+"""Prefix of a reference that is a scanned purchase order: it always names one."""
+_SCANNED = re.compile(r"^\s*PO:\s*(\S{1,30})(?:\s.*)?$", re.IGNORECASE | re.DOTALL)
 
 
 class MatchFlag(StrEnum):
@@ -80,13 +91,55 @@ class Allocation:
     flag: MatchFlag
 
 
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """A receipt named an order it does not fit: the stock is posted, an operator checks."""
+
+    number: str
+    message: str
+
+
 def parse_reference(reference: str | None) -> tuple[str, int | None] | None:
     """(order number, line number or None) when the reference names an order, else None."""
-    found = _REFERENCE.match(reference or "")
-    if found is None:
+    scanned = _SCANNED.match(reference or "")
+    text = scanned.group(1) if scanned is not None else reference or ""
+    found = _REFERENCE.match(text)
+    if found is not None:
+        line = found.group(2)
+        return found.group(1).upper(), int(line) if line else None
+    if scanned is None:
         return None
-    line = found.group(2)
-    return found.group(1).upper(), int(line) if line else None
+    return (f"PO-{int(text):06d}" if text.isdigit() else text.upper()), None
+
+
+def scanned_reference(po_reference: str, note: str = "") -> str:
+    """The receipt reference for a purchase order scanned at a station: ``PO:<text> note``."""
+    return f"{SCANNED_PREFIX}{po_reference} {note}".strip()
+
+
+def mismatch(
+    receipt: Receipt, status: str | None, allocations: Sequence[Allocation]
+) -> Mismatch | None:
+    """Why a receipt naming an order does not fit it, given the order's status (None: none)."""
+    named = parse_reference(receipt.reference)
+    if named is None:
+        return None
+    number = named[0]
+    if status is None:
+        why = f"names {number}, which is no purchase order"
+    elif status == PoStatus.RECEIVED:
+        why = f"names {number}, which is already received (closed)"
+    elif status not in OPEN_FOR_RECEIPT:
+        why = f"names {number}, which is {status}, not open for receipts"
+    elif any(a.flag is MatchFlag.UNMATCHED for a in allocations):
+        why = (
+            f"names {number}, which has no line for {receipt.sku} of {receipt.owner} "
+            f"at or above {receipt.location}"
+        )
+    else:
+        return None
+    what = f"receipt of {receipt.qty:f} {receipt.sku} at {receipt.location}"
+    return Mismatch(number, f"{what} {why}; the stock is posted: check the delivery")
 
 
 def covers(line_location: str, location: str) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 import structlog
 
+from collector.alerts.store import apply_verdicts
 from collector.domain.model import MovementLine, MovementType
 from collector.ledger.bulk import chunks
 from collector.ledger.observers import Posted
@@ -23,14 +24,17 @@ from collector.purchasing.errors import TransitionError
 from collector.purchasing.matching import (
     Allocation,
     MatchFlag,
+    Mismatch,
     OpenLine,
     Receipt,
     apply_allocations,
     match_receipt,
+    mismatch,
     parse_reference,
 )
 from collector.purchasing.schema import po_lines, purchase_orders, receipt_matches, supplier_items
 from collector.purchasing.states import OPEN_FOR_RECEIPT, PoStatus, next_status, receiving_event
+from collector.reconcile.findings import FIXED_SEVERITY, AlertKey, AlertType, Finding, Verdict
 
 log = structlog.get_logger("collector.purchasing")
 ZERO = Decimal(0)
@@ -96,6 +100,8 @@ def _match(
 ) -> None:
     named = {found[0] for ln in receipts if (found := parse_reference(ln.reason)) is not None}
     lines = load_open_lines(conn, {ln.key.sku for ln in receipts}, named)
+    statuses = order_statuses(conn, named)
+    findings: list[Verdict] = []
     for line in sorted(receipts, key=lambda ln: ln.movement_id):
         key = line.key
         receipt = Receipt(key.sku, key.location, key.owner, line.qty, line.reason)
@@ -105,8 +111,43 @@ def _match(
             rows.append(_row(line, alloc, now))
             if alloc.line_id is not None:
                 received[alloc.line_id] = received.get(alloc.line_id, ZERO) + alloc.qty
-            else:
-                log.warning("receipt.unmatched", sku=key.sku, reference=line.reason)
+        findings.extend(_mismatch_finding(receipt, statuses, allocations, line.movement_id))
+    if findings:
+        apply_verdicts(conn, findings, now=now)
+
+
+def order_statuses(conn: sa.Connection, numbers: set[str]) -> dict[str, str]:
+    """The status of each named order that exists, by number."""
+    if not numbers:
+        return {}
+    query = sa.select(purchase_orders.c.number, purchase_orders.c.status).where(
+        purchase_orders.c.number.in_(sorted(numbers))
+    )
+    return {row.number: row.status for row in conn.execute(query)}
+
+
+def _mismatch_finding(
+    receipt: Receipt,
+    statuses: dict[str, str],
+    allocations: Sequence[Allocation],
+    movement_id: int | None,
+) -> list[Verdict]:
+    named = parse_reference(receipt.reference)
+    wrong = mismatch(receipt, statuses.get(named[0]) if named else None, allocations)
+    if wrong is None:
+        return []
+    log.warning("receipt.mismatch", sku=receipt.sku, reference=receipt.reference, why=wrong.message)
+    return [mismatch_finding(receipt, wrong, movement_id)]
+
+
+def mismatch_finding(receipt: Receipt, wrong: Mismatch, movement_id: int | None) -> Finding:
+    """The ``receipt_mismatch`` alert of an order named wrongly (one per order and SKU)."""
+    site = receipt.location.split("/", 1)[0]
+    key = AlertKey(site, AlertType.RECEIPT_MISMATCH, receipt.location, receipt.sku, wrong.number)
+    return Finding(
+        key, wrong.message, FIXED_SEVERITY[AlertType.RECEIPT_MISMATCH], owner=receipt.owner,
+        observed=receipt.qty, evidence=(f"movement {movement_id}",),
+    )  # fmt: skip
 
 
 def load_open_lines(conn: sa.Connection, skus: Iterable[str], numbers: set[str]) -> list[OpenLine]:

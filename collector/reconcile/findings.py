@@ -32,6 +32,9 @@ class AlertType(StrEnum):
     move it to a markdown, or write it off (docs/lots.md)."""
     LOW_STOCK = "low_stock"
     """Projected stock of a reorder rule fell to its reorder point (``collector.purchasing``)."""
+    RECEIPT_MISMATCH = "receipt_mismatch"
+    """A receipt named a purchase order that is unknown, not open, closed, or has no line for
+    its SKU: the stock is posted; check the delivery against the order (docs/purchasing.md)."""
 
 
 class Severity(StrEnum):
@@ -51,6 +54,7 @@ FIXED_SEVERITY: dict[AlertType, Severity] = {
     AlertType.REJECTED_POSTING: Severity.MAJOR,
     AlertType.EXPIRY_SOON: Severity.MINOR,
     AlertType.LOW_STOCK: Severity.MINOR,
+    AlertType.RECEIPT_MISMATCH: Severity.MINOR,
 }
 """Alerts whose urgency does not depend on stock value."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from collector.purchasing.matching import scanned_reference
 from collector.reconcile.findings import AlertType
 from collector.sites.bindings import GateBinding, LaneBinding, StationBinding
 from edge_agent.wire import (
@@ -51,12 +52,16 @@ class Unknown:
 Intent = Post | Count | Unknown
 
 
-def scanned_units(scan: BarcodeScanned) -> Decimal:
-    """Units a scan stands for: the typed quantity times the package count (AI 30/37).
+def scanned_units(scan: BarcodeScanned, *, sold_by_weight: bool = False) -> Decimal:
+    """Units a scan stands for: the typed quantity times the package count (AI 30/37); of an
+    item sold by weight with a net weight (AI 310n), the typed quantity times the kilograms.
 
     ``ValueError`` beyond the ledger's 6 decimals (it stores exact micro-units).
     """
-    units = scan.quantity * (scan.count or 1)
+    if sold_by_weight and scan.net_weight_kg is not None:
+        units = scan.quantity * scan.net_weight_kg
+    else:
+        units = scan.quantity * (scan.count or 1)
     if units != units.quantize(_MICRO_UNIT):
         raise ValueError(f"scanned quantity {units} has more than 6 decimals")
     return units
@@ -66,14 +71,20 @@ _MICRO_UNIT = Decimal("0.000001")
 
 
 def scan_intent(
-    scan: BarcodeScanned, station: StationBinding, sku: str | None, unit_cost: Decimal | None
+    scan: BarcodeScanned,
+    station: StationBinding,
+    sku: str | None,
+    unit_cost: Decimal | None,
+    *,
+    sold_by_weight: bool = False,
 ) -> Intent:
-    """A scan at a bound station; ``sku`` resolved from the scan's SKU or GTIN (None: unknown)."""
+    """A scan at a bound station; ``sku`` resolved from the scan's SKU or GTIN (None: unknown);
+    ``sold_by_weight``: the item's quantities are kilograms."""
     code = scan.gtin or scan.sku or scan.raw
     if sku is None:
         reason = f"code {code!r} scanned at station {station.station} matches no item"
         return Unknown(code, station.location, reason)
-    units = scanned_units(scan)
+    units = scanned_units(scan, sold_by_weight=sold_by_weight)
     if scan.mode is StationMode.COUNT:
         return Count(station.location, sku, units, station.owner)
     kind = _SCAN_TYPES[scan.mode]
@@ -117,11 +128,19 @@ def _tx(
         location=location,
         owner=owner,
         unit_cost=unit_cost if kind is TransactionType.RECEIPT else None,
-        reference=f"scan {scan.station} {scan.mode.value}",
+        reference=_reference(kind, scan),
         lot=scan.lot,
         expiry=scan.expiry,
         serial=scan.serial,
     )
+
+
+def _reference(kind: TransactionType, scan: BarcodeScanned) -> str:
+    """``scan STATION MODE``; a receipt naming its purchase order starts ``PO:<reference>``."""
+    note = f"scan {scan.station} {scan.mode.value}"
+    if kind is TransactionType.RECEIPT and scan.po_reference is not None:
+        return scanned_reference(scan.po_reference, note)[:128]
+    return note
 
 
 def weight_intent(lane: LaneBinding, sku: str, count_change: int) -> Post | None:

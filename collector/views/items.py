@@ -37,6 +37,7 @@ class ItemView:
     issue_policy: str = "fifo"
     sell_expired: bool = False
     expiry_warning_days: int | None = None
+    sold_by_weight: bool = False
     owner: str | None = None
     """The client whose catalogue it is in; None: the shared catalogue."""
 
@@ -106,6 +107,7 @@ def _view(row: sa.Row[tuple[object, ...]], scope: Scope) -> ItemView:
         last_unit_cost=None if scope.is_restricted else m["last_unit_cost"],
         updated_at=m["updated_at"], tracking=m["tracking"], issue_policy=m["issue_policy"],
         sell_expired=bool(m["sell_expired"]), expiry_warning_days=m["expiry_warning_days"],
+        sold_by_weight=bool(m["sold_by_weight"]),
         owner=m["owner"],
     )  # fmt: skip
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from collector.domain.money import ZERO
 from collector.ledger.schema import balances, locations
+from collector.views.books import books_scope
 from collector.views.paths import ancestors_and_self, in_subtree
 from collector.views.scope import Scope
 
@@ -31,6 +32,7 @@ class LocationNode:
     depth: int
     qty: Decimal = ZERO
     value: Decimal = ZERO
+    """Over every owner: of the stock on the warehouse's books only (``books_scope``)."""
     positions: int = 0
     """Positions with stock or value in the subtree."""
     children: list[LocationNode] = field(default_factory=list)
@@ -74,12 +76,16 @@ def _node(row: sa.Row[tuple[str, str, str | None, str | None, int]]) -> Location
 def _held(
     conn: sa.Connection, scope: Scope, root: str | None
 ) -> dict[str, tuple[Decimal, Decimal, int]]:
-    """Per location where the scope's owners have a position (zero ones too): qty, value and
-    how many positions have stock or value."""
+    """Per location where the scope's owners have a position (zero ones too): qty, value (of
+    the owners ``books_scope`` values) and how many positions have stock or value."""
     b = balances.c
     with_stock = sa.case((sa.or_(b.qty != 0, b.value != 0), 1), else_=0)
+    valued = books_scope(conn, scope)
+    value = sa.func.sum(
+        b.value if valued is scope else sa.case((valued.where(b.owner), b.value), else_=0)
+    )
     query = (
-        sa.select(b.location, sa.func.sum(b.qty), sa.func.sum(b.value), sa.func.sum(with_stock))
+        sa.select(b.location, sa.func.sum(b.qty), value, sa.func.sum(with_stock))
         .where(scope.where(b.owner))
         .group_by(b.location)
     )

@@ -29,6 +29,7 @@ from collector.domain.report import (
 )
 from collector.domain.turnover import TurnoverLine, turnover_line
 from collector.ledger.schema import balances, movements, position_days
+from collector.views.books import books_scope
 from collector.views.scope import Scope
 
 
@@ -92,8 +93,12 @@ def period_report(
     end: datetime,
     query: ReportQuery | None = None,
 ) -> list[CogsLine]:
-    """A line per group, then the total (group ``*``), for movements effective in [start, end)."""
+    """A line per group, then the total (group ``*``), for movements effective in [start, end).
+
+    Over every owner (no ``query.owner``, an open ``scope``) it is the warehouse's report:
+    only the owners on its books count (``books_scope``)."""
     query = query or ReportQuery()
+    scope = books_scope(conn, scope, owner=query.owner)
     lines, _count = _lines(conn, scope, start, end, query, limit=None)
     if query.grouping is Grouping.TOTAL:
         return [total_line(lines)]
@@ -120,6 +125,7 @@ def period_report_head(
 ) -> ReportHead:
     """The period report's first ``max_lines`` lines (by group name) and its total: a page of
     a report by SKU builds 200 lines, not one per SKU of the warehouse, to show them."""
+    scope = books_scope(conn, scope, owner=query.owner)
     lines, count = _lines(conn, scope, start, end, query, limit=max_lines)
     if count <= max_lines:
         return ReportHead(lines, total_line(lines), count)
@@ -255,9 +261,11 @@ def turnover_report(
     """Turnover per group, then the total (group ``*``), over books days [first, last].
 
     The average value comes from the daily balances (``position_days``, kept in the books'
-    days); the COGS is the period report's, over the same days in ``books_tz``.
+    days); the COGS is the period report's, over the same days in ``books_tz``. Over every
+    owner, only those on the warehouse's books count (``books_scope``).
     """
     query = query or ReportQuery()
+    scope = books_scope(conn, scope, owner=query.owner)
     start, end = day_bounds(first_day, last_day, books_tz)
     cogs = {
         line.group: line.cogs

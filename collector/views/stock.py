@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from collector.domain.money import ZERO, unit_cost_of
 from collector.ledger.schema import balances, movements
+from collector.views.books import books_scope
 from collector.views.paths import in_subtree
 from collector.views.scope import Scope
 
@@ -54,6 +55,7 @@ class StockTotals:
     positions: int
     qty: Decimal
     value: Decimal
+    """Over every owner: of the positions on the warehouse's books only (``books_scope``)."""
 
 
 def stock_page(
@@ -80,20 +82,30 @@ def stock_page(
 
 
 def stock_totals(conn: sa.Connection, scope: Scope, flt: StockFilter) -> StockTotals:
-    """How many positions the filter matches, and their quantity and value."""
+    """How many positions the filter matches, their quantity and value (over every owner,
+    the value of those on the warehouse's books)."""
     found = _positions(scope, flt)
+    valued = books_scope(conn, scope, owner=flt.owner)
+    counted = (
+        found.c.value
+        if valued is scope
+        else sa.case((valued.where(found.c.owner), found.c.value), else_=0)
+    )
+    value_sum = sa.func.sum(counted)
     count, qty, value = conn.execute(
-        sa.select(sa.func.count(), sa.func.sum(found.c.qty), sa.func.sum(found.c.value))
+        sa.select(sa.func.count(), sa.func.sum(found.c.qty), value_sum)
     ).one()
     return StockTotals(int(count), qty if qty is not None else ZERO, value or ZERO)
 
 
-def totals_of(positions: list[StockPosition]) -> StockTotals:
-    """The totals of positions already read (a first page that holds every one of them)."""
+def totals_of(positions: list[StockPosition], valued: Scope | None = None) -> StockTotals:
+    """The totals of positions already read (a first page that holds every one of them);
+    ``valued``: the owners whose value counts (``books_scope``; None: every one)."""
+    valued = valued or Scope.everyone()
     return StockTotals(
         len(positions),
         sum((p.qty for p in positions), ZERO),
-        sum((p.value for p in positions), ZERO),
+        sum((p.value for p in positions if valued.sees(p.owner)), ZERO),
     )
 
 

@@ -235,6 +235,12 @@ class ScannerStationDevice(_Device):
     max_quantity: Decimal = Field(
         default=Decimal(100_000), gt=0, description="Largest quantity a QTY: barcode may set."
     )
+    po_timeout_s: float = Field(
+        default=900.0,
+        gt=0,
+        le=86_400,
+        description="A scanned purchase order (PO: or AI 400) ends after this long without a scan.",
+    )
 
     @model_validator(mode="wrap")
     @classmethod

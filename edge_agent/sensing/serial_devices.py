@@ -58,6 +58,7 @@ def station_rules(device: ScannerStationDevice) -> StationRules:
         sku_by_gtin=dict(device.sku_by_gtin),
         text_is_sku=device.text_is_sku,
         max_quantity=device.max_quantity,
+        po_timeout_s=device.po_timeout_s,
     )
 
 

@@ -1,6 +1,8 @@
 """A week of sales over MQTT to a real ``collector run`` sells a shelf down to its reorder
 point; the run's own replenishment sweep suggests once, with why; approved over the API it
-becomes an order; the order's receipt over MQTT closes it; no second suggestion meanwhile.
+becomes an order; at the receiving station the order's barcode is scanned, then its goods
+(through the edge's station state machine), and that receipt over MQTT closes it; no second
+suggestion meanwhile.
 
 Demand rule at ``shop`` (7 days of history, lead time 2 days, packs of 12, MOQ 12, min 5):
 100 units came in 8 days ago, then 11 were sold on each of the last 7 days, so on hand is
@@ -29,10 +31,12 @@ from collector.alerts.schema import alert_events, alerts
 from collector.api.access import Role
 from collector.api.tokens import create_token
 from collector.clock import SystemClock
+from collector.ledger import schema
 from collector.ledger.engine import open_ledger
 from collector.mqtt.device_sim import PlannedMessage, SimulatedDevice
 from collector.purchasing import approval, orders
 from edge_agent import wire
+from edge_agent.sensing.barcode.station import Station, StationRules
 from tests.e2e.test_pos_api import ApiProcess
 from tests.support.ledger import add_item
 from tests.support.services import unique_name
@@ -43,6 +47,7 @@ pytestmark = [pytest.mark.mqtt, pytest.mark.timeout(90)]
 SWEEP_S = 0.5
 WAIT_S = 20.0
 SHELF = "shop/shelf-1"
+GTIN = "09506000134352"
 T = TypeVar("T")
 
 
@@ -72,6 +77,8 @@ def _setup(url: str) -> tuple[str, str, str]:
     """The item, its supplier's terms, an admin token: (sku, supplier code, token)."""
     engine = open_ledger(url)
     sku = add_item(engine)
+    with engine.begin() as conn:  # the station's scans name it by GTIN
+        conn.execute(sa.update(schema.items).where(schema.items.c.sku == sku).values(gtin=GTIN))
     now = datetime.now(UTC)
     code = unique_name("sup")[:60]
     with engine.begin() as conn:
@@ -101,6 +108,18 @@ def _message(device: str, seq: int, at: datetime, **data: Any) -> PlannedMessage
         data=wire.StockTransaction.model_validate({"location": SHELF, **data}),
     )  # fmt: skip
     return PlannedMessage(seq, wire.dump_event(event))
+
+
+def _scanned_receipt(device: str, po_number: str) -> PlannedMessage:
+    """What the station sends for ``PO:<number>``, ``QTY:84`` and the item's EAN-13."""
+    scanner = Station(StationRules(station="inbound-1"))
+    lines = [f"]C0PO:{po_number}".encode(), b"]C0QTY:84", f"]E0{GTIN[1:]}".encode()]
+    (scan,) = [out.data for line in lines for out in scanner.scan(1.0, line)]
+    assert isinstance(scan, wire.BarcodeScanned)
+    assert scan.po_reference == po_number
+    event = wire.make_event(event_id=uuid.uuid4(), device_id=device, epoch=1, seq=9,
+                            observed_at=datetime.now(UTC), data=scan)  # fmt: skip
+    return PlannedMessage(9, wire.dump_event(event))
 
 
 def _week(device: str, sku: str, now: datetime) -> tuple[PlannedMessage, list[PlannedMessage]]:
@@ -150,9 +169,14 @@ def test_a_week_of_sales_orders_once_and_the_receipt_closes_it(mosquitto, tmp_pa
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     sku, supplier, token = _setup(url)
     site, device = unique_name("repl"), unique_name("station")
+    bindings = tmp_path / "bindings.yaml"
+    bindings.write_text(
+        f"site_id: {site}\ndefault_policy: observe\nstations:\n"
+        f"  - {{device_id: {device}, station: inbound-1, location: {SHELF}}}\n"
+    )
     collector = SweepingCollector(
         port=port, db_url=url, site=site, client_id=unique_name("collector-repl"),
-        log_dir=tmp_path, name="collector",
+        log_dir=tmp_path, name="collector", extra_args=["--bindings", str(bindings)],
     )  # fmt: skip
     api = QuietApi(db_url=url, log_dir=tmp_path)
     station = SimulatedDevice(host=host, port=port, site=site, device_id=device,
@@ -202,10 +226,8 @@ def _order_and_receive(
     assert sent.status_code == 200, sent.text
     assert sent.json()["status"] == "sent"
 
-    # the receiving station's receipt names the order in its reference (matched by number)
-    receipt = _message(station.device_id, 9, datetime.now(UTC), type="receipt", sku=sku,
-                       qty="84", unit_cost="2.40", reference=po["number"])  # fmt: skip
-    station.run([receipt], timeout_s=WAIT_S)
+    # at the receiving station: the order's barcode, then its 84 units; the scan names it
+    station.run([_scanned_receipt(station.device_id, po["number"])], timeout_s=WAIT_S)
 
     def received() -> dict[str, Any] | None:
         order = client.get(f"/api/v1/purchase-orders/{po['id']}").json()
@@ -216,6 +238,7 @@ def _order_and_receive(
     assert (Decimal(line["qty_received"]), [m["flag"] for m in line["matches"]]) == (
         84, ["complete"],
     )  # fmt: skip
+    assert line["matches"][0]["reference"] == f"PO:{po['number']} scan inbound-1 receive"
     statuses = wait_for(
         lambda: s if (s := _low_stock(url, sku)[0]) == ["resolved"] else None,
         "low_stock alert cleared",

@@ -159,3 +159,15 @@ def test_a_vendor_return_may_name_its_receipt_but_has_no_price_or_destination() 
         wire.StockTransaction.model_validate(
             {"type": "vendor_return", "sku": "S", "qty": "-2", "location": "a"}
         )
+
+
+def test_recorded_scan_with_po_reference_and_net_weight_parses() -> None:
+    event = wire.parse_event((RECORDED / "barcode_scanned_po_weight.json").read_bytes())
+    assert isinstance(event.data, wire.BarcodeScanned)
+    assert (event.data.po_reference, event.data.net_weight_kg) == ("PO-000012", Decimal("1.25"))
+
+
+def test_older_scan_payload_without_the_new_fields_still_parses() -> None:
+    event = wire.parse_event((RECORDED / "barcode_scanned.json").read_bytes())
+    assert isinstance(event.data, wire.BarcodeScanned)
+    assert (event.data.po_reference, event.data.net_weight_kg) == (None, None)

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tests.system.stream import StreamSpec
@@ -85,9 +85,9 @@ class CollectorProcess(Child):
     """``collector run`` on a SQLite ledger, subscribed to one site of one broker."""
 
     def __init__(self, *, port: int, db_url: str, site: str, client_id: str, log_dir: Path,
-                 name: str) -> None:  # fmt: skip
+                 name: str, extra_args: Sequence[str] = ()) -> None:  # fmt: skip
         command = [COLLECTOR, "run", "--mqtt", f"mqtt://127.0.0.1:{port}", "--db", db_url]
-        command += ["--client-id", client_id, "--site", site]
+        command += ["--client-id", client_id, "--site", site, *extra_args]
         super().__init__(name, command, log_dir)
 
     def extra_env(self) -> dict[str, str]:

@@ -256,8 +256,8 @@ def _scan(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatc
         unknown = Unknown(code, station.location, f"code {code!r} at {station.station}: {why}")
         batch.verdicts.append(_unknown(site, event, unknown))
         return
-    sku, cost = item if item is not None else (None, None)
-    intent = scan_intent(data, station, sku, cost)
+    sku, cost, by_weight = item if item is not None else (None, None, False)
+    intent = scan_intent(data, station, sku, cost, sold_by_weight=by_weight)
     if isinstance(intent, Unknown):
         batch.verdicts.append(_unknown(site, event, intent))
     elif isinstance(intent, Post):
@@ -268,7 +268,7 @@ def _scan(conn: sa.Connection, site: SiteBindings, event: Any, batch: SensorBatc
 
 def _lookup(
     conn: sa.Connection, sku: str | None, gtin: str | None, owner: str
-) -> tuple[tuple[str, Any] | None, str | None]:
+) -> tuple[state.ItemCode | None, str | None]:
     """The item a code names for the device's owner, or None and why (ambiguous code)."""
     try:
         return state.item_by_code(conn, sku, gtin, owner=owner), None

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -109,21 +109,32 @@ def book_and_cost(conn: sa.Connection, key: PositionKey) -> tuple[Decimal, Decim
     return (row.qty if row is not None else Decimal(0)), cost
 
 
+class ItemCode(NamedTuple):
+    """The item a scan or tag names, as its handling needs it."""
+
+    sku: str
+    unit_cost: Any
+    """Its last unit cost (None: never received)."""
+    sold_by_weight: bool = False
+
+
 def item_by_code(
     conn: sa.Connection, sku: str | None, gtin: str | None, *, owner: str = "own"
-) -> tuple[str, Any] | None:
-    """(sku, last unit cost) of the item a scan or tag names by SKU or GTIN; None if unknown.
+) -> ItemCode | None:
+    """(sku, last unit cost, sold by weight) of the item a scan or tag names by SKU or GTIN;
+    None if unknown.
 
     Looked up in ``owner``'s catalogue (the device's binding), then the shared one;
     ``RejectedEventError`` when only other owners use the code (docs/owner-items.md).
     """
+    wanted = (items.c.last_unit_cost, items.c.sold_by_weight)
     for kind, value in ((CodeKind.SKU, sku), (CodeKind.GTIN, gtin)):
         if value is None:
             continue
         found = resolve(conn, owner, kind, value)
         if found is not None:
-            cost = conn.execute(sa.select(items.c.last_unit_cost).where(items.c.sku == found))
-            return found, cost.scalar_one_or_none()
+            row = conn.execute(sa.select(*wanted).where(items.c.sku == found)).one()
+            return ItemCode(found, row.last_unit_cost, bool(row.sold_by_weight))
     return None
 
 

@@ -1,8 +1,8 @@
 """Parsing one scanner line: AIM symbology identifier, then GS1 element string or GTIN via biip.
 
-A scan either parses into ``ParsedScan`` (GTIN, lot, expiry, serial, count) or
-becomes ``RejectedScan`` with a reason an operator can act on: wrong check
-digit, unknown application identifier, noise.  Nothing is silently dropped.
+A scan either parses into ``ParsedScan`` (GTIN, lot, expiry, serial, count, net weight,
+purchase order) or becomes ``RejectedScan`` with a reason an operator can act on: wrong
+check digit, unknown application identifier, noise.  Nothing is silently dropped.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 from biip import ParseError, parse
@@ -19,6 +20,12 @@ GS = "\x1d"
 """FNC1 as the scanner transmits it inside a GS1 element string."""
 GS_SHOWN = "\\x1d"
 """How a GS is written in the ``raw`` field, so it stays visible in logs and JSON."""
+
+NET_WEIGHT_KG_AI = "310"
+"""AIs 3100-3105: net weight in kg, the last digit the number of decimals (3103 001250 = 1.250)."""
+PO_AI = "400"
+"""AI (400): the customer's purchase order number."""
+
 
 _AIM_RE = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 
@@ -77,6 +84,10 @@ class ParsedScan:
     serial: str | None = None
     count: int | None = None
     text: str | None = None
+    po_reference: str | None = None
+    """AI (400), the customer's purchase order number; alone on a label it names the PO."""
+    net_weight_kg: Decimal | None = None
+    """AI (310n), net weight in kilograms with n decimals."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,20 +164,29 @@ def _parse_gs1(data: str) -> ParsedScan | RejectedScan:
         fields.setdefault(element.ai.ai, element.value)
         if element.date is not None:
             fields.setdefault(f"{element.ai.ai}:date", element.date.isoformat())
+        if element.ai.ai.startswith(NET_WEIGHT_KG_AI) and element.decimal is not None:
+            fields.setdefault(NET_WEIGHT_KG_AI, str(element.decimal))
     return _from_fields(fields)
 
 
 def _from_fields(fields: dict[str, str]) -> ParsedScan | RejectedScan:
-    """Map AIs to item fields: (01)/(02) GTIN, (10) lot, (17) expiry, (21) serial, (30)/(37) count.
+    """Map AIs to item fields: (01)/(02) GTIN, (10) lot, (17) expiry, (21) serial, (30)/(37)
+    count, (310n) net weight in kg, (400) purchase order.
 
-    Other valid AIs (prices, weights, internal 90-99) are accepted and not carried.
+    A label with (400) and no GTIN names a purchase order. Other valid AIs (prices,
+    other measures, internal 90-99) are accepted and not carried.
     """
     gtin = fields.get("01") or fields.get("02")
     count = fields.get("30") or fields.get("37")
     expiry = fields.get("17:date")
+    weight = fields.get(NET_WEIGHT_KG_AI)
+    if gtin is None and PO_AI in fields:
+        return ParsedScan(po_reference=fields[PO_AI])
     if gtin is None:
         return RejectedScan("GS1 element string has no GTIN (01) or (02); scan the item label")
     return ParsedScan(
+        po_reference=fields.get(PO_AI),
+        net_weight_kg=Decimal(weight) if weight else None,
         gtin=gtin,
         lot=fields.get("10"),
         expiry=date.fromisoformat(expiry) if expiry else None,

@@ -31,6 +31,12 @@ def probes(seeded: Api) -> dict[str, tuple[str, str]]:
     """PROBES, and an alert of each owner: the id of client-b's (and one nobody has)."""
     raise_alert(seeded, owner="client-a")
     theirs = raise_alert(seeded, sku="B-ONLY", location="main/b7/bin-1", owner="client-b")
+    for owner in ("client-a", "client-b"):  # rate cards, so each has a bill of March
+        card = {"owner": owner, "effective_from": "2026-01-01", "unit_days": "0.10"}
+        made = seeded.client.post(
+            "/api/v1/billing/cards", json=card, headers=seeded.headers("admin")
+        )
+        assert made.status_code == 201, made.text
     return {**PROBES, "alert_id": (str(theirs), "999999")}
 
 
@@ -51,6 +57,8 @@ PROBES: dict[str, tuple[str, str]] = {
 
 REQUIRED = {"from": "2026-03-01", "to": "2026-03-03"}
 """Values for required query parameters (the reports' period)."""
+PATH_SAMPLES = {"month": "2026-03"}
+"""Values for path parameters that are not probes (a bill's month)."""
 
 
 def client_reads() -> list[tuple[str, list[str]]]:
@@ -78,6 +86,8 @@ def ask(api: Api, path: str, names: list[str], probe: str, value: str) -> Any:
         path = path.replace(f"{{{probe}}}", value)
     else:
         params[probe] = value
+    for name, sample in PATH_SAMPLES.items():
+        path = path.replace(f"{{{name}}}", sample)
     return get(api, path, "client", **params)
 
 

@@ -214,3 +214,17 @@ def test_writes_are_logged_with_the_principal(api: Api) -> None:
         csv_import(api, CSV_HEADER + "LOG-2,Logged too,,,,\n")
     found = {(e["event"], e.get("principal")) for e in logs}
     assert {("item.created", "token:test-admin"), ("items.imported", "token:test-admin")} <= found
+
+
+def test_an_item_sold_by_weight_is_created_and_can_be_patched_back(api: Api) -> None:
+    created = api.client.post(
+        URL, json={"sku": "CHEESE", "name": "Cheese", "sold_by_weight": True},
+        headers=api.headers("admin"),
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    assert get(api, f"{URL}/CHEESE").json()["sold_by_weight"] is True
+    patched = api.client.patch(
+        f"{URL}/CHEESE", json={"sold_by_weight": False}, headers=api.headers("admin")
+    )
+    assert patched.json()["sold_by_weight"] is False
+    assert get(api, f"{URL}/SKU-1").json()["sold_by_weight"] is False

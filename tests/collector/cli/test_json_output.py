@@ -57,6 +57,12 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("po", "receive-status"): ["PO-000001"],
     ("replenish", "suggest"): [],
     ("replenish", "rules"): [],
+    ("billing", "cards", "list"): [],
+    ("billing", "bill"): ["own", "--month", "2026-11"],
+    ("billing", "bills"): [],
+    ("owners", "list"): [],
+    ("owners", "set"): ["client-a", "--off-books"],
+    ("report", "journal"): ["--from", "2026-11-01", "--to", "2026-11-30"],
 }
 """Each command with ``--json`` and what it needs; ``{name}`` comes from the ledger fixture."""
 
@@ -116,6 +122,10 @@ def ledger(tmp_path) -> dict[str, Any]:
     assert started.exit_code == 0, started.output
     count = started.stdout.split()[2]
     _purchasing(url)
+    carded = runner.invoke(app, ["billing", "cards", "add", "own", "--from", "2026-11-01",
+                                 "--unit-day", "0.10", "--pick", "0.40", "--by", "ops",
+                                 "--db", url])  # fmt: skip
+    assert carded.exit_code == 0, carded.output
     return {
         "db": url,
         "receipt": str(receipt),

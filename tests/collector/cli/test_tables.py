@@ -24,7 +24,8 @@ from tests.collector.cli.test_json_output import ARGUMENTS
 runner = CliRunner()
 ledger = json_test.ledger
 TABLES = {words: args for words, args in ARGUMENTS.items()
-          if words not in {("dead-letters", "replay"), ("reverse",), ("forecast",)}}  # fmt: skip
+          if words not in {("dead-letters", "replay"), ("reverse",), ("forecast",),
+                           ("owners", "set")}}  # fmt: skip
 """The commands that print a table, and their arguments (as for ``--json``)."""
 
 

@@ -65,9 +65,12 @@ def samples(served: Served) -> dict[str, str]:
     for code, sku, field in (("L-1", "TEA", "lot"), ("SN-1", "PHONE", "serial")):
         _call(served, "POST", "/transactions", {"type": "receipt", "sku": sku, "qty": "1",
               "location": "main/a1", "unit_cost": "2", field: code})  # fmt: skip
+    today = served.context.clock.now()
+    _call(served, "POST", "/billing/cards", {"owner": "own", "unit_days": "0.05", "picks": "0.35",
+          "effective_from": today.date().replace(day=1).isoformat()})  # fmt: skip
     return {"sku": "SKU-1", "alert_id": str(alert_id), "count_id": str(count["id"]),
             "device_id": "pi-1", "po_id": str(order["id"]), "lot_sku": "TEA", "lot": "L-1",
-            "serial": "SN-1"}  # fmt: skip
+            "serial": "SN-1", "owner": "own", "month": today.strftime("%Y-%m")}  # fmt: skip
 
 
 def test_every_page_renders_and_passes_axe_without_console_errors(

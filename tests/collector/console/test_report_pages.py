@@ -153,3 +153,26 @@ def test_the_page_opens_per_site(console: Console) -> None:
     assert ">main<" in page
     assert ">north<" in page
     assert ">main/a1<" not in page  # sites, not every location, until asked
+
+
+def test_the_journal_csv_link_gives_the_journal_of_the_owners_on_the_books(
+    console: Console,
+) -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from collector.ledger.owners import set_on_books  # noqa: PLC0415
+
+    with console.engine.begin() as conn:
+        set_on_books(conn, "client-b", on_books=False, now=datetime(2026, 11, 1, tzinfo=UTC))
+    console.login("alice")
+    page = console.client.get("/reports", params=DAY).text
+    assert 'id="journal-csv" href="http://testserver/reports/journal.csv?from=2026-11-25' in page
+    response = console.client.get("/reports/journal.csv", params=DAY)
+    assert response.headers["content-type"].startswith("text/csv")
+    found = rows(response.text)
+    assert [(r["owner"], r["account"], r["debit"], r["credit"]) for r in found] == [
+        ("client-a", "1300", "25.00", ""), ("client-a", "2150", "", "25.00"),
+    ]  # fmt: skip
+    refused = console.client.get("/reports/journal.csv", params={**DAY, "owner": "client-b"})
+    assert refused.status_code == 409
+    assert "client-b keeps its stock off the warehouse's books" in refused.text

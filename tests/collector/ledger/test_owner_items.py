@@ -104,9 +104,12 @@ def test_a_scan_at_a_station_bound_to_an_owner_finds_its_item(engine):
     owner_item(engine, "acme", "A-1", gtin="4006381333931")
     with engine.begin() as conn:
         conn.execute(items.update().where(items.c.sku == "SKU-2").values(gtin="4006381333931"))
-        assert item_by_code(conn, None, "4006381333931", owner="acme") == ("acme:A-1", None)
-        # the shared catalogue's item for a station of the warehouse's own
-        assert item_by_code(conn, None, "4006381333931")[0] == "SKU-2"  # type: ignore[index]
+        mine = item_by_code(conn, None, "4006381333931", owner="acme")
+        shared = item_by_code(conn, None, "4006381333931")  # a station of the warehouse's own
+    assert mine is not None
+    assert (mine.sku, mine.unit_cost) == ("acme:A-1", None)
+    assert shared is not None
+    assert shared.sku == "SKU-2"
 
 
 def test_changing_an_owner_items_gtin_moves_its_code(engine):

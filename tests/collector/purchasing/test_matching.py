@@ -12,7 +12,9 @@ from collector.purchasing.matching import (
     Receipt,
     apply_allocations,
     match_receipt,
+    mismatch,
     parse_reference,
+    scanned_reference,
 )
 
 D = Decimal
@@ -116,3 +118,51 @@ def test_references_are_parsed_strictly() -> None:
     assert parse_reference(" po-12/3 ") == ("PO-12", 3)
     assert parse_reference("invoice PO-12") is None
     assert parse_reference(None) is None
+
+
+def test_a_scanned_po_reference_names_its_order_with_a_note_after_it() -> None:
+    assert parse_reference("PO:PO-000012 scan inbound-1 receive") == ("PO-000012", None)
+    assert parse_reference("po:12") == ("PO-000012", None)
+    assert parse_reference("PO:PO-000012/2") == ("PO-000012", 2)
+    # any other scanned text still names an order (one that does not exist)
+    assert parse_reference("PO:4500012345-X scan s receive") == ("4500012345-X", None)
+
+
+def test_a_scanned_reference_picks_its_order_though_an_older_one_has_the_sku_open() -> None:
+    scanned = receipt(4, scanned_reference("PO-000002", "scan inbound-1 receive"))
+    assert match_receipt(scanned, LINES) == (Allocation(2, D(4), MatchFlag.PARTIAL),)
+
+
+def test_an_unknown_scanned_order_is_unmatched_and_a_mismatch() -> None:
+    scanned = receipt(3, scanned_reference("4500012345"))
+    allocations = match_receipt(scanned, LINES)
+    assert allocations == (Allocation(None, D(3), MatchFlag.UNMATCHED),)
+    found = mismatch(scanned, None, allocations)
+    assert found is not None
+    assert found.number == "PO-4500012345"
+    assert "which is no purchase order" in found.message
+    assert "the stock is posted" in found.message
+
+
+def test_an_open_order_without_the_sku_is_a_mismatch() -> None:
+    named = receipt(3, "PO-000009")
+    found = mismatch(named, "sent", match_receipt(named, LINES))
+    assert found is not None
+    assert "has no line for SKU-A of own at or above main/a" in found.message
+
+
+def test_a_closed_or_cancelled_order_is_a_mismatch() -> None:
+    done = [line(1, "PO-000001", 10, received=10, is_open=False)]
+    named = receipt(3, "PO-000001")
+    received = mismatch(named, "received", match_receipt(named, done))
+    cancelled = mismatch(named, "cancelled", ())
+    assert received is not None
+    assert "already received (closed)" in received.message
+    assert cancelled is not None
+    assert "is cancelled, not open for receipts" in cancelled.message
+
+
+def test_a_fitting_or_unnamed_receipt_is_no_mismatch() -> None:
+    named = receipt(7, "PO-000002")
+    assert mismatch(named, "sent", match_receipt(named, LINES)) is None  # over: the flag says so
+    assert mismatch(receipt(3), None, ()) is None

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from collector.alerts.schema import alerts
 from collector.errors import LedgerError
 from collector.ledger.reversing import reverse_in_ledger
 from collector.ledger.schema import movements
@@ -15,6 +16,7 @@ from collector.purchasing import orders
 from collector.purchasing.orders import po_number
 from collector.purchasing.schema import po_lines, receipt_matches, supplier_items
 from tests.collector.purchasing.conftest import Books
+from tests.support.ledger import add_item
 
 D = Decimal
 
@@ -122,3 +124,63 @@ def _observer(books: Books):
     from collector.purchasing.receiving import PurchasingObserver  # noqa: PLC0415
 
     return PurchasingObserver(books.clock.now)
+
+
+def mismatch_alerts(books: Books) -> list[tuple[str, str, str]]:
+    with books.engine.connect() as conn:
+        query = (
+            sa.select(alerts.c.subject, alerts.c.status, alerts.c.severity)
+            .where(alerts.c.type == "receipt_mismatch", alerts.c.sku == books.sku)
+            .order_by(alerts.c.id)
+        )
+        return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+
+
+def on_hand(books: Books) -> Decimal:
+    with books.engine.connect() as conn:
+        query = sa.select(sa.func.sum(movements.c.qty)).where(movements.c.sku == books.sku)
+        return D(conn.execute(query).scalar() or 0)
+
+
+def test_a_scanned_po_reference_fills_that_order_not_the_older_one(books: Books) -> None:
+    older = books.order((10, "main/a"))
+    books.clock.advance(60)
+    newer = books.order((5, "main/a"))
+    books.post("receipt", 5, reference=f"PO:{po_number(newer)} scan inbound-1 receive")
+    assert (received(books, older), received(books, newer)) == ([D(0)], [D(5)])
+    assert status(books, newer) == "received"
+    assert mismatch_alerts(books) == []
+
+
+def test_a_receipt_naming_an_unknown_order_posts_and_raises_an_alert(books: Books) -> None:
+    po_id = books.order((10, "main/a"))
+    books.post("receipt", 3, reference="PO:4500012345 scan inbound-1 receive")
+    assert on_hand(books) == D(3)  # the stock is real
+    assert received(books, po_id) == [D(0)]  # no line filled by guessing
+    with books.engine.connect() as conn:
+        flag = conn.execute(
+            sa.select(receipt_matches.c.flag, receipt_matches.c.po_line_id)
+            .join(movements, movements.c.id == receipt_matches.c.movement_id)
+            .where(movements.c.sku == books.sku)
+        ).one()
+    assert tuple(flag) == ("unmatched", None)
+    assert mismatch_alerts(books) == [("PO-4500012345", "open", "minor")]
+
+
+def test_a_receipt_naming_an_order_without_the_sku_or_a_closed_one_raises_an_alert(
+    books: Books,
+) -> None:
+    done = books.order((2, "main/a"))
+    books.post("receipt", 2, reference=po_number(done))
+    other = add_item(books.engine)
+    with books.engine.begin() as conn:
+        elsewhere = orders.create_order(
+            conn, books.supplier, [orders.LineIn(other, "main/a", D(4))], by="t",
+            now=books.clock.now(),
+        )  # fmt: skip
+        orders.step(conn, elsewhere, orders.PoEvent.SEND, now=books.clock.now())
+    books.post("receipt", 1, reference=po_number(done))  # closed: over-received on it
+    books.post("receipt", 1, reference=po_number(elsewhere))  # has no line for the SKU
+    assert [subject for subject, _, _ in mismatch_alerts(books)] == [
+        po_number(done), po_number(elsewhere),
+    ]  # fmt: skip

@@ -74,3 +74,13 @@ def test_gate_pass_moves_between_sides_or_off_site() -> None:
     back = gate_intent(inner, "TEA", GateDirection.IN, "EPC1")
     assert (back.tx.location, back.tx.to_location) == ("main/yard", "main/dock")
     assert gate_intent(inner, "TEA", GateDirection.PRESENT, "EPC1") is None
+
+
+def test_a_receipt_scanned_under_a_po_names_it_in_its_reference() -> None:
+    data = scan(StationMode.RECEIVE, po_reference="PO-000012")
+    intent = scan_intent(data, STATION, "TEA", Decimal("1.5"))
+    assert isinstance(intent, Post)
+    assert intent.tx.reference == "PO:PO-000012 scan inbound-1 receive"
+    plain = scan_intent(scan(StationMode.RECEIVE), STATION, "TEA", Decimal("1.5"))
+    assert isinstance(plain, Post)
+    assert plain.tx.reference == "scan inbound-1 receive"

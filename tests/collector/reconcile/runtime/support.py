@@ -55,7 +55,9 @@ def site_bindings(
     )
 
 
-def add_item(engine: sa.Engine, sku: str, *, gtin: str | None = None, cost: str = "2") -> None:
+def add_item(
+    engine: sa.Engine, sku: str, *, gtin: str | None = None, cost: str = "2", **extra: Any
+) -> None:
     with engine.begin() as conn:
         conn.execute(
             sa.insert(schema.items).values(
@@ -66,6 +68,7 @@ def add_item(engine: sa.Engine, sku: str, *, gtin: str | None = None, cost: str 
                 allow_negative=False,
                 last_unit_cost=Decimal(cost),
                 updated_at=T0,
+                **extra,
             )
         )
 

@@ -123,3 +123,73 @@ def test_gs1_fields_reach_the_event(station: Station) -> None:
         "2027-11-30",
         12,
     )
+
+
+PO_LABEL = b"]C0PO:PO-000012"
+AI_400_LABEL = b"]C1400PO-000013"
+
+
+def test_po_label_then_items_carry_the_reference(station: Station) -> None:
+    assert station.scan(0.0, PO_LABEL) == []
+    first, second = one(station, EAN, 1.0), one(station, EAN, 2.0)
+    assert (first.po_reference, second.po_reference) == ("PO-000012", "PO-000012")
+
+
+def test_gs1_ai_400_label_sets_the_po_and_a_later_one_replaces_it(station: Station) -> None:
+    station.scan(0.0, PO_LABEL)
+    assert station.scan(1.0, AI_400_LABEL) == []
+    assert one(station, EAN, 2.0).po_reference == "PO-000013"
+
+
+def test_mode_change_ends_the_po(station: Station) -> None:
+    station.scan(0.0, PO_LABEL)
+    station.scan(1.0, b"MODE:RECEIVE")
+    assert one(station, EAN, 2.0).po_reference is None
+
+
+def test_po_ends_after_po_timeout_s_without_a_scan() -> None:
+    station = Station(StationRules(station="s", po_timeout_s=60))
+    station.scan(0.0, PO_LABEL)
+    assert one(station, EAN, 50.0).po_reference == "PO-000012"  # a scan keeps it alive
+    assert one(station, EAN, 105.0).po_reference == "PO-000012"
+    assert one(station, EAN, 166.0).po_reference is None
+
+
+def test_item_label_with_its_own_ai_400_names_that_po(station: Station) -> None:
+    station.scan(0.0, PO_LABEL)
+    data = one(station, b"]C10109506000134352\x1d400PO-000099")
+    assert (data.gtin, data.po_reference) == ("09506000134352", "PO-000099")
+    assert one(station, EAN).po_reference == "PO-000012"
+
+
+def test_po_label_outside_receive_mode_is_rejected(station: Station) -> None:
+    station.scan(0.0, b"MODE:PICK")
+    data = one(station, PO_LABEL)
+    assert data.rejected_reason is not None
+    assert "receive mode" in data.rejected_reason
+    assert one(station, EAN).po_reference is None
+
+
+@pytest.mark.parametrize("line", [b"]C0PO:", b"]C0PO:has space", b"]C0PO:" + b"9" * 31])
+def test_bad_po_label_is_rejected(station: Station, line: bytes) -> None:
+    data = one(station, line)
+    assert data.rejected_reason is not None
+    assert "purchase-order barcode" in data.rejected_reason
+    assert station.po_reference is None
+
+
+@pytest.mark.parametrize(
+    ("line", "kg"),
+    [
+        (b"]C10197350053850012\x1d3103001250", "1.250"),  # 3103: 3 decimals
+        (b"]C10197350053850012\x1d3102001250", "12.50"),  # 3102: 2 decimals
+        (b"]e00197350053850012310500012310A7", "0.00123"),  # DataBar, weight before a lot
+        (b"]C1\x1d01973500538500123100000004", "4"),  # leading FNC1, whole kilograms
+    ],
+)
+def test_net_weight_ai_310n_reaches_the_event_exactly(
+    station: Station, line: bytes, kg: str
+) -> None:
+    data = one(station, line)
+    assert data.rejected_reason is None
+    assert (data.gtin, data.net_weight_kg) == ("97350053850012", Decimal(kg))
