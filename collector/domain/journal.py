@@ -16,6 +16,9 @@ count               a count's variance (cycle count,      count variances
                     a count that resolved an alert)
 shrinkage           any other adjustment (sensors, ops)   shrinkage
 transfer            between locations of one owner        inventory (nets to nothing)
+ownership           stock changing owner in place at      goods received not invoiced
+                    cost (in: bought, the seller's        (a clearing entry)
+                    invoice to come; out: to invoice)
 ==================  ====================================  ==============================
 
 Reversals keep their line's type, so they net inside it. A journal is one owner's day
@@ -65,6 +68,7 @@ class Flow(StrEnum):
     COUNT = "count"
     SHRINKAGE = "shrinkage"
     TRANSFER = "transfer"
+    OWNERSHIP = "ownership"
 
 
 CONTRA: Mapping[Flow, Account] = {
@@ -76,6 +80,7 @@ CONTRA: Mapping[Flow, Account] = {
     Flow.COUNT: Account.COUNT_VARIANCE,
     Flow.SHRINKAGE: Account.SHRINKAGE,
     Flow.TRANSFER: Account.INVENTORY,
+    Flow.OWNERSHIP: Account.GRNI,
 }
 """The account each flow's value comes from (into stock) or goes to (out of it)."""
 
@@ -87,6 +92,7 @@ _FLOW_OF_TYPE: Mapping[MovementType, Flow] = {
     MovementType.RETURN: Flow.RETURN,
     MovementType.ADJUSTMENT: Flow.SHRINKAGE,
     MovementType.TRANSFER: Flow.TRANSFER,
+    MovementType.OWNERSHIP: Flow.OWNERSHIP,
 }
 
 
