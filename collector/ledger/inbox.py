@@ -74,6 +74,23 @@ def find_seen(conn: sa.Connection, identities: Sequence[tuple[UUID, SeqKey]]) ->
     return SeenBefore(event_ids, seqs, payloads)
 
 
+def pruned_floors(conn: sa.Connection, streams: Iterable[StreamKey]) -> dict[StreamKey, int]:
+    """Per stream with a pruned floor, the highest seq whose inbox row a prune deleted.
+
+    Read after ``find_seen`` (a prune commits both its deletes and the floor at once, so a
+    row missing from that read shows here), on the primary key of ``device_progress``.
+    """
+    found: dict[StreamKey, int] = {}
+    p = device_progress.c
+    for part in chunks(sorted(set(streams))):
+        query = sa.select(p.device_id, p.epoch, p.pruned_seq).where(
+            sa.tuple_(p.device_id, p.epoch).in_(part), p.pruned_seq > 0
+        )
+        for row in conn.execute(query):
+            found[(row.device_id, row.epoch)] = int(row.pruned_seq)
+    return found
+
+
 INBOX_COLUMNS = (
     "event_id", "device_id", "epoch", "seq", "site", "kind", "observed_at", "received_at",
     "disposition", "payload", "principal",
