@@ -41,7 +41,7 @@ class Target:
     age: sa.Column[datetime]
     parts: tuple[Part, ...] = ()
     keep: str | None = None
-    """Why it is never pruned (None: it is)."""
+    """Never pruned, and why in a word or two (None: it is pruned)."""
 
     @property
     def name(self) -> str:
@@ -99,41 +99,35 @@ TARGETS: tuple[Target, ...] = (
     INBOX,
     Target(dead_letters, _d.last_seen_at, (
         Part("replayed", _replayed_letters,
-             lambda p: f"replayed: {kept_for(p.dead_letters_days)} after last seen"),
+             lambda p: f"replayed {kept_for(p.dead_letters_days)}"),
         Part("open", _open_letters,
-             lambda p: f"not replayed: {kept_for(p.open_dead_letters_days)} after last seen"),
+             lambda p: f"open {kept_for(p.open_dead_letters_days)}"),
     )),
     Target(outbox_table, outbox_table.c.recorded_at, (
         Part("undelivered", _outbox,
-             lambda p: f"{kept_for(p.timeseries_outbox_days)}; older points are lost to "
-                       "the time series (collector influx backfill)"),
+             lambda p: f"{kept_for(p.timeseries_outbox_days)} (then lost)"),
     )),
     Target(rejected_table, rejected_table.c.rejected_at, (
         Part("rejected", _rejected, lambda p: kept_for(p.timeseries_rejected_days)),
     )),
     Target(idempotency_keys, idempotency_keys.c.created_at, (
         Part("expired", _expired_keys,
-             lambda _: "until it expires (COLLECTOR_API_IDEMPOTENCY_TTL_S)"),
+             lambda _: "until it expires"),
     )),
     Target(gate_exits, gate_exits.c.seen_at, (
         Part("matched", _matched_exits,
-             lambda p: f"matched: {kept_for(p.gate_exits_days)}; pending: forever"),
+             lambda p: f"matched {kept_for(p.gate_exits_days)}"),
     )),
-    Target(movements, movements.c.recorded_at, keep="the journal: append-only, forever"),
-    Target(alerts, alerts.c.first_seen_at, keep="alerts and their history: the audit trail"),
-    Target(alert_events, alert_events.c.at, keep="alerts and their history: the audit trail"),
+    Target(movements, movements.c.recorded_at, keep="forever (journal)"),
+    Target(alerts, alerts.c.first_seen_at, keep="forever (audit)"),
+    Target(alert_events, alert_events.c.at, keep="forever (audit)"),
 )  # fmt: skip
 """In report order."""
 
 
 def inbox_rule(policy: RetentionPolicy) -> str:
-    """The inbox's rule in words."""
-    if policy.inbox_days <= 0:
-        return "forever"
-    return (
-        f"{policy.inbox_days} days whole; then deleted, or emptied to its identity where "
-        "the journal names it (parked events, open dead letters and seqs past a gap stay)"
-    )
+    """The inbox's rule in words (then emptied or deleted: docs/retention.md)."""
+    return f"{kept_for(policy.inbox_days)} whole" if policy.inbox_days > 0 else "forever"
 
 
 def delete_batch(

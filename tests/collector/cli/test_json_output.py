@@ -57,6 +57,8 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("po", "receive-status"): ["PO-000001"],
     ("replenish", "suggest"): [],
     ("replenish", "rules"): [],
+    ("retention", "report"): [],
+    ("retention", "prune"): ["--dry-run"],
 }
 """Each command with ``--json`` and what it needs; ``{name}`` comes from the ledger fixture."""
 
