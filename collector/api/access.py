@@ -48,6 +48,7 @@ class Action(StrEnum):
     COMMAND_DEVICES = "command devices"
     READ_PURCHASING = "read purchasing"
     MANAGE_PURCHASING = "manage purchasing"
+    MANAGE_RETENTION = "manage retention"
 
 
 _READS = frozenset(a for a in Action if a.value.startswith("read "))

@@ -19,6 +19,7 @@ from collector.devices.commands import DeviceCommander, NoBroker
 from collector.ledger.engine import read_only_connection
 from collector.ledger.observers import PostingObserver
 from collector.ledger.session import SessionOptions
+from collector.retention.policy import RetentionPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ class ApiContext:
     """Sends device commands (``collector.mqtt.commander``); without a broker, refuses them."""
     command_timeout_s: float = 10.0
     """How long a command waits for the device's reply before a 504."""
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    """The retention settings ``GET /retention`` reports under."""
 
 
 def api_context(request: Request) -> ApiContext:
