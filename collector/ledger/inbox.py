@@ -24,6 +24,8 @@ SeqKey = tuple[str, int, int]
 """(device_id, epoch, seq)"""
 StreamKey = tuple[str, int]
 """(device_id, epoch)"""
+TOMBSTONE = ""
+"""The payload of an inbox row a retention prune emptied (``collector.retention.inbox``)."""
 
 
 @dataclass(frozen=True, slots=True)

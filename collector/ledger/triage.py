@@ -25,7 +25,14 @@ import sqlalchemy as sa
 from collector.ingest.decode import Decoded, Undecodable
 from collector.ingest.ports import Disposition, MessageOutcome
 from collector.ledger.dead_letters import DeadLetterKey, dead_letter_key, find_stored
-from collector.ledger.inbox import SeenBefore, SeqKey, StreamKey, find_seen, pruned_floors
+from collector.ledger.inbox import (
+    TOMBSTONE,
+    SeenBefore,
+    SeqKey,
+    StreamKey,
+    find_seen,
+    pruned_floors,
+)
 from edge_agent.wire import MAX_PAYLOAD_BYTES, BarcodeScannedEvent, Event, parse_event
 
 
@@ -201,7 +208,7 @@ def _changed_duplicates(result: Triage, seen: SeenBefore) -> None:
 
 
 def _same_event(stored_text: str, event: Event) -> bool:
-    if not stored_text:  # a tombstone: retention emptied the payload, the identity decides
+    if stored_text == TOMBSTONE:  # retention emptied the payload: the identity decides
         return True
     try:
         return parse_event(stored_text) == event

@@ -26,11 +26,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from collector.ledger.inbox import TOMBSTONE
 from collector.ledger.schema import dead_letters, device_progress, inbox, movements, parked_events
 
 _i, _p = inbox.c, device_progress.c
-TOMBSTONE = ""
-"""The payload of an emptied inbox row."""
 
 
 def _prunable(cut: datetime) -> sa.ColumnElement[bool]:
