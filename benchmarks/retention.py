@@ -1,0 +1,168 @@
+"""Retention's costs: the pruned-floor check on ingest, and a prune beside the ledger.
+
+    python -m benchmarks.retention [--events 20000] [--rounds 5] [--prune-events 100000]
+        [--postgres] [--write]
+
+*Ingest*: ``SqlIngestor`` alone (20,000 transactions, batches of 500, a fresh SQLite file
+per run), rounds alternating the triage's ``pruned_floors`` look-up on and off (off is the
+triage before retention); medians of wall and CPU events/s and their ratio.
+*Prune*: a ledger of ``--prune-events`` events received long ago, half transactions (their
+inbox rows are emptied) and half heartbeats (deleted), pruned in batches of 2,000: rows
+per second, and each batch's length (what a writer waits at most), median and max; then
+the report's time on the pruned ledger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from benchmarks.results_file import write_section
+from collector.clock import SystemClock
+from collector.ingest.ports import InboundMessage
+from collector.ledger import triage
+from collector.ledger.engine import open_ledger
+from collector.ledger.ingestor import SqlIngestor
+from collector.retention.policy import RetentionPolicy
+from collector.retention.prune import PruneRun, prune
+from collector.retention.report import report
+from edge_agent.wire import DeviceHeartbeat, dump_event, events_topic, make_event
+from tests.collector.ledger.measure_ingest import _fresh_database, build_messages, run_once
+
+START, END = "<!-- retention:start -->", "<!-- retention:end -->"
+RECEIVED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _ingest_rounds(
+    events: int, rounds: int, postgres: bool
+) -> dict[str, list[tuple[float, float]]]:
+    messages = build_messages(events)
+    real = triage.pruned_floors
+    found: dict[str, list[tuple[float, float]]] = {"on": [], "off": []}
+    for _ in range(rounds):
+        for mode in ("off", "on"):
+            triage.pruned_floors = real if mode == "on" else (lambda _conn, _streams: {})  # type: ignore[assignment]
+            with _fresh_database(postgres=postgres) as url:
+                wall, cpu = run_once(messages, 500, url)
+            found[mode].append((events / wall, events / cpu))
+    triage.pruned_floors = real
+    return found
+
+
+def _mixed(count: int) -> list[InboundMessage]:
+    """``count`` events from 20 devices: odd seqs transactions, even seqs heartbeats."""
+    transactions = iter(build_messages(count // 2 + 20, seed=2))
+    messages, seqs = [], dict.fromkeys(range(20), 0)
+    beat = DeviceHeartbeat(uptime_s=60, software_version="1.0", outbox_depth=0)
+    for i in range(count):
+        device = i % 20
+        seqs[device] += 1
+        if seqs[device] % 2:
+            messages.append(_renumbered(next(transactions), device, seqs[device]))
+            continue
+        event = make_event(event_id=uuid.uuid4(), device_id=f"dev-{device}", epoch=1,
+                           seq=seqs[device], observed_at=RECEIVED, data=beat)  # fmt: skip
+        messages.append(InboundMessage(events_topic("bench", f"dev-{device}"),
+                                       dump_event(event), RECEIVED))  # fmt: skip
+    return messages
+
+
+def _renumbered(message: InboundMessage, device: int, seq: int) -> InboundMessage:
+    import json  # noqa: PLC0415
+
+    body = json.loads(message.payload)
+    body.update(device_id=f"dev-{device}", seq=seq, event_id=str(uuid.uuid4()))
+    payload = json.dumps(body).encode()
+    return InboundMessage(events_topic("bench", f"dev-{device}"), payload, RECEIVED)
+
+
+def _prune_run(count: int, postgres: bool) -> dict[str, float]:
+    with _fresh_database(postgres=postgres) as url:
+        run_once([], 500, url)  # migrated, with the catalogue
+        engine = open_ledger(url)
+        ingestor = SqlIngestor(engine, clock=SystemClock())
+        messages = _mixed(count)
+        for start in range(0, len(messages), 500):
+            ingestor.ingest(messages[start : start + 500])
+        stamps: list[float] = []
+
+        def batch_done(table: str, _deleted: int, _emptied: int) -> None:
+            if table == "inbox":
+                stamps.append(time.perf_counter())
+
+        began = time.perf_counter()
+        run = PruneRun(RetentionPolicy(), datetime.now(UTC), batch_rows=2_000,
+                       progress=batch_done)  # fmt: skip
+        done = prune(engine, run)
+        total = time.perf_counter() - began
+        batches = [b - a for a, b in zip([began, *stamps], stamps, strict=False)]
+        with engine.connect() as conn:
+            t = time.perf_counter()
+            report(conn, RetentionPolicy(), datetime.now(UTC) + timedelta(days=1))
+            report_s = time.perf_counter() - t
+        engine.dispose()
+    rows = done.deleted["inbox"] + done.emptied["inbox"]
+    return {"rows": rows, "deleted": done.deleted["inbox"], "emptied": done.emptied["inbox"],
+            "total_s": total, "median_ms": statistics.median(batches) * 1000,
+            "max_ms": max(batches) * 1000, "report_s": report_s}  # fmt: skip
+
+
+def _section(ingest: dict, pruned: dict, args: argparse.Namespace, loads: tuple[str, str]) -> str:
+    def cells(i: int) -> str:
+        off = statistics.median(r[i] for r in ingest["off"])
+        on = statistics.median(r[i] for r in ingest["on"])
+        return f"{off:,.0f} | {on:,.0f} | {on / off:.3f}"
+
+    db = "PostgreSQL 15" if args.postgres else "SQLite"
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    rows, total = pruned["rows"], pruned["total_s"]
+    lines = [
+        START,
+        f"## Retention (`benchmarks/retention.py`, {db}, {when}, "
+        f"load average {loads[0]} → {loads[1]})",
+        "",
+        "| measure | floor check off (before) | on | ratio |",
+        "|---|---:|---:|---:|",
+        f"| `SqlIngestor`, {args.events:,} transactions in batches of 500, median of "
+        f"{args.rounds} paired rounds, events/s wall | {cells(0)} |",
+        f"| the same, events per CPU-second | {cells(1)} |",
+        "",
+        f"Prune of {rows:,} inbox rows received long ago ({pruned['emptied']:,} transactions "
+        f"emptied to their identity, {pruned['deleted']:,} heartbeats deleted), batches of "
+        f"2,000: {total:.1f} s ({rows / total:,.0f} rows/s); one batch (the longest a ledger "
+        f"writer waits) median {pruned['median_ms']:.0f} ms, max {pruned['max_ms']:.0f} ms. "
+        f"The report on the pruned ledger: {pruned['report_s']:.2f} s.",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Measure, print, and with ``--write`` keep the section in RESULTS.md."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--prune-events", type=int, default=100_000)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    before = " ".join(os.getloadavg().__str__().strip("()").split(", ")[:1])
+    ingest = _ingest_rounds(args.events, args.rounds, args.postgres)
+    pruned = _prune_run(args.prune_events, args.postgres)
+    after = f"{os.getloadavg()[0]:.2f}"
+    block = _section(ingest, pruned, args, (f"{float(before):.2f}", after))
+    print(block)
+    if args.write:
+        write_section(block, start=START, end=END)
+
+
+if __name__ == "__main__":
+    main()
