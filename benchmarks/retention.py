@@ -1,13 +1,13 @@
 """Retention's costs: the pruned-floor check on ingest, and a prune beside the ledger.
 
     python -m benchmarks.retention [--events 20000] [--rounds 5] [--prune-events 100000]
-        [--postgres] [--write]
+        [--batch-rows 1000] [--databases sqlite,postgres] [--write]
 
 *Ingest*: ``SqlIngestor`` alone (20,000 transactions, batches of 500, a fresh SQLite file
 per run), rounds alternating the triage's ``pruned_floors`` look-up on and off (off is the
 triage before retention); medians of wall and CPU events/s and their ratio.
 *Prune*: a ledger of ``--prune-events`` events received long ago, half transactions (their
-inbox rows are emptied) and half heartbeats (deleted), pruned in batches of 2,000: rows
+inbox rows are emptied) and half heartbeats (deleted), pruned in batches of ``--batch-rows``: rows
 per second, and each batch's length (what a writer waits at most), median and max; then
 the report's time on the pruned ledger.
 """
@@ -83,7 +83,7 @@ def _renumbered(message: InboundMessage, device: int, seq: int) -> InboundMessag
     return InboundMessage(events_topic("bench", f"dev-{device}"), payload, RECEIVED)
 
 
-def _prune_run(count: int, postgres: bool) -> dict[str, float]:
+def _prune_run(count: int, postgres: bool, batch_rows: int) -> dict[str, float]:
     with _fresh_database(postgres=postgres) as url:
         run_once([], 500, url)  # migrated, with the catalogue
         engine = open_ledger(url)
@@ -98,7 +98,7 @@ def _prune_run(count: int, postgres: bool) -> dict[str, float]:
                 stamps.append(time.perf_counter())
 
         began = time.perf_counter()
-        run = PruneRun(RetentionPolicy(), datetime.now(UTC), batch_rows=2_000,
+        run = PruneRun(RetentionPolicy(), datetime.now(UTC), batch_rows=batch_rows,
                        progress=batch_done)  # fmt: skip
         done = prune(engine, run)
         total = time.perf_counter() - began
@@ -114,34 +114,24 @@ def _prune_run(count: int, postgres: bool) -> dict[str, float]:
             "max_ms": max(batches) * 1000, "report_s": report_s}  # fmt: skip
 
 
-def _section(ingest: dict, pruned: dict, args: argparse.Namespace, loads: tuple[str, str]) -> str:
+def _lines(db: str, ingest: dict, pruned: dict, args: argparse.Namespace) -> list[str]:
     def cells(i: int) -> str:
         off = statistics.median(r[i] for r in ingest["off"])
         on = statistics.median(r[i] for r in ingest["on"])
         return f"{off:,.0f} | {on:,.0f} | {on / off:.3f}"
 
-    db = "PostgreSQL 15" if args.postgres else "SQLite"
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows, total = pruned["rows"], pruned["total_s"]
-    lines = [
-        START,
-        f"## Retention (`benchmarks/retention.py`, {db}, {when}, "
-        f"load average {loads[0]} → {loads[1]})",
+    return [
+        f"| {db} | events/s wall | {cells(0)} |",
+        f"| {db} | events per CPU-second | {cells(1)} |",
         "",
-        "| measure | floor check off (before) | on | ratio |",
-        "|---|---:|---:|---:|",
-        f"| `SqlIngestor`, {args.events:,} transactions in batches of 500, median of "
-        f"{args.rounds} paired rounds, events/s wall | {cells(0)} |",
-        f"| the same, events per CPU-second | {cells(1)} |",
+        f"{db}: prune of {rows:,} inbox rows received long ago ({pruned['emptied']:,} "
+        f"transactions emptied to their identity, {pruned['deleted']:,} heartbeats deleted), "
+        f"batches of {args.batch_rows:,}: {total:.1f} s ({rows / total:,.0f} rows/s); one "
+        f"batch (the longest a ledger writer waits) median {pruned['median_ms']:.0f} ms, max "
+        f"{pruned['max_ms']:.0f} ms. The report on the pruned ledger: {pruned['report_s']:.2f} s.",
         "",
-        f"Prune of {rows:,} inbox rows received long ago ({pruned['emptied']:,} transactions "
-        f"emptied to their identity, {pruned['deleted']:,} heartbeats deleted), batches of "
-        f"2,000: {total:.1f} s ({rows / total:,.0f} rows/s); one batch (the longest a ledger "
-        f"writer waits) median {pruned['median_ms']:.0f} ms, max {pruned['max_ms']:.0f} ms. "
-        f"The report on the pruned ledger: {pruned['report_s']:.2f} s.",
-        END,
     ]
-    return "\n".join(lines)
 
 
 def main() -> None:
@@ -150,15 +140,37 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--prune-events", type=int, default=100_000)
-    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--batch-rows", type=int, default=1_000)
+    parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    before = " ".join(os.getloadavg().__str__().strip("()").split(", ")[:1])
-    ingest = _ingest_rounds(args.events, args.rounds, args.postgres)
-    pruned = _prune_run(args.prune_events, args.postgres)
-    after = f"{os.getloadavg()[0]:.2f}"
-    block = _section(ingest, pruned, args, (f"{float(before):.2f}", after))
+    before = os.getloadavg()[0]
+    table = ["| database | measure | floor check off (before) | on | ratio |",
+             "|---|---|---:|---:|---:|"]  # fmt: skip
+    notes: list[str] = []
+    for db in args.databases.split(","):
+        postgres = db == "postgres"
+        ingest = _ingest_rounds(args.events, args.rounds, postgres)
+        pruned = _prune_run(args.prune_events, postgres, args.batch_rows)
+        found = _lines("PostgreSQL 15" if postgres else "SQLite", ingest, pruned, args)
+        table += found[:2]
+        notes += found[3:]
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    block = "\n".join([
+        START,
+        f"## Retention (`benchmarks/retention.py`, {when}, load average "
+        f"{before:.2f} → {os.getloadavg()[0]:.2f} on 2 shared cores)",
+        "",
+        f"`SqlIngestor` alone, {args.events:,} transactions in batches of 500 into a fresh "
+        f"ledger, medians of {args.rounds} paired rounds with the triage's pruned-floor "
+        "look-up off (the triage before retention) and on:",
+        "",
+        *table,
+        "",
+        *notes,
+        END,
+    ])  # fmt: skip
     print(block)
     if args.write:
         write_section(block, start=START, end=END)

@@ -116,7 +116,7 @@ class LedgerSettings(BaseSettings):
         description="How often collector run prunes with the retain_* settings; 0 turns it off.",
     )
     retention_batch_rows: int = Field(
-        default=2_000,
+        default=1_000,
         ge=10,
         le=50_000,
         description="Most rows one prune transaction deletes (ledger writers wait for it).",

@@ -45,7 +45,7 @@ class PruneRun:
 
     policy: RetentionPolicy
     now: datetime
-    batch_rows: int = 2_000
+    batch_rows: int = 1_000
     progress: Progress | None = None
     stop: threading.Event | None = None
 
