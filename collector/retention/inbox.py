@@ -30,6 +30,8 @@ from collector.ledger.inbox import TOMBSTONE
 from collector.ledger.schema import dead_letters, device_progress, inbox, movements, parked_events
 
 _i, _p = inbox.c, device_progress.c
+_WHOLE = sa.literal_column(f"'{TOMBSTONE}'")
+"""A literal, not a parameter: the planners match it to ``ix_inbox_unpruned``'s predicate."""
 
 
 def _prunable(cut: datetime) -> sa.ColumnElement[bool]:
@@ -42,7 +44,7 @@ def _prunable(cut: datetime) -> sa.ColumnElement[bool]:
         _p.device_id == _i.device_id, _p.epoch == _i.epoch, _i.seq <= _p.contiguous_seq
     )
     return sa.and_(
-        _i.payload != TOMBSTONE,
+        _i.payload != _WHOLE,
         _i.received_at < cut,
         _i.disposition != "parked",
         ~parked.exists(),
@@ -87,18 +89,22 @@ class InboxBatch:
         return self.deleted + self.emptied
 
 
-def prune_batch(conn: sa.Connection, cut: datetime, limit: int) -> InboxBatch:
-    """Delete or empty up to ``limit`` of the oldest prunable rows, in the caller's transaction.
-
-    The caller holds the ledger lock (``lock_ledger``), so no batch posts in between.
-    """
-    query = (
+def candidates(cut: datetime, limit: int) -> sa.Select[Any]:
+    """The oldest ``limit`` prunable rows: identity, and whether the journal names them."""
+    return (
         sa.select(_i.event_id, _i.device_id, _i.epoch, _i.seq, _journaled().label("journaled"))
         .where(_prunable(cut))
         .order_by(_i.received_at)
         .limit(limit)
     )
-    rows = conn.execute(query).all()
+
+
+def prune_batch(conn: sa.Connection, cut: datetime, limit: int) -> InboxBatch:
+    """Delete or empty up to ``limit`` of the oldest prunable rows, in the caller's transaction.
+
+    The caller holds the ledger lock (``lock_ledger``), so no batch posts in between.
+    """
+    rows = conn.execute(candidates(cut, limit)).all()
     gone = [r for r in rows if not r.journaled]
     kept = [r.event_id for r in rows if r.journaled]
     if kept:
