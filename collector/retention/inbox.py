@@ -30,7 +30,7 @@ from collector.ledger.inbox import TOMBSTONE
 from collector.ledger.schema import dead_letters, device_progress, inbox, movements, parked_events
 
 _i, _p = inbox.c, device_progress.c
-_WHOLE = sa.literal_column(f"'{TOMBSTONE}'")
+_WHOLE: sa.ColumnClause[str] = sa.literal_column(f"'{TOMBSTONE}'")
 """A literal, not a parameter: the planners match it to ``ix_inbox_unpruned``'s predicate."""
 
 
