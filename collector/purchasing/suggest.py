@@ -110,7 +110,7 @@ def _evaluate_all(
             entry = (rule, held, need, evaluate(rule.terms, stock_of(held, units), need))
         now_kept[rule.id] = entry
         found[rule.id] = entry[3]
-    memo.evaluations = now_kept  # every rule evaluated: forget deleted ones
+    memo.evaluations = now_kept  # after a run over every rule: none of deleted rules
     return found
 
 
