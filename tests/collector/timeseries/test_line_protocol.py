@@ -47,7 +47,7 @@ def _client_line(
     return point.to_line_protocol()
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     measurement=KEY.filter(lambda m: not m.startswith("#")),
     tags=st.dictionaries(KEY, st.one_of(st.none(), TEXT), max_size=5),
@@ -71,7 +71,7 @@ def _is_finite(value: object) -> bool:
     return True
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     names=st.tuples(TEXT, TEXT, TEXT, TEXT),
     qty=NUMBER.filter(lambda v: v is not None).map(lambda v: Decimal(str(v))),
