@@ -1,9 +1,12 @@
 """How long the suggestion run takes for many reorder rules (a benchmark, not a test).
 
-    PYTHONPATH=. .venv/bin/python -m benchmarks.replenish_suggest --rules 5000 50000 [--write]
+    PYTHONPATH=. .venv/bin/python -m benchmarks.replenish_suggest --rules 5000 50000 \
+        [--postgres] [--write]
 
-Each size gets a fresh SQLite ledger seeded in bulk (this script writes the seed rows
-directly, as ``benchmarks.ledger_gen`` does; the run under test only reads them): one SKU
+Each size gets a fresh SQLite ledger (and with ``--postgres`` a fresh PostgreSQL database
+as well, on the server of ``tests.support.services``) seeded in bulk (this script writes
+the seed rows directly, as ``benchmarks.ledger_gen`` does; the run under test only reads
+them): one SKU
 per rule, each at its own bin under one of 50 aisles, a rule per SKU rooted at the aisle
 (a subtree), half of them min/max and half from 28 days of demand history; one in ten
 SKUs has a sent order line. Measured in the same run:
@@ -12,12 +15,17 @@ SKUs has a sent order line. Measured in the same run:
 - per-rule queries (on hand and on order by two queries per rule, the Odoo-style loop),
   timed over 500 rules and scaled to all of them;
 - the run itself, first time (suggestions and ``low_stock`` alerts written) and in the
-  steady state (every triggered rule's suggestion open already: nothing new to write).
+  steady state (every triggered rule's suggestion open already: nothing new to write),
+  twice: without a memo (what ``collector replenish suggest`` does in a fresh process)
+  and with the process's ``RunMemo`` kept from run to run (what the sweep and the API
+  do: ``collector.purchasing.sweep.remembered_run``), with its CPU time and the number
+  of SQL statements it ran.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import statistics
 import sys
@@ -40,7 +48,10 @@ from collector.ledger.bulk import fast_insert  # noqa: E402
 from collector.ledger.engine import open_ledger  # noqa: E402
 from collector.purchasing import schema as ps  # noqa: E402
 from collector.purchasing.history import AverageDailySales  # noqa: E402
+from collector.purchasing.memo import RunMemo  # noqa: E402
 from collector.purchasing.suggest import run_suggestions  # noqa: E402
+from collector.purchasing.sweep import remembered_run  # noqa: E402
+from tests.support.services import fresh_postgres_database  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 AISLES = 50
@@ -54,7 +65,7 @@ def seed(engine: sa.Engine, rules: int, rng: random.Random) -> None:
     bins = [f"wh/a{n % AISLES:02d}/b{n:06d}" for n in range(rules)]
     with engine.begin() as conn:
         conn.execute(schema.owners.insert().values(owner="own", created_at=NOW))
-        places = [("wh", None, "wh", 0, NOW)]
+        places: list[tuple[str, str | None, str, int, datetime]] = [("wh", None, "wh", 0, NOW)]
         places += [(f"wh/a{k:02d}", "wh", f"a{k:02d}", 1, NOW) for k in range(AISLES)]
         places += [(b, b.rsplit("/", 1)[0], b.rsplit("/", 1)[1], 2, NOW) for b in bins]
         columns = ("path", "parent_path", "name", "depth", "created_at")
@@ -79,7 +90,7 @@ def _demand(conn: sa.Connection, skus: list[str], bins: list[str], rng: random.R
     ]
     columns = ("day", "sku", "location", "owner", "qty_change", "value_change", "sold_qty",
                "cogs", "revenue")  # fmt: skip
-    conn.execute(schema.position_days.insert(), [dict(zip(columns, r, strict=True)) for r in rows])
+    fast_insert(conn, schema.position_days, columns, rows)
 
 
 def _purchasing(conn: sa.Connection, skus: list[str], bins: list[str], rng: random.Random) -> None:
@@ -110,23 +121,48 @@ def _purchasing(conn: sa.Connection, skus: list[str], bins: list[str], rng: rand
 
 def median_s(action: Callable[[], object], runs: int) -> float:
     """Median wall time of ``runs`` calls."""
-    times = []
+    return medians(action, runs)[0]
+
+
+def medians(action: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (this process's) of ``runs`` calls."""
+    walls, cpus = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
-def _rolled_back(engine: sa.Engine) -> Callable[[], object]:
+def _rolled_back(engine: sa.Engine, memo: RunMemo | None = None) -> Callable[[], object]:
     def run() -> object:
         with engine.connect() as conn:
             trans = conn.begin()
-            result = run_suggestions(conn, AverageDailySales(conn), now=NOW)
+            if memo is None:
+                result = run_suggestions(conn, AverageDailySales(conn), now=NOW)
+            else:
+                result = remembered_run(conn, memo, now=NOW)
             trans.rollback()
             return result
 
     return run
+
+
+def statements(engine: sa.Engine, action: Callable[[], object]) -> int:
+    """How many SQL statements ``action`` sends (SQLAlchemy's cursor events)."""
+    count = 0
+
+    def seen(*_args: object) -> None:
+        nonlocal count
+        count += 1
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    return count
 
 
 def _baseline(engine: sa.Engine) -> Callable[[], object]:
@@ -153,43 +189,67 @@ def _per_rule(engine: sa.Engine, sample: int) -> Callable[[], object]:
     return loop
 
 
-def measure(rules: int, runs: int) -> dict[str, float]:
-    """Every figure for one number of rules (seconds)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = open_ledger(f"sqlite:///{Path(tmp) / 'ledger.db'}")
+def measure(rules: int, runs: int, *, postgres: bool = False) -> dict[str, float]:
+    """Every figure for one number of rules (seconds) on a fresh SQLite or PostgreSQL ledger."""
+    with contextlib.ExitStack() as stack:
+        if postgres:
+            url = stack.enter_context(fresh_postgres_database())
+        else:
+            url = f"sqlite:///{Path(stack.enter_context(tempfile.TemporaryDirectory())) / 'l.db'}"
+        engine = open_ledger(url)
+        stack.callback(engine.dispose)
         seed(engine, rules, random.Random(rules))
-        sample = min(500, rules)
-        figures = {
-            "baseline_s": median_s(_baseline(engine), runs),
-            "per_rule_s": median_s(_per_rule(engine, sample), runs) * rules / sample,
-            "first_s": median_s(_rolled_back(engine), runs),
-        }
-        with engine.begin() as conn:
-            first = run_suggestions(conn, AverageDailySales(conn), now=NOW)
-        figures["steady_s"] = median_s(_rolled_back(engine), runs)
-        figures["triggered"] = first.triggered
-        figures["alerts"] = len(first.alerts_changed)
-        engine.dispose()
+        if postgres:
+            with engine.connect() as conn:
+                conn.execute(sa.text("ANALYZE"))
+                conn.commit()
+        return _figures(engine, rules, runs)
+    raise AssertionError("unreachable")
+
+
+def _figures(engine: sa.Engine, rules: int, runs: int) -> dict[str, float]:
+    sample = min(500, rules)
+    figures = {
+        "baseline_s": median_s(_baseline(engine), runs),
+        "per_rule_s": median_s(_per_rule(engine, sample), runs) * rules / sample,
+        "first_s": median_s(_rolled_back(engine), runs),
+    }
+    with engine.begin() as conn:
+        first = run_suggestions(conn, AverageDailySales(conn), now=NOW)
+    figures["cold_s"], figures["cold_cpu_s"] = medians(_rolled_back(engine), runs)
+    memo = RunMemo()
+    warm = _rolled_back(engine, memo)
+    warm()  # the sweep's first pass fills the memo
+    figures["steady_s"], figures["steady_cpu_s"] = medians(warm, runs)
+    figures["statements"] = statements(engine, warm)
+    figures["triggered"] = first.triggered
+    figures["alerts"] = len(first.alerts_changed)
     return figures
 
 
-def report(results: dict[int, dict[str, float]], runs: int) -> str:
+def report(results: dict[str, dict[int, dict[str, float]]], runs: int, load: str) -> str:
     """The RESULTS.md section."""
     lines = [
         START, "## Replenishment suggestions (reorder rules)", "",
-        f"Measured {date.today().isoformat()} on this 2-core machine with "
-        f"`python -m benchmarks.replenish_suggest`; medians of {runs} runs, SQLite, "
-        "half min/max and half demand rules (28 days of history each), rules rooted at "
-        "aisles (subtrees), one SKU in ten on order.", "",
-        "| rules | triggered | baseline: read balances | per-rule queries (scaled) "
-        "| run, first (writes) | run, steady |",
-        "|---:|---:|---:|---:|---:|---:|",
+        f"Measured {date.today().isoformat()} on this 2-core machine (shared: load average "
+        f"{load} at the end) with `python -m benchmarks.replenish_suggest --postgres`; "
+        f"medians of {runs} runs, half min/max and half demand rules (28 days of history "
+        "each), rules rooted at aisles (subtrees), one SKU in ten on order. *Steady*: every "
+        "triggered rule has its open suggestion, nothing to write; *no memo*: a fresh "
+        "process (`collector replenish suggest`); *sweep*: the process's `RunMemo` kept "
+        "between runs (`collector run`'s sweep, `POST /suggestions/run`), with its CPU "
+        "time and SQL statements.", "",
+        "| db | rules | triggered | baseline: read balances | per-rule queries (scaled) "
+        "| run, first (writes) | steady, no memo | steady, sweep | sweep CPU | statements |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]  # fmt: skip
-    for rules, f in results.items():
-        lines.append(
-            f"| {rules:,} | {int(f['triggered']):,} | {f['baseline_s']:.3f} s "
-            f"| {f['per_rule_s']:.2f} s | {f['first_s']:.2f} s | {f['steady_s']:.2f} s |"
-        )
+    for db, sizes in results.items():
+        for rules, f in sizes.items():
+            lines.append(
+                f"| {db} | {rules:,} | {int(f['triggered']):,} | {f['baseline_s']:.3f} s "
+                f"| {f['per_rule_s']:.2f} s | {f['first_s']:.2f} s | {f['cold_s']:.2f} s "
+                f"| {f['steady_s']:.2f} s | {f['steady_cpu_s']:.2f} s | {int(f['statements'])} |"
+            )
     lines += [
         "",
         "Target: 50,000 rules in ≤ 1 s (steady state). The first run also writes a "
@@ -204,10 +264,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.replenish_suggest")
     parser.add_argument("--rules", type=int, nargs="+", default=[5000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL too")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
-    results = {n: measure(n, args.runs) for n in args.rules}
-    text = report(results, args.runs)
+    results = {"SQLite": {n: measure(n, args.runs) for n in args.rules}}
+    if args.postgres:
+        results["PostgreSQL"] = {n: measure(n, args.runs, postgres=True) for n in args.rules}
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    text = report(results, args.runs, load)
     print(text)
     if args.write:
         write_section(text, start=START, end=END)

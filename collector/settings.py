@@ -25,6 +25,14 @@ MIN_REPLENISH_INTERVAL_S = 0.1
 """The shortest sweep interval but 0 (off): tests sweep fast, nothing should sweep busier."""
 
 
+MIN_RETENTION_INTERVAL_S = 60.0
+"""The shortest periodic prune but 0 (off): each pass counts and deletes in every table."""
+
+
+def _retain_days(default: int, what: str) -> Any:
+    return Field(default=default, ge=0, le=36_500, description=f"{what}; 0 keeps them forever.")
+
+
 class LedgerSettings(BaseSettings):
     """What every process that posts to the ledger needs: `collector run` and `collector api`."""
 
@@ -118,6 +126,62 @@ class LedgerSettings(BaseSettings):
     influx_retry_max_s: float = Field(
         default=60.0, ge=1, le=3_600, description="Longest wait between retries while down."
     )
+
+    retain_inbox_days: int = _retain_days(
+        90,
+        "Days the inbox keeps an event whole: older rows that posted nothing are deleted, older "
+        "rows the journal names keep only their identity (docs/retention.md)",
+    )
+    retain_dead_letters_days: int = _retain_days(
+        90, "Days a replayed dead letter is kept after it was last seen"
+    )
+    retain_open_dead_letters_days: int = _retain_days(
+        365, "Days a dead letter nobody replayed (an operator's open work) is kept"
+    )
+    retain_timeseries_outbox_days: int = _retain_days(
+        30,
+        "Days a time-series point the writer could not deliver waits; older ones are lost to "
+        "the time series (collector influx backfill rebuilds them from the ledger)",
+    )
+    retain_timeseries_rejected_days: int = _retain_days(
+        30, "Days a line the time-series server refused is kept for collector influx rejected"
+    )
+    retain_gate_exits_days: int = _retain_days(
+        30, "Days an RFID gate exit matched by a movement is kept"
+    )
+    retention_interval_s: float = Field(
+        default=0.0,
+        ge=0,
+        le=7 * 24 * 3600,
+        description="How often collector run prunes with the retain_* settings; 0 turns it off.",
+    )
+    retention_batch_rows: int = Field(
+        default=1_000,
+        ge=10,
+        le=50_000,
+        description="Most rows one prune transaction deletes (ledger writers wait for it).",
+    )
+
+    @field_validator("retention_interval_s")
+    @classmethod
+    def _prune_not_busy(cls, value: float) -> float:
+        if 0 < value < MIN_RETENTION_INTERVAL_S:
+            raise ValueError(
+                f"must be 0 (off) or at least {MIN_RETENTION_INTERVAL_S:g} s: each pass reads "
+                "every table it prunes"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _open_dead_letters_kept_longer(self) -> LedgerSettings:
+        open_, replayed = self.retain_open_dead_letters_days, self.retain_dead_letters_days
+        if open_ and (replayed == 0 or open_ < replayed):
+            raise ValueError(
+                f"retain_open_dead_letters_days ({open_}) must be 0 (forever) or at least "
+                f"retain_dead_letters_days ({replayed or 'forever'}): a dead letter nobody "
+                "replayed is an operator's open work"
+            )
+        return self
 
     @field_validator("replenish_interval_s")
     @classmethod

@@ -51,6 +51,7 @@ class Action(StrEnum):
     MANAGE_PURCHASING = "manage purchasing"
     READ_BILLS = "read bills"
     MANAGE_BILLING = "manage billing"
+    MANAGE_RETENTION = "manage retention"
 
 
 _READS = frozenset(a for a in Action if a.value.startswith("read "))

@@ -25,6 +25,7 @@ from collector.api.owners import router as owners_router
 from collector.api.purchasing import router as purchasing_router
 from collector.api.replenishment import router as replenishment_router
 from collector.api.reports import router as reports_router
+from collector.api.retention import router as retention_router
 from collector.api.stock import router as stock_router
 from collector.api.strict import refuse_unknown_query
 from collector.api.timing import ServerTiming
@@ -50,6 +51,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     purchasing_router,
     replenishment_router,
     billing_router,
+    retention_router,
 )
 """Every resource of the API, in the order the OpenAPI document lists them."""
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024

@@ -20,6 +20,7 @@ from collector.domain.journal import ChartOfAccounts
 from collector.ledger.engine import read_only_connection
 from collector.ledger.observers import PostingObserver
 from collector.ledger.session import SessionOptions
+from collector.retention.policy import RetentionPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,8 @@ class ApiContext:
     """How long a command waits for the device's reply before a 504."""
     chart: ChartOfAccounts = field(default_factory=ChartOfAccounts)
     """The accounting journal's account codes (``COLLECTOR_ACCOUNT_*``)."""
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    """The retention settings ``GET /retention`` reports under."""
 
 
 def api_context(request: Request) -> ApiContext:

@@ -36,9 +36,8 @@ from collector.api.responses import AUTH, problem
 from collector.api.review import RecordId
 from collector.purchasing import approval, orders, rules
 from collector.purchasing.approval import SuggestionStatus
-from collector.purchasing.history import AverageDailySales
-from collector.purchasing.suggest import run_suggestions
-from collector.purchasing.sweep import replenishment_transaction
+from collector.purchasing.memo import memo_for
+from collector.purchasing.sweep import remembered_run, replenishment_transaction
 
 router = APIRouter(tags=["replenishment"])
 RULE_CHANGE = {**CHANGE, 422: problem("Invalid rule (max below min, …): `detail` says.")}
@@ -114,7 +113,7 @@ def suggestion_out(row: Any) -> SuggestionOut:
 def run(context: Context, who: Manager) -> RunOut:
     """New suggestions for rules at or below their point; low_stock alerts step too."""
     with replenishment_transaction(context.engine) as conn:  # one run at a time
-        found = run_suggestions(conn, AverageDailySales(conn), now=context.clock.now())
+        found = remembered_run(conn, memo_for(context.engine), now=context.clock.now())
     return RunOut(
         rules=found.rules, triggered=found.triggered, created=found.created,
         kept_open=found.kept_open, auto_ordered=found.auto_ordered,

@@ -18,6 +18,7 @@ from collector.clock import SystemClock
 from collector.devices.commands import DeviceCommander, NoBroker
 from collector.mqtt.address import parse_broker_url
 from collector.mqtt.commander import MqttCommander
+from collector.retention.policy import RetentionPolicy
 from collector.settings import ApiSettings
 
 log = structlog.get_logger("collector.api")
@@ -50,6 +51,7 @@ def build_context(settings: ApiSettings, commander: DeviceCommander | None = Non
         commander=commander if commander is not None else NoBroker(),
         command_timeout_s=settings.api_command_timeout_s,
         chart=settings.chart_of_accounts(),
+        retention=RetentionPolicy.of(settings),
     )
 
 

@@ -24,6 +24,7 @@ from collector.cli.owner_commands import app as owners_app
 from collector.cli.po_commands import app as po_app
 from collector.cli.replenish_commands import app as replenish_app
 from collector.cli.report_commands import app as report_app
+from collector.cli.retention_commands import app as retention_app
 from collector.cli.token_commands import app as tokens_app
 from collector.cli.trace_commands import app as trace_app
 from collector.cli.user_commands import app as users_app
@@ -67,6 +68,7 @@ app.add_typer(replenish_app)
 app.add_typer(po_app)
 app.add_typer(billing_app)
 app.add_typer(owners_app)
+app.add_typer(retention_app)
 app.add_typer(dead_letter_commands.app)
 app.command("parked")(dead_letter_commands.parked)
 ledger_commands.register(app)

@@ -108,16 +108,17 @@ class SideServices:
     parking: threading.Thread | None = None
     replenish: threading.Thread | None = None
     expiry: threading.Thread | None = None
+    retention: threading.Thread | None = None
     status: StatusWatcher | None = None
     stop_alerts: threading.Event = field(default_factory=threading.Event)
 
     def stop(self) -> None:
-        """Stop the status watch, the alerts, parking, replenishment and expiry threads and
-        the InfluxDB writer."""
+        """Stop the status watch, the alerts, parking, replenishment, expiry and retention
+        threads and the InfluxDB writer."""
         self.stop_alerts.set()
         if self.status is not None:
             self.status.stop()
-        for thread in (self.alerts, self.parking, self.replenish, self.expiry):
+        for thread in (self.alerts, self.parking, self.replenish, self.expiry, self.retention):
             if thread is not None:
                 thread.join(timeout=STOP_TIMEOUT_S)
         if self.writer is not None:
@@ -141,6 +142,18 @@ def status_watcher(engine: sa.Engine, settings: CollectorSettings, clock: Clock)
     )  # fmt: skip
 
 
+def _retention_sweep(
+    engine: sa.Engine, settings: CollectorSettings, clock: Clock, stop: threading.Event
+) -> threading.Thread | None:
+    from collector.retention.policy import RetentionPolicy  # noqa: PLC0415
+    from collector.retention.runner import start_retention_sweep  # noqa: PLC0415
+
+    return start_retention_sweep(
+        engine, clock=clock, stop=stop, policy=RetentionPolicy.of(settings),
+        interval_s=settings.retention_interval_s, batch_rows=settings.retention_batch_rows,
+    )  # fmt: skip
+
+
 def start_side_services(
     engine: sa.Engine,
     settings: CollectorSettings,
@@ -150,8 +163,8 @@ def start_side_services(
     clock: Clock,
 ) -> SideServices:
     """Start the device status watch, the InfluxDB writer (if configured), the parking sweep,
-    the replenishment sweep (unless its interval is 0), and the alerts thread:
-    notifications always, reconciler ticks if sites are bound."""
+    the replenishment and retention sweeps (unless their interval is 0), and the alerts
+    thread: notifications always, reconciler ticks if sites are bound."""
     from collector.alerts.expiring import start_expiry_sweep  # noqa: PLC0415
     from collector.alerts.parked import start_parking_sweep  # noqa: PLC0415
     from collector.alerts.runner import start_alerts  # noqa: PLC0415
@@ -181,6 +194,7 @@ def start_side_services(
     services.expiry = start_expiry_sweep(
         engine, clock=clock, stop=services.stop_alerts, books_tz=settings.books_tz
     )
+    services.retention = _retention_sweep(engine, settings, clock, services.stop_alerts)
     services.alerts = start_alerts(
         engine,
         ticker=reconciliation.ticker(engine) if reconciliation is not None else None,
@@ -194,6 +208,7 @@ def start_side_services(
         "collector.side_services",
         influx=bool(settings.influx_url),
         replenish_interval_s=settings.replenish_interval_s,
+        retention_interval_s=settings.retention_interval_s,
         reconciled_sites=sorted(reconciliation.bindings) if reconciliation else [],
     )
     return services

@@ -24,6 +24,8 @@ SeqKey = tuple[str, int, int]
 """(device_id, epoch, seq)"""
 StreamKey = tuple[str, int]
 """(device_id, epoch)"""
+TOMBSTONE = ""
+"""The payload of an inbox row a retention prune emptied (``collector.retention.inbox``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,23 @@ def find_seen(conn: sa.Connection, identities: Sequence[tuple[UUID, SeqKey]]) ->
         for span_row in conn.execute(_SEQ_SPAN, params):
             seqs[(span_row.device_id, span_row.epoch, span_row.seq)] = span_row.event_id
     return SeenBefore(event_ids, seqs, payloads)
+
+
+def pruned_floors(conn: sa.Connection, streams: Iterable[StreamKey]) -> dict[StreamKey, int]:
+    """Per stream with a pruned floor, the highest seq whose inbox row a prune deleted.
+
+    Read after ``find_seen`` (a prune commits both its deletes and the floor at once, so a
+    row missing from that read shows here), on the primary key of ``device_progress``.
+    """
+    found: dict[StreamKey, int] = {}
+    p = device_progress.c
+    for part in chunks(sorted(set(streams))):
+        query = sa.select(p.device_id, p.epoch, p.pruned_seq).where(
+            sa.tuple_(p.device_id, p.epoch).in_(part), p.pruned_seq > 0
+        )
+        for row in conn.execute(query):
+            found[(row.device_id, row.epoch)] = int(row.pruned_seq)
+    return found
 
 
 INBOX_COLUMNS = (

@@ -22,7 +22,7 @@ from collector.domain.model import Posting
 from collector.errors import RejectedEventError
 from collector.ingest.decode import Decoded, Undecodable, decode
 from collector.ingest.ports import Disposition, InboundMessage
-from collector.ledger.inbox import event_inbox_row
+from collector.ledger.inbox import event_inbox_row, pruned_floors
 from collector.ledger.parking import API_TOPIC
 from collector.ledger.schema import dead_letters, inbox
 from collector.ledger.session import PostingSession
@@ -174,4 +174,14 @@ def _check_identity(
             f"dead letter {dead_letter_id} conflicts with event {holder}, which holds seq "
             f"{event.seq} of device {event.device_id} epoch {event.epoch}: it cannot be posted "
             "under that identity; post the transaction again as a new event if it is real"
+        )
+    floor = pruned_floors(conn, [(event.device_id, event.epoch)]).get(
+        (event.device_id, event.epoch), 0
+    )
+    if event.seq <= floor:
+        raise ReplayRefusedError(
+            f"dead letter {dead_letter_id} is seq {event.seq} of device {event.device_id} epoch "
+            f"{event.epoch}, at or below the seqs whose inbox rows retention pruned ({floor}): "
+            "the ledger can no longer tell whether another event held it; post the "
+            "transaction again as a new event if it is real"
         )

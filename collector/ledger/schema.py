@@ -94,8 +94,16 @@ inbox = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("principal", sa.String(128)),
     sa.UniqueConstraint("device_id", "epoch", "seq"),
+    sa.Index(
+        "ix_inbox_unpruned",
+        "received_at",
+        sqlite_where=sa.text("payload <> ''"),
+        postgresql_where=sa.text("payload <> ''"),
+    ),
 )
-"""``principal``: the token, user or process that made the change (NULL for device events)."""
+"""``principal``: the token, user or process that made the change (NULL for device events).
+``payload`` is ``''`` once a retention prune emptied it (a tombstone, docs/retention.md):
+the row stays for the journal lines that name it; ``ix_inbox_unpruned`` holds the others."""
 
 movements = sa.Table(
     "movements",
@@ -273,6 +281,7 @@ dead_letters = sa.Table(
     sa.Column("replayed_at", UtcDateTime),
     sa.Column("replayed_by", sa.String(ACTOR_CHARS)),
     sa.Index("ix_dead_letters_device_seq", "device_id", "epoch", "seq"),
+    sa.Index("ix_dead_letters_event_id", "event_id"),
     sa.UniqueConstraint("topic", "payload_sha256"),
 )
 """One row per distinct (topic, payload): a repeat raises ``times_seen`` and ``last_seen_at``.
@@ -292,5 +301,8 @@ device_progress = sa.Table(
     sa.Column("highest_seq", sa.BigInteger, nullable=False),
     sa.Column("gaps", sa.Text, nullable=False, server_default="[]"),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("pruned_seq", sa.BigInteger, nullable=False, server_default="0"),
 )
-"""Per device and epoch: highest seq handled contiguously, and the open gaps as JSON ranges."""
+"""Per device and epoch: highest seq handled contiguously, and the open gaps as JSON ranges.
+``pruned_seq``: the highest seq whose inbox row a retention prune deleted (never above
+``contiguous_seq``); a redelivery at or below it the inbox no longer holds is a duplicate."""

@@ -1,7 +1,9 @@
 """Sort a batch's decoded messages before posting: new events, duplicates, dead letters.
 
 - an identity seen before (same event id and same device/epoch/seq, same contents) is a
-  **duplicate**: it changed the ledger already; its progress is reported again;
+  **duplicate**: it changed the ledger already; its progress is reported again; so is an
+  event at or below its stream's pruned floor (``device_progress.pruned_seq``) whose inbox
+  row a retention prune deleted (docs/retention.md);
 - a new event under a (device, epoch, seq) that another event holds, or an event id that
   came before under another seq, or the same identity with other contents, is a
   **conflict**: dead-lettered naming both events, and its seq counts as handled, so the
@@ -23,7 +25,14 @@ import sqlalchemy as sa
 from collector.ingest.decode import Decoded, Undecodable
 from collector.ingest.ports import Disposition, MessageOutcome
 from collector.ledger.dead_letters import DeadLetterKey, dead_letter_key, find_stored
-from collector.ledger.inbox import SeenBefore, SeqKey, StreamKey, find_seen
+from collector.ledger.inbox import (
+    TOMBSTONE,
+    SeenBefore,
+    SeqKey,
+    StreamKey,
+    find_seen,
+    pruned_floors,
+)
 from edge_agent.wire import MAX_PAYLOAD_BYTES, BarcodeScannedEvent, Event, parse_event
 
 
@@ -99,6 +108,7 @@ def triage(conn: sa.Connection, decoded: Sequence[Decoded | Undecodable]) -> Tri
     """Sort ``decoded`` (in arrival order) against the inbox and within the batch."""
     valid = [d for d in decoded if isinstance(d, Decoded)]
     seen = find_seen(conn, [(d.event.event_id, seq_key(d.event)) for d in valid])
+    floors = pruned_floors(conn, {(d.event.device_id, d.event.epoch) for d in valid})
     result = Triage()
     batch_ids: dict[UUID, SeqKey] = {}
     batch_seqs: dict[SeqKey, UUID] = {}
@@ -116,7 +126,11 @@ def triage(conn: sa.Connection, decoded: Sequence[Decoded | Undecodable]) -> Tri
         conflict = _conflict(event, seq, seen, batch_ids, batch_seqs)
         if conflict is not None:
             result.dead.append(dead_letter_of(index, item, conflict))
-        elif seen.has(event.event_id, seq) or batch_ids.get(event.event_id) == seq:
+        elif (
+            seen.has(event.event_id, seq)
+            or batch_ids.get(event.event_id) == seq
+            or seq[2] <= floors.get(seq[:2], 0)
+        ):
             result.duplicates.append((index, item))
             continue
         else:
@@ -194,6 +208,8 @@ def _changed_duplicates(result: Triage, seen: SeenBefore) -> None:
 
 
 def _same_event(stored_text: str, event: Event) -> bool:
+    if stored_text == TOMBSTONE:  # retention emptied the payload: the identity decides
+        return True
     try:
         return parse_event(stored_text) == event
     except ValueError:  # stored by an older schema: the identity decides

@@ -9,18 +9,19 @@ units sold per day over the last N days of ``position_days``. A forecasting mode
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from statistics import mean, pstdev
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from collector.purchasing.reorder import ZERO, Demand
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class DemandScope:
-    """Demand of one SKU and owner at a location and everything below it, over N days."""
+class DemandScope(NamedTuple):
+    """Demand of one SKU and owner at a location and everything below it, over N days.
+
+    A named tuple: a run hashes tens of thousands of them several times (C-level hash).
+    """
 
     sku: str
     location: str

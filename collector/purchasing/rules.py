@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from collector.domain.money import QUANTUM
 from collector.purchasing.errors import NotFoundError, PurchasingError
+from collector.purchasing.plain import one_of, plain_rows
 from collector.purchasing.reorder import ONE, ZERO, RuleMethod, RuleTerms, z_for
 from collector.purchasing.schema import reorder_rules, supplier_items, suppliers
 
@@ -118,32 +119,70 @@ def rule_row(conn: sa.Connection, rule_id: int) -> sa.Row[Any]:
     return row
 
 
+RuleMemo = dict[int, tuple[tuple[Any, ...], str, tuple[Any, ...], Rule]]
+"""Rule id → the row it was read as, its supplier's code and terms, and its ``Rule``."""
 _COLUMNS = ("id", "sku", "location", "owner", "supplier_id", "method", "demand_days",
             "cover_days", "auto_order")  # fmt: skip
 _AMOUNTS = ("min_qty", "max_qty", "multiple", "service_level", "margin_qty")
 
 
-def load_rules(conn: sa.Connection, *, rule_ids: list[int] | None = None) -> list[Rule]:
-    """Every rule (or these) with its supplier's terms, in one query.
+def load_rules(
+    conn: sa.Connection, *, rule_ids: list[int] | None = None,
+    memo: RuleMemo | None = None,
+) -> list[Rule]:  # fmt: skip
+    """Every rule (or these) with its supplier's terms, in three queries (rules, terms, codes).
 
+    The terms are joined here, not in SQL: SQLite's join looks each rule's terms up
+    through an index and then its row, twice as slow as reading both tables whole.
     Amounts are read as micro-units and turned into Decimals through a memo: a run
     reads tens of thousands of rules whose terms repeat (the same min, pack, level).
+    ``memo`` (rule id → its row and rule, kept between runs): a row read as before gives
+    the same ``Rule`` object, so what was computed from it can be reused.
     """
-    r, i = reorder_rules.c, supplier_items.c
-    amounts = [r[name] for name in _AMOUNTS] + [i.order_multiple, i.min_order_qty, i.last_price]
-    query = (
-        sa.select(
-            *(r[name] for name in _COLUMNS), suppliers.c.code, i.lead_time_days,
-            *(sa.type_coerce(column, sa.BigInteger) for column in amounts),
-        )
-        .join(suppliers, suppliers.c.id == r.supplier_id)
-        .outerjoin(supplier_items, (i.supplier_id == r.supplier_id) & (i.sku == r.sku))
-        .order_by(r.id)
-    )  # fmt: skip
+    r = reorder_rules.c
+    query = sa.select(
+        *(r[name] for name in _COLUMNS),
+        *(sa.type_coerce(r[name], sa.BigInteger) for name in _AMOUNTS),
+    ).order_by(r.id)
     if rule_ids is not None:
         query = query.where(r.id.in_(rule_ids))
-    memo: dict[int, Decimal] = {}
-    return [_rule(tuple(row), memo) for row in conn.execute(query).fetchall()]
+    rows = plain_rows(conn, query)
+    items = _terms(conn, None if rule_ids is None else {row[1] for row in rows})
+    codes = dict(plain_rows(conn, sa.select(suppliers.c.id, suppliers.c.code)))
+    amounts_memo: dict[int, Decimal] = {}
+    found: list[Rule] = []
+    kept: RuleMemo = {}
+    old = memo if memo is not None else {}
+    for row in rows:
+        code = codes.get(row[4])
+        if code is None:
+            continue  # no such supplier (the foreign key keeps this from happening)
+        terms = items.get((row[4], row[1]), _NO_TERMS)
+        entry = old.get(row[0])
+        if entry is None or entry[0] != row or entry[1] != code or entry[2] != terms:
+            entry = (row, code, terms, _rule((*row, code, *terms), amounts_memo))
+        kept[row[0]] = entry
+        found.append(entry[3])
+    if memo is not None:
+        if rule_ids is None:  # every rule read: forget deleted ones
+            memo.clear()
+        memo.update(kept)
+    return found
+
+
+_NO_TERMS = (None, None, None, None)
+
+
+def _terms(conn: sa.Connection, skus: set[str] | None) -> dict[tuple[int, str], tuple[Any, ...]]:
+    """(supplier id, SKU) → lead time days, order multiple, MOQ, last price (micro-units)."""
+    i = supplier_items.c
+    micro = (
+        sa.type_coerce(c, sa.BigInteger) for c in (i.order_multiple, i.min_order_qty, i.last_price)
+    )
+    query = sa.select(i.supplier_id, i.sku, i.lead_time_days, *micro)
+    if skus is not None:
+        query = query.where(one_of(i.sku, skus, conn.dialect.name))
+    return {(row[0], row[1]): row[2:] for row in plain_rows(conn, query)}
 
 
 def _amount(micro: int | None, memo: dict[int, Decimal]) -> Decimal | None:
@@ -157,8 +196,9 @@ def _amount(micro: int | None, memo: dict[int, Decimal]) -> Decimal | None:
 
 def _rule(row: tuple[Any, ...], memo: dict[int, Decimal]) -> Rule:
     rule_id, sku, location, owner, supplier_id, method, demand_days, cover_days, auto = row[:9]
-    supplier, lead_days = row[9], row[10]
-    low, high, multiple, level, margin, pack, moq, price = (_amount(v, memo) for v in row[11:])
+    low, high, multiple, level, margin = (_amount(v, memo) for v in row[9:14])
+    supplier, lead_days = row[14], row[15]
+    pack, moq, price = (_amount(v, memo) for v in row[16:])
     terms = RuleTerms(
         method=RuleMethod(method), min_qty=low or ZERO, max_qty=high or ZERO,
         lead_time_days=lead_days or 0, multiple=multiple or pack or ONE,

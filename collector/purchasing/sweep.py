@@ -14,12 +14,14 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 
 import sqlalchemy as sa
 import structlog
 
 from collector.clock import Clock
 from collector.purchasing.history import AverageDailySales
+from collector.purchasing.memo import RunMemo, memo_for
 from collector.purchasing.suggest import RunResult, run_suggestions
 from collector.runtime.ports import StopSignal
 
@@ -58,10 +60,21 @@ def replenishment_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
             conn.commit()
 
 
+def remembered_run(conn: sa.Connection, memo: RunMemo, *, now: datetime) -> RunResult:
+    """A run over every rule reusing ``memo`` (a fresh one while another thread holds it)."""
+    if not memo.lock.acquire(blocking=False):
+        memo = RunMemo()
+        return run_suggestions(conn, AverageDailySales(conn, memo.demand), now=now, memo=memo)
+    try:
+        return run_suggestions(conn, AverageDailySales(conn, memo.demand), now=now, memo=memo)
+    finally:
+        memo.lock.release()
+
+
 def sweep_once(engine: sa.Engine, *, clock: Clock) -> RunResult:
-    """One suggestion run over every rule, at the clock's now."""
+    """One suggestion run over every rule, at the clock's now, reusing the process's memo."""
     with replenishment_transaction(engine) as conn:
-        return run_suggestions(conn, AverageDailySales(conn), now=clock.now())
+        return remembered_run(conn, memo_for(engine), now=clock.now())
 
 
 def run_replenish_sweep(

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 
 from collector.domain.model import PositionKey
+from collector.ledger.inbox import TOMBSTONE
 from collector.ledger.observers import StoredEvent
 from collector.ledger.schema import balances, inbox, movements
 from collector.timeseries.observer import event_points
@@ -119,7 +120,11 @@ def _sensor_lines(
     engine: sa.Engine, start: datetime, end: datetime | None, report: BackfillReport
 ) -> Iterator[list[str]]:
     """Lines of the stored sensor events in range, a page of the inbox at a time."""
-    query = sa.select(inbox).where(inbox.c.kind.in_(SENSOR_KINDS), inbox.c.observed_at >= start)
+    query = sa.select(inbox).where(
+        inbox.c.kind.in_(SENSOR_KINDS),
+        inbox.c.observed_at >= start,
+        inbox.c.payload != TOMBSTONE,  # emptied by retention: nothing left to rebuild from
+    )
     if end is not None:
         query = query.where(inbox.c.observed_at < end)
     after: UUID | None = None

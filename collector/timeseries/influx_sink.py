@@ -1,21 +1,26 @@
-"""The one adapter that talks to InfluxDB: influxdb-client's synchronous write API, gzip on.
+"""The one adapter that talks to InfluxDB: influxdb-client's write service, gzip level 1.
 
-Why the synchronous ``WriteApi`` and not the library's batching mode: batching
-retries for at most ``max_retry_time`` (180 s) and then drops the batch.  Here
-each call is one POST to ``/api/v2/write`` (org, bucket, token, precision=ns)
-with the client's own retries off; the outbox writer decides what to retry, and
-nothing leaves the outbox until the server has said 204.
+Why not the library's batching mode: batching retries for at most
+``max_retry_time`` (180 s) and then drops the batch.  Here each call is one POST
+to ``/api/v2/write`` (org, bucket, token, precision=ns) through the client's
+``WriteService`` on its kept-alive connection pool, with the client's own
+retries off; the outbox writer decides what to retry, and nothing leaves the
+outbox until the server has said 204.  The body is gzipped here at level 1
+rather than by the client (which uses level 9): line protocol still shrinks
+about 8×, at a fraction of the CPU, and the collector shares its cores with the
+ledger.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from types import TracebackType
 
 import urllib3
-from influxdb_client import InfluxDBClient, WritePrecision
+from influxdb_client import InfluxDBClient
 from influxdb_client.client.exceptions import InfluxDBError
-from influxdb_client.client.write_api import SYNCHRONOUS
+from influxdb_client.service.write_service import WriteService
 
 from collector.timeseries.sink import ACCEPTED, WriteResult, WriteStatus
 
@@ -26,6 +31,14 @@ Everything else (401/403/404 misconfiguration, 429, 5xx, network) is retried:
 an operator can fix those, and the points must still be there when they do.
 """
 MAX_REASON_CHARS = 2_000
+GZIP_LEVEL = 1
+_GZIP_WBITS = 31  # zlib's gzip container
+
+
+def gzip_body(text: str, level: int = GZIP_LEVEL) -> bytes:
+    """The request body: UTF-8 line protocol in a gzip container."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, _GZIP_WBITS)
+    return compressor.compress(text.encode()) + compressor.flush()
 
 
 class InfluxSink:
@@ -37,22 +50,22 @@ class InfluxSink:
         """Connect lazily: nothing is sent before the first ``write``."""
         self._org, self._bucket = org, bucket
         self._client = InfluxDBClient(
-            url=url, token=token, org=org, timeout=int(timeout_s * 1000), enable_gzip=True
+            url=url, token=token, org=org, timeout=int(timeout_s * 1000), enable_gzip=False
         )
-        self._api = self._client.write_api(write_options=SYNCHRONOUS)
+        self._service = WriteService(self._client.api_client)
 
     def write(self, lines: Sequence[str]) -> WriteResult:
         """POST the lines as one gzip request; never raises for server or network failures."""
         if not lines:
             return ACCEPTED
         try:
-            self._api.write(
-                bucket=self._bucket,
+            self._service.post_write(
                 org=self._org,
-                record="\n".join(lines),
-                # the client annotates the parameter as its WritePrecision class, whose
-                # members are plain strings such as "ns"; a string is what it expects
-                write_precision=WritePrecision.NS,  # type: ignore[arg-type]
+                bucket=self._bucket,
+                body=gzip_body("\n".join(lines)),
+                precision="ns",
+                content_encoding="gzip",
+                content_type="text/plain; charset=utf-8",
             )
         except InfluxDBError as err:
             return _classify_http_error(err)

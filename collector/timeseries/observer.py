@@ -18,7 +18,6 @@ from typing import Any
 
 import sqlalchemy as sa
 import structlog
-from influxdb_client import Point
 
 from collector.domain.model import MovementLine, PositionKey
 from collector.ledger.observers import BalanceAfter, Posted, StoredEvent
@@ -36,7 +35,7 @@ from edge_agent.wire import DeviceHeartbeatEvent, ShelfWeightChangedEvent
 log = structlog.get_logger(__name__)
 
 
-def event_points(stored: StoredEvent) -> list[Point]:
+def event_points(stored: StoredEvent) -> list[str]:
     """Points of a stored sensor event; tag reads and scans have no measurement (yet)."""
     event = stored.event
     if isinstance(event, ShelfWeightChangedEvent):
@@ -97,18 +96,25 @@ def lines_from_posted(posted: Posted) -> BatchLines:
     """Every line a committed batch produces (pure)."""
     out = BatchLines([], [])
     for line, balance in balances_after_each(posted.movements, posted.balances):
-        source = f"movement {line.movement_id} ({line.key.label()})"
         if balance is None:
-            out.failures.append((source, "the batch reported no balance for its position"))
+            out.failures.append((_source(line), "the batch reported no balance for its position"))
             continue
-        _collect(out, source, movement_points, movement_fact(line), balance)
+        try:
+            out.lines.extend(movement_points(movement_fact(line), balance))
+        except (ValueError, TypeError, ArithmeticError) as err:
+            out.failures.append((_source(line), f"could not build a point: {err}"))
     for stored in posted.stored_events:
         source = f"event {stored.event.event_id} from {stored.device_id}"
         _collect(out, source, event_points, stored)
     return out
 
 
-def _collect(out: BatchLines, source: str, build: Callable[..., list[Point]], *args: Any) -> None:
+def _source(line: MovementLine) -> str:
+    """How a failure names the movement (built only when one fails)."""
+    return f"movement {line.movement_id} ({line.key.label()})"
+
+
+def _collect(out: BatchLines, source: str, build: Callable[..., list[str]], *args: Any) -> None:
     try:
         out.lines.extend(to_lines(build(*args)))
     except (ValueError, TypeError, ArithmeticError) as err:

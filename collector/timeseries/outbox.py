@@ -100,19 +100,36 @@ def record_unbuildable(
         conn.execute(rejected_table.insert(), rows)
 
 
-def fetch_pending(conn: Connection, *, max_lines: int) -> list[PendingLine]:
+class PendingRow(NamedTuple):
+    """One waiting outbox row: its id, its lines, and when they were recorded."""
+
+    row_id: int
+    lines: list[str]
+    recorded_at: datetime
+
+    def pending_lines(self) -> list[PendingLine]:
+        """The row's lines one by one (for bisecting a refused request)."""
+        return [
+            PendingLine(self.row_id, i, ln, self.recorded_at) for i, ln in enumerate(self.lines)
+        ]
+
+
+def fetch_rows(conn: Connection, *, max_lines: int) -> list[PendingRow]:
     """The oldest whole rows holding about ``max_lines`` lines (at least one row), oldest first."""
     ids = _oldest_rows_up_to(conn, max_lines)
     if not ids:
         return []
     rows = conn.execute(
-        sa.select(outbox_table).where(outbox_table.c.id.in_(ids)).order_by(outbox_table.c.id)
+        sa.select(outbox_table.c.id, outbox_table.c.lines, outbox_table.c.recorded_at)
+        .where(outbox_table.c.id.in_(ids))
+        .order_by(outbox_table.c.id)
     )
-    return [
-        PendingLine(r.id, i, line, r.recorded_at)
-        for r in rows
-        for i, line in enumerate(r.lines.split("\n"))
-    ]
+    return [PendingRow(r.id, r.lines.split("\n"), r.recorded_at) for r in rows]
+
+
+def fetch_pending(conn: Connection, *, max_lines: int) -> list[PendingLine]:
+    """The lines of ``fetch_rows``, one by one."""
+    return [p for row in fetch_rows(conn, max_lines=max_lines) for p in row.pending_lines()]
 
 
 def _oldest_rows_up_to(conn: Connection, max_lines: int) -> list[int]:

@@ -1,5 +1,8 @@
 """Pure point builders: domain facts in, InfluxDB line protocol out (no IO).
 
+A point is its rendered line (``line_protocol``); ``""`` stands for a point
+without any finite field, which ``to_lines`` drops.
+
 Every point carries a nanosecond timestamp whose last three digits come from
 an ordinal of its source (movement id, event seq, alert id).  Two points of
 the same series at the same microsecond therefore never overwrite each other
@@ -13,10 +16,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
-from influxdb_client import Point, WritePrecision
-
+from collector.timeseries.line_protocol import escape_tag_value, number_text, render_line
 from collector.timeseries.schema import (
     DEVICE_HEALTH,
     DISCREPANCY,
@@ -32,9 +35,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Number = int | float | Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class MovementFact:
-    """One posted journal movement, as the time series needs it."""
+class MovementFact(NamedTuple):
+    """One posted journal movement, as the time series needs it.
+
+    A tuple, not a frozen dataclass: the ledger builds one per movement inside its transaction.
+    """
 
     movement_id: int
     effective_at: datetime
@@ -49,9 +54,8 @@ class MovementFact:
     cogs: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class BalanceFact:
-    """A (sku, location, owner) balance as it stood right after one movement."""
+class BalanceFact(NamedTuple):
+    """A (sku, location, owner) balance as it stood right after one movement (a tuple, as above)."""
 
     sku: str
     location: str
@@ -107,44 +111,62 @@ def build_point(
     tags: Mapping[str, str | None],
     fields: Mapping[str, Number | None],
     time_ns: int,
-) -> Point:
-    """A point of ``spec``: unknown tag or field names raise, ``None`` values are left out."""
+) -> str:
+    """A point of ``spec`` as its line; unknown names raise, ``None`` values are left out.
+
+    ``""`` when no finite field is left.  A field's type never changes (InfluxDB
+    rejects the whole line if it does): integer fields are written as integers,
+    every other one as a float.
+    """
     names = _names(spec)
     if not (names.tags.issuperset(tags) and names.fields.issuperset(fields)):
         unknown = (set(tags) - names.tags) | (set(fields) - names.fields)
         raise ValueError(f"{spec.name}: {sorted(unknown)} are not in the schema")
-    point = Point(spec.name).time(time_ns, WritePrecision.NS)
-    for name, tag in tags.items():
-        if tag:
-            point.tag(name, tag)
-    for name, value in fields.items():
-        if value is not None:
-            # A field's type must never change: InfluxDB rejects the whole line if it does.
-            point.field(name, int(value) if name in names.integers else float(value))
-    return point
+    return render_line(spec.name, tags, fields, time_ns, integers=names.integers)
 
 
-def movement_points(movement: MovementFact, balance_after: BalanceFact) -> list[Point]:
-    """The movement itself and the stock level it left behind, at the movement's time."""
+def movement_points(movement: MovementFact, balance_after: BalanceFact) -> list[str]:
+    """The movement itself and the stock level it left behind, at the movement's time.
+
+    The ledger's hot path: rendered straight from the facts, with the tags in the
+    sorted order line protocol needs, to the same bytes ``build_point`` gives
+    (``tests/collector/timeseries/test_line_protocol.py`` checks against influxdb-client).
+    """
     ts = timestamp_ns(movement.effective_at, movement.movement_id)
-    where = {"sku": movement.sku, "location": movement.location, "owner": movement.owner}
-    moved = build_point(
-        STOCK_MOVEMENT,
-        tags={**where, "type": movement.movement_type},
-        fields={"qty": movement.qty, "value": movement.value, "cogs": movement.cogs},
-        time_ns=ts,
-    )
-    level = build_point(
-        STOCK_LEVEL,
-        tags={"sku": balance_after.sku, "location": balance_after.location,
-              "owner": balance_after.owner},
-        fields={"on_hand": balance_after.on_hand, "value": balance_after.value},
-        time_ns=ts,
-    )  # fmt: skip
-    return [moved, level]
+    cogs = None if movement.cogs is None else number_text(movement.cogs)
+    qty, value = number_text(movement.qty), number_text(movement.value)
+    on_hand, level_value = number_text(balance_after.on_hand), number_text(balance_after.value)
+    moved = _joined(cogs and f"cogs={cogs}", qty and f"qty={qty}", value and f"value={value}")
+    level = _joined(on_hand and f"on_hand={on_hand}", level_value and f"value={level_value}")
+    lines = []
+    if moved:
+        where = _where(movement.sku, movement.location, movement.owner)
+        kind = _type_tag(movement.movement_type)
+        lines.append(f"{STOCK_MOVEMENT.name}{where}{kind} {moved} {ts}")
+    if level:
+        where = _where(balance_after.sku, balance_after.location, balance_after.owner)
+        lines.append(f"{STOCK_LEVEL.name}{where} {level} {ts}")
+    return lines
 
 
-def shelf_weight_point(site: str, event: ShelfWeightChangedEvent) -> Point:
+def _joined(*fields: str | None) -> str:
+    """``k=v,k=v`` of the fields that were not left out."""
+    return ",".join([f for f in fields if f])
+
+
+@lru_cache(maxsize=8_192)
+def _where(sku: str, location: str, owner: str) -> str:
+    """``,location=…,owner=…,sku=…`` (sorted, empty ones left out); positions repeat a lot."""
+    tags = (("location", location), ("owner", owner), ("sku", sku))
+    return "".join(f",{key}={escape_tag_value(value)}" for key, value in tags if value)
+
+
+@lru_cache(maxsize=64)
+def _type_tag(movement_type: str) -> str:
+    return f",type={escape_tag_value(movement_type)}" if movement_type else ""
+
+
+def shelf_weight_point(site: str, event: ShelfWeightChangedEvent) -> str:
     """A lane's settled weight and count estimate."""
     data = event.data
     return build_point(
@@ -161,7 +183,7 @@ def shelf_weight_point(site: str, event: ShelfWeightChangedEvent) -> Point:
     )
 
 
-def heartbeat_points(site: str, event: DeviceHeartbeatEvent) -> list[Point]:
+def heartbeat_points(site: str, event: DeviceHeartbeatEvent) -> list[str]:
     """The device's health figures, and one point per sensor it reports on."""
     beat, ts = event.data, timestamp_ns(event.observed_at, event.seq)
     device = {"site": site, "device": event.device_id}
@@ -188,7 +210,7 @@ def heartbeat_points(site: str, event: DeviceHeartbeatEvent) -> list[Point]:
     return points
 
 
-def discrepancy_point(alert: AlertTransition) -> Point:
+def discrepancy_point(alert: AlertTransition) -> str:
     """One step in a discrepancy alert's life."""
     return build_point(
         DISCREPANCY,
@@ -210,7 +232,6 @@ def discrepancy_point(alert: AlertTransition) -> Point:
     )
 
 
-def to_lines(points: Iterable[Point]) -> list[str]:
-    """Line protocol of each point; points left without any finite field are dropped."""
-    lines = (p.to_line_protocol() for p in points)
-    return [line for line in lines if line]
+def to_lines(points: Iterable[str]) -> list[str]:
+    """The points' lines, without those left without any finite field (rendered ``""``)."""
+    return [line for line in points if line]

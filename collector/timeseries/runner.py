@@ -26,6 +26,9 @@ from collector.timeseries.writer import DrainReport, OutboxWriter
 
 log = structlog.get_logger(__name__)
 
+REQUESTS_PER_DRAIN = 4
+"""Requests sent per outbox read: one read and one delete serve 4 × ``influx_batch_max_lines``."""
+
 
 @dataclass(slots=True)
 class Backoff:
@@ -202,6 +205,7 @@ def build_writer(
         clock=lambda: datetime.now(UTC),
         max_lines=settings.influx_batch_max_lines,
         collector_name=settings.mqtt_client_id,
+        requests_per_drain=REQUESTS_PER_DRAIN,
     )
 
 

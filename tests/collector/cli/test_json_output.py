@@ -63,6 +63,8 @@ ARGUMENTS: dict[tuple[str, ...], list[str]] = {
     ("owners", "list"): [],
     ("owners", "set"): ["client-a", "--off-books"],
     ("report", "journal"): ["--from", "2026-11-01", "--to", "2026-11-30"],
+    ("retention", "report"): [],
+    ("retention", "prune"): ["--dry-run"],
 }
 """Each command with ``--json`` and what it needs; ``{name}`` comes from the ledger fixture."""
 

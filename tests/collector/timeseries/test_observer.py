@@ -128,3 +128,15 @@ def test_backfill_keeps_to_its_window(ledger):
     report = backfill(ledger, start=datetime(2000, 1, 1, tzinfo=UTC), end=T0, now=T0)
     assert report.total_points == 0
     assert _outbox_lines(ledger) == []
+
+
+def test_backfill_skips_sensor_events_retention_emptied(ledger):
+    from collector.ledger.schema import inbox  # noqa: PLC0415
+
+    _ingest_day(ledger)
+    with ledger.begin() as conn:
+        conn.execute(outbox_table.delete())
+        conn.execute(inbox.update().values(payload=""))  # what a prune leaves of each row
+    report = backfill(ledger, start=T0, end=None, now=datetime.now(UTC))
+    assert (report.sensor_points, report.unreadable_events) == (0, 0)
+    assert report.movement_points > 0, "the journal still rebuilds every movement's points"

@@ -77,15 +77,13 @@ def test_build_point_refuses_names_outside_the_schema():
 
 
 def test_field_kinds_follow_the_schema_not_the_python_type():
-    point = build_point(
+    line = build_point(
         BY_NAME["device_health"],
         tags={"site": "s1", "device": "d1"},
         fields={"uptime_s": 5, "outbox_depth": 4.0},
         time_ns=1,
     )
-    assert (
-        point.to_line_protocol() == "device_health,device=d1,site=s1 outbox_depth=4i,uptime_s=5 1"
-    )
+    assert line == "device_health,device=d1,site=s1 outbox_depth=4i,uptime_s=5 1"
 
 
 def test_shelf_weight_from_a_recorded_event():
@@ -134,10 +132,10 @@ def test_discrepancy_open_and_resolved():
 
 
 def test_tag_values_with_spaces_and_commas_are_escaped():
-    point = build_point(
+    line = build_point(
         STOCK_LEVEL, tags={"sku": "A B,C=D", "owner": "own"}, fields={"on_hand": 1}, time_ns=1
     )
-    assert point.to_line_protocol() == r"stock_level,owner=own,sku=A\ B\,C\=D on_hand=1 1"
+    assert line == r"stock_level,owner=own,sku=A\ B\,C\=D on_hand=1 1"
 
 
 def test_point_without_finite_fields_is_dropped():

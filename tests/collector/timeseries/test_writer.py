@@ -114,3 +114,50 @@ def test_many_small_rows_fill_a_request(outbox_engine, writer, sink, clock):
         _queue(outbox_engine, clock, [f"m f={i} {i}"])
     assert [writer.drain_once().written for _ in range(3)] == [100, 50, 0]
     assert sink.stored == [f"m f={i} {i}" for i in range(150)]
+
+
+def _fast_writer(engine, sink, clock):
+    return OutboxWriter(engine=engine, sink=sink, clock=clock, max_lines=100, requests_per_drain=3)
+
+
+def test_one_read_serves_several_requests_of_whole_rows(outbox_engine, sink, clock):
+    for start in range(
+        0, 300, 60
+    ):  # five rows of 60 in one read of 300 lines; whole rows per request
+        _queue(outbox_engine, clock, [f"m f={i} {i}" for i in range(start, start + 60)])
+    writer = _fast_writer(outbox_engine, sink, clock)
+    assert [writer.drain_once().written for _ in range(2)] == [300, 0]
+    assert sink.requests == [60, 60, 60, 60, 60]
+    assert sink.stored == [f"m f={i} {i}" for i in range(300)]
+
+
+def test_a_refused_request_is_bisected_and_the_rows_after_it_still_go(outbox_engine, sink, clock):
+    _queue(outbox_engine, clock, ["m f=1 1", "m f=2 2"])
+    _queue(outbox_engine, clock, ["m f=3 3", "m,k=BAD f=4 4"])
+    _queue(outbox_engine, clock, ["m f=5 5"])
+    writer = OutboxWriter(
+        engine=outbox_engine, sink=sink, clock=clock, max_lines=2, requests_per_drain=3
+    )
+    reports = [writer.drain_once() for _ in range(3)]
+    assert [(r.written, r.rejected) for r in reports] == [(3, 1), (1, 0), (0, 0)]
+    assert sink.stored == ["m f=1 1", "m f=2 2", "m f=3 3", "m f=5 5"]
+    status = _status(outbox_engine, clock)
+    assert (status.backlog_points, status.rejected_points) == (0, 1)
+
+
+def test_an_outage_mid_read_keeps_only_the_unsent_rows(outbox_engine, sink, clock):
+    for start in range(0, 300, 100):
+        _queue(outbox_engine, clock, [f"m f={i} {i}" for i in range(start, start + 100)])
+    real_write = sink.write
+
+    def fail_second_request(lines):
+        sink.down = len(sink.requests) == 1
+        return real_write(lines)
+
+    sink.write = fail_second_request
+    writer = _fast_writer(outbox_engine, sink, clock)
+    report = writer.drain_once()
+    assert (report.written, report.failure is not None) == (100, True)
+    assert _status(outbox_engine, clock).backlog_points == 200
+    assert writer.drain_once().written == 200
+    assert sink.stored == [f"m f={i} {i}" for i in range(300)]

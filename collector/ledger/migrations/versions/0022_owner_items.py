@@ -1,7 +1,7 @@
 """Items per owner: ``items.owner`` and the per-owner code table ``item_codes``.
 
 Revision ID: 0022_owner_items
-Revises: 0020_owner_books
+Revises: 0019_retention
 Create Date: 2026-12-03
 
 An item may belong to one owner's catalogue (``items.owner``; NULL: the shared catalogue),
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022_owner_items"
-down_revision = "0020_owner_books"
+down_revision = "0019_retention"
 branch_labels = None
 depends_on = None
 
