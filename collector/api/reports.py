@@ -191,7 +191,8 @@ def get_period_report(
     """Movements effective in the days ``from`` to ``to`` of ``tz``, grouped by ``by``."""
     zone: tzinfo = ZoneInfo(params.tz) if params.tz else books_zone(context)
     start, end = day_bounds(params.first_day, params.last_day, zone)
-    *lines, total = period_report(conn, who.scope, start=start, end=end, query=params.query())
+    *lines, total = period_report(conn, who.scope, start=start, end=end, query=params.query(),
+                                  books_tz=books_zone(context))  # fmt: skip
     return PeriodReportOut(
         first_day=params.first_day,
         last_day=params.last_day,
@@ -213,7 +214,7 @@ def period_report_page(
     zone: tzinfo = ZoneInfo(params.tz) if params.tz else books_zone(context)
     start, end = day_bounds(params.first_day, params.last_day, zone)
     head = period_report_head(conn, who.scope, start=start, end=end, query=params.query(),
-                              max_lines=max_lines)  # fmt: skip
+                              max_lines=max_lines, books_tz=books_zone(context))  # fmt: skip
     report = PeriodReportOut(
         first_day=params.first_day, last_day=params.last_day, time_zone=str(zone), start=start,
         end=end, by=params.by, lines=[PeriodLineOut.model_validate(x) for x in head.lines],

@@ -17,6 +17,7 @@ from collector.api.context import Context, Reading, allowed
 from collector.api.cursors import Cursors, binding
 from collector.api.fields import Amount, Instant
 from collector.api.paging import DEFAULT_LIMIT, Cursor, Limit, link_next, page_size
+from collector.api.reports import books_zone
 from collector.api.responses import LIST
 from collector.views.books import books_scope
 from collector.views.items import owners_sku
@@ -87,7 +88,9 @@ def read_stock(  # noqa: PLR0917 - FastAPI passes the parameters by name
     """Positions with stock or value; ``as_of`` sums the journal up to that instant."""
     size = page_size(context, limit)
     sku = owners_sku(conn, who.scope, sku) if sku is not None else None  # a client's own code
-    flt = StockFilter(sku=sku, location=location, owner=owner, as_of=as_of)
+    flt = StockFilter(
+        sku=sku, location=location, owner=owner, as_of=as_of, books_tz=books_zone(context)
+    )
     bound = binding(
         "stock", who.scope, {"sku": sku, "location": location, "owner": owner, "as_of": as_of}
     )

@@ -155,7 +155,8 @@ def report_cogs(
     with reading(db) as conn:
         first, last = _period(conn, start, end, zone)
         since, until = day_bounds(first, last, zone)
-        lines = period_report(conn, Scope.everyone(), start=since, end=until, query=query)
+        lines = period_report(conn, Scope.everyone(), start=since, end=until, query=query,
+                              books_tz=load_settings(db_url=db).books_tz)  # fmt: skip
     _show(
         f"COGS {first} to {last} ({zone.key})", by, lines, _COGS_COLUMNS, as_json=as_json, wide=wide
     )

@@ -76,15 +76,33 @@ def turnover_line(
 ) -> TurnoverLine:
     """Turnover and days of inventory of one group (see the module's formulas)."""
     days = period_days(first_day, last_day)
-    average = average_value(opening_value, changes_by_day, first_day=first_day, last_day=last_day)
+    in_period = {d: v for d, v in changes_by_day.items() if first_day <= d <= last_day}
+    weighted = sum((v * (days - (d - first_day).days) for d, v in in_period.items()), ZERO)
+    return turnover_from_sums(
+        group, opening_value=opening_value, change=sum(in_period.values(), ZERO),
+        weighted_change=weighted, cogs=cogs, days=days,
+    )  # fmt: skip
+
+
+def turnover_from_sums(
+    group: str,
+    *,
+    opening_value: Decimal,
+    change: Decimal,
+    weighted_change: Decimal,
+    cogs: Decimal,
+    days: int,
+) -> TurnoverLine:
+    """``turnover_line`` from the period's net change and its weighted sum Σ change·(N − i)
+    (day dᵢ's change weighs N − i: what a database sums without one row per day)."""
+    average = opening_value + weighted_change / days
     turnover = cogs / average if average > 0 else None
     days_of_inventory = Decimal(days) / turnover if turnover is not None and turnover > 0 else None
     return TurnoverLine(
         group=group,
         days=days,
         opening_value=opening_value,
-        closing_value=opening_value
-        + sum((v for d, v in changes_by_day.items() if first_day <= d <= last_day), ZERO),
+        closing_value=opening_value + change,
         average_value=average.quantize(RATIO_PLACES),
         cogs=cogs,
         turnover=None if turnover is None else turnover.quantize(RATIO_PLACES),

@@ -131,6 +131,12 @@ movements = sa.Table(
     sa.Index("ix_movements_effective_at", "effective_at"),
     sa.Index("ix_movements_sale_lookup", "sku", "owner", "type", "id"),
     sa.Index("ix_movements_applies_to_movement_id", "applies_to_movement_id"),
+    sa.Index(
+        "ix_movements_true_ups",
+        "effective_at",
+        postgresql_where=sa.text("type = 'true_up'"),
+        sqlite_where=sa.text("type = 'true_up'"),
+    ),
 )
 """``applies_to_movement_id``: the sale a return takes back, the receipt a vendor return
 sends back, the outbound line whose provisional cost a true-up settles. ``lot``/``serial``:

@@ -8,7 +8,7 @@ into its subtree at some depth and the report's arithmetic happen after, in the 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -17,7 +17,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from collector.analytics.abc import AbcLine, abc_classes
-from collector.domain.model import MovementType
 from collector.domain.money import ZERO
 from collector.domain.report import (
     TOTAL_GROUP,
@@ -27,9 +26,12 @@ from collector.domain.report import (
     location_group,
     total_line,
 )
-from collector.domain.turnover import TurnoverLine, turnover_line
+from collector.domain.turnover import TurnoverLine, period_days, turnover_from_sums
 from collector.ledger.schema import balances, movements, position_days
+from collector.ledger.types import Micro
 from collector.views.books import books_scope
+from collector.views.day_sums import journal_until, nearer_the_end
+from collector.views.period_sums import period_cogs, period_sums
 from collector.views.scope import Scope
 
 
@@ -92,14 +94,18 @@ def period_report(
     start: datetime,
     end: datetime,
     query: ReportQuery | None = None,
+    books_tz: tzinfo | None = None,
 ) -> list[CogsLine]:
     """A line per group, then the total (group ``*``), for movements effective in [start, end).
 
     Over every owner (no ``query.owner``, an open ``scope``) it is the warehouse's report:
-    only the owners on its books count (``books_scope``)."""
+    only the owners on its books count (``books_scope``). ``books_tz``: the zone of
+    ``position_days``; given, the beginning values start from the daily sums (``day_sums``)
+    instead of summing the journal before ``start``.
+    """
     query = query or ReportQuery()
     scope = books_scope(conn, scope, owner=query.owner)
-    lines, _count = _lines(conn, scope, start, end, query, limit=None)
+    lines, _count = _lines(conn, scope, start, end, query, limit=None, books_tz=books_tz)
     if query.grouping is Grouping.TOTAL:
         return [total_line(lines)]
     return [*lines, total_line(lines)]
@@ -122,14 +128,15 @@ def period_report_head(
     end: datetime,
     query: ReportQuery,
     max_lines: int,
+    books_tz: tzinfo | None = None,
 ) -> ReportHead:
     """The period report's first ``max_lines`` lines (by group name) and its total: a page of
     a report by SKU builds 200 lines, not one per SKU of the warehouse, to show them."""
     scope = books_scope(conn, scope, owner=query.owner)
-    lines, count = _lines(conn, scope, start, end, query, limit=max_lines)
+    lines, count = _lines(conn, scope, start, end, query, limit=max_lines, books_tz=books_tz)
     if count <= max_lines:
         return ReportHead(lines, total_line(lines), count)
-    (total,) = period_report(conn, scope, start=start, end=end,
+    (total,) = period_report(conn, scope, start=start, end=end, books_tz=books_tz,
                              query=replace(query, grouping=Grouping.TOTAL))  # fmt: skip
     return ReportHead(lines, total, count)
 
@@ -142,18 +149,20 @@ def _lines(
     query: ReportQuery,
     *,
     limit: int | None,
+    books_tz: tzinfo | None = None,
 ) -> tuple[list[CogsLine], int]:
     """The first ``limit`` lines (all: None) by group name, and how many groups there are."""
     group = _group_column(movements, query.grouping)
     where = _where(movements, scope, query)
     label = _labeller(query)
     in_period = [*where, movements.c.effective_at >= start, movements.c.effective_at < end]
-    beginning = _beginning_values(conn, scope, query, start)
-    values: dict[str, dict[MovementType, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    by_type = sa.select(group, movements.c.type, sa.func.sum(movements.c.value)).where(*in_period)
-    for name, kind, value in conn.execute(by_type.group_by(group, movements.c.type)):
-        values[label(name)][MovementType(kind)] += value
-    priced = _priced_sales(conn, group, in_period, label)
+    beginning = (
+        _beginning_values(conn, scope, query, start)
+        if books_tz is None
+        else _beginning_from_days(conn, scope, query, start, books_tz)
+    )
+    sums = period_sums(conn, group, in_period, label)
+    values, priced = sums.values, sums.priced
     names = sorted(beginning.keys() | values.keys())
     lines = [
         cogs_line(
@@ -199,6 +208,27 @@ def _beginning_values(
     return _nonzero(found)
 
 
+def _beginning_from_days(
+    conn: sa.Connection, scope: Scope, query: ReportQuery, start: datetime, books_tz: tzinfo
+) -> dict[str, Decimal]:
+    """Per group, the value before ``start`` from the daily sums and one day of lines."""
+    pieces = journal_until(start, books_tz, inclusive=False, from_end=nearer_the_end(conn, start))
+    parts = sa.union_all(
+        *(
+            sa.select(
+                _group_column(piece.table, query.grouping), piece.amount("value").label("value")
+            ).where(*piece.conditions, *_where(piece.table, scope, query))
+            for piece in pieces
+        )
+    ).subquery("parts")
+    label = _labeller(query)
+    found: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    summed = sa.select(parts.c.grp, sa.func.sum(parts.c.value)).group_by(parts.c.grp)
+    for name, value in conn.execute(summed):
+        found[label(name)] += value
+    return _nonzero(found)
+
+
 def _nonzero(values: dict[str, Decimal]) -> dict[str, Decimal]:
     """Groups worth something at the start: either way of summing then lists the same ones."""
     return {name: value for name, value in values.items() if value != ZERO}
@@ -212,41 +242,6 @@ def _is_recent(conn: sa.Connection, start: datetime) -> bool:
     if first is None or last is None:
         return False
     return bool(start >= first + (last - first) / 2)
-
-
-def _priced_sales(
-    conn: sa.Connection,
-    group: sa.ColumnElement[Any],
-    in_period: Sequence[sa.ColumnElement[bool]],
-    label: Callable[[str], str],
-) -> dict[str, tuple[Decimal, Decimal]]:
-    """Per group: revenue of sales with a price, and their cost with the period's true-ups of
-    them (a sale sold short at a provisional cost is not all margin)."""
-    sales = (
-        sa.select(group, sa.func.sum(movements.c.revenue), sa.func.sum(movements.c.value))
-        .where(*in_period, movements.c.type == "sale", movements.c.revenue.is_not(None))
-        .group_by(group)
-    )
-    priced: dict[str, tuple[Decimal, Decimal]] = {}
-    for name, revenue, value in conn.execute(sales):
-        old_revenue, old_cost = priced.get(label(name), (ZERO, ZERO))
-        priced[label(name)] = (old_revenue + revenue, old_cost - value)
-    sale = movements.alias("sale")
-    true_ups = (
-        sa.select(group, sa.func.sum(movements.c.cogs))
-        .join(sale, sale.c.id == movements.c.applies_to_movement_id)
-        .where(
-            *in_period,
-            movements.c.type == MovementType.TRUE_UP.value,
-            sale.c.type == MovementType.SALE.value,
-            sale.c.revenue.is_not(None),
-        )
-        .group_by(group)
-    )
-    for name, true_up in conn.execute(true_ups):
-        revenue, cost = priced.get(label(name), (ZERO, ZERO))
-        priced[label(name)] = (revenue, cost + true_up)
-    return priced
 
 
 def turnover_report(
@@ -267,42 +262,74 @@ def turnover_report(
     query = query or ReportQuery()
     scope = books_scope(conn, scope, owner=query.owner)
     start, end = day_bounds(first_day, last_day, books_tz)
-    cogs = {
-        line.group: line.cogs
-        for line in period_report(conn, scope, start=start, end=end, query=query)
-    }
-    group = _group_column(position_days, query.grouping)
-    where = _where(position_days, scope, query)
-    label = _labeller(query)
-    opening: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    before = sa.select(group, sa.func.sum(position_days.c.value_change)).where(
-        *where, position_days.c.day < first_day
-    )
-    for name, value in conn.execute(before.group_by(group)):
-        opening[label(name)] += value
-    changes: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    daily = sa.select(group, position_days.c.day, sa.func.sum(position_days.c.value_change)).where(
-        *where, position_days.c.day >= first_day, position_days.c.day <= last_day
-    )
-    for name, day, value in conn.execute(daily.group_by(group, position_days.c.day)):
-        changes[label(name)][day] += value
-    names = [n for n in sorted(opening.keys() | changes.keys()) if opening[n] or n in changes]
+    cogs = _turnover_cogs(conn, scope, query, (start, end))
+    opening = defaultdict(lambda: ZERO, _beginning_from_days(conn, scope, query, start, books_tz))
+    changes = _day_weighted_changes(conn, scope, query, first_day, last_day)
+    names = sorted(opening.keys() | changes.keys())
     if query.grouping is not Grouping.TOTAL:
-        for name in names:
-            for day, value in changes[name].items():
-                changes[TOTAL_GROUP][day] += value
         opening[TOTAL_GROUP] = sum((opening[n] for n in names), ZERO)
+        changes[TOTAL_GROUP] = (
+            sum((changes[n][0] for n in names if n in changes), ZERO),
+            sum((changes[n][1] for n in names if n in changes), ZERO),
+        )
+    days = period_days(first_day, last_day)
     return [
-        turnover_line(
+        turnover_from_sums(
             name,
             opening_value=opening[name],
-            changes_by_day=changes[name],
+            change=changes.get(name, (ZERO, ZERO))[0],
+            weighted_change=changes.get(name, (ZERO, ZERO))[1],
             cogs=cogs.get(name, ZERO),
-            first_day=first_day,
-            last_day=last_day,
+            days=days,
         )
         for name in [n for n in names if n != TOTAL_GROUP] + [TOTAL_GROUP]
     ]
+
+
+def _day_weighted_changes(
+    conn: sa.Connection, scope: Scope, query: ReportQuery, first_day: date, last_day: date
+) -> dict[str, tuple[Decimal, Decimal]]:
+    """Per group: the value change over books days [first, last], and Σ change·(days left),
+    where a change on the last day counts once (one row per group, summed in SQL)."""
+    d = position_days.c
+    group, label = _group_column(position_days, query.grouping), _labeller(query)
+    weight = _days_until(conn, last_day, d.day) + 1
+    summed = (
+        sa.select(
+            group,
+            sa.func.sum(d.value_change),
+            sa.func.sum(sa.type_coerce(d.value_change * weight, Micro)),
+        )
+        .where(*_where(position_days, scope, query), d.day >= first_day, d.day <= last_day)
+        .group_by(group)
+    )
+    found: dict[str, tuple[Decimal, Decimal]] = {}
+    for name, change, weighted in conn.execute(summed):
+        old_change, old_weighted = found.get(label(name), (ZERO, ZERO))
+        found[label(name)] = (old_change + change, old_weighted + weighted)
+    return found
+
+
+def _days_until(
+    conn: sa.Connection, last_day: date, day: sa.ColumnElement[date]
+) -> sa.ColumnElement[int]:
+    """Whole days from ``day`` to ``last_day``, in the database's own date arithmetic."""
+    if conn.dialect.name == "postgresql":
+        return sa.type_coerce(sa.cast(sa.literal(last_day), sa.Date) - day, sa.Integer)
+    return sa.cast(sa.func.julianday(sa.literal(last_day)) - sa.func.julianday(day), sa.Integer)
+
+
+def _turnover_cogs(
+    conn: sa.Connection, scope: Scope, query: ReportQuery, period: tuple[datetime, datetime]
+) -> dict[str, Decimal]:
+    """Per group and in total (``*``), the period report's COGS over [start, end)."""
+    start, end = period
+    where = _where(movements, scope, query)
+    in_period = [*where, movements.c.effective_at >= start, movements.c.effective_at < end]
+    cogs = period_cogs(conn, _group_column(movements, query.grouping), in_period, _labeller(query))
+    if query.grouping is not Grouping.TOTAL:
+        cogs[TOTAL_GROUP] = sum(cogs.values(), ZERO)
+    return cogs
 
 
 def abc_report(
@@ -319,5 +346,5 @@ def abc_report(
     query = query or ReportQuery()
     per_sku = ReportQuery(sku=query.sku, location=query.location, owner=query.owner)
     start, end = day_bounds(first_day, last_day, books_tz)
-    lines = period_report(conn, scope, start=start, end=end, query=per_sku)
+    lines = period_report(conn, scope, start=start, end=end, query=per_sku, books_tz=books_tz)
     return abc_classes({line.group: line.cogs for line in lines if line.group != TOTAL_GROUP})

@@ -1,0 +1,159 @@
+"""Hot reads and ingest on the generated ledgers beside empty ones (not a test).
+
+    .venv/bin/python -m benchmarks.ledger_scale --write
+    .venv/bin/python -m benchmarks.ledger_scale --only sqlite --ingest-events 50000
+
+PostgreSQL: a file copy of ``--pg-source`` (the 10,000,000-movement ledger that
+``python -m benchmarks.ledger_gen --movements 10000000 --db …/bench_ledger_10m`` builds)
+and an empty database, both dropped afterwards. SQLite: a copy of ``--sqlite-source``
+(default: the newest cached 1,000,000-movement ledger) and an empty file. The sources
+are taken as they are, whatever schema head they were built at (copies migrate).
+Each gets migrations to head, the recall traffic (``lots``), the reads, then ingest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from benchmarks.ingest import private_broker
+from benchmarks.ingest_fleet import Broker
+from benchmarks.ledger_gen import DEFAULT_CACHE_DIR
+from benchmarks.ledger_scale.databases import (
+    migrated,
+    movement_count,
+    pg_database,
+    size_bytes,
+    sqlite_file,
+)
+from benchmarks.ledger_scale.ingest_runs import ingest_run
+from benchmarks.ledger_scale.lots import seed_recall
+from benchmarks.ledger_scale.reads import Picks, make_picks, measure_reads
+from benchmarks.ledger_scale.report import LedgerResult, report, write_section
+from collector.logs import configure_logging
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_SOURCE = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_ledger_10m"
+
+
+def parse_args() -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg-source", default=PG_SOURCE, help="the big PostgreSQL ledger")
+    parser.add_argument("--sqlite-source", type=Path, default=None, help="a SQLite ledger file")
+    parser.add_argument("--only", default="postgresql,sqlite")
+    parser.add_argument("--samples", type=int, default=15, help="as-of SKUs per ledger")
+    parser.add_argument("--runs", type=int, default=3, help="samples of the other reads")
+    parser.add_argument("--ingest-events", type=int, default=300_000, help="0: no ingest")
+    parser.add_argument("--big-ingest-events", type=int, default=None, help="default: the same")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench-scale")
+    parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    return parser.parse_args()
+
+
+def one_ledger(
+    label: str, url: str, picks: Picks | None, args: argparse.Namespace, *, big: bool
+) -> tuple[LedgerResult, Picks]:
+    """Migrate, seed the recall traffic, pick (the big one), read; the engine disposed after."""
+    engine, migrate_s = migrated(url)
+    try:
+        rng = random.Random(7)
+        started = time.perf_counter()
+        seed = seed_recall(engine, rng)
+        recall_s = time.perf_counter() - started
+        picks = picks or make_picks(engine, args.samples, rng)
+        timings = measure_reads(engine, picks, seed, runs=args.runs, old_paths=big)
+        result = LedgerResult(
+            label=label, backend=engine.dialect.name, movements=movement_count(engine),
+            size_bytes=size_bytes(engine), migrate_s=migrate_s, recall_events=seed.events,
+            recall_s=recall_s, reads=timings,
+        )  # fmt: skip
+        print(f"ledger-scale: {label} read in {time.perf_counter() - started:.0f} s", flush=True)
+        return result, picks
+    finally:
+        engine.dispose()
+
+
+def ingest(result: LedgerResult, url: str, broker: Broker, events: int, seed: int) -> None:
+    """The sustained ingest run into the ledger, recorded in ``result``."""
+    if events <= 0:
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-scale-ingest-") as tmp:
+        result.ingest = ingest_run(url, Path(tmp), broker, events=events, seed=seed)
+    print(f"ledger-scale: {result.label} ingest {result.ingest.rate_per_s:,.0f}/s", flush=True)
+
+
+def backend_pair(
+    backend: str, args: argparse.Namespace, stack: ExitStack
+) -> tuple[tuple[str, str], tuple[str, str], float]:
+    """(label, url) of the big working copy and of the empty ledger, and the copy's seconds."""
+    started = time.perf_counter()
+    if backend == "postgresql":
+        source = sa.make_url(args.pg_source)
+        big = stack.enter_context(pg_database(
+            source.set(database=f"{source.database}_scale").render_as_string(hide_password=False),
+            template=source.database))  # fmt: skip
+        empty = stack.enter_context(pg_database(
+            source.set(database="bench_ledger_scale_empty").render_as_string(hide_password=False),
+            template=None))  # fmt: skip
+        label = "postgresql, generated"
+    else:
+        source_file = args.sqlite_source or _cached_sqlite()
+        big = stack.enter_context(sqlite_file(args.workdir / "big.db", source=source_file))
+        empty = stack.enter_context(sqlite_file(args.workdir / "empty.db", source=None))
+        label = "sqlite, generated"
+    copy_s = time.perf_counter() - started
+    return (label, big), (f"{backend}, empty", empty), copy_s
+
+
+def _cached_sqlite() -> Path:
+    """The newest finished 1,000,000-movement SQLite ledger of ``benchmarks.ledger_gen``."""
+    found = [
+        path
+        for path in DEFAULT_CACHE_DIR.glob("ledger-sqlite-m1000000-s1-*.db")
+        if path.with_suffix(".json").exists()
+    ]
+    if not found:
+        raise SystemExit(
+            "no cached SQLite ledger: python -m benchmarks.ledger_gen --movements 1000000"
+        )
+    return max(found, key=lambda path: path.stat().st_mtime)
+
+
+def main() -> None:
+    """Every ledger's reads, then its ingest; the report; optionally RESULTS.md."""
+    args = parse_args()
+    configure_logging(level="WARNING")
+    load_before, started_at = os.getloadavg(), datetime.now(UTC)
+    results: list[LedgerResult] = []
+    with ExitStack() as stack:
+        broker_proc = stack.enter_context(private_broker(args.workdir / "broker"))
+        broker = Broker(broker_proc.host, broker_proc.port, broker_proc.pid)
+        for backend in args.only.split(","):
+            (big_label, big_url), (empty_label, empty_url), copy_s = backend_pair(
+                backend, args, stack
+            )
+            big, picks = one_ledger(big_label, big_url, None, args, big=True)
+            big.copy_s = copy_s
+            empty, _ = one_ledger(empty_label, empty_url, picks, args, big=False)
+            ingest(empty, empty_url, broker, args.ingest_events, seed=11)
+            ingest(big, big_url, broker, args.big_ingest_events or args.ingest_events, seed=12)
+            results += [big, empty]
+    text = report(results, load=(load_before, os.getloadavg()), started_at=started_at)
+    print(text)
+    if args.write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    mp.set_start_method("spawn")
+    main()

@@ -1,0 +1,166 @@
+"""The RESULTS.md section ``ledger-scale``: reads, ingest and sizes, big ledgers beside empty."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+
+from benchmarks.ingest_fleet import RunResult
+from benchmarks.ledger_scale.reads import Timings
+from benchmarks.results_file import write_section as write_marked
+
+START, END = "<!-- ledger-scale:start -->", "<!-- ledger-scale:end -->"
+
+MEASURES = (
+    ("as_of_sku", "stock of one SKU at a past instant, per location/owner", 20.0),
+    ("as_of_sku_journal", "the same, summing the journal (before: no books zone)", None),
+    ("site_value_now", "the whole site's stock value now", 1000.0),
+    ("month_report", "a month's period report, by SKU", 2000.0),
+    ("month_report_journal", "the same, beginning values from the journal (before)", None),
+    ("quarter_turnover", "turnover for a quarter, by SKU", 2000.0),
+    ("trace_lot", "recall trace of a lot (`collector trace lot`)", 1000.0),
+    ("trace_serial", "recall trace of a serial", 1000.0),
+)
+
+
+@dataclass(slots=True)
+class LedgerResult:
+    """One ledger's figures."""
+
+    label: str
+    backend: str
+    movements: int
+    size_bytes: int
+    migrate_s: float
+    recall_events: int
+    recall_s: float
+    reads: Timings
+    copy_s: float = 0.0
+    ingest: RunResult | None = None
+
+    @property
+    def big(self) -> bool:
+        """A generated ledger, not an empty one."""
+        return not self.label.endswith("empty")
+
+    @property
+    def name(self) -> str:
+        """Its column heading."""
+        return f"{self.backend}, {self.movements:,} lines" if self.big else self.label
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _cell(result: LedgerResult, key: str) -> str:
+    first = result.reads.first.get(key)
+    if not first:
+        return "—"
+    repeat = result.reads.repeat[key]
+    return f"{_median(first):,.1f} / {_median(repeat):,.1f} (max {max(first):,.1f})"
+
+
+def _verdict(results: list[LedgerResult], key: str, target: float | None) -> str:
+    if target is None:
+        return "—"
+    worst = max((_median(r.reads.first.get(key, [])) for r in results if r.big), default=0.0)
+    return "met" if worst <= target else f"**missed** ({worst:,.0f} ms)"
+
+
+def _reads_table(results: list[LedgerResult]) -> list[str]:
+    head = "| measure | target | " + " | ".join(r.name for r in results) + " | verdict |"
+    rows = [head, "|---|---:|" + "---:|" * len(results) + "---|"]
+    for key, text, target in MEASURES:
+        target_text = f"≤ {target:,.0f} ms" if target else "—"
+        cells = " | ".join(_cell(r, key) for r in results)
+        rows.append(f"| {text} | {target_text} | {cells} | {_verdict(results, key, target)} |")
+    return rows
+
+
+def _ingest_table(results: list[LedgerResult]) -> list[str]:
+    rows = [
+        "| ledger | events | events/s | × empty | first third /s | last third /s | last ÷ first "
+        "| p99 ack ms | verdict |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    empty_rate = {r.backend: r.ingest.rate_per_s for r in results if not r.big and r.ingest}
+    for r in results:
+        if r.ingest is None:
+            continue
+        run = r.ingest
+        first, last = run.extra["first_third_per_s"], run.extra["last_third_per_s"]
+        ratio = run.rate_per_s / empty_rate[r.backend] if r.big and r.backend in empty_rate else 1.0
+        held = last / first
+        ok = held >= 0.9 and (ratio >= 0.9 or not r.big)
+        rows.append(
+            f"| {r.name} | {run.events:,} | {run.rate_per_s:,.0f} | {ratio:.2f} | {first:,.0f} "
+            f"| {last:,.0f} | {held:.2f} | {run.p99_ms:,.0f} | {'met' if ok else '**missed**'} |"
+        )
+    return rows
+
+
+def _size_table(results: list[LedgerResult]) -> list[str]:
+    rows = [
+        "| ledger | journal lines | size | MB per million lines | copy | migrate to head "
+        "| recall traffic |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        per_m = r.size_bytes / 1e6 / (r.movements / 1e6) if r.big else float("nan")
+        per_m_text = f"{per_m:,.0f}" if r.big else "—"
+        rows.append(
+            f"| {r.name} | {r.movements:,} | {r.size_bytes / 1e6:,.0f} MB | {per_m_text} "
+            f"| {r.copy_s:,.0f} s | {r.migrate_s:,.1f} s "
+            f"| {r.recall_events:,} events, {r.recall_s:,.1f} s |"
+        )
+    return rows
+
+
+def report(
+    results: list[LedgerResult], *, load: tuple[tuple[float, ...], tuple[float, ...]],
+    started_at: datetime,
+) -> str:  # fmt: skip
+    """The whole section, markers included."""
+    before, after = load
+    lines = [
+        START,
+        "## The ledger at scale (`benchmarks/ledger_scale`)",
+        "",
+        f"Measured {started_at:%Y-%m-%d %H:%M} UTC, load average {before[0]:.1f} at the start and "
+        f"{after[0]:.1f} at the end (2 cores shared with other sessions). Each generated ledger "
+        "(`benchmarks/ledger_gen`, section `ledger-gen`) is copied (PostgreSQL: `CREATE DATABASE "
+        "… TEMPLATE … STRATEGY FILE_COPY`), migrated to head, and gets the same recall traffic "
+        "as an empty ledger of the same schema measured in the same run: 4 lot-tracked items "
+        "× 5 lots (each received, moved to 10 bins, sold 150 times naming the lot, 10 returns) "
+        "and 100 serials, posted through `SqlIngestor` (the generator tracks no lots).",
+        "",
+        "Reads call the product's functions (`views.stock.stock_page`/`stock_totals`, "
+        "`views.reports.period_report`/`turnover_report`, `views.trace.trace_lot`/"
+        "`trace_serial`), books zone UTC as the generator's. Cells: median ms of *first* "
+        "(a new connection, arguments not asked before; server and OS caches not dropped, "
+        "other sessions share them) / median of *repeat* (the same call again, warm), "
+        "and the slowest first. The verdict takes the median first on the generated ledgers.",
+        "",
+        *_reads_table(results),
+        "",
+        "Ingest: the shipped `collector run` (20 devices flat out, `benchmarks/ingest_shipped`, "
+        "every event checked exactly once afterwards) into each ledger. Targets: ≥ 0.9× the "
+        "empty ledger's rate, and the last third of the run within 10% of the first.",
+        "",
+        *_ingest_table(results),
+        "",
+        *_size_table(results),
+        "",
+        "Run it: `.venv/bin/python -m benchmarks.ledger_scale --write` (builds nothing: the "
+        "generated ledgers must exist, see `ledger-gen`); `--only sqlite`, "
+        "`--ingest-events N`, `--big-ingest-events N`.",
+        END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(text: str) -> None:
+    """Replace the ``ledger-scale`` section of RESULTS.md."""
+    write_marked(text, start=START, end=END)
