@@ -59,13 +59,23 @@ class ItemPolicy:
     valuation: Valuation = Valuation.FIFO
     allow_negative: bool = False
     last_unit_cost: Decimal | None = None
-    """Unit cost of the item's latest receipt anywhere: the fallback cost."""
+    """Unit cost of the item's latest receipt anywhere (see ``fallback_for``)."""
     tracking: Tracking = Tracking.NONE
     issue_policy: IssuePolicy = IssuePolicy.FIFO
     sell_expired: bool = False
     """Whether stock past its expiry date may still be sold."""
     owner: str | None = None
     """The owner whose catalogue the item is in (only its stock may be of it); None: shared."""
+    last_cost_owner: str | None = None
+    """Whose receipt ``last_unit_cost`` is (None: not recorded, a ledger from before 0024)."""
+
+    def fallback_for(self, owner: str) -> Decimal | None:
+        """The item's last receipt cost as a fallback for ``owner``'s stock: only when that
+        receipt was ``owner``'s own, so one client's cost never values another's (or the
+        warehouse's) stock; None otherwise."""
+        if self.last_cost_owner is None or self.last_cost_owner == owner:
+            return self.last_unit_cost
+        return None
 
 
 class PositionKey(NamedTuple):

@@ -141,7 +141,7 @@ def outbound(
         position,
         qty,
         valuation=item.valuation,
-        shortfall_cost=fallback_cost(position, item.last_unit_cost),
+        shortfall_cost=fallback_cost(position, item.fallback_for(key.owner)),
     )
     draft.positions[key] = position
     return pieces
@@ -153,7 +153,7 @@ def _receipt(draft: Draft, tx: StockTransaction) -> None:
     item = draft.item(tx.sku)
     piece = Piece(tx.qty, mul6(tx.qty, unit_cost), unit_cost)
     line = inbound(draft, MovementType.RECEIPT, _key(tx), [piece], reason=tx.reference)
-    draft.items[tx.sku] = replace(item, last_unit_cost=unit_cost)
+    draft.items[tx.sku] = replace(item, last_unit_cost=unit_cost, last_cost_owner=tx.owner)
     draft.receipts[draft.event_id] = ReceiptRef(
         line.movement_id, draft.event_id, line.key, unit_cost
     )
@@ -209,7 +209,7 @@ def _return_value(draft: Draft, tx: StockTransaction) -> tuple[Decimal, bool, in
         latest = draft.sale(latest.movement_id) or latest
         return prorate(latest.value, tx.qty, latest.qty), True, None
     item = draft.item(tx.sku)
-    unit_cost = current_cost(draft.position(_key(tx)), item.last_unit_cost)
+    unit_cost = current_cost(draft.position(_key(tx)), item.fallback_for(tx.owner))
     return mul6(tx.qty, unit_cost), False, None
 
 
@@ -248,7 +248,7 @@ def _adjustment(draft: Draft, tx: StockTransaction) -> None:
         draft.add_outbound(MovementType.ADJUSTMENT, key, pieces, reason=tx.reference)
         return
     item: ItemPolicy = draft.item(tx.sku)
-    unit_cost = current_cost(draft.position(key), item.last_unit_cost)
+    unit_cost = current_cost(draft.position(key), item.fallback_for(key.owner))
     piece = Piece(tx.qty, mul6(tx.qty, unit_cost), unit_cost)
     inbound(draft, MovementType.ADJUSTMENT, key, [piece], reason=tx.reference)
 
@@ -351,7 +351,9 @@ def _ownership_change(draft: Draft, tx: StockTransaction) -> None:
     unit_cost = q6(tx.unit_price)
     piece = Piece(tx.qty, mul6(tx.qty, unit_cost), unit_cost)
     inbound(draft, MovementType.RECEIPT, buyer, [piece], reason=reason)
-    draft.items[tx.sku] = replace(draft.item(tx.sku), last_unit_cost=unit_cost)
+    draft.items[tx.sku] = replace(
+        draft.item(tx.sku), last_unit_cost=unit_cost, last_cost_owner=tx.to_owner
+    )
 
 
 _HANDLERS: dict[TransactionType, Callable[[Draft, StockTransaction], None]] = {

@@ -98,7 +98,8 @@ class LoadedBook:
     initial_positions: dict[PositionKey, Position] = field(default_factory=dict)
     """Positions as loaded (cached or read): the writer writes only what differs from them."""
     first_new_layer_id: int = 1
-    initial_item_costs: dict[str, Decimal | None] = field(default_factory=dict)
+    initial_item_costs: dict[str, tuple[Decimal | None, str | None]] = field(default_factory=dict)
+    """Per item as loaded: its last receipt cost and whose it is (written when they change)."""
     asked: BookRequest = field(default_factory=BookRequest)
     """Everything already read (found or not), so nothing is read twice."""
     master_checked: bool = False
@@ -166,7 +167,9 @@ def extend_book(
     if skus:
         found = _load_items(conn, skus)
         book.items.update(found)
-        loaded.initial_item_costs.update((s, p.last_unit_cost) for s, p in found.items())
+        loaded.initial_item_costs.update(
+            (s, (p.last_unit_cost, p.last_cost_owner)) for s, p in found.items()
+        )
     _extend_positions(conn, loaded, request.keys - asked.keys, cache)
     extend_lots(book, conn, request.keys - asked.keys, request.lot_codes - asked.lot_codes)
     owners = request.return_owners - asked.return_owners
@@ -257,6 +260,7 @@ def _load_items(conn: sa.Connection, skus: Iterable[str]) -> dict[str, ItemPolic
     cols = (
         items.c.sku, items.c.valuation, items.c.allow_negative, items.c.last_unit_cost,
         items.c.tracking, items.c.issue_policy, items.c.sell_expired, items.c.owner,
+        items.c.last_cost_owner,
     )  # fmt: skip
     for part in chunks(sorted(skus)):
         for row in conn.execute(sa.select(*cols).where(items.c.sku.in_(part))):
@@ -269,5 +273,6 @@ def _load_items(conn: sa.Connection, skus: Iterable[str]) -> dict[str, ItemPolic
                 IssuePolicy(row.issue_policy),
                 bool(row.sell_expired),
                 row.owner,
+                row.last_cost_owner,
             )
     return found

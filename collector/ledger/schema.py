@@ -24,6 +24,7 @@ items = sa.Table(
     sa.Column("valuation", sa.String(16), nullable=False, server_default="fifo"),
     sa.Column("allow_negative", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("last_unit_cost", Micro),
+    sa.Column("last_cost_owner", sa.String(64)),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("tracking", sa.String(8), nullable=False, server_default="none"),
     sa.Column("issue_policy", sa.String(8), nullable=False, server_default="fifo"),

@@ -274,7 +274,9 @@ class PostingSession:
         self._inbox, self._dispositions, self._dead, self._pending = [], {}, [], []
         loaded.initial_positions = dict(loaded.book.positions)
         loaded.first_new_layer_id = loaded.book.ids.next_layer_id
-        loaded.initial_item_costs = {s: p.last_unit_cost for s, p in loaded.book.items.items()}
+        loaded.initial_item_costs = {
+            s: (p.last_unit_cost, p.last_cost_owner) for s, p in loaded.book.items.items()
+        }
 
     def finish(self) -> Posted:
         """Write the rest and tell the observers, inside the transaction; once only."""

@@ -359,14 +359,18 @@ def _write_shortfalls(conn: sa.Connection, loaded: LoadedBook) -> None:
 
 def _write_item_costs(conn: sa.Connection, loaded: LoadedBook) -> None:
     changed = [
-        {"b_sku": policy.sku, "b_cost": policy.last_unit_cost}
+        {"b_sku": policy.sku, "b_cost": policy.last_unit_cost, "b_owner": policy.last_cost_owner}
         for policy in loaded.book.items.values()
-        if policy.last_unit_cost != loaded.initial_item_costs.get(policy.sku)
+        if (policy.last_unit_cost, policy.last_cost_owner)
+        != loaded.initial_item_costs.get(policy.sku, (None, None))
     ]
     if changed:
         conn.execute(
             items.update()
             .where(items.c.sku == sa.bindparam("b_sku"))
-            .values(last_unit_cost=sa.bindparam("b_cost", type_=Micro())),
+            .values(
+                last_unit_cost=sa.bindparam("b_cost", type_=Micro()),
+                last_cost_owner=sa.bindparam("b_owner"),
+            ),
             changed,
         )

@@ -7,7 +7,6 @@ import uuid
 from collections import defaultdict
 from decimal import Decimal
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -163,11 +162,6 @@ def test_the_warehouses_identity_holds_without_a_clients_goods_and_the_clients_o
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the fallback cost is the item's last receipt cost of "
-    "any owner (ItemPolicy.last_unit_cost): not yet per owner",
-)
 def test_a_clients_receipt_cost_is_no_fallback_cost_of_the_warehouses_stock():
     with_client = [
         {"kind": "receipt", "sku": "F-LOOSE", "place": "back/b1", "to": "back/b1", "qty": D("1"),

@@ -1,7 +1,7 @@
 """A partial index of the true-up lines, for the period report at tens of millions of lines.
 
 Revision ID: 0023_scale_indexes
-Revises: 0017_lots
+Revises: 0022_owner_items
 Create Date: 2026-12-03
 
 The period report's margin needs the period's true-ups of priced sales. True-ups are a
