@@ -11,7 +11,7 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Path
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
 from collector.api.access import Action, Principal
 from collector.api.context import Context, Reading, allowed
@@ -41,7 +41,7 @@ class OwnerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    on_books: bool = Field(
+    on_books: StrictBool = Field(
         description="false: its stock is a client's, no part of the warehouse's inventory "
         "value, purchases or COGS; the reports read it when they run, past periods too."
     )

@@ -24,6 +24,8 @@ RULES_BEYOND_THE_SCHEMA = {
     "GET /api/v1/reports/period": "depth only with by=location, to not before from",
     "GET /api/v1/reports/turnover": "depth only with by=location, to not before from",
     "GET /api/v1/reports/abc": "to not before from, at most 3,700 days after it",
+    "GET /api/v1/reports/journal": "to not before from, at most 3,700 days after it",
+    "GET /api/v1/reports/journal.csv": "to not before from, at most 3,700 days after it",
     "GET /api/v1/forecast/{sku}": "as_of between 1970 and 9000 (the history's dates fit)",
     "GET /api/v1/movements": "to later than from",
     "POST /api/v1/items": "with an owner, owner:sku must fit a SKU's 64 characters",
