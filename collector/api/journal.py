@@ -20,7 +20,7 @@ from collector.api.access import Action, Principal
 from collector.api.context import ApiContext, Context, Reading, allowed
 from collector.api.fields import Day
 from collector.api.problems import ProblemError
-from collector.api.reports import MAX_PERIOD_DAYS, books_zone
+from collector.api.reports import books_zone, check_period
 from collector.api.responses import AUTH, problem
 from collector.domain.journal import account_totals, journal_csv
 from collector.views.journal import JournalQuery, JournalReport, OffBooksError, journal_report
@@ -50,10 +50,7 @@ class JournalParams(BaseModel):
 
     @model_validator(mode="after")
     def _check_period(self) -> Self:
-        if self.last_day < self.first_day:
-            raise ValueError(f"to {self.last_day} is before from {self.first_day}")
-        if (self.last_day - self.first_day).days >= MAX_PERIOD_DAYS:
-            raise ValueError(f"the period is longer than {MAX_PERIOD_DAYS} days")
+        check_period(self.first_day, self.last_day)
         return self
 
 

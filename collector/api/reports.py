@@ -31,6 +31,16 @@ from collector.views.reports import (
 )
 
 MAX_PERIOD_DAYS = 3_700
+
+
+def check_period(first_day: date, last_day: date) -> None:
+    """Refuse (``ValueError``) a period whose last day is before its first, or too long."""
+    if last_day < first_day:
+        raise ValueError(f"to {last_day} is before from {first_day}")
+    if (last_day - first_day).days >= MAX_PERIOD_DAYS:
+        raise ValueError(f"the period is longer than {MAX_PERIOD_DAYS} days")
+
+
 """About ten years: a longer period is more likely a typo than a report."""
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -55,10 +65,7 @@ class PeriodDays(BaseModel):
 
     @model_validator(mode="after")
     def _check_period(self) -> Self:
-        if self.last_day < self.first_day:
-            raise ValueError(f"to {self.last_day} is before from {self.first_day}")
-        if (self.last_day - self.first_day).days >= MAX_PERIOD_DAYS:
-            raise ValueError(f"the period is longer than {MAX_PERIOD_DAYS} days")
+        check_period(self.first_day, self.last_day)
         return self
 
 
