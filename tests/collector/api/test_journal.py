@@ -91,3 +91,10 @@ def test_the_warehouses_period_report_leaves_the_off_book_client_out(api: Api) -
     mine = api.client.get("/api/v1/reports/period", params=MARCH_1,
                           headers=api.headers("client")).json()  # fmt: skip
     assert mine["total"]["purchases"] == "3.000000"
+
+
+def test_a_period_ending_before_it_starts_is_a_422_naming_both_days(api: Api) -> None:
+    answer = api.client.get(JOURNAL, params={"from": "2026-11-30", "to": "2026-11-01"},
+                            headers=api.headers("admin"))  # fmt: skip
+    assert answer.status_code == 422
+    assert "to 2026-11-01 is before from 2026-11-30" in answer.text
