@@ -282,6 +282,13 @@ class CollectorSettings(BrokerSettings):
         ge=60,
         description="MQTT 5: how long the broker keeps the session (and queued events) offline.",
     )
+    mqtt_receive_maximum: int = Field(
+        default=20_000,
+        ge=1,
+        le=65_535,
+        description="MQTT 5: most unacknowledged events the broker sends ahead; above the "
+        "devices that may drain at once × their window, so none waits in the broker's queue.",
+    )
     mqtt_watch_status: bool = Field(
         default=True,
         description="Record the devices' retained births and last wills in device_status "
@@ -295,6 +302,13 @@ class CollectorSettings(BrokerSettings):
     )
     batch_max_wait_ms: int = Field(
         default=20, ge=0, le=5_000, description="Longest a message waits for its batch to fill."
+    )
+    batch_target_ms: int = Field(
+        default=150,
+        ge=0,
+        le=10_000,
+        description="Size batches so that a commit lasts about this long (live events wait "
+        "about two commits while a backlog drains); 0: always up to batch_max_messages.",
     )
     reorder_window_ms: int = Field(
         default=2_000,

@@ -29,8 +29,8 @@ def consumer_from_settings(settings: CollectorSettings, *, clock: Clock) -> Mqtt
         ),
         protocol=settings.mqtt_protocol,
         session_expiry_s=settings.mqtt_session_expiry_s,
-        # two batches in flight: one being committed while the next one fills
-        receive_maximum=2 * settings.batch_max_messages,
+        # at least two batches in flight: one being committed while the next one fills
+        receive_maximum=max(settings.mqtt_receive_maximum, 2 * settings.batch_max_messages),
         keepalive_s=settings.mqtt_keepalive_s,
         subscription=wire.events_topic(settings.mqtt_site, "+"),
     )

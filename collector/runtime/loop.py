@@ -10,7 +10,15 @@ import structlog
 from collector.errors import LedgerError
 from collector.ingest.ports import BatchOutcome, DeviceProgress, Ingestor
 from collector.runtime.backoff import Backoff
-from collector.runtime.batching import collect_batch, collect_while_committing
+from collector.runtime.batching import (
+    BatchSizer,
+    collect_batch,
+    gather_queued,
+    gather_while_committing,
+    someone_is_live,
+    take_turns,
+)
+from collector.runtime.fair_queue import FairQueue
 from collector.runtime.ports import Clock, Delivery, PipelinedIngestor, StopSignal, Transport
 from edge_agent import wire
 
@@ -24,6 +32,8 @@ class BatchPolicy:
     max_messages: int = 500
     max_wait_s: float = 0.02
     idle_poll_s: float = 0.2
+    target_commit_s: float | None = None
+    """Size batches so a commit lasts about this long (``BatchSizer``); None: always the max."""
     retry: Backoff = field(default_factory=lambda: Backoff(initial_s=0.5, max_s=15.0))
 
 
@@ -64,6 +74,10 @@ class BatchLoop:
         self._stop = stop
         self._policy = policy or BatchPolicy()
         self.stats = LoopStats()
+        self._waiting: FairQueue[str, Delivery] = FairQueue()  # taken, not yet in a batch
+        self._sizer = BatchSizer(
+            max_messages=self._policy.max_messages, target_s=self._policy.target_commit_s
+        )
 
     def run(self) -> None:
         """Process batches until the stop signal is set; the batch in hand is finished first."""
@@ -76,24 +90,31 @@ class BatchLoop:
         log.info("loop.stopped", batches=self.stats.batches, messages=self.stats.messages)
 
     def _run_pipelined(self, ingestor: PipelinedIngestor) -> None:
-        """Gather batch N+1 while batch N commits elsewhere.
+        """Gather batch N+1 while batch N commits elsewhere, devices taking turns.
 
-        Batch N+1 takes what arrives until N's commit is answered (or it is full), so acks
-        never wait for a batch to fill and batches grow with the commit time. Then N+1 is
-        handed over at once and N is acknowledged while N+1 commits: acks still follow their
-        own batch's commit (the writer commits in order), and the writer never waits for
-        the PUBACKs.
+        While N commits, whatever arrives moves into per-device lanes; once N's commit is
+        answered, N+1 takes one event per device in turn (up to the batch size), is handed
+        over at once, and N is acknowledged while N+1 commits. So batches grow with the
+        commit time (a group commit), a device draining its backlog cannot push another's
+        live event out of the next batch, acks still follow their own batch's commit (the
+        writer commits in order), and the writer never waits for the PUBACKs.
         """
         in_flight: Sequence[Delivery] = []
+        submitted_at_s = 0.0
         while True:
             stopping = self._stop.is_set()
-            upcoming = [] if stopping else self._gather(ingestor, busy=bool(in_flight))
             outcome = None
             if in_flight:
-                outcome = self._ingest_until_committed(in_flight, submitted=True)
+                if not stopping:
+                    gather_while_committing(
+                        self._transport, self._waiting, committing=ingestor.committing
+                    )
+                outcome = self._timed_commit(in_flight, started_s=submitted_at_s, submitted=True)
                 if outcome is None:
                     return  # stopping during an outage: the broker redelivers the rest
+            upcoming = [] if stopping else self._next_batch(busy=bool(in_flight))
             committed = in_flight
+            submitted_at_s = self._clock.monotonic()
             handed_over = bool(upcoming) and self._submit(ingestor, upcoming)
             in_flight = upcoming if handed_over else []
             if committed:
@@ -101,19 +122,25 @@ class BatchLoop:
             if upcoming and not handed_over:
                 self.handle(upcoming)  # commit it in the foreground, retrying as usual
             if stopping:
-                return
+                return  # what waits unbatched was never acked: the broker redelivers it
 
-    def _gather(self, ingestor: PipelinedIngestor, *, busy: bool) -> list[Delivery]:
-        """The next batch: while one commits, until it is answered; else as ``run_once``."""
+    def _next_batch(self, *, busy: bool) -> list[Delivery]:
+        """Right after a commit, the devices' turns; when idle, the first arrival's batch.
+
+        The batch is kept to the commit-time target only while some device is live; when
+        every device has a backlog, it fills to the batch maximum.
+        """
         policy = self._policy
-        if busy:
-            return collect_while_committing(
-                self._transport, max_messages=policy.max_messages, committing=ingestor.committing
-            )
+        gather_queued(self._transport, self._waiting)
+        live = someone_is_live(self._waiting, max_messages=policy.max_messages)
+        limit = self._sizer.limit() if live else policy.max_messages
+        batch = take_turns(self._waiting, max_messages=limit)
+        if batch or busy:
+            return batch  # never wait here: the committed batch's acks are due
         return collect_batch(
             self._transport,
             self._clock,
-            max_messages=policy.max_messages,
+            max_messages=self._sizer.limit(),
             max_wait_s=policy.max_wait_s,
             idle_poll_s=policy.idle_poll_s,
         )
@@ -134,7 +161,7 @@ class BatchLoop:
         batch = collect_batch(
             self._transport,
             self._clock,
-            max_messages=policy.max_messages,
+            max_messages=self._sizer.limit(),
             max_wait_s=policy.max_wait_s,
             idle_poll_s=policy.idle_poll_s,
         )
@@ -142,7 +169,18 @@ class BatchLoop:
 
     def handle(self, batch: Sequence[Delivery]) -> bool:
         """Commit a batch (retrying while the ledger is down), then ack it; False if abandoned."""
-        return self._acknowledge(batch, self._ingest_until_committed(batch))
+        outcome = self._timed_commit(batch, started_s=self._clock.monotonic())
+        return self._acknowledge(batch, outcome)
+
+    def _timed_commit(
+        self, batch: Sequence[Delivery], *, started_s: float, submitted: bool = False
+    ) -> BatchOutcome | None:
+        """``_ingest_until_committed``, telling the sizer how long a first-time commit took."""
+        failures_before = self.stats.failed_attempts
+        outcome = self._ingest_until_committed(batch, submitted=submitted)
+        if outcome is not None and self.stats.failed_attempts == failures_before:
+            self._sizer.observe(len(batch), self._clock.monotonic() - started_s)
+        return outcome
 
     def _acknowledge(self, batch: Sequence[Delivery], outcome: BatchOutcome | None) -> bool:
         """PUBACK a committed batch, then publish the devices' acks; False if it never committed."""
@@ -204,4 +242,9 @@ class BatchLoop:
         for result in outcome.outcomes:
             key = result.disposition.value
             stats.by_disposition[key] = stats.by_disposition.get(key, 0) + 1
-        log.debug("batch.committed", size=len(batch), acks=len(outcome.progress))
+        log.debug(
+            "batch.committed",
+            size=len(batch),
+            acks=len(outcome.progress),
+            next_limit=self._sizer.limit(),
+        )

@@ -38,9 +38,10 @@ def run_service(
 
 
 def policy_from_settings(settings: CollectorSettings) -> BatchPolicy:
-    """Batch size, wait and ledger retry ceiling from the settings."""
+    """Batch size, wait, commit-time target and ledger retry ceiling from the settings."""
     return BatchPolicy(
         max_messages=settings.batch_max_messages,
         max_wait_s=settings.batch_max_wait_ms / 1000,
+        target_commit_s=settings.batch_target_ms / 1000 if settings.batch_target_ms else None,
         retry=Backoff(initial_s=0.5, max_s=settings.ledger_retry_max_s),
     )

@@ -89,10 +89,10 @@ class FakeStop:
         return self.is_stopped
 
 
-def make_delivery(mid: int) -> Delivery:
-    """A delivery of an (opaque) event payload from device pos-1."""
+def make_delivery(mid: int, device: str = "pos-1") -> Delivery:
+    """A delivery of an (opaque) event payload from ``device``."""
     message = InboundMessage(
-        topic="inventory/v1/s1/pos-1/events",
+        topic=f"inventory/v1/s1/{device}/events",
         payload=b'{"seq": %d}' % mid,
         received_at=datetime(2026, 1, 1, tzinfo=UTC),
     )

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from collector.runtime.batching import collect_batch, collect_while_committing
+from collector.runtime.batching import (
+    BatchSizer,
+    collect_batch,
+    gather_queued,
+    gather_while_committing,
+    someone_is_live,
+    take_turns,
+)
+from collector.runtime.fair_queue import FairQueue
+from collector.runtime.ports import Delivery
 
 from .conftest import FakeTransport, ManualClock, make_delivery
 
@@ -46,18 +55,85 @@ def test_a_trickle_closes_the_batch_at_the_deadline(
     assert clock.t_s == pytest.approx(1000.05)  # waited out the deadline for a third, then closed
 
 
-def test_while_committing_it_takes_what_is_queued_and_returns_once_answered(transport) -> None:
+def lanes(*deliveries: Delivery) -> FairQueue[str, Delivery]:
+    waiting: FairQueue[str, Delivery] = FairQueue()
+    for delivery in deliveries:
+        waiting.put(delivery.message.topic, delivery)
+    return waiting
+
+
+def test_while_committing_everything_that_arrives_waits_in_lanes(transport) -> None:
     transport.queued.extend(make_delivery(mid) for mid in range(1, 4))
-    batch = collect_while_committing(transport, max_messages=10, committing=lambda: False)
-    assert [d.mid for d in batch] == [1, 2, 3]
-
-
-def test_while_committing_it_waits_for_more_until_answered_or_full(transport) -> None:
     answers = iter([True, True, False])
-    transport.queued.append(make_delivery(1))
-    batch = collect_while_committing(transport, max_messages=10, committing=lambda: next(answers))
-    assert [d.mid for d in batch] == [1]
-    assert len(transport.queued) == 0
-    transport.queued.extend(make_delivery(mid) for mid in range(1, 6))
-    full = collect_while_committing(transport, max_messages=2, committing=lambda: True)
-    assert [d.mid for d in full] == [1, 2]
+    waiting = lanes()
+    gather_while_committing(transport, waiting, committing=lambda: next(answers))
+    assert len(waiting) == 3
+    assert not transport.queued
+
+
+def test_a_batch_takes_devices_in_turn_and_keeps_each_devices_order(transport) -> None:
+    waiting = lanes(*(make_delivery(mid, device="backlog") for mid in range(1, 6)))
+    transport.queued.append(make_delivery(100, device="live"))  # queued after the backlog
+    gather_queued(transport, waiting)
+    batch = take_turns(waiting, max_messages=3)
+    assert [(d.message.topic.split("/")[3], d.mid) for d in batch] == [
+        ("backlog", 1), ("live", 100), ("backlog", 2),
+    ]  # fmt: skip
+    assert len(waiting) == 3  # the rest waits for the next batch, still in order
+    assert [d.mid for d in take_turns(waiting, max_messages=10)] == [3, 4, 5]
+
+
+def test_taking_turns_with_nothing_waiting_returns_at_once(transport, clock) -> None:
+    start = clock.t_s
+    gather_queued(transport, lanes())
+    assert take_turns(lanes(), max_messages=10) == []
+    assert clock.t_s == start
+
+
+def test_a_device_with_a_few_events_beside_a_backlog_is_live() -> None:
+    backlog = [make_delivery(mid, device="backlog") for mid in range(1, 1001)]
+    live = [make_delivery(mid, device="live") for mid in range(1, 9)]
+    assert someone_is_live(lanes(*backlog, *live), max_messages=500)
+
+
+def test_when_every_device_has_more_than_its_share_nobody_is_live() -> None:
+    deep = [make_delivery(mid, device=f"till-{mid % 20}") for mid in range(1, 4001)]
+    assert not someone_is_live(lanes(*deep), max_messages=500)  # 200 each, share 25
+    assert not someone_is_live(lanes(), max_messages=500)
+
+
+def test_the_sizer_allows_a_full_batch_before_any_commit_was_seen() -> None:
+    assert BatchSizer(max_messages=500, target_s=0.15).limit() == 500
+
+
+def test_the_sizer_settles_where_a_commit_takes_the_target() -> None:
+    sizer = BatchSizer(max_messages=500, target_s=0.15)
+    fixed_s, per_message_s = 0.026, 0.00039  # a slow ledger: 500 events take 221 ms
+    for _ in range(30):
+        size = sizer.limit()
+        sizer.observe(size, fixed_s + per_message_s * size)
+    assert fixed_s + per_message_s * sizer.limit() == pytest.approx(0.15, abs=0.002)
+
+
+def test_on_a_fast_ledger_the_sizer_never_caps_the_batch() -> None:
+    sizer = BatchSizer(max_messages=500, target_s=0.15)
+    sizer.observe(500, 0.07)
+    assert sizer.limit() == 500
+
+
+def test_the_sizer_never_goes_below_its_floor_nor_caps_without_a_target() -> None:
+    slow = BatchSizer(max_messages=500, target_s=0.15, min_messages=20)
+    slow.observe(10, 5.0)  # half a second per message
+    assert slow.limit() == 20
+    uncapped = BatchSizer(max_messages=500, target_s=None)
+    uncapped.observe(10, 5.0)
+    assert uncapped.limit() == 500
+
+
+def test_a_steady_stream_does_not_hide_that_the_commit_was_answered(transport) -> None:
+    transport.queued.extend(make_delivery(mid) for mid in range(1, 1001))  # never runs dry
+    waiting = lanes()
+    asked = []
+    gather_while_committing(transport, waiting, committing=lambda: bool(asked.append(1)))
+    assert len(waiting) == 32  # it asked after 32 deliveries, not after all 1,000
+    assert len(asked) == 1
