@@ -31,7 +31,7 @@ from collector.ledger.inbox import inbox_row
 from collector.ledger.parking import API_TOPIC
 from collector.ledger.session import PostingSession, posting_session
 from collector.ledger.submission import Outcome, RecordedTransaction, Submitted, submit
-from edge_agent.wire import SiteId, StockTransaction
+from edge_agent.wire import SiteId, StockTransaction, new_event_id
 
 MAX_BATCH = 1000
 API_KIND = "api.transaction"
@@ -182,7 +182,7 @@ def _post(
 def _one(
     session: PostingSession, req: _Request, index: int, item: TransactionIn
 ) -> TransactionResult:
-    event_id = uuid.uuid4()
+    event_id = new_event_id()
     effective_at = item.effective_at or req.received_at
     tx = StockTransaction.model_validate(item.model_dump(exclude={"effective_at", "site"}))
     submitted = submit(session, event_id=event_id, effective_at=effective_at, tx=tx)

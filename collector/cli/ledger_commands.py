@@ -20,6 +20,7 @@ from collector.cli.json_output import JsonOption, print_json
 from collector.cli.tables import WideOption, print_table
 from collector.errors import CollectorError, ConfigError
 from collector.settings import CollectorSettings, load_settings
+from edge_agent.wire import new_event_id
 
 EXIT_REFUSED = 1
 EXIT_CONFIG = 2
@@ -206,7 +207,7 @@ def reverse(
             event_id=target,
             reason=reason.strip(),
             now=datetime.now(UTC),
-            reversal_event_id=uuid.uuid4(),
+            reversal_event_id=new_event_id(),
             observers=_observers(db),
             by=by or f"cli:{getpass.getuser()}",
         )

@@ -45,7 +45,7 @@ class Terminal:
     def post(self, fields: dict[str, object], *, event_id: uuid.UUID | None = None) -> uuid.UUID:
         """Send one transaction and wait until the collector acknowledged it; its event id."""
         self._seq += 1
-        event_id = event_id or uuid.uuid4()
+        event_id = event_id or wire.new_event_id()
         event = wire.make_event(
             event_id=event_id, device_id=self.device_id, epoch=1, seq=self._seq,
             observed_at=self._clock.now(), data=wire.StockTransaction.model_validate(fields),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -48,7 +47,7 @@ class Catalog:
 def make_payload(device_id: str, seq: int, data: wire.StockTransaction, epoch: int = 1) -> bytes:
     """A wire event for ``data`` with a fresh event id."""
     event = wire.make_event(
-        event_id=uuid.uuid4(),
+        event_id=wire.new_event_id(),
         device_id=device_id,
         epoch=epoch,
         seq=seq,

@@ -7,7 +7,6 @@ device) so the journal's event id points at what caused it.
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -18,7 +17,7 @@ from collector.domain.model import PositionKey
 from collector.ingest.ports import Disposition
 from collector.ledger.inbox import inbox_row
 from collector.ledger.session import PostingSession
-from edge_agent.wire import StockTransaction, TransactionType
+from edge_agent.wire import StockTransaction, TransactionType, new_event_id
 
 log = structlog.get_logger("collector.ledger")
 
@@ -37,7 +36,7 @@ def post_adjustment(
 ) -> UUID:
     """Adjust a position by ``delta`` units; ``RejectedEventError`` if the ledger refuses."""
     tx = adjustment(key, delta, reason)
-    event_id = uuid.uuid4()
+    event_id = new_event_id()
     session.post(event_id=event_id, effective_at=session.now, tx=tx)
     session.record(_inbox_row(event_id, tx, site, session, by))
     log.info(

@@ -7,7 +7,6 @@ so its two journal lines carry one event id that points at who made it.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -20,7 +19,7 @@ from collector.ingest.ports import Disposition
 from collector.ledger.inbox import inbox_row
 from collector.ledger.observers import PostingObserver
 from collector.ledger.session import SessionOptions, posting_session
-from edge_agent.wire import StockTransaction, TransactionType
+from edge_agent.wire import StockTransaction, TransactionType, new_event_id
 
 log = structlog.get_logger("collector.ledger")
 
@@ -42,7 +41,7 @@ def change_ownership(
     """
     if tx.type is not TransactionType.OWNERSHIP_CHANGE:
         raise RejectedEventError(f"not an ownership change: {tx.type.value}")
-    event_id = uuid.uuid4()
+    event_id = new_event_id()
     options = SessionOptions(park_timeout_s=0)
     what = f"ownership change by {by}"
     with posting_session(

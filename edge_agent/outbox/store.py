@@ -13,7 +13,6 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -215,7 +214,7 @@ class Outbox:
     def _envelope(self, seq: int, data: BaseModel, observed_at: datetime) -> wire.Event:
         try:
             return wire.make_event(
-                event_id=uuid.uuid4(), device_id=self.device_id, epoch=self.epoch, seq=seq,
+                event_id=wire.new_event_id(), device_id=self.device_id, epoch=self.epoch, seq=seq,
                 observed_at=observed_at, data=data,  # type: ignore[arg-type]
             )  # fmt: skip
         except (StopIteration, ValidationError) as err:

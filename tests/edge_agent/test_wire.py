@@ -107,7 +107,7 @@ def test_command_union_selects_by_name() -> None:
     assert isinstance(cmd, wire.TareCommand)
 
 
-def test_wire_module_imports_only_pydantic_and_stdlib() -> None:
+def test_wire_module_imports_only_pydantic_uuid6_and_stdlib() -> None:
     tree = ast.parse((ROOT / "edge_agent" / "wire.py").read_text())
     roots = {
         (n.module or "").split(".")[0] if isinstance(n, ast.ImportFrom) else a.name.split(".")[0]
@@ -125,8 +125,17 @@ def test_wire_module_imports_only_pydantic_and_stdlib() -> None:
         "enum",
         "typing",
         "uuid",
+        "uuid6",  # UUIDv7 before Python 3.14
         "pydantic",
     }
+
+
+def test_new_event_ids_are_uuidv7_and_sort_in_the_order_they_were_made() -> None:
+    ids = [wire.new_event_id() for _ in range(2_000)]
+    assert {i.version for i in ids} == {7}
+    assert type(ids[0]) is uuid.UUID  # a plain UUID, whatever library made it
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
 
 
 def test_every_transaction_type_has_a_recorded_payload() -> None:

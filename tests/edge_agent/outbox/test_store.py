@@ -21,6 +21,12 @@ def test_append_numbers_events_from_one(outbox: Outbox) -> None:
     assert outbox.last_seq == 3
 
 
+def test_event_ids_are_time_ordered_uuidv7(outbox: Outbox) -> None:
+    ids = [outbox.append(weight_change(i), T0).event_id for i in range(50)]
+    assert {i.version for i in ids} == {7}
+    assert ids == sorted(ids)  # the collector's event-id indexes grow at one end
+
+
 def test_stored_payload_is_the_wire_envelope(outbox: Outbox) -> None:
     event = outbox.append(weight_change(), T0)
     [stored] = outbox.next_to_send(0, 10)
