@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.operators import custom_op
 
 from collector.analytics.abc import AbcLine, abc_classes
 from collector.domain.money import ZERO
@@ -79,6 +80,22 @@ def _group_column(table: sa.Table, grouping: Grouping) -> sa.ColumnElement[Any]:
     if grouping is Grouping.TOTAL:
         return sa.literal(TOTAL_GROUP).label("grp")
     return table.c[grouping.value].label("grp")
+
+
+def _group_over_time(
+    conn: sa.Connection, table: sa.Table, grouping: Grouping
+) -> sa.ColumnElement[Any]:
+    """``_group_column`` for a query bounded by a time range over many groups.
+
+    On SQLite the column is written ``+sku``: its planner would otherwise skip-scan the
+    ``(sku, time)`` index once per SKU to get the groups in order, fetching each line by
+    its key; scanning the time range and grouping in a temporary b-tree reads the same
+    lines in half the time (a quarter of a 1,000,000-line journal: 0.64 → 0.31 s).
+    """
+    if grouping is Grouping.TOTAL or conn.dialect.name != "sqlite":
+        return _group_column(table, grouping)
+    column = table.c[grouping.value]
+    return sa.UnaryExpression(column, operator=custom_op("+"), type_=column.type).label("grp")
 
 
 def _labeller(query: ReportQuery) -> Callable[[str], str]:
@@ -152,7 +169,7 @@ def _lines(
     books_tz: tzinfo | None = None,
 ) -> tuple[list[CogsLine], int]:
     """The first ``limit`` lines (all: None) by group name, and how many groups there are."""
-    group = _group_column(movements, query.grouping)
+    group = _group_over_time(conn, movements, query.grouping)
     where = _where(movements, scope, query)
     label = _labeller(query)
     in_period = [*where, movements.c.effective_at >= start, movements.c.effective_at < end]
@@ -292,7 +309,7 @@ def _day_weighted_changes(
     """Per group: the value change over books days [first, last], and Σ change·(days left),
     where a change on the last day counts once (one row per group, summed in SQL)."""
     d = position_days.c
-    group, label = _group_column(position_days, query.grouping), _labeller(query)
+    group, label = _group_over_time(conn, position_days, query.grouping), _labeller(query)
     weight = _days_until(conn, last_day, d.day) + 1
     summed = (
         sa.select(
@@ -326,7 +343,8 @@ def _turnover_cogs(
     start, end = period
     where = _where(movements, scope, query)
     in_period = [*where, movements.c.effective_at >= start, movements.c.effective_at < end]
-    cogs = period_cogs(conn, _group_column(movements, query.grouping), in_period, _labeller(query))
+    group = _group_over_time(conn, movements, query.grouping)
+    cogs = period_cogs(conn, group, in_period, _labeller(query))
     if query.grouping is not Grouping.TOTAL:
         cogs[TOTAL_GROUP] = sum(cogs.values(), ZERO)
     return cogs

@@ -124,3 +124,35 @@ def test_the_check_finds_a_full_scan_of_the_journal(seeded) -> None:  # type: ig
     everything = sa.text("SELECT sum(qty) FROM movements WHERE reason IS NULL")
     plans = list(_plans(seeded, lambda c: c.execute(everything)))
     assert any(_full_scans(plan) for plan in plans)
+
+
+BIG_LEDGER_STATS = (  # sqlite_stat1 of the generated 1,000,000-line ledger (5,000 SKUs)
+    ("movements", "ix_movements_sku_effective_at", "1000005 201 1"),
+    ("movements", "ix_movements_effective_at", "1000005 1"),
+    ("movements", "ix_movements_true_ups", "2826 2"),
+    ("position_days", "ix_position_days_sku_day", "585000 117 1"),
+    ("position_days", "sqlite_autoindex_position_days_1", "585000 1600 1 1 1"),
+)
+
+
+def test_sqlite_reads_a_periods_lines_by_time_not_one_skip_scan_per_sku(seeded) -> None:  # type: ignore[no-untyped-def]
+    """With a big ledger's statistics SQLite would walk ``(sku, time)`` once per SKU and
+    fetch every line by key; the reports make it scan the period's time range instead."""
+    if seeded.dialect.name != "sqlite":
+        pytest.skip("a SQLite planner choice")
+    with seeded.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")  # creates sqlite_stat1
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+        for table, index, stat in BIG_LEDGER_STATS:
+            conn.exec_driver_sql("INSERT INTO sqlite_stat1 VALUES (?, ?, ?)", (table, index, stat))
+        conn.exec_driver_sql("ANALYZE sqlite_schema")  # load them
+    seeded.dispose()  # new connections read the statistics
+    first, last = date(2026, 1, 1), date(2026, 3, 31)
+    start, end = day_bounds(first, last, UTC)
+    calls = (
+        lambda c: turnover_report(c, EVERYONE, first_day=first, last_day=last, books_tz=UTC),
+        lambda c: period_report(c, EVERYONE, start=start, end=end, books_tz=UTC),
+    )
+    for call in calls:
+        plans = _assert_indexed(seeded, call)
+        assert not [plan for plan in plans if "ANY(sku)" in plan], plans
