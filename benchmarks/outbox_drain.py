@@ -83,8 +83,12 @@ def real_drain(
     live_rate_per_s: float = 0.0,
     live_s: float = 10.0,
     seed: int = 7,
+    collector_env: dict[str, str] | None = None,
 ) -> DrainResult:
-    """Start ``collector run``, drain ``backlog`` stored events (and play a live device)."""
+    """Start ``collector run``, drain ``backlog`` stored events (and play a live device).
+
+    ``collector_env``: settings for the collector (``COLLECTOR_*``), over the shipped defaults.
+    """
     broker = Broker(mosquitto.host, mosquitto.port, mosquitto.pid)
     workdir.mkdir(parents=True, exist_ok=True)
     tag = uuid.uuid4().hex[:6]
@@ -95,7 +99,7 @@ def real_drain(
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             collector_command(setup, db_url, 500, tree, []),
-            stdout=log_file, stderr=subprocess.STDOUT, env=tree.env(),
+            stdout=log_file, stderr=subprocess.STDOUT, env={**tree.env(), **(collector_env or {})},
         )  # fmt: skip
     try:
         seed_stock(setup)

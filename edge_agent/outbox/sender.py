@@ -13,9 +13,11 @@ drains at the collector's pace.
 Why 1,000: the collector acknowledges once per ledger batch, so a drain moves
 at most one window per ack round trip (publish, batch, commit, ack, delete).
 At 200 a backlog drained at ~800 events/s into the real ``collector run``; at
-1,000 it drains at ~2,000/s on the same 2-core machine, while a live device's
-events wait behind at most one window in the collector's queue
-(``benchmarks/RESULTS.md``, section ``outbox-delivery``).
+1,000 it drains at the collector's pace (~2,000/s on the shared 2-core test
+machine). Other devices' live events do not wait behind it: the collector takes
+devices in turns and keeps its commits short while one of them is live
+(``docs/collector.md``, *Live events during a backlog*; ``benchmarks/RESULTS.md``,
+section ``outbox-delivery``).
 """
 
 from __future__ import annotations
