@@ -121,11 +121,6 @@ class BatchSizer:
         self._smoothing = smoothing
         self._per_message_s: float | None = None
 
-    @property
-    def per_message_s(self) -> float | None:
-        """The smoothed commit time per message (None before the first commit)."""
-        return self._per_message_s
-
     def limit(self) -> int:
         """The most messages the next batch should hold."""
         if self._target_s is None or not self._per_message_s:

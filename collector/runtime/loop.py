@@ -156,12 +156,16 @@ class BatchLoop:
         return True
 
     def run_once(self) -> bool:
-        """Collect and handle one batch; False when nothing arrived or it could not commit."""
+        """Collect and handle one batch; False when nothing arrived or it could not commit.
+
+        Batches fill to the maximum here: with no per-device lanes this path cannot tell
+        whether anyone is live, the one case the commit-time target is for.
+        """
         policy = self._policy
         batch = collect_batch(
             self._transport,
             self._clock,
-            max_messages=self._sizer.limit(),
+            max_messages=policy.max_messages,
             max_wait_s=policy.max_wait_s,
             idle_poll_s=policy.idle_poll_s,
         )
