@@ -2,8 +2,9 @@
 
 Pure: time is passed in. A gap opens when the reorder window let events pass a hole;
 the first request goes out at once, then again after ``initial_s``, doubling up to
-``max_s`` (with jitter), for as long as the gap stays open. Any progress of the stream
-(a smaller gap, a new ``from_seq``) starts the backoff over.
+``max_s`` (with jitter), for as long as the gap stays open. Progress of the stream (a
+smaller gap, a later ``from_seq``) starts the backoff over from its first delay, not at
+once: the events are arriving, and a device asked again rewinds and sends them all again.
 """
 
 from __future__ import annotations
@@ -44,10 +45,16 @@ class ResendScheduler:
         self._open: dict[StreamKey, _Open] = {}
 
     def open(self, key: StreamKey, from_seq: int, now_s: float) -> None:
-        """The stream misses events from ``from_seq``; a new ``from_seq`` restarts the backoff."""
+        """The stream misses events from ``from_seq``: a new gap is asked for at once; a gap
+        that shrank restarts the backoff from its first delay."""
         current = self._open.get(key)
-        if current is None or current.from_seq != from_seq:
+        if current is None or from_seq < current.from_seq:
             self._open[key] = _Open(from_seq, 0, now_s)
+        elif from_seq > current.from_seq:
+            # The gap shrank: the device is sending it (a resend under way). Asking again at
+            # once would make it rewind over what is already on its way, once per event
+            # that arrives: a flood that grows with the square of the gap.
+            self._open[key] = _Open(from_seq, 0, now_s + self._backoff.delay_s(0))
 
     def close(self, key: StreamKey) -> bool:
         """The gap closed; True if one was open."""

@@ -48,12 +48,22 @@ class FleetProcess(Child):
     """``tests.system.fleet_stream``: the devices' real outboxes and links in one process."""
 
     def __init__(self, *, port: int, site: str, devices: list[str], total: int, rate: float,
-                 workdir: Path) -> None:  # fmt: skip
+                 hold_at: int, workdir: Path) -> None:  # fmt: skip
+        self.release_file = workdir / "fleet.release"
         command = [sys.executable, "-m", "tests.system.fleet_stream", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--site", site, "--workdir", str(workdir)]
         command += ["--devices", ",".join(devices), "--sku-prefix", SKU_PREFIX]
         command += ["--location", LOCATION, "--total", str(total), "--rate", str(rate)]
+        command += ["--hold-at", str(hold_at), "--release-file", str(self.release_file)]
         super().__init__("fleet", command, workdir)
+
+    def said(self, word: str) -> bool:
+        """True once the fleet printed ``word`` (``holding``, ``produced``, ``drained``)."""
+        return word in self.out_path.read_text().split()
+
+    def release(self) -> None:
+        """Let the devices go on past their hold point."""
+        self.release_file.touch()
 
 
 @dataclass
@@ -82,9 +92,11 @@ class ClusterRig:
         self.children.append(process)
         return process
 
-    def fleet(self, total: int, rate: float) -> FleetProcess:
+    def fleet(self, total: int, rate: float, hold_at: int = 0) -> FleetProcess:
+        """Start the fleet; with ``hold_at`` it waits there for ``FleetProcess.release``."""
         process = FleetProcess(port=self.broker.port, site=self.site, devices=self.devices,
-                               total=total, rate=rate, workdir=self.workdir)  # fmt: skip
+                               total=total, rate=rate, hold_at=hold_at,
+                               workdir=self.workdir)  # fmt: skip
         self.children.append(process)
         return process
 

@@ -8,6 +8,9 @@ Device ``Dk`` appends receipts of SKU ``PFX-Dk`` (``tests.system.stream.receipt`
 collector's RESEND commands as a real agent does (``Delivery.resend_from``). It prints
 ``produced`` once every device appended its last seq, then ``drained`` and exits 0 once
 the collectors acknowledged everything (exit 1 if ``--drain-timeout-s`` passes first).
+With ``--hold-at H --release-file F`` every device stops at seq ``H``, prints ``holding``
+and goes on only once ``F`` exists: a test can then be sure events still flow after the
+steps it takes mid-stream, however slow the machine is.
 One process for the fleet: twenty agent processes would not fit beside the collectors on
 the two cores of a development machine.
 """
@@ -39,6 +42,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, required=True, help="appends per second per device")
     parser.add_argument("--ack-timeout-s", type=float, default=3.0)
     parser.add_argument("--drain-timeout-s", type=float, default=120.0)
+    parser.add_argument("--hold-at", type=int, default=0, help="seq to wait at for the file")
+    parser.add_argument("--release-file", type=Path, default=None)
     return parser.parse_args(argv)
 
 
@@ -71,11 +76,12 @@ def _device(args: argparse.Namespace, device_id: str) -> Delivery:
     return delivery
 
 
-def _produce(args: argparse.Namespace, fleet: dict[str, Delivery]) -> None:
-    """Every device appends its share of each tick until it reached ``total``."""
+def _produce(args: argparse.Namespace, fleet: dict[str, Delivery], upto: int) -> None:
+    """Every device appends its share of each tick until it reached ``upto``."""
     started = time.monotonic()
-    while any(d.outbox.last_seq < args.total for d in fleet.values()):
-        due = min(args.total, int((time.monotonic() - started) * args.rate) + 1)
+    begin = min(d.outbox.last_seq for d in fleet.values())
+    while any(d.outbox.last_seq < upto for d in fleet.values()):
+        due = min(upto, begin + int((time.monotonic() - started) * args.rate) + 1)
         now = datetime.now(UTC)
         for device_id, delivery in fleet.items():
             outbox = delivery.outbox
@@ -86,7 +92,13 @@ def _produce(args: argparse.Namespace, fleet: dict[str, Delivery]) -> None:
                 outbox.append_many(body)
                 delivery.forwarder.wake()
         time.sleep(TICK_S)
-    print("produced", flush=True)
+
+
+def _hold(release_file: Path) -> None:
+    """Wait (delivering all the while) until the test creates ``release_file``."""
+    print("holding", flush=True)
+    while not release_file.exists():
+        time.sleep(TICK_S)
 
 
 def main(argv: list[str]) -> int:
@@ -95,7 +107,11 @@ def main(argv: list[str]) -> int:
     fleet = {device_id: _device(args, device_id) for device_id in args.devices.split(",")}
     for delivery in fleet.values():
         delivery.start()
-    _produce(args, fleet)
+    if args.release_file is not None and 0 < args.hold_at < args.total:
+        _produce(args, fleet, args.hold_at)
+        _hold(args.release_file)
+    _produce(args, fleet, args.total)
+    print("produced", flush=True)
     deadline = time.monotonic() + args.drain_timeout_s
     unsent = lambda: sum(d.outbox.unsent_count() for d in fleet.values())  # noqa: E731
     while unsent() and time.monotonic() < deadline:

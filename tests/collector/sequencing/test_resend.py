@@ -52,13 +52,34 @@ def test_reopening_with_the_same_seq_keeps_the_backoff() -> None:
     assert sched.due(0.5) == []
 
 
-def test_progress_to_a_new_from_seq_asks_at_once() -> None:
+def test_progress_to_a_later_from_seq_waits_the_first_delay() -> None:
     sched = scheduler()
     sched.open(KEY, 3, now_s=0.0)
     sched.due(0.0)
     sched.open(KEY, 9, now_s=0.5)
-    [due] = sched.due(0.5)
+    assert sched.due(0.5) == []
+    [due] = sched.due(2.5)
     assert (due.from_seq, due.attempt) == (9, 1)
+
+
+def test_a_gap_filling_one_event_at_a_time_is_asked_for_once() -> None:
+    """A resend arriving event by event must not draw one more resend per event."""
+    sched = scheduler()
+    asked = []
+    for step in range(200):  # seqs 3, 4, 5 … arrive 10 ms apart
+        now_s = step * 0.01
+        sched.open(KEY, 3 + step, now_s)
+        asked += [due.from_seq for due in sched.due(now_s)]
+    assert asked == [3]
+
+
+def test_a_gap_that_moves_back_is_asked_for_at_once() -> None:
+    sched = scheduler()
+    sched.open(KEY, 9, now_s=0.0)
+    sched.due(0.0)
+    sched.open(KEY, 4, now_s=0.5)
+    [due] = sched.due(0.5)
+    assert (due.from_seq, due.attempt) == (4, 1)
 
 
 def test_gives_up_after_max_attempts() -> None:

@@ -102,6 +102,18 @@ def test_resend_repeats_with_backoff_until_the_gap_closes(
     assert len(inner.commands()) == 3
 
 
+def test_a_gap_being_filled_event_by_event_draws_no_further_resend(
+    inner: FakeConnection, clock: ManualClock
+) -> None:
+    inner.queued.extend(event_delivery(seq) for seq in (1, *range(21, 31)))
+    conn = sequenced(inner, clock)
+    assert take(conn, 11, timeout_s=3.0)[-1] == 30  # the hold expired: gap 2-20, one request
+    for seq in range(2, 21):  # the device's resend arrives, one event at a time
+        inner.queued.append(event_delivery(seq))
+        assert take(conn, 1, timeout_s=0.05) == [seq]
+    assert [c.from_seq for c in inner.commands()] == [2]
+
+
 def test_ledger_ack_closes_the_gap(inner: FakeConnection, clock: ManualClock) -> None:
     inner.queued.extend(event_delivery(seq) for seq in (1, 3))
     conn = sequenced(inner, clock)
