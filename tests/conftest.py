@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 import structlog
+from argon2 import PasswordHasher, profiles
 
+from collector import secret_hashing
 from tests.support.services import (
     MOSQUITTO_HOST,
     MOSQUITTO_PORT,
@@ -24,6 +26,15 @@ def _default_structlog() -> Iterator[None]:
     structlog.reset_defaults()
     yield
     structlog.reset_defaults()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_secret_hashing() -> Iterator[None]:
+    """argon2's CHEAPEST profile: its default costs ~100 ms a hash by design, and the tests
+    check who gets in, not what guessing costs (subprocesses keep the default)."""
+    previous = secret_hashing.use_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
+    yield
+    secret_hashing.use_hasher(previous)
 
 
 @pytest.fixture

@@ -18,17 +18,15 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from collector.api.access import Principal, Role
 from collector.api.schema import api_tokens
 from collector.errors import CollectorError
+from collector.secret_hashing import hash_secret, verify_secret
 
 PREFIX = "inv_"
 _TOKEN = re.compile(r"^inv_(\d{1,18})_([A-Za-z0-9_-]{20,128})$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
-_HASHER = PasswordHasher()
 
 
 class TokenError(CollectorError, ValueError):
@@ -69,7 +67,7 @@ def create_token(
             name=name,
             role=role.value,
             owners=json.dumps(sorted(set(owners))),
-            secret_hash=_HASHER.hash(secret),
+            secret_hash=hash_secret(secret),
             created_at=now,
         )
     )
@@ -120,7 +118,7 @@ class TokenVerifier:
         if row is None or row.revoked_at is not None:
             return None
         digest = hashlib.sha256(token.encode()).hexdigest()
-        if self._verified.get(digest) != token_id and not self._check(row.secret_hash, secret):
+        if self._verified.get(digest) != token_id and not verify_secret(row.secret_hash, secret):
             return None
         self._remember(digest, token_id)
         owners = tuple(json.loads(row.owners))
@@ -128,12 +126,6 @@ class TokenVerifier:
         return Principal(
             row.name, role, frozenset(owners) if role is Role.CLIENT else None, token_id
         )
-
-    def _check(self, stored_hash: str, secret: str) -> bool:
-        try:
-            return _HASHER.verify(stored_hash, secret)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
 
     def _remember(self, digest: str, token_id: int) -> None:
         if len(self._verified) >= self._max:

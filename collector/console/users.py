@@ -15,19 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from collector.api.access import Principal, Role
 from collector.api.schema import console_users
 from collector.errors import CollectorError
+from collector.secret_hashing import hash_secret, verify_nobody, verify_secret
 
 MAX_FAILURES = 5
 LOCK_S = 15 * 60
 MIN_PASSWORD_CHARS = 10
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
-_HASHER = PasswordHasher()
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 
 class UserError(CollectorError, ValueError):
@@ -72,7 +69,7 @@ def add_user(
     conn.execute(
         console_users.insert().values(
             name=name, role=role.value, owners=json.dumps(sorted(set(owners))),
-            password_hash=_HASHER.hash(password), created_at=now, failed_logins=0,
+            password_hash=hash_secret(password), created_at=now, failed_logins=0,
         )
     )  # fmt: skip
 
@@ -97,12 +94,12 @@ def authenticate(conn: sa.Connection, name: str, password: str, *, now: datetime
     """Whether ``name`` may log in with ``password`` now; counts failures and locks out."""
     row = _row(conn, name)
     if row is None:
-        _verify(_DUMMY_HASH, password)  # as slow as a real check: timing tells nothing
+        verify_nobody(password)  # as slow as a real check: timing tells nothing
         return False
     locked = row.locked_until is not None and row.locked_until > now
     if locked or row.disabled_at is not None:
         return False
-    if not _verify(row.password_hash, password):
+    if not verify_secret(row.password_hash, password):
         failures = row.failed_logins + 1
         until = now + timedelta(seconds=LOCK_S) if failures >= MAX_FAILURES else None
         conn.execute(
@@ -121,13 +118,6 @@ def active_principal(conn: sa.Connection, name: str) -> Principal | None:
     role = Role(row.role)
     owners = frozenset(json.loads(row.owners)) if role is Role.CLIENT else None
     return Principal(row.name, role, owners)
-
-
-def _verify(stored_hash: str, password: str) -> bool:
-    try:
-        return _HASHER.verify(stored_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
 
 
 def _row(conn: sa.Connection, name: str) -> sa.Row[tuple[object, ...]] | None:

@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import yaml
-from argon2 import PasswordHasher
 
 from collector.alerts.schema import alert_events
 from collector.api.access import Role
@@ -87,12 +86,9 @@ def start_collector(db_url: str, port: int, scenario: Scenario, tmp_path: Path) 
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def ledger(
-    request: pytest.FixtureRequest, tmp_path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[str, sa.Engine, str]]:
+def ledger(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[str, sa.Engine, str]]:
     """The ledger's URL and engine, and an ops user of this test (the PostgreSQL database
     is the session's, shared with other tests: every name here is this test's own)."""
-    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'ledger.db'}"
     else:

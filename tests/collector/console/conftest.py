@@ -11,7 +11,6 @@ from datetime import UTC, tzinfo
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from collector.api.access import Role
@@ -19,7 +18,6 @@ from collector.api.app import create_app
 from collector.api.context import ApiContext
 from collector.api.idempotency import IdempotencyStore
 from collector.api.tokens import TokenVerifier, create_token
-from collector.console import users
 from collector.console.users import add_user
 from collector.ledger.engine import open_ledger
 from collector.ledger.session import SessionOptions
@@ -88,11 +86,7 @@ def books_tz() -> tzinfo:
 
 
 @pytest.fixture
-def console(
-    ledger_url: str, books_tz: tzinfo, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Console]:
-    # argon2's defaults cost ~100 ms a hash by design; the tests check behaviour, not cost
-    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
+def console(ledger_url: str, books_tz: tzinfo) -> Iterator[Console]:
     engine = open_ledger(ledger_url)
     add_items(engine)
     clock = FakeClock()

@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from argon2 import PasswordHasher
 
 from collector.api.access import Role
 from collector.api.app import create_app
@@ -103,8 +102,7 @@ def receive(served: Served, qty: str, owner: str = "own") -> None:
 
 
 @pytest.fixture
-def served(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
-    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
+def served(tmp_path) -> Iterator[Served]:
     engine = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     add_items(engine)
     clock = SystemClock()
