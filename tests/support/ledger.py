@@ -14,6 +14,7 @@ from collector.ledger.adjustments import post_adjustment
 from collector.ledger.engine import open_ledger
 from collector.ledger.session import posting_session
 from tests.support.clock import T0
+from tests.support.migrated import migrated_sqlite_url
 from tests.support.services import unique_name
 
 
@@ -21,7 +22,7 @@ from tests.support.services import unique_name
 def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[sa.Engine]:
     """The same tests on both databases (PostgreSQL's is shared by the session)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+        url = migrated_sqlite_url(tmp_path / "ledger.db")
     else:
         url = request.getfixturevalue("postgres_url")
     engine = open_ledger(url)

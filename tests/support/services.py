@@ -43,15 +43,16 @@ def unique_name(prefix: str) -> str:
 
 
 @contextmanager
-def fresh_postgres_database() -> Iterator[str]:
-    """Create an empty PostgreSQL database for one test session and drop it afterwards."""
+def fresh_postgres_database(template: str | None = None) -> Iterator[str]:
+    """Create a PostgreSQL database (empty, or a copy of ``template``) and drop it afterwards."""
     import sqlalchemy as sa  # noqa: PLC0415 - only the PostgreSQL tests need it
 
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = unique_name("pi_test").replace("-", "_")
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            copy = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
     except sa.exc.OperationalError as err:
         admin.dispose()
         require(False, f"PostgreSQL at {POSTGRES_ADMIN_URL} ({err.__class__.__name__})")

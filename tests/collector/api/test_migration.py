@@ -24,8 +24,8 @@ def _ours(diff: object) -> bool:
     return True
 
 
-def test_the_api_tables_match_their_definitions(ledger_url) -> None:
-    engine = create_ledger_engine(ledger_url)
+def test_the_api_tables_match_their_definitions(empty_ledger_url) -> None:
+    engine = create_ledger_engine(empty_ledger_url)
     upgrade_to_head(engine)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -49,8 +49,8 @@ _JOURNAL_0007 = [
 """A journal as revision 0007 left it (micro-units), written without today's code."""
 
 
-def test_0008_fills_the_daily_positions_from_the_existing_journal(ledger_url) -> None:
-    engine = create_ledger_engine(ledger_url)
+def test_0008_fills_the_daily_positions_from_the_existing_journal(empty_ledger_url) -> None:
+    engine = create_ledger_engine(empty_ledger_url)
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "0007_api")
     add_items(engine)

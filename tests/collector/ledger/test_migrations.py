@@ -50,8 +50,8 @@ _DEAD_LETTERS_0003 = sa.table(
 """The dead-letter columns as revision 0003 left them."""
 
 
-def test_dead_letter_dedup_merges_copies_stored_before_it(ledger_url):
-    engine = create_ledger_engine(ledger_url)
+def test_dead_letter_dedup_merges_copies_stored_before_it(empty_ledger_url):
+    engine = create_ledger_engine(empty_ledger_url)
     hour = [datetime(2026, 1, 1, h, tzinfo=UTC) for h in (10, 11, 12)]
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "0003_reconciliation")
