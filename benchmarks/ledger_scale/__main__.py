@@ -8,7 +8,10 @@ PostgreSQL: a file copy of ``--pg-source`` (the 10,000,000-movement ledger that
 and an empty database, both dropped afterwards. SQLite: a copy of ``--sqlite-source``
 (default: the newest cached 1,000,000-movement ledger) and an empty file. The sources
 are taken as they are, whatever schema head they were built at (copies migrate).
-Each gets migrations to head, the recall traffic (``lots``), the reads, then ingest.
+Each gets migrations to head, the recall traffic (``lots``), the reads. Ingest then runs
+in ``--ingest-rounds`` rounds, each into fresh copies of both (the generated one and an
+empty one), alternating which goes first, so that the ratio is paired within a round
+and the machine's drift between rounds does not enter it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import time
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -55,6 +59,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="samples of the other reads")
     parser.add_argument("--ingest-events", type=int, default=300_000, help="0: no ingest")
     parser.add_argument("--big-ingest-events", type=int, default=None, help="default: the same")
+    parser.add_argument("--ingest-rounds", type=int, default=3, help="paired ingest rounds")
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench-scale")
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     return parser.parse_args()
@@ -83,13 +88,35 @@ def one_ledger(
         engine.dispose()
 
 
-def ingest(result: LedgerResult, url: str, broker: Broker, events: int, seed: int) -> None:
-    """The sustained ingest run into the ledger, recorded in ``result``."""
-    if events <= 0:
+def ingest_rounds(
+    backend: str, big: LedgerResult, empty: LedgerResult, broker: Broker, args: argparse.Namespace
+) -> None:
+    """Paired rounds: fresh copies of both ledgers each round, the order alternating."""
+    events = {True: args.big_ingest_events or args.ingest_events, False: args.ingest_events}
+    if args.ingest_events <= 0:
         return
-    with tempfile.TemporaryDirectory(prefix="bench-scale-ingest-") as tmp:
-        result.ingest = ingest_run(url, Path(tmp), broker, events=events, seed=seed)
-    print(f"ledger-scale: {result.label} ingest {result.ingest.rate_per_s:,.0f}/s", flush=True)
+    for round_no in range(args.ingest_rounds):
+        order = (empty, big) if round_no % 2 == 0 else (big, empty)
+        for result in order:
+            with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+                url = stack.enter_context(_fresh_ledger(backend, args, big=result.big))
+                run = ingest_run(url, Path(tmp), broker, events=events[result.big],
+                                 seed=11 + round_no)  # fmt: skip
+            result.ingests.append(run)
+            print(f"ledger-scale: round {round_no + 1} {result.label} ingest "
+                  f"{run.rate_per_s:,.0f}/s", flush=True)  # fmt: skip
+
+
+def _fresh_ledger(backend: str, args: argparse.Namespace, *, big: bool) -> Any:
+    """A context giving the URL of a new copy of the generated ledger, or of an empty one."""
+    kind = "big" if big else "empty"
+    if backend == "postgresql":
+        source = sa.make_url(args.pg_source)
+        name = f"bench_ledger_scale_ingest_{kind}"
+        url = source.set(database=name).render_as_string(hide_password=False)
+        return pg_database(url, template=source.database if big else None)
+    source_file = (args.sqlite_source or _cached_sqlite()) if big else None
+    return sqlite_file(args.workdir / f"ingest-{kind}.db", source=source_file)
 
 
 def backend_pair(
@@ -139,14 +166,14 @@ def main() -> None:
         broker_proc = stack.enter_context(private_broker(args.workdir / "broker"))
         broker = Broker(broker_proc.host, broker_proc.port, broker_proc.pid)
         for backend in args.only.split(","):
-            (big_label, big_url), (empty_label, empty_url), copy_s = backend_pair(
-                backend, args, stack
-            )
-            big, picks = one_ledger(big_label, big_url, None, args, big=True)
-            big.copy_s = copy_s
-            empty, _ = one_ledger(empty_label, empty_url, picks, args, big=False)
-            ingest(empty, empty_url, broker, args.ingest_events, seed=11)
-            ingest(big, big_url, broker, args.big_ingest_events or args.ingest_events, seed=12)
+            with ExitStack() as copies:  # the read copies go before the ingest copies come
+                (big_label, big_url), (empty_label, empty_url), copy_s = backend_pair(
+                    backend, args, copies
+                )
+                big, picks = one_ledger(big_label, big_url, None, args, big=True)
+                big.copy_s = copy_s
+                empty, _ = one_ledger(empty_label, empty_url, picks, args, big=False)
+            ingest_rounds(backend, big, empty, broker, args)
             results += [big, empty]
     text = report(results, load=(load_before, os.getloadavg()), started_at=started_at)
     print(text)
