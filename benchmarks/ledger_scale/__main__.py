@@ -22,10 +22,9 @@ import os
 import random
 import tempfile
 import time
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -107,7 +106,9 @@ def ingest_rounds(
                   f"{run.rate_per_s:,.0f}/s", flush=True)  # fmt: skip
 
 
-def _fresh_ledger(backend: str, args: argparse.Namespace, *, big: bool) -> Any:
+def _fresh_ledger(
+    backend: str, args: argparse.Namespace, *, big: bool
+) -> AbstractContextManager[str]:
     """A context giving the URL of a new copy of the generated ledger, or of an empty one."""
     kind = "big" if big else "empty"
     if backend == "postgresql":

@@ -43,6 +43,20 @@ def migrated_sqlite_url(path: Path) -> str:
 
 
 @contextmanager
+def new_ledger_url(backend: str, sqlite_path: Path, *, migrated: bool) -> Iterator[str]:
+    """A new ledger database for one test: at head when ``migrated``, else empty.
+
+    ``backend`` is ``sqlite`` or a PostgreSQL name (``postgres``/``postgresql``, as the
+    caller's test ids spell it); SQLite's file goes to ``sqlite_path``.
+    """
+    if backend == "sqlite":
+        yield migrated_sqlite_url(sqlite_path) if migrated else f"sqlite:///{sqlite_path}"
+        return
+    with migrated_postgres_database() if migrated else fresh_postgres_database() as url:
+        yield url
+
+
+@contextmanager
 def migrated_postgres_database() -> Iterator[str]:
     """A new PostgreSQL database at head (dropped afterwards), as a URL."""
     with fresh_postgres_database(template=_postgres_template()) as url:

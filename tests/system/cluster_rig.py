@@ -57,10 +57,6 @@ class FleetProcess(Child):
         command += ["--hold-at", str(hold_at), "--release-file", str(self.release_file)]
         super().__init__("fleet", command, workdir)
 
-    def said(self, word: str) -> bool:
-        """True once the fleet printed ``word`` (``holding``, ``produced``, ``drained``)."""
-        return word in self.out_path.read_text().split()
-
     def release(self) -> None:
         """Let the devices go on past their hold point."""
         self.release_file.touch()

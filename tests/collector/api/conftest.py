@@ -17,8 +17,7 @@ from collector.api.tokens import TokenVerifier, create_token
 from collector.ledger.engine import open_ledger
 from tests.collector.ledger.messages import add_items
 from tests.support.clock import FakeClock
-from tests.support.migrated import migrated_postgres_database, migrated_sqlite_url
-from tests.support.services import fresh_postgres_database
+from tests.support.migrated import new_ledger_url
 
 
 @dataclass
@@ -52,20 +51,14 @@ def make_tokens(engine: sa.Engine, clock: FakeClock) -> dict[str, str]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def ledger_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     """A new ledger already at head (a copy of this process's migrated template)."""
-    if request.param == "sqlite":
-        yield migrated_sqlite_url(tmp_path / "ledger.db")
-        return
-    with migrated_postgres_database() as url:
+    with new_ledger_url(request.param, tmp_path / "ledger.db", migrated=True) as url:
         yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_ledger_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     """A new, empty database, for the tests of the migrations themselves."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
-        return
-    with fresh_postgres_database() as url:
+    with new_ledger_url(request.param, tmp_path / "ledger.db", migrated=False) as url:
         yield url
 
 

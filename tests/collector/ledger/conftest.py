@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from collector.ledger.engine import open_ledger
 from collector.ledger.ingestor import SqlIngestor
 from tests.collector.ledger.messages import add_items
-from tests.support.migrated import migrated_postgres_database, migrated_sqlite_url
-from tests.support.services import fresh_postgres_database
+from tests.support.migrated import new_ledger_url
 
 
 class FixedClock:
@@ -27,21 +26,15 @@ class FixedClock:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def ledger_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """A new ledger database already at head (SQLite file, or a new PostgreSQL database)."""
-    if request.param == "sqlite":
-        yield migrated_sqlite_url(tmp_path / "var" / "ledger.db")
-        return
-    with migrated_postgres_database() as url:
+    """A new ledger already at head (a copy of this process's migrated template)."""
+    with new_ledger_url(request.param, tmp_path / "var" / "ledger.db", migrated=True) as url:
         yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def empty_ledger_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """A new, empty database URL, for the tests of the migrations themselves."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/var/ledger.db"
-        return
-    with fresh_postgres_database() as url:
+    """A new, empty database, for the tests of the migrations themselves."""
+    with new_ledger_url(request.param, tmp_path / "var" / "ledger.db", migrated=False) as url:
         yield url
 
 
