@@ -41,7 +41,7 @@ from benchmarks.ledger_scale.databases import (
 from benchmarks.ledger_scale.ingest_runs import ingest_run
 from benchmarks.ledger_scale.lots import seed_recall
 from benchmarks.ledger_scale.reads import Picks, make_picks, measure_reads
-from benchmarks.ledger_scale.report import LedgerResult, report, write_section
+from benchmarks.ledger_scale.report import LedgerResult, report, write_sections
 from collector.logs import configure_logging
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,10 +176,10 @@ def main() -> None:
                 empty, _ = one_ledger(empty_label, empty_url, picks, args, big=False)
             ingest_rounds(backend, big, empty, broker, args)
             results += [big, empty]
-    text = report(results, load=(load_before, os.getloadavg()), started_at=started_at)
-    print(text)
+    sections = report(results, load=(load_before, os.getloadavg()), started_at=started_at)
+    print("\n".join(sections.values()))
     if args.write:
-        write_section(text)
+        write_sections(sections)
 
 
 if __name__ == "__main__":

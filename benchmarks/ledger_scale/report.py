@@ -10,8 +10,6 @@ from benchmarks.ingest_fleet import RunResult
 from benchmarks.ledger_scale.reads import Timings
 from benchmarks.results_file import write_section as write_marked
 
-START, END = "<!-- ledger-scale:start -->", "<!-- ledger-scale:end -->"
-
 MEASURES = (
     ("as_of_sku", "stock of one SKU at a past instant, per location/owner", 20.0),
     ("as_of_sku_journal", "the same, summing the journal (before: no books zone)", None),
@@ -129,52 +127,83 @@ def _size_table(results: list[LedgerResult]) -> list[str]:
     return rows
 
 
-def report(
-    results: list[LedgerResult], *, load: tuple[tuple[float, ...], tuple[float, ...]],
+def _marks(name: str) -> tuple[str, str]:
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+METHOD = (
+    "## The ledger at scale (`benchmarks/ledger_scale`)",
+    "",
+    "Each generated ledger (`benchmarks/ledger_gen`, section `ledger-gen`) is copied "
+    "(PostgreSQL: `CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY`), migrated to head, and "
+    "gets the same recall traffic as an empty ledger of the same schema measured in the same "
+    "run: 4 lot-tracked items × 5 lots (each received, moved to 10 bins, sold 150 times naming "
+    "the lot, 10 returns) and 100 serials, posted through `SqlIngestor` (the generator tracks "
+    "no lots). One section per backend below, each written by its own run.",
+    "",
+    "Reads call the product's functions (`views.stock.stock_page`/`stock_totals`, "
+    "`views.reports.period_report`/`turnover_report`, `views.trace.trace_lot`/"
+    "`trace_serial`), books zone UTC as the generator's. Cells: median ms of *first* "
+    "(a new connection, arguments not asked before; server and OS caches not dropped, "
+    "other sessions share them) / median of *repeat* (the same call again, warm), "
+    "and the slowest first. The verdict takes the median first on the generated ledger.",
+    "",
+    "Ingest: the shipped `collector run` (20 devices flat out, `benchmarks/ingest_shipped`, "
+    "every event checked exactly once afterwards). Each round ingests into a fresh copy of "
+    "the generated ledger and into a fresh empty one, the order alternating between "
+    "rounds; × empty is the median of the ratios paired within a round, the other cells "
+    "medians over rounds. Targets: ≥ 0.9× the empty ledger's rate, and the last third of "
+    "the run within 10% of the first.",
+    "",
+    "Run it: `.venv/bin/python -m benchmarks.ledger_scale --write` (builds nothing: the "
+    "generated ledgers must exist, see `ledger-gen`); `--only sqlite` rewrites only the "
+    "SQLite section; `--ingest-events N`, `--big-ingest-events N`, `--ingest-rounds N`.",
+)
+
+
+def _backend_section(
+    backend: str, results: list[LedgerResult], *, load: tuple[tuple[float, ...], ...],
     started_at: datetime,
 ) -> str:  # fmt: skip
-    """The whole section, markers included."""
     before, after = load
+    start, end = _marks(f"ledger-scale-{backend}")
     lines = [
-        START,
-        "## The ledger at scale (`benchmarks/ledger_scale`)",
+        start,
+        f"### {BACKEND_TITLES.get(backend, backend)}",
         "",
-        f"Measured {started_at:%Y-%m-%d %H:%M} UTC, load average {before[0]:.1f} at the start and "
-        f"{after[0]:.1f} at the end (2 cores shared with other sessions). Each generated ledger "
-        "(`benchmarks/ledger_gen`, section `ledger-gen`) is copied (PostgreSQL: `CREATE DATABASE "
-        "… TEMPLATE … STRATEGY FILE_COPY`), migrated to head, and gets the same recall traffic "
-        "as an empty ledger of the same schema measured in the same run: 4 lot-tracked items "
-        "× 5 lots (each received, moved to 10 bins, sold 150 times naming the lot, 10 returns) "
-        "and 100 serials, posted through `SqlIngestor` (the generator tracks no lots).",
-        "",
-        "Reads call the product's functions (`views.stock.stock_page`/`stock_totals`, "
-        "`views.reports.period_report`/`turnover_report`, `views.trace.trace_lot`/"
-        "`trace_serial`), books zone UTC as the generator's. Cells: median ms of *first* "
-        "(a new connection, arguments not asked before; server and OS caches not dropped, "
-        "other sessions share them) / median of *repeat* (the same call again, warm), "
-        "and the slowest first. The verdict takes the median first on the generated ledgers.",
+        f"Measured {started_at:%Y-%m-%d %H:%M} UTC, load average {before[0]:.1f} at the start "
+        f"and {after[0]:.1f} at the end (2 cores shared with other sessions).",
         "",
         *_reads_table(results),
-        "",
-        "Ingest: the shipped `collector run` (20 devices flat out, `benchmarks/ingest_shipped`, "
-        "every event checked exactly once afterwards). Each round ingests into a fresh copy of "
-        "the generated ledger and into a fresh empty one, the order alternating between "
-        "rounds; × empty is the median of the ratios paired within a round, the other cells "
-        "medians over rounds. Targets: ≥ 0.9× the empty ledger's rate, and the last third of "
-        "the run within 10% of the first.",
         "",
         *_ingest_table(results),
         "",
         *_size_table(results),
-        "",
-        "Run it: `.venv/bin/python -m benchmarks.ledger_scale --write` (builds nothing: the "
-        "generated ledgers must exist, see `ledger-gen`); `--only sqlite`, "
-        "`--ingest-events N`, `--big-ingest-events N`, `--ingest-rounds N`.",
-        END,
+        end,
     ]
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
-    """Replace the ``ledger-scale`` section of RESULTS.md."""
-    write_marked(text, start=START, end=END)
+BACKEND_TITLES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
+
+
+def report(
+    results: list[LedgerResult], *, load: tuple[tuple[float, ...], tuple[float, ...]],
+    started_at: datetime,
+) -> dict[str, str]:  # fmt: skip
+    """Marker name → its section (markers included): the method, then one per backend measured."""
+    start, end = _marks("ledger-scale")
+    sections = {"ledger-scale": "\n".join((start, *METHOD, end)) + "\n"}
+    for backend in dict.fromkeys(r.backend for r in results):
+        mine = [r for r in results if r.backend == backend]
+        sections[f"ledger-scale-{backend}"] = _backend_section(
+            backend, mine, load=load, started_at=started_at
+        )
+    return sections
+
+
+def write_sections(sections: dict[str, str]) -> None:
+    """Replace each named section of RESULTS.md, leaving the other backends' alone."""
+    for name, text in sections.items():
+        start, end = _marks(name)
+        write_marked(text, start=start, end=end)
