@@ -205,16 +205,26 @@ class OwnedConnection:
                 record,
             )
         targets: dict[str, tuple[str, int, int]] = {}
+        gapped: set[str] = set()
         for s in grant.streams:
             known = targets.get(s.device_id)
             if known is None or s.epoch > known[1]:
                 targets[s.device_id] = (s.site, s.epoch, s.contiguous_seq + 1)
+                if s.highest_seq > s.contiguous_seq:
+                    gapped.add(s.device_id)
+                else:
+                    gapped.discard(s.device_id)
         for device_id, (site, epoch) in self._seen.items():
             if partition_of(device_id, self._partitions) != grant.partition:
                 continue
             known = targets.get(device_id)
             if known is None or epoch > known[1]:
                 targets[device_id] = (site, epoch, 1)
+                gapped.discard(device_id)
+        if self.seeder is not None:
+            # the sequencer, just seeded with those gaps, asks for each from its first missing
+            # seq (and again on its backoff): one more RESEND here would rewind the device twice
+            targets = {d: target for d, target in targets.items() if d not in gapped}
         return targets
 
     def _send_resend(self, site: str, device_id: str, epoch: int, from_seq: int) -> None:

@@ -103,10 +103,30 @@ def test_a_takeover_seeds_the_streams_and_asks_every_known_device_to_resend() ->
 
 def test_a_takeover_resends_from_the_ledger_s_contiguous_seq() -> None:
     owned, ownership, broker, _seeds, _clock = connection()
+    owned.seeder = None  # no sequencer above: the takeover is the only one to ask
     stream = StreamSeed(SITE, MINE, 1, contiguous_seq=40, highest_seq=44, gaps=((41, 42),))
     ownership.grant(Grant(1, token=2, streams=(stream,)))
     owned.receive(0)
     assert resends(broker) == [(MINE, 1, 41)]
+
+
+def test_a_takeover_leaves_a_stream_with_a_gap_to_the_sequencer_s_resend() -> None:
+    owned, ownership, broker, seeds, _clock = connection()
+    gapped = StreamSeed(SITE, MINE, 1, contiguous_seq=40, highest_seq=44, gaps=((41, 42),))
+    ownership.grant(Grant(1, token=2, streams=(gapped,)))
+    owned.receive(0)
+    assert seeds.seeded == [(StreamKey(SITE, MINE, 1), 40)]  # the sequencer asks for 41 on
+    assert resends(broker) == []  # ... so the device is not made to rewind twice
+
+
+def test_a_newer_epoch_seen_is_asked_for_even_when_the_ledger_s_stream_has_a_gap() -> None:
+    owned, ownership, broker, _seeds, _clock = connection()
+    broker.deliver(MINE, 3, epoch=2)
+    assert owned.receive(0) is None
+    gapped = StreamSeed(SITE, MINE, 1, contiguous_seq=40, highest_seq=44, gaps=((41, 42),))
+    ownership.grant(Grant(1, token=2, streams=(gapped,)))
+    owned.receive(0)
+    assert resends(broker) == [(MINE, 2, 1)]
 
 
 def test_a_revoked_partition_stops_being_handed_over_at_once() -> None:
