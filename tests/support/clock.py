@@ -18,6 +18,10 @@ class FakeClock:
         """The current fake time (the ``now()`` every collector clock port has)."""
         return self.at
 
+    def monotonic(self) -> float:
+        """``at`` in seconds: the ``Clock`` protocol's deadline clock, moved by ``advance``."""
+        return self.at.timestamp()
+
     def advance(self, seconds: float) -> datetime:
         """Move time forward and return the new now."""
         self.at += timedelta(seconds=seconds)

@@ -22,6 +22,7 @@ import statistics
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import structlog
 from fastapi.testclient import TestClient
@@ -31,12 +32,13 @@ from collector.api.app import create_app
 from collector.api.context import ApiContext
 from collector.api.idempotency import IdempotencyStore
 from collector.api.tokens import TokenVerifier, create_token
+from collector.clock import SystemClock
 from collector.ingest.ports import InboundMessage
 from collector.ledger.engine import open_ledger
 from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.schema import items
-from edge_agent.wire import StockTransaction, dump_event, events_topic, make_event
-from tests.collector.ledger.measure_ingest import _Clock, _fresh_database
+from edge_agent.wire import StockTransaction, TransactionType, dump_event, events_topic, make_event
+from tests.collector.ledger.measure_ingest import _fresh_database
 from tests.support.clock import FakeClock
 
 SKUS = [f"SKU-{i:03d}" for i in range(200)]
@@ -49,17 +51,20 @@ def _transaction(rng: random.Random) -> StockTransaction:
     place = f"main/aisle-{rng.randint(1, 6)}/shelf-{rng.randint(1, 10)}"
     roll = rng.random()
     if roll < 0.3:
-        cost = f"{rng.randint(100, 999) / 100}"
-        return StockTransaction(type="receipt", sku=sku, qty=rng.randint(5, 20), location=place,
-                                owner=owner, unit_cost=cost)  # fmt: skip
+        cost = Decimal(f"{rng.randint(100, 999) / 100}")
+        return StockTransaction(type=TransactionType.RECEIPT, sku=sku,
+                                qty=Decimal(rng.randint(5, 20)), location=place, owner=owner,
+                                unit_cost=cost)  # fmt: skip
     if roll < 0.9:
-        return StockTransaction(type="sale", sku=sku, qty=rng.randint(1, 3), location=place,
-                                owner=owner, unit_price="12.5")  # fmt: skip
+        return StockTransaction(type=TransactionType.SALE, sku=sku,
+                                qty=Decimal(rng.randint(1, 3)), location=place, owner=owner,
+                                unit_price=Decimal("12.5"))  # fmt: skip
     if roll < 0.97:
-        return StockTransaction(type="adjustment", sku=sku, qty=rng.choice([-1, 1]),
-                                location=place, owner=owner)  # fmt: skip
-    return StockTransaction(type="transfer", sku=sku, qty=1, location=place, owner=owner,
-                            to_location="back/overflow")  # fmt: skip
+        return StockTransaction(type=TransactionType.ADJUSTMENT, sku=sku,
+                                qty=Decimal(rng.choice([-1, 1])), location=place,
+                                owner=owner)  # fmt: skip
+    return StockTransaction(type=TransactionType.TRANSFER, sku=sku, qty=Decimal(1),
+                            location=place, owner=owner, to_location="back/overflow")  # fmt: skip
 
 
 def fill(engine, count: int) -> None:
@@ -69,7 +74,8 @@ def fill(engine, count: int) -> None:
             {"sku": s, "name": f"Item {s}", "valuation": "fifo" if i % 2 else "moving_average",
              "allow_negative": True, "updated_at": START} for i, s in enumerate(SKUS)
         ])  # fmt: skip
-    rng, ingestor, step = random.Random(1), SqlIngestor(engine, clock=_Clock()), 365 * 86400 / count
+    rng, step = random.Random(1), 365 * 86400 / count
+    ingestor = SqlIngestor(engine, clock=SystemClock())
     for first in range(0, count, 1000):
         batch = []
         for i in range(first, min(count, first + 1000)):

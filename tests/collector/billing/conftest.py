@@ -37,8 +37,9 @@ class Client:
         """Post one transaction of the client's item at main/a1; returns its event id."""
         if kind == "receipt":
             data.setdefault("unit_cost", "2.00")
-        tx = StockTransaction(type=kind, sku=self.sku, qty=Decimal(qty), location="main/a1",
-                              owner=self.owner, **data)  # type: ignore[arg-type]  # fmt: skip
+        tx = StockTransaction.model_validate({"type": kind, "sku": self.sku, "qty": Decimal(qty),
+                                              "location": "main/a1", "owner": self.owner,
+                                              **data})  # fmt: skip
         event_id = uuid.uuid4()
         with posting_session(self.engine, now=recorded) as session:
             session.post(event_id=event_id, effective_at=effective, tx=tx)

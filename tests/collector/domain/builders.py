@@ -27,9 +27,13 @@ def item(sku: str = "SKU-1", valuation: Valuation = FIFO, **kw: Any) -> ItemPoli
     return ItemPolicy(sku, valuation, **kw)
 
 
-def tx(kind: str, qty: str | int, sku: str = "SKU-1", location: str = "main/a1", **kw: Any):
+def tx(
+    kind: str, qty: str | int, sku: str = "SKU-1", location: str = "main/a1", **kw: Any
+) -> StockTransaction:
     """A validated wire transaction."""
-    return StockTransaction(type=kind, sku=sku, qty=Decimal(str(qty)), location=location, **kw)
+    return StockTransaction.model_validate(
+        {"type": kind, "sku": sku, "qty": Decimal(str(qty)), "location": location, **kw}
+    )
 
 
 def post(book: Book, transaction: StockTransaction, event_id: uuid.UUID | None = None) -> Posting:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
 from collector.ingest.decode import Decoded, Undecodable, decode
 from collector.ingest.ports import InboundMessage
-from edge_agent.wire import MAX_PAYLOAD_BYTES, StockTransaction, dump_event, make_event
+from edge_agent.wire import (
+    MAX_PAYLOAD_BYTES,
+    StockTransaction,
+    TransactionType,
+    dump_event,
+    make_event,
+)
 
 TOPIC = "inventory/v1/site-1/pos-1/events"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -21,7 +28,9 @@ def message(payload: bytes, topic: str = TOPIC) -> InboundMessage:
 
 
 def event_payload(device_id: str = "pos-1", **data) -> bytes:
-    tx = StockTransaction(type="sale", sku="SKU-1", qty=1, location="main/a1", **data)
+    tx = StockTransaction(
+        type=TransactionType.SALE, sku="SKU-1", qty=Decimal(1), location="main/a1", **data
+    )
     event = make_event(
         event_id=uuid.uuid4(), device_id=device_id, epoch=1, seq=7, observed_at=NOW, data=tx
     )

@@ -21,23 +21,26 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import structlog
 
+from collector.clock import SystemClock
 from collector.ingest.ports import InboundMessage
 from collector.ledger.engine import open_ledger
 from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.schema import items
-from edge_agent.wire import StockTransaction, dump_event, events_topic, make_event
+from edge_agent.wire import (
+    StockTransaction,
+    TransactionType,
+    dump_event,
+    events_topic,
+    make_event,
+)
 from tests.support.services import fresh_postgres_database
 
 SKUS = [f"SKU-{i}" for i in range(50)]
-
-
-class _Clock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 def _transaction(rng: random.Random) -> StockTransaction:
@@ -45,20 +48,39 @@ def _transaction(rng: random.Random) -> StockTransaction:
     place = f"main/aisle-{rng.randint(1, 5)}/shelf-{rng.randint(1, 4)}"
     roll = rng.random()
     if roll < 0.20:
-        cost = f"{rng.randint(100, 999) / 100}"
+        cost = Decimal(f"{rng.randint(100, 999) / 100}")
         return StockTransaction(
-            type="receipt", sku=sku, qty=rng.randint(5, 15), location=place, unit_cost=cost
+            type=TransactionType.RECEIPT,
+            sku=sku,
+            qty=Decimal(rng.randint(5, 15)),
+            location=place,
+            unit_cost=cost,
         )
     if roll < 0.85:
         return StockTransaction(
-            type="sale", sku=sku, qty=rng.randint(1, 5), location=place, unit_price="12.5"
+            type=TransactionType.SALE,
+            sku=sku,
+            qty=Decimal(rng.randint(1, 5)),
+            location=place,
+            unit_price=Decimal("12.5"),
         )
     if roll < 0.92:
-        return StockTransaction(type="return", sku=sku, qty=1, location=place)
+        return StockTransaction(
+            type=TransactionType.RETURN, sku=sku, qty=Decimal(1), location=place
+        )
     if roll < 0.97:
-        return StockTransaction(type="adjustment", sku=sku, qty=rng.choice([-1, 1]), location=place)
+        return StockTransaction(
+            type=TransactionType.ADJUSTMENT,
+            sku=sku,
+            qty=Decimal(rng.choice([-1, 1])),
+            location=place,
+        )
     return StockTransaction(
-        type="transfer", sku=sku, qty=1, location=place, to_location="back/overflow"
+        type=TransactionType.TRANSFER,
+        sku=sku,
+        qty=Decimal(1),
+        location=place,
+        to_location="back/overflow",
     )
 
 
@@ -96,7 +118,7 @@ def run_once(messages: list[InboundMessage], batch: int, url: str) -> tuple[floa
                 for i, s in enumerate(SKUS)
             ],
         )  # fmt: skip
-    ingestor = SqlIngestor(engine, clock=_Clock())
+    ingestor = SqlIngestor(engine, clock=SystemClock())
     wall, cpu = time.perf_counter(), time.process_time()
     for start in range(0, len(messages), batch):
         ingestor.ingest(messages[start : start + batch])

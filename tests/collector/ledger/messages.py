@@ -53,7 +53,7 @@ def tx_message(
     data.setdefault("location", "main/a1")
     if kind == "receipt":
         data.setdefault("unit_cost", "2.00")
-    tx = StockTransaction(type=kind, qty=Decimal(str(qty)), **data)
+    tx = StockTransaction.model_validate({"type": kind, "qty": Decimal(str(qty)), **data})
     return wrap(tx, seq, device=device, epoch=epoch, event_id=event_id)
 
 

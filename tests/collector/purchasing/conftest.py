@@ -42,8 +42,9 @@ class Books:
         """Post one transaction with the purchasing observer; returns its event id."""
         if kind == "receipt":
             data.setdefault("unit_cost", "2.00")
-        tx = StockTransaction(type=kind, sku=self.sku, qty=Decimal(str(qty)),
-                              location=location, **data)  # fmt: skip
+        tx = StockTransaction.model_validate({"type": kind, "sku": self.sku,
+                                              "qty": Decimal(str(qty)), "location": location,
+                                              **data})  # fmt: skip
         event_id = uuid.uuid4()
         now = self.clock.now()
         observer = PurchasingObserver(self.clock.now)

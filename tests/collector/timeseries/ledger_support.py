@@ -13,6 +13,7 @@ from collector.ledger import schema
 from collector.ledger.ingestor import SqlIngestor
 from collector.timeseries.observer import OutboxObserver
 from edge_agent import wire
+from tests.support.wire_data import EventData
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 
@@ -25,6 +26,9 @@ class TickingClock:
 
     def now(self) -> datetime:
         return self.at
+
+    def monotonic(self) -> float:
+        return self.at.timestamp()
 
 
 def add_items(engine: sa.Engine, *skus: str) -> None:
@@ -48,7 +52,7 @@ class Device:
     def __init__(self, site: str, device_id: str, step_ms: int = 1_000) -> None:
         self.site, self.device_id, self.seq, self.step_ms = site, device_id, 0, step_ms
 
-    def message(self, data: wire.BaseModel) -> InboundMessage:
+    def message(self, data: EventData) -> InboundMessage:
         self.seq += 1
         event = wire.make_event(
             event_id=uuid.uuid4(),
@@ -56,7 +60,7 @@ class Device:
             epoch=1,
             seq=self.seq,
             observed_at=T0 + timedelta(milliseconds=self.step_ms * self.seq),
-            data=data,  # type: ignore[arg-type]
+            data=data,
         )
         topic = wire.events_topic(self.site, self.device_id)
         return InboundMessage(topic, wire.dump_event(event), T0)

@@ -106,7 +106,7 @@ class Rig:
     def weight(
         self, estimated: int | None, change: int | None, *, lane: str = LANE, resolved: bool = True
     ) -> uuid.UUID:
-        resolution = "resolved" if resolved else "unresolved"
+        resolution = wire.WeightResolution("resolved" if resolved else "unresolved")
         return self.send(
             SHELF,
             wire.ShelfWeightChanged(

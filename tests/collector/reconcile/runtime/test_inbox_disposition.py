@@ -86,7 +86,7 @@ def _change(lane: str) -> wire.ShelfWeightChanged:
         grams_after=900.0,
         count_change=-1,
         estimated_count=5,
-        resolution="resolved",
+        resolution=wire.WeightResolution.RESOLVED,
         confidence=0.95,
     )
 

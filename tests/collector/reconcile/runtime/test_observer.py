@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -27,7 +28,7 @@ D = Decimal
 
 
 @pytest.fixture
-def rig(tmp_path, clock) -> Rig:
+def rig(tmp_path, clock) -> Iterator[Rig]:
     engine = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     add_item(engine, "TEA", gtin=GTIN)
     rig = Rig(engine, clock, site_bindings(unique_name("site"), "TEA"))
@@ -38,7 +39,7 @@ def rig(tmp_path, clock) -> Rig:
 
 def scan(mode: str, gtin: str = GTIN, quantity: str = "1") -> wire.BarcodeScanned:
     return wire.BarcodeScanned(
-        station="inbound-1", mode=mode, raw=gtin, gtin=gtin, quantity=D(quantity)
+        station="inbound-1", mode=wire.StationMode(mode), raw=gtin, gtin=gtin, quantity=D(quantity)
     )
 
 
@@ -91,7 +92,7 @@ def mixed_change(resolution: str) -> wire.ShelfWeightChanged:
         grams_after=913.0,
         count_changes={"TEA": -1} if resolved else None,
         count_change=-1 if resolved else None,
-        resolution=resolution,
+        resolution=wire.WeightResolution(resolution),
         confidence=0.95 if resolved else 0.3,
     )
 
@@ -144,7 +145,7 @@ def test_weight_change_at_a_post_location_posts_the_issue(rig: Rig) -> None:
 
 
 def tag(gate: str, direction: str, epc: str = "3074257BF7194E4000001A85") -> wire.RfidTagSeen:
-    return wire.RfidTagSeen(epc=epc, gtin=GTIN, gate=gate, direction=direction)
+    return wire.RfidTagSeen(epc=epc, gtin=GTIN, gate=gate, direction=wire.GateDirection(direction))
 
 
 def test_tag_out_of_the_gate_with_no_shipment_alerts_after_grace(rig: Rig) -> None:
@@ -176,7 +177,7 @@ def test_tag_out_at_a_post_gate_transfers_the_unit(rig: Rig) -> None:
 
 
 def test_unknown_tag_raises_a_labelling_alert(rig: Rig) -> None:
-    data = wire.RfidTagSeen(epc="DEADBEEF00", gate="dock-1", direction="out")
+    data = wire.RfidTagSeen(epc="DEADBEEF00", gate="dock-1", direction=wire.GateDirection.OUT)
     rig.send("gate-1", data)
     assert set(active(rig.engine, rig.bindings.site_id)) == {"unknown_code"}
 

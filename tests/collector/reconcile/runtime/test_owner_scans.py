@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -28,7 +29,7 @@ def bindings() -> SiteBindings:
 
 
 @pytest.fixture
-def rig(tmp_path, clock) -> Rig:
+def rig(tmp_path, clock) -> Iterator[Rig]:
     engine = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     for owner, code in (("client-a", "SKU-1"), ("client-b", "SKU-1")):
         sku = create_owner_item(engine, owner, ItemRow(sku=code, name=code, gtin=GTIN), now=T0)
@@ -41,7 +42,7 @@ def rig(tmp_path, clock) -> Rig:
 
 def scan(station: str) -> wire.BarcodeScanned:
     return wire.BarcodeScanned(
-        station=station, mode="receive", raw=GTIN, gtin=GTIN, quantity=Decimal(3)
+        station=station, mode=wire.StationMode.RECEIVE, raw=GTIN, gtin=GTIN, quantity=Decimal(3)
     )
 
 

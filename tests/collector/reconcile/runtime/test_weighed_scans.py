@@ -4,6 +4,7 @@ weight books the label's kilograms, exactly; any other item books one unit per l
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -20,7 +21,7 @@ GOODS_IN = "main/goods-in"
 
 
 @pytest.fixture
-def rig(tmp_path, clock) -> Rig:
+def rig(tmp_path, clock) -> Iterator[Rig]:
     engine = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     add_item(engine, "TEA")
     yield Rig(engine, clock, site_bindings(unique_name("site"), "TEA"))
