@@ -93,6 +93,7 @@ def test_revision_0010_adds_the_assignee_and_widens_the_actors(empty_url) -> Non
         columns = {c["name"]: c for c in sa.inspect(engine).get_columns("alerts")}
         assert {"assignee", "assigned_at"} <= set(columns)
         actor = {c["name"]: c for c in sa.inspect(engine).get_columns("alert_events")}["actor"]
+        assert isinstance(actor["type"], sa.String)
         assert actor["type"].length == 128
         with engine.connect() as conn:
             kept = conn.execute(sa.text("SELECT actor FROM alert_events")).scalars().all()

@@ -22,7 +22,8 @@ class Receiver(ThreadingHTTPServer):
     """Answers 500 to the first ``failures`` POSTs, then 204; keeps the bodies it accepted."""
 
     def __init__(self, failures: int) -> None:
-        self.failures, self.bodies = failures, []
+        self.failures = failures
+        self.bodies: list[bytes] = []
         super().__init__(("127.0.0.1", 0), _Handler)
 
     @property

@@ -34,10 +34,15 @@ def test_on_a_weekly_season_with_trend_the_choice_beats_seasonal_naive(seed: int
     found = choose(seasonal_demand(730, seed), 28)
     assert not found.intermittent
     assert found.method == "trend_seasonal"
-    assert found.chosen is not None
-    assert found.baseline is not None
-    assert found.chosen.rmsse < found.baseline.rmsse
-    assert found.chosen.mase < found.baseline.mase
+    chosen, baseline = found.chosen, found.baseline
+    assert chosen is not None
+    assert baseline is not None
+    assert chosen.rmsse is not None
+    assert baseline.rmsse is not None
+    assert chosen.rmsse < baseline.rmsse
+    assert chosen.mase is not None
+    assert baseline.mase is not None
+    assert chosen.mase < baseline.mase
 
 
 @pytest.mark.parametrize("seed", [2, 3, 4])
@@ -45,9 +50,12 @@ def test_on_intermittent_demand_a_croston_method_is_chosen(seed: int) -> None:
     found = choose(intermittent_demand(400, seed), 28)
     assert found.intermittent
     assert found.method in INTERMITTENT
-    assert found.chosen is not None
-    assert found.baseline is not None
-    assert found.chosen.rmsse < found.baseline.rmsse
+    chosen, baseline = found.chosen, found.baseline
+    assert chosen is not None
+    assert baseline is not None
+    assert chosen.rmsse is not None
+    assert baseline.rmsse is not None
+    assert chosen.rmsse < baseline.rmsse
     assert [b.method for b in found.backtests] == ["seasonal_naive", "croston", "sba", "tsb"]
 
 
@@ -75,6 +83,7 @@ def test_forecast_demand_gives_the_mean_rate_and_the_backtest_sigma() -> None:
     rate = forecast_demand(y, 14)
     found = choose(y, 14)
     assert rate.mean_per_day == pytest.approx(float(np.mean(found.daily)))
+    assert found.chosen is not None
     assert rate.sigma_per_day == pytest.approx(found.chosen.rmse)
     mean, sigma = rate  # a plain pair too
     assert 10 < mean < 25

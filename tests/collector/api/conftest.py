@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from collector.api.access import Role
@@ -28,6 +29,12 @@ class Api:
     engine: sa.Engine
     clock: FakeClock
     tokens: dict[str, str]
+
+    @property
+    def app(self) -> FastAPI:
+        """The app under test (``TestClient.app`` is typed as any ASGI app)."""
+        assert isinstance(self.client.app, FastAPI)
+        return self.client.app
 
     def headers(self, role: str = "integration", key: str | None = None) -> dict[str, str]:
         found = {"Authorization": f"Bearer {self.tokens[role]}"}

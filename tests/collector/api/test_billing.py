@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
+import httpx2
 import pytest
 
 from collector.billing.export import CSV_COLUMNS
 from tests.collector.api.conftest import Api
 
 
-def _post(api: Api, path: str, body: dict[str, object], role: str = "admin") -> object:
+def _post(api: Api, path: str, body: Mapping[str, object], role: str = "admin") -> httpx2.Response:
     return api.client.post(f"/api/v1{path}", json=body, headers=api.headers(role))
 
 
@@ -29,7 +31,7 @@ def billed(api: Api) -> Api:
     for owner, rate in (("client-a", "0.10"), ("client-b", "0.20")):
         card = {"owner": owner, "effective_from": "2026-10-01", "unit_days": rate,
                 "receipt_lines": "1.50"}  # fmt: skip
-        assert _post(api, "/billing/cards", card).status_code == 201  # type: ignore[attr-defined]
+        assert _post(api, "/billing/cards", card).status_code == 201
         _receipt(api, owner, "10", "2026-11-01T08:00:00+00:00")
     api.clock.at = datetime(2026, 12, 2, 9, tzinfo=UTC)
     return api
@@ -69,20 +71,20 @@ def test_a_client_lists_only_its_own_bills_and_cards(billed: Api) -> None:
 def test_a_client_may_not_close_or_invoice(billed: Api) -> None:
     for step, body in (("close", {}), ("invoice", {"reference": "INV-1"})):
         answer = _post(billed, f"/billing/bills/client-a/2026-11/{step}", body, role="client")
-        assert answer.status_code == 403  # type: ignore[attr-defined]
+        assert answer.status_code == 403
     card = {"owner": "client-a", "effective_from": "2026-12-01", "unit_days": "0"}
-    assert _post(billed, "/billing/cards", card, role="client").status_code == 403  # type: ignore[attr-defined]
+    assert _post(billed, "/billing/cards", card, role="client").status_code == 403
 
 
 def test_an_admin_closes_and_invoices_and_the_csv_has_the_documented_columns(
     billed: Api,
 ) -> None:
     closed = _post(billed, "/billing/bills/client-a/2026-11/close", {})
-    assert closed.json()["status"] == "closed"  # type: ignore[attr-defined]
+    assert closed.json()["status"] == "closed"
     again = _post(billed, "/billing/bills/client-a/2026-11/close", {})
-    assert again.status_code == 409  # type: ignore[attr-defined]
+    assert again.status_code == 409
     done = _post(billed, "/billing/bills/client-a/2026-11/invoice", {"reference": "INV-7"})
-    assert (done.json()["status"], done.json()["invoice_ref"]) == ("invoiced", "INV-7")  # type: ignore[attr-defined]
+    assert (done.json()["status"], done.json()["invoice_ref"]) == ("invoiced", "INV-7")
     csv = billed.client.get("/api/v1/billing/bills/client-a/2026-11/csv",
                             headers=billed.headers("client"))  # fmt: skip
     header, *rows = csv.text.splitlines()

@@ -72,6 +72,7 @@ def client_reads() -> list[tuple[str, list[str]]]:
         if not actions or actions[0] not in ROLE_ACTIONS[Role.CLIENT]:
             continue
         names = [p.alias for p in route.dependant.path_params + route.dependant.query_params]
+        assert context.path_format is not None  # every APIRoute has one
         found.append((context.path_format, names))
     return found
 

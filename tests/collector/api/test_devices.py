@@ -98,6 +98,7 @@ def test_a_tare_is_sent_to_the_device_and_its_reply_returned(dev: DevicesApi) ->
     assert response.status_code == 200
     body = response.json()
     ((site, device, command, timeout_s),) = dev.commander.sent
+    assert isinstance(command, wire.TareCommand)
     assert (site, device, command.name, command.lane, timeout_s) == (
         "shop-1", "pi-1", wire.CommandName.TARE, "lane-1", 4,
     )  # fmt: skip

@@ -122,7 +122,7 @@ def test_cursors_survive_a_restart_of_the_api(api: Api) -> None:
     for qty in ("1", "2", "3"):
         receipt(api, qty, "1.00")
     cursor = get(api, URL, limit=1).json()["next"]
-    with TestClient(create_app(api.client.app.state.context)) as restarted:
+    with TestClient(create_app(api.app.state.context)) as restarted:
         response = restarted.get(URL, params={"limit": 1, "cursor": cursor},
                                  headers=api.headers("admin"))  # fmt: skip
     assert [m["qty"] for m in response.json()["movements"]] == ["2.000000"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from collector.api.access import ROLE_ACTIONS, Action, Role
 from collector.api.app import API_PREFIX, create_app, openapi_document
@@ -21,10 +21,15 @@ OPEN_PATHS = {f"{API_PREFIX}/health", f"{API_PREFIX}/problems"}
 """What answers without a token: liveness, and the catalogue of problems."""
 
 
-def routes() -> list[tuple[str, str, list]]:
+def _path(context: RouteContext) -> str:
+    assert context.path_format is not None  # every APIRoute has one
+    return context.path_format
+
+
+def routes() -> list[tuple[str, str, list[Action]]]:
     """Every operation of the app as served (included routers resolved to full paths)."""
     return [
-        (method, context.path_format, route_actions(context.original_route.dependant))
+        (method, _path(context), route_actions(context.original_route.dependant))
         for context in iter_route_contexts(create_app(None).routes)
         if isinstance(context.original_route, APIRoute)
         for method in sorted(context.methods or ())
@@ -57,7 +62,7 @@ def concrete(path: str) -> str:
 
 
 def call(api: Api, method: str, path: str, headers: dict[str, str]):
-    body = {} if method in {"POST", "PUT", "PATCH"} else None
+    body: dict[str, object] | None = {} if method in {"POST", "PUT", "PATCH"} else None
     return api.client.request(method, concrete(path), json=body, headers=headers)
 
 

@@ -33,6 +33,7 @@ def test_collector_api_serves_health_and_openapi_then_stops_on_sigterm(tmp_path)
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
+    assert process.stdout is not None
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -77,7 +77,7 @@ def test_a_key_whose_first_request_still_runs_is_a_409(api: Api) -> None:
     idem = key()
     who = Principal("test-integration", Role.INTEGRATION, None, token_id=_token_id(api))
     print_ = fingerprint("POST", URL, _dumped(RECEIPT))
-    api.client.app.state.context.idempotency.claim(api.engine, who, idem, print_, api.clock.now())
+    api.app.state.context.idempotency.claim(api.engine, who, idem, print_, api.clock.now())
     response = post(api, RECEIPT, idem=idem)
     assert response.status_code == 409, response.text
     assert response.json()["type"] == "/api/v1/problems#idempotency-key-in-flight"
@@ -108,9 +108,9 @@ def test_a_request_that_outlived_its_lease_and_was_taken_over_posts_nothing(api:
         api.clock.advance(61)  # the first request stalls past its 60 s lease
         retried.append(post(api, RECEIPT, idem=idem))
 
-    context = api.client.app.state.context
+    context = api.app.state.context
     store = _RetryDuringFirst(stall_past_the_lease_then_retry)
-    api.client.app.state.context = dataclasses.replace(context, idempotency=store)
+    api.app.state.context = dataclasses.replace(context, idempotency=store)
     first = post(api, RECEIPT, idem=idem)
     assert retried[0].status_code == 201, retried[0].text  # the retry took over and posted
     assert first.status_code == 409, first.text

@@ -116,7 +116,12 @@ def test_a_release_waits_for_the_posting_transaction_that_holds_the_partition(
     released = threading.Event()
     with pg_engine.begin() as conn:
         assert fence.admit(conn, [leased(tx_message(1, device=DEVICE), token)]) == [True]
-        thread = threading.Thread(target=lambda: (a.release(PARTITION, token), released.set()))
+
+        def release() -> None:
+            a.release(PARTITION, token)
+            released.set()
+
+        thread = threading.Thread(target=release)
         thread.start()
         assert not released.wait(0.5), "the lease changed hands under a posting transaction"
     assert released.wait(5), "the release did not go through after the commit"

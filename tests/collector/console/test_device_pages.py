@@ -56,6 +56,7 @@ def test_tare_sends_the_command_through_the_commander_and_shows_the_reply(
     page = devices.client.post("/devices/tare", data=form)
     assert page.status_code == 200, page.text
     ((site, device_id, command, _timeout_s),) = devices.commander.sent
+    assert isinstance(command, wire.TareCommand)
     assert (site, device_id, command.name, command.lane) == ("shop-1", "pi-1", "tare", "lane-1")
     assert "Device pi-1 replied to tare" in page.text
     assert "calibration_id: cal-7" in page.text
@@ -68,6 +69,7 @@ def test_calibrate_sends_the_known_weight(devices: Console) -> None:
     page = devices.client.post("/devices/calibrate", data=form)
     assert page.status_code == 200, page.text
     ((_, _, command, _),) = devices.commander.sent
+    assert isinstance(command, wire.CalibrateCommand)
     assert (command.name, command.known_grams) == ("calibrate", 500.0)
 
 

@@ -13,7 +13,7 @@ def test_a_waiter_wakes_soon_after_a_commit(console: Console) -> None:
     watch = JournalWatch(console.engine, poll_s=0.05)
     seen = watch.read_head()
 
-    async def scenario() -> tuple[int, float]:
+    async def scenario() -> tuple[int | None, float]:
         waiting = asyncio.create_task(watch.wait_past(seen, timeout_s=10))
         await asyncio.sleep(0.1)
         await asyncio.to_thread(receive, console.client, console.token,

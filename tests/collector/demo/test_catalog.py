@@ -43,7 +43,7 @@ def test_the_mislabelled_gtin_is_valid_but_carried_by_no_item() -> None:
 
 
 def test_opening_counts_name_single_sku_lanes_of_the_demo_shelves() -> None:
-    lanes = {}
+    lanes: dict[tuple[str, str], str | None] = {}
     for name in ("shelf-1.yaml", "shelf-2.yaml"):
         device = load_config(DEMO / name).device
         assert isinstance(device, ShelfDevice)

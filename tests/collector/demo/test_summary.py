@@ -49,12 +49,12 @@ def test_a_false_alarm_fails() -> None:
 
 
 def test_a_dead_letter_from_any_other_device_fails() -> None:
-    dead = [{"device_id": "pos-1", "reason": "bad json"}]
+    dead: list[dict[str, object]] = [{"device_id": "pos-1", "reason": "bad json"}]
     assert run([CAUGHT], [lane(9, "9")], dead).failures == ["dead letter: pos-1: bad json"]
 
 
 def test_more_than_the_one_bad_scan_in_dead_letters_fails() -> None:
-    dead = [{"device_id": "receiving-1", "reason": "r"}] * 2
+    dead: list[dict[str, object]] = [{"device_id": "receiving-1", "reason": "r"}] * 2
     assert len(run([CAUGHT], [lane(9, "9")], dead).failures) == 2
 
 

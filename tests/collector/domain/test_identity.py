@@ -120,7 +120,8 @@ owned_action = st.fixed_dictionaries({"owner": st.sampled_from(OWNERS)}).flatmap
 
 def run_owned(actions: list[dict]) -> list[MovementLine]:
     """Post every action as its owner's; returns the accepted lines in order."""
-    book, lines = fresh_book(), []
+    book = fresh_book()
+    lines: list[MovementLine] = []
     for a in actions:
         transaction_ = transaction(a)
         if transaction_ is None:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from collector.errors import LedgerError
 from collector.ingest.ports import DeviceProgress, Disposition, InboundMessage
 from collector.ledger.ingestor import SqlIngestor
+from collector.ledger.observers import Posted
 from collector.ledger.schema import balances, dead_letters, device_progress, inbox, movements
 from collector.ledger.session import SessionOptions
 from edge_agent.wire import MAX_PAYLOAD_BYTES
@@ -261,14 +262,14 @@ def test_another_writer_between_batches_is_noticed(engine, clock):
 
 class _Recorder:
     def __init__(self) -> None:
-        self.seen = []
+        self.seen: list[Posted] = []
 
-    def on_posted(self, conn, posted) -> None:
+    def on_posted(self, conn: sa.Connection, posted: Posted) -> None:
         self.seen.append(posted)
 
 
 class _Failing:
-    def on_posted(self, conn, posted) -> None:
+    def on_posted(self, conn: sa.Connection, posted: Posted) -> None:
         conn.execute(sa.text("SELECT * FROM no_such_table"))
 
 

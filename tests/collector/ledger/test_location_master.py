@@ -42,6 +42,7 @@ def test_with_a_master_a_typo_is_refused_naming_the_location(engine, clock) -> N
         Disposition.APPLIED,
         Disposition.DEAD_LETTERED,
     ]
+    assert outcome.outcomes[1].reason is not None
     assert outcome.outcomes[1].reason.startswith(
         "location 'main/aa1' is not in the location master"
     )
@@ -55,4 +56,5 @@ def test_a_transfer_to_a_location_outside_the_master_is_refused(engine, clock) -
     ingestor.ingest([tx_message(1, qty=2)])
     outcome = ingestor.ingest([tx_message(2, "transfer", 1, to_location="main/b9")])
     assert outcome.outcomes[0].disposition is Disposition.DEAD_LETTERED
+    assert outcome.outcomes[0].reason is not None
     assert "'main/b9' is not in the location master" in outcome.outcomes[0].reason

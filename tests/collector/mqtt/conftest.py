@@ -43,7 +43,7 @@ class Probe:
 def connect_probe(port: int, subscribe: str | None = None) -> Probe:
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id=unique_name("probe"))
     probe = Probe(client=client)
-    client.on_message = lambda _c, _u, msg: probe.received.append((msg.topic, msg.payload))
+    client.on_message = lambda _c, _u, msg: probe.received.append((msg.topic, bytes(msg.payload)))
     client.connect("127.0.0.1", port)
     if subscribe:
         client.subscribe(subscribe, qos=1)

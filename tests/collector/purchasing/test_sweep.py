@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -28,7 +29,9 @@ class SlowForecast:
     def __init__(self, inner: DemandForecast, pause_s: float) -> None:
         self.inner, self.pause_s = inner, pause_s
 
-    def daily_demand(self, scopes: list[DemandScope], *, as_of: date) -> dict[DemandScope, Demand]:
+    def daily_demand(
+        self, scopes: Sequence[DemandScope], *, as_of: date
+    ) -> Mapping[DemandScope, Demand]:
         """The inner forecast's, ``pause_s`` later."""
         time.sleep(self.pause_s)
         return self.inner.daily_demand(scopes, as_of=as_of)

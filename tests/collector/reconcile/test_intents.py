@@ -56,6 +56,8 @@ def test_receipt_of_an_item_without_cost_cannot_post() -> None:
 def test_weight_taken_is_issued_and_put_back_is_adjusted_in() -> None:
     lane = LaneBinding(device_id="shelf-1", lane="lane-1", location="main/store", sku="TEA")
     taken, back = weight_intent(lane, "TEA", -2), weight_intent(lane, "TEA", 1)
+    assert taken is not None
+    assert back is not None
     assert (taken.tx.type, taken.tx.qty) == (TransactionType.SALE, 2)
     assert (back.tx.type, back.tx.qty) == (TransactionType.ADJUSTMENT, 1)
     assert weight_intent(lane, "TEA", 0) is None
@@ -65,13 +67,17 @@ def test_gate_pass_moves_between_sides_or_off_site() -> None:
     inner = GateBinding(device_id="g", gate="dock", inside="main/dock", outside="main/yard")
     off = GateBinding(device_id="g", gate="dock", inside="main/dock")
     out = gate_intent(inner, "TEA", GateDirection.OUT, "EPC1")
+    assert out is not None
     assert (out.tx.type, out.tx.location, out.tx.to_location) == (
         TransactionType.TRANSFER,
         "main/dock",
         "main/yard",
     )
-    assert gate_intent(off, "TEA", GateDirection.OUT, "EPC1").tx.type is TransactionType.SALE
+    sold = gate_intent(off, "TEA", GateDirection.OUT, "EPC1")
+    assert sold is not None
+    assert sold.tx.type is TransactionType.SALE
     back = gate_intent(inner, "TEA", GateDirection.IN, "EPC1")
+    assert back is not None
     assert (back.tx.location, back.tx.to_location) == ("main/yard", "main/dock")
     assert gate_intent(inner, "TEA", GateDirection.PRESENT, "EPC1") is None
 

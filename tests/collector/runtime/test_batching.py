@@ -133,7 +133,12 @@ def test_the_sizer_never_goes_below_its_floor_nor_caps_without_a_target() -> Non
 def test_a_steady_stream_does_not_hide_that_the_commit_was_answered(transport) -> None:
     transport.queued.extend(make_delivery(mid) for mid in range(1, 1001))  # never runs dry
     waiting = lanes()
-    asked = []
-    gather_while_committing(transport, waiting, committing=lambda: bool(asked.append(1)))
+    asked: list[int] = []
+
+    def committing() -> bool:  # asked, and not answered yet
+        asked.append(1)
+        return False
+
+    gather_while_committing(transport, waiting, committing=committing)
     assert len(waiting) == 32  # it asked after 32 deliveries, not after all 1,000
     assert len(asked) == 1

@@ -45,7 +45,7 @@ def test_runs_batches_until_stopped_then_disconnects(clock, journal, ingestor, s
     assert stats.messages == 2
 
 
-def test_disconnects_even_when_the_loop_fails(clock, journal, stop) -> None:
+def test_disconnects_even_when_the_loop_fails(clock, journal, ingestor, stop) -> None:
     class Exploding(FakeConnection):
         def receive(self, timeout_s: float):
             raise OSError("socket gone")
@@ -53,7 +53,7 @@ def test_disconnects_even_when_the_loop_fails(clock, journal, stop) -> None:
     connection = Exploding(clock=clock, journal=journal)
     with pytest.raises(OSError, match="socket gone"):
         run_service(
-            connection=connection, ingestor=None, clock=clock, stop=stop, policy=BatchPolicy()
+            connection=connection, ingestor=ingestor, clock=clock, stop=stop, policy=BatchPolicy()
         )
     assert journal[-1][0] == "stop"
 

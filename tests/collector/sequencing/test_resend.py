@@ -17,7 +17,7 @@ def scheduler(max_attempts: int = 12) -> ResendScheduler:
 def test_first_request_is_due_at_once_then_backs_off() -> None:
     sched = scheduler()
     sched.open(KEY, 3, now_s=100.0)
-    times = []
+    times: list[tuple[float, int, int]] = []
     now_s = 100.0
     while len(times) < 5:
         for due in sched.due(now_s):

@@ -13,11 +13,12 @@ from collector.demo import traffic
 from collector.ingest.ports import InboundMessage
 from collector.ledger.engine import open_ledger
 from collector.ledger.ingestor import SqlIngestor
+from collector.runtime.ports import Delivery
 from collector.sequencing.reorder import ReorderBuffer
 from collector.sequencing.streams import StreamKey
 from collector.sequencing.wiring import SequencingOptions, seed_from_ledger, sequenced
 from edge_agent import wire
-from tests.collector.sequencing.conftest import FakeConnection, ManualClock
+from tests.collector.sequencing.conftest import FakeConnection, ManualClock, event_delivery
 from tests.e2e.ledger_view import import_items
 
 SITE, DEVICE, EPOCH = "s1", "pos-1", 3
@@ -45,12 +46,13 @@ def ledger_with_seqs(tmp_path: Path, seqs: list[int]) -> sa.Engine:
 
 def test_seed_takes_contiguous_seq_and_gaps_from_the_ledger(tmp_path: Path) -> None:
     engine = ledger_with_seqs(tmp_path, [1, 2, 5, 6])
-    buffer: ReorderBuffer[str] = ReorderBuffer()
+    buffer: ReorderBuffer[Delivery] = ReorderBuffer()
     key = StreamKey(SITE, DEVICE, EPOCH)
     assert seed_from_ledger(buffer, engine) == [key]
     assert buffer.contiguous(key) == 2
     assert buffer.gap(key) == (3, 4)
-    assert buffer.offer(key, 7, "e7", 0.0) == ["e7"]  # beyond the hole: not held again
+    e7 = event_delivery(7, epoch=EPOCH)
+    assert buffer.offer(key, 7, e7, 0.0) == [e7]  # beyond the hole: not held again
     engine.dispose()
 
 
