@@ -54,6 +54,7 @@ def test_round_trip_keeps_decimals_exact() -> None:
     again = wire.parse_event(wire.dump_event(event))
     assert again == event
     assert json.loads(wire.dump_event(event))["schema"] == 1
+    assert isinstance(again.data, wire.StockTransaction)
     assert again.data.unit_cost == Decimal("0.10")
 
 

@@ -57,7 +57,9 @@ class FakeCollectorAcker:
             CallbackAPIVersion.VERSION2, client_id=unique_name("fake-collector"),
             clean_session=False,
         )  # fmt: skip
-        self._client.reconnect_delay_set(0.1, 1)
+        # paho annotates the delays as int, but they are seconds added to a float clock:
+        # 0.1 works, and a test's reconnect should not wait a whole second
+        self._client.reconnect_delay_set(0.1, 1)  # type: ignore[arg-type]
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = lambda *_: self._connected.clear()
         self._client.on_message = self._on_message
@@ -112,7 +114,7 @@ class FakeCollectorAcker:
 
     def _on_message(self, client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
         try:
-            event = wire.parse_event(msg.payload)
+            event = wire.parse_event(bytes(msg.payload))
         except ValueError:
             self.bad_payloads += 1
             return

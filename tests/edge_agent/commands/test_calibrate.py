@@ -165,6 +165,7 @@ def test_an_uncalibrated_lane_is_calibrated_from_the_cell_itself(new_shelf: Path
     cal = _lanes_loaded_as_calibrate_does(new_shelf)["lane-1"]
     assert cal.counts_per_gram == pytest.approx(NEW_CELL_CALIBRATION.counts_per_gram, rel=0.002)
     assert cal.zero_raw_counts == pytest.approx(NEW_CELL_CALIBRATION.zero_raw_counts, abs=100)
+    assert cal.calibration_id is not None
     assert cal.calibration_id.startswith("cal-")
 
 

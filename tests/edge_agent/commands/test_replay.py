@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -25,7 +26,7 @@ device:
 """
 
 
-def run(config: Path, trace: Path) -> list[dict[str, object]]:
+def run(config: Path, trace: Path) -> list[dict[str, Any]]:
     result = runner.invoke(app, ["replay", "--config", str(config), "--trace", str(trace)])
     assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.output.splitlines()]
@@ -37,7 +38,7 @@ def test_gate_trace() -> None:
         ROOT / "tests" / "fixtures" / "serial_traces" / "gate-dock-1.jsonl",
     )
     assert [r["kind"] for r in records] == ["rejected"] + ["rfid.tag_seen"] * 3
-    assert [r["data"]["direction"] for r in records[1:]] == ["in", "out", "unknown"]  # type: ignore[index]
+    assert [r["data"]["direction"] for r in records[1:]] == ["in", "out", "unknown"]
 
 
 def test_scanner_trace() -> None:
@@ -45,7 +46,7 @@ def test_scanner_trace() -> None:
         ROOT / "firmware_configs" / "receiving-1.yaml",
         ROOT / "tests" / "fixtures" / "serial_traces" / "receiving-1.jsonl",
     )
-    modes = [(r["data"]["mode"], "rejected_reason" in r["data"]) for r in records]  # type: ignore[index]
+    modes = [(r["data"]["mode"], "rejected_reason" in r["data"]) for r in records]
     assert modes == [
         ("receive", False),
         ("receive", False),
@@ -64,7 +65,7 @@ def test_weight_trace_on_a_shelf(tmp_path: Path) -> None:
     trace.write_text("t_s,lane,grams\n" + "\n".join(rows) + "\n")
     [record] = run(config, trace)
     assert record["kind"] == "shelf.weight_changed"
-    assert record["data"]["count_change"] == -3  # type: ignore[index]
+    assert record["data"]["count_change"] == -3
 
 
 def test_bad_trace_exits_1_with_the_line(tmp_path: Path) -> None:

@@ -10,7 +10,11 @@ import pytest
 
 from edge_agent.control.handler import CommandHandler, CommandRefusedError
 from edge_agent.control.lane_state import LaneOverride
-from edge_agent.sensing.weight.settings import LaneSettings, WeightPipelineSettings
+from edge_agent.sensing.weight.settings import (
+    LaneCalibration,
+    LaneSettings,
+    WeightPipelineSettings,
+)
 from edge_agent.sensing.weight.shelf import ShelfPipeline
 
 EPOCH = 7
@@ -83,7 +87,7 @@ def lane_settings(lane: str = "lane-1") -> LaneSettings:
         lane=lane,
         sku="TEA-100",
         unit_grams=105.0,
-        calibration={"zero_raw_counts": ZERO_RAW, "counts_per_gram": COUNTS_PER_GRAM},
+        calibration=LaneCalibration(zero_raw_counts=ZERO_RAW, counts_per_gram=COUNTS_PER_GRAM),
     )
 
 

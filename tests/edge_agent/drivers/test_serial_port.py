@@ -11,6 +11,7 @@ import tty
 from collections.abc import Iterator
 
 import pytest
+from serial.urlhandler.protocol_loop import Serial as LoopSerial
 
 from edge_agent.drivers.serial_port import (
     RecordingByteSource,
@@ -44,6 +45,7 @@ def read_all(port: SerialPort, attempts: int = 20) -> bytes:
 
 def test_loop_url_returns_written_bytes() -> None:
     port = open_serial_port("loop://", baudrate=9600, timeout_s=0.05, name="loop")
+    assert isinstance(port._port, LoopSerial)  # loop:// reads back what is written to it
     port._port.write(RDM6300_FRAME)
     assert read_all(port, 3) == RDM6300_FRAME
     port.close()
@@ -84,6 +86,7 @@ def test_recording_source_writes_trace_lines() -> None:
     sink = io.StringIO()
     times = iter([1.5, 2.5])
     recorder = RecordingByteSource(port, port="rfid-a", sink=sink, clock_s=lambda: next(times))
+    assert isinstance(port._port, LoopSerial)  # loop:// reads back what is written to it
     port._port.write(RDM6300_FRAME)
     assert read_all(recorder, 2) == RDM6300_FRAME  # type: ignore[arg-type]
     [line] = [json.loads(x) for x in sink.getvalue().splitlines()]

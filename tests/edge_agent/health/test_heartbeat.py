@@ -67,7 +67,7 @@ def _reporter(outbox: Outbox, append=None) -> HeartbeatReporter:
 
 def test_reporter_appends_a_heartbeat_event_with_the_outbox_depth(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "o.db", device_id="pi-1", max_bytes=MIN_CAP_BYTES * 8)
-    outbox.append(wire.RfidTagSeen(epc="ABCDEF01", gate="g", direction="in"), T0)
+    outbox.append(wire.RfidTagSeen(epc="ABCDEF01", gate="g", direction=wire.GateDirection.IN), T0)
     reporter = _reporter(outbox)
     beat = reporter.tick(now_s=160.0, now=T0 + timedelta(seconds=12))
     assert beat is not None

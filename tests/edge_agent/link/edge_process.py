@@ -43,8 +43,8 @@ def main(argv: list[str]) -> int:
     period_s = 1 / float(rate)
     while outbox.last_seq < int(total):
         n = outbox.last_seq + 1
-        delivery.append(wire.RfidTagSeen(epc=f"{n:016X}", gate="g", direction="in"),
-                        datetime.now(UTC))  # fmt: skip
+        tag = wire.RfidTagSeen(epc=f"{n:016X}", gate="g", direction=wire.GateDirection.IN)
+        delivery.append(tag, datetime.now(UTC))
         time.sleep(period_s)
     deadline = time.monotonic() + DRAIN_TIMEOUT_S
     while outbox.unsent_count() and time.monotonic() < deadline:

@@ -48,10 +48,13 @@ def test_big_publishes_and_a_flood_of_acks_keep_the_connection_and_every_byte(
         on_ack=acks.append, on_command=lambda _c: None,
         on_connection_change=lambda up: None if up else drops.append(True),
     )  # fmt: skip
+
     # a tiny send buffer makes every big write go out in pieces: where a race would bite
-    link._client.on_socket_open = lambda _c, _u, sock: sock.setsockopt(
-        socket.SOL_SOCKET, socket.SO_SNDBUF, 4096
-    )
+    def small_send_buffer(_c: mqtt.Client, _u: object, sock: mqtt.SocketLike) -> None:
+        assert isinstance(sock, socket.socket)  # plain TCP here: paho's own socket
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+
+    link._client.on_socket_open = small_send_buffer
     received: list[str] = []
     sink = _client(private_broker)
     sink.on_message = lambda _c, _u, msg: received.append(hashlib.sha256(msg.payload).hexdigest())

@@ -111,7 +111,7 @@ def _edge_process(
 
 
 def test_edge_killed_mid_stream_resumes_on_the_same_outbox(
-    mosquitto, tmp_path: Path, site, device_id, fake_collector
+    mosquitto: tuple[str, int], tmp_path: Path, site, device_id, fake_collector
 ) -> None:
     host, port = mosquitto
     collector = fake_collector(host, port, site=site)
@@ -123,6 +123,7 @@ def test_edge_killed_mid_stream_resumes_on_the_same_outbox(
     assert wait_for(lambda: collector.received >= 600, 30), first.stderr
     first.send_signal(signal.SIGKILL)  # power loss
     first.wait(10)
+    assert first.stderr is not None
     first.stderr.close()
     [epoch] = collector.epochs(device_id)
     cut_at = max(collector.applied(device_id, epoch))
@@ -139,7 +140,9 @@ def test_edge_killed_mid_stream_resumes_on_the_same_outbox(
     clear_retained(*mosquitto, wire.status_topic(site, device_id))
 
 
-def test_last_will_marks_a_killed_edge_offline(mosquitto, tmp_path: Path, site, device_id) -> None:
+def test_last_will_marks_a_killed_edge_offline(
+    mosquitto: tuple[str, int], tmp_path: Path, site, device_id
+) -> None:
     from tests.edge_agent.link.test_delivery_flow import _retained  # noqa: PLC0415
 
     proc = _edge_process(
@@ -154,6 +157,7 @@ def test_last_will_marks_a_killed_edge_offline(mosquitto, tmp_path: Path, site, 
     assert wait_for(lambda: state() is wire.DeviceState.ONLINE, 15)
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
+    assert proc.stderr is not None
     proc.stderr.close()
     assert wait_for(lambda: state() is wire.DeviceState.OFFLINE, 15)
     clear_retained(*mosquitto, topic)

@@ -25,7 +25,7 @@ def _retained(host: str, port: int, topic: str, timeout_s: float = 5) -> bytes |
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=unique_name("peek"))
 
     def on_message(_c: object, _u: object, msg: mqtt.MQTTMessage) -> None:
-        got.append(msg.payload)
+        got.append(bytes(msg.payload))
         done.set()
 
     client.on_message = on_message

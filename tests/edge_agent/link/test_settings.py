@@ -18,7 +18,7 @@ def test_defaults_reach_a_local_broker_without_tls() -> None:
 
 def test_password_without_username_and_inverted_delays_are_reported_together() -> None:
     with pytest.raises(ValidationError) as info:
-        LinkSettings(password="x", reconnect_min_s=10, reconnect_max_s=5)
+        LinkSettings.model_validate({"password": "x", "reconnect_min_s": 10, "reconnect_max_s": 5})
     assert "needs a username" in str(info.value)
     assert "reconnect_min_s" in str(info.value)
 
@@ -40,5 +40,5 @@ def test_missing_tls_files_are_all_named(tmp_path: Path) -> None:
 
 
 def test_password_is_not_shown_in_reprs() -> None:
-    s = LinkSettings(username="pi", password="hunter2")
+    s = LinkSettings.model_validate({"username": "pi", "password": "hunter2"})
     assert "hunter2" not in repr(s)

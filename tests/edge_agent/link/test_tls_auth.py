@@ -11,7 +11,9 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+from pydantic import SecretStr
 
+from edge_agent import wire
 from edge_agent.link.settings import LinkSettings, TlsSettings
 from tests.edge_agent.link.conftest import rfid, wait_for
 from tests.support.mosquitto_private import PrivateMosquitto
@@ -150,7 +152,7 @@ def test_events_flow_over_tls_with_password_and_client_certificate(
         host=broker.host,
         port=broker.port,
         username=device_id,
-        password=DEVICE_PASSWORD,
+        password=SecretStr(DEVICE_PASSWORD),
         tls=_tls(pki),
     )
     delivery = delivery_factory(
@@ -172,7 +174,7 @@ def test_wrong_password_never_connects_and_keeps_every_event(
         host=broker.host,
         port=broker.port,
         username=device_id,
-        password="wrong",
+        password=SecretStr("wrong"),
         tls=_tls(pki),
         reconnect_min_s=0.2,
         reconnect_max_s=0.5,
@@ -201,7 +203,7 @@ def test_untrusted_broker_certificate_is_refused(
         host=broker.host,
         port=broker.port,
         username=device_id,
-        password=DEVICE_PASSWORD,
+        password=SecretStr(DEVICE_PASSWORD),
         tls=tls,
         reconnect_min_s=0.2,
         reconnect_max_s=0.5,
@@ -224,7 +226,7 @@ def test_acl_stops_a_device_posing_as_another_and_nothing_is_lost(
         host=broker.host,
         port=broker.port,
         username="pi-other",
-        password=DEVICE_PASSWORD,
+        password=SecretStr(DEVICE_PASSWORD),
         tls=_tls(pki),
     )
     delivery = delivery_factory(
@@ -252,7 +254,7 @@ def test_missing_tls_files_fail_at_start_with_every_file_named(tmp_path: Path, d
             LinkSettings(tls=tls),
             site="s",
             device_id=device_id,
-            birth=lambda: None,
+            birth=lambda: wire.DeviceStatus(device_id=device_id, state=wire.DeviceState.ONLINE),
             on_ack=lambda _a: None,
             on_command=lambda _c: None,
-        )  # type: ignore[arg-type]
+        )

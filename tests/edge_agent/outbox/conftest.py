@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,7 +58,7 @@ class RecordingPublisher:
         self.payloads: list[bytes] = []
         self.refuse_after: int | None = None
 
-    def publish_events(self, payloads: list[bytes]) -> int:
+    def publish_events(self, payloads: Sequence[bytes]) -> int:
         sent = 0
         for payload in payloads:
             if not self.is_connected:

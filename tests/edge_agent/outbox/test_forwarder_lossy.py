@@ -9,6 +9,7 @@ must end empty, with nothing deleted before the collector applied it.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -29,7 +30,7 @@ class LossyNetwork:
         self.applied: set[int] = set()
         self.contiguous = 0
 
-    def publish_events(self, payloads: list[bytes]) -> int:
+    def publish_events(self, payloads: Sequence[bytes]) -> int:
         if not self.is_connected:
             return 0
         self.in_flight.extend(payloads)

@@ -50,10 +50,12 @@ class TopicRecorder:
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=unique_name("rec"))
-        self._client.on_connect = lambda c, *_: (
-            c.subscribe(f"{wire.TOPIC_ROOT}/{site}/#", qos=1),
-            self._ready.set(),
-        )
+
+        def on_connect(client: mqtt.Client, *_: object) -> None:
+            client.subscribe(f"{wire.TOPIC_ROOT}/{site}/#", qos=1)
+            self._ready.set()
+
+        self._client.on_connect = on_connect
         self._client.on_message = self._on_message
         self._client.connect(host, port)
         self._client.loop_start()
@@ -62,7 +64,7 @@ class TopicRecorder:
 
     def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
         with self._lock:
-            self.messages.append((msg.topic, msg.payload))
+            self.messages.append((msg.topic, bytes(msg.payload)))
 
     def publish(self, topic: str, payload: bytes) -> None:
         self._client.publish(topic, payload, qos=1).wait_for_publish(5)

@@ -10,9 +10,12 @@ from pydantic import BaseModel
 from edge_agent import wire
 from edge_agent.errors import OutboxFullError
 from edge_agent.runtime.events import EventWriter, event_labels
+from tests.support.wire_data import event_data
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
-TAG = wire.RfidTagSeen(epc="30340242201D8C0000000001", gate="dock-1", direction="out")
+TAG = wire.RfidTagSeen(
+    epc="30340242201D8C0000000001", gate="dock-1", direction=wire.GateDirection.OUT
+)
 
 
 def _store(data: BaseModel, observed_at: datetime) -> wire.Event:
@@ -22,8 +25,8 @@ def _store(data: BaseModel, observed_at: datetime) -> wire.Event:
         epoch=1,
         seq=1,
         observed_at=observed_at,
-        data=data,
-    )  # type: ignore[arg-type]
+        data=event_data(data),
+    )
 
 
 def _full(data: BaseModel, observed_at: datetime) -> wire.Event:

@@ -6,7 +6,7 @@ pty arrive as wire events with contiguous seqs, and leave the outbox once acked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.mqtt, pytest.mark.slow]
 
 
 @pytest.fixture
-def collector(mosquitto: tuple[str, int], site: str) -> FakeCollectorAcker:
+def collector(mosquitto: tuple[str, int], site: str) -> Iterator[FakeCollectorAcker]:
     acker = FakeCollectorAcker(*mosquitto, site=site).start()
     yield acker
     acker.stop()

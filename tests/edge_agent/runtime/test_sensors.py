@@ -17,6 +17,7 @@ from edge_agent.runtime.events import EventWriter
 from edge_agent.runtime.sensors import serial_task
 from edge_agent.runtime.simulation import PtyLine
 from tests.edge_agent.runtime.conftest import wait_for
+from tests.support.wire_data import event_data
 
 
 class _Outbox:
@@ -30,8 +31,8 @@ class _Outbox:
             epoch=1,
             seq=len(self.events) + 1,
             observed_at=observed_at,
-            data=data,
-        )  # type: ignore[arg-type]
+            data=event_data(data),
+        )
         self.events.append(event)
         return event
 

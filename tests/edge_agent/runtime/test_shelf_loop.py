@@ -11,11 +11,15 @@ import pytest
 from edge_agent.drivers.hx711 import HX711NotReadyError
 from edge_agent.errors import DeviceError
 from edge_agent.runtime.shelf_loop import ShelfLoop
-from edge_agent.sensing.weight.settings import LaneSettings, WeightPipelineSettings
+from edge_agent.sensing.weight.settings import (
+    LaneCalibration,
+    LaneSettings,
+    WeightPipelineSettings,
+)
 from edge_agent.sensing.weight.shelf import ShelfPipeline
 from edge_agent.wire import ShelfWeightChanged
 
-CAL = {"zero_raw_counts": 0, "counts_per_gram": 100.0}
+CAL = LaneCalibration(zero_raw_counts=0, counts_per_gram=100.0)
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
 
@@ -85,8 +89,10 @@ def test_a_settled_change_becomes_one_event() -> None:
 
 def test_a_dead_lane_is_counted_while_the_other_keeps_reading() -> None:
     dead = HX711NotReadyError("lane 2 silent")
+    empty: list[int | DeviceError] = [0, dead]
+    loaded: list[int | DeviceError] = [20_000, dead]
     sink, clock = Sink(), Clock()
-    loop = _loop(FakeCells([[0, dead]] * 30 + [[20_000, dead]] * 30), sink, clock)
+    loop = _loop(FakeCells([*[empty] * 30, *[loaded] * 30]), sink, clock)
     for _ in range(60):
         loop.read_once()
     assert [e.lane for e in sink.events] == ["lane-1"]

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from serial.urlhandler.protocol_loop import Serial as LoopSerial
 
 from edge_agent.config.devices import RfidGateDevice, ScannerStationDevice
 from edge_agent.config.loader import load_config
@@ -83,7 +84,8 @@ def test_two_reader_gate_over_ptys_and_its_recording_replays_identically(
     ptys: list[tuple[int, str]],
 ) -> None:
     (out_fd, out_path), (in_fd, in_path) = ptys
-    clock, outputs, trace = Clock(), [], io.StringIO()
+    clock, trace = Clock(), io.StringIO()
+    outputs: list[SerialOutput] = []
     ports = {
         name: RecordingByteSource(
             open_serial_port(path, baudrate=9600, timeout_s=0.01, name=name),
@@ -159,6 +161,7 @@ def test_scanner_station_runs_in_a_thread_until_stopped() -> None:
     stop = threading.Event()
     worker = threading.Thread(target=pump.run, args=(stop,), daemon=True)
     worker.start()
+    assert isinstance(port._port, LoopSerial)  # loop:// reads back what is written to it
     port._port.write(b"]C0QTY:3\r\n]E09506000134352\r\n")
     assert arrived.wait(5.0)
     stop.set()
@@ -176,7 +179,8 @@ def test_unplugged_reader_is_reopened_with_backoff_while_the_other_keeps_reading
     (out_fd, out_path), (in_fd, in_path) = ptys
     replug_device, replug_agent = pty.openpty()
     tty.setraw(replug_agent)
-    clock, outputs = Clock(), []
+    clock = Clock()
+    outputs: list[SerialOutput] = []
     attempts: list[float] = []
 
     def reopen(name: str):
@@ -242,7 +246,8 @@ def test_demo_gate_plays_a_recorded_trace_live_with_the_same_result_as_replay() 
         .read_text()
         .splitlines()
     )
-    clock, outputs = Clock(), []
+    clock = Clock()
+    outputs: list[SerialOutput] = []
     sources = trace_sources(chunks, clock_s=clock)
     pump = SerialPump(
         device_id=device.id,

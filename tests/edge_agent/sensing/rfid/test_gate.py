@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from edge_agent.sensing.records import TimedEvent
 from edge_agent.sensing.rfid.gate import Gate, GateRules, Side, Sighting
-from edge_agent.wire import GateDirection
+from edge_agent.wire import GateDirection, RfidTagSeen
 
 EPC = "3074257BF7194E4000001A85"
 OTHER = "E2801160600002040000ABCD"
@@ -26,14 +27,22 @@ def gate() -> Gate:
     )
 
 
-def see(gate: Gate, t_s: float, antenna: int, epc: str = EPC, rssi: float | None = -50.0):
+def see(
+    gate: Gate, t_s: float, antenna: int, epc: str = EPC, rssi: float | None = -50.0
+) -> list[TimedEvent]:
     return gate.observe(Sighting(t_s, epc, "uhf", antenna, rssi))
+
+
+def tag_of(event: TimedEvent) -> RfidTagSeen:
+    """A gate's event data: always a tag seen."""
+    assert isinstance(event.data, RfidTagSeen)
+    return event.data
 
 
 def walk(gate: Gate, reads: list[tuple[float, int]], epc: str = EPC) -> list[GateDirection]:
     for t_s, antenna in reads:
         assert see(gate, t_s, antenna, epc) == []
-    return [e.data.direction for e in gate.expire(reads[-1][0] + 1.5)]
+    return [tag_of(e).direction for e in gate.expire(reads[-1][0] + 1.5)]
 
 
 def test_outside_then_inside_is_in(gate: Gate) -> None:
@@ -49,9 +58,10 @@ def test_event_carries_gtin_serial_gate_and_strongest_read(gate: Gate) -> None:
     see(gate, 0.4, 2, rssi=-45.0)
     [event] = gate.expire(2.0)
     assert event.t_s == 0.4
-    assert event.data.gtin == "80614141123458"
-    assert event.data.serial == "6789"
-    assert (event.data.gate, event.data.antenna, event.data.rssi_dbm) == ("dock-1", 2, -45.0)
+    tag = tag_of(event)
+    assert tag.gtin == "80614141123458"
+    assert tag.serial == "6789"
+    assert (tag.gate, tag.antenna, tag.rssi_dbm) == ("dock-1", 2, -45.0)
 
 
 def test_nothing_emitted_while_tag_is_still_present(gate: Gate) -> None:
@@ -108,9 +118,9 @@ def test_gap_longer_than_presence_timeout_splits_passages(gate: Gate) -> None:
     see(gate, 0.0, 1)
     see(gate, 0.3, 2)
     [first] = see(gate, 30.0, 2)  # the next sighting closes the earlier passage
-    assert first.data.direction is GateDirection.IN
+    assert tag_of(first).direction is GateDirection.IN
     see(gate, 30.4, 1)
-    assert [e.data.direction for e in gate.expire(32.0)] == [GateDirection.OUT]
+    assert [tag_of(e).direction for e in gate.expire(32.0)] == [GateDirection.OUT]
 
 
 def test_same_direction_again_within_dedup_window_is_suppressed(gate: Gate) -> None:
@@ -135,7 +145,7 @@ def test_two_tags_are_tracked_independently(gate: Gate) -> None:
     see(gate, 0.1, 2, OTHER)
     see(gate, 0.4, 2, EPC)
     see(gate, 0.5, 1, OTHER)
-    events = {e.data.epc: e.data.direction for e in gate.expire(3.0)}
+    events = {tag_of(e).epc: tag_of(e).direction for e in gate.expire(3.0)}
     assert events == {EPC: GateDirection.IN, OTHER: GateDirection.OUT}
 
 
@@ -143,13 +153,14 @@ def test_non_sgtin_epc_has_no_gtin(gate: Gate) -> None:
     see(gate, 0.0, 1, OTHER)
     see(gate, 0.3, 2, OTHER)
     [event] = gate.flush()
-    assert (event.data.epc, event.data.gtin) == (OTHER, None)
+    tag = tag_of(event)
+    assert (tag.epc, tag.gtin) == (OTHER, None)
 
 
 def test_presence_reader_reports_once_while_the_tag_stays() -> None:
     gate = Gate(GateRules(gate="desk", presence_timeout_s=0.5, dedup_window_s=2.0))
     first = gate.observe(Sighting(0.0, "67003B51C6", "rdm", 1))
-    assert [e.data.direction for e in first] == [GateDirection.PRESENT]
+    assert [tag_of(e).direction for e in first] == [GateDirection.PRESENT]
     # RDM6300 repeats the frame every ~0.1 s while the card is on the reader
     assert all(gate.observe(Sighting(0.1 * i, "67003B51C6", "rdm", 1)) == [] for i in range(1, 20))
 
