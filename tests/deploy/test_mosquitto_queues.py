@@ -47,7 +47,7 @@ def collector_session(broker: PrivateMosquitto, client_id: str) -> tuple[paho.Cl
     received: list[bytes] = []
     subscribed = threading.Event()
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
-    client.on_message = lambda _c, _u, msg: received.append(msg.payload)
+    client.on_message = lambda _c, _u, msg: received.append(bytes(msg.payload))
     client.on_subscribe = lambda *_args: subscribed.set()
     client.connect(broker.host, broker.port)
     client.subscribe("inventory/v1/+/+/events", qos=1)

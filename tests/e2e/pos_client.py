@@ -83,7 +83,8 @@ def pos_plan(
     ]  # fmt: skip
     every = [_sale(catalog, locations, rng, n) for n in range(sales)]
     batched, single = every[: groups * group_sales], every[groups * group_sales :]
-    retries = ["same"] * (len(single) // 10) + ["changed"] * (len(single) // 100)
+    retries: list[str | None] = ["same"] * (len(single) // 10)
+    retries += ["changed"] * (len(single) // 100)
     retries += [None] * (len(single) - len(retries))
     rng.shuffle(retries)
     return PosPlan(

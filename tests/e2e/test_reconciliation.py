@@ -119,7 +119,9 @@ class Scenario:
 
 
 _RECORDED = {"sku": "TEA-100", "location": "demo/aisle-1/shelf-1"}
-_DATA_MODELS = {
+_DATA_MODELS: dict[
+    str, type[wire.StockTransaction | wire.ShelfWeightChanged | wire.BarcodeScanned]
+] = {
     "stock.transaction": wire.StockTransaction,
     "shelf.weight_changed": wire.ShelfWeightChanged,
     "barcode.scanned": wire.BarcodeScanned,

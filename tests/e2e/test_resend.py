@@ -66,7 +66,7 @@ def listener(port: int, topics: list[str]) -> Iterator[tuple[paho.Client, Inbox]
     inbox = Inbox()
     subscribed = threading.Event()
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id=unique_name("seq-dev"))
-    client.on_message = lambda _c, _u, msg: inbox.add(msg.topic, msg.payload)
+    client.on_message = lambda _c, _u, msg: inbox.add(msg.topic, bytes(msg.payload))
     client.on_subscribe = lambda *_: subscribed.set()
     client.connect("127.0.0.1", port)
     client.loop_start()
