@@ -37,6 +37,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import structlog
@@ -48,6 +49,12 @@ from collector.timeseries.outbox import record_lines
 from collector.timeseries.points import BalanceFact, MovementFact, movement_points, to_lines
 from collector.timeseries.runner import REQUESTS_PER_DRAIN, Backoff, drain_until_empty
 from collector.timeseries.writer import OutboxWriter
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from collector.ledger.observers import Posted, PostingObserver
+    from edge_agent.wire import StockTransaction
 
 START, END = "<!-- influx-writer:start -->", "<!-- influx-writer:end -->"
 BATCH_LINES = 5_000
@@ -135,12 +142,12 @@ def raw_round(url: str, lines: list[str], level: int = GZIP_LEVEL) -> float:
 class _TimedObserver:
     """The real outbox observer, adding up the seconds the ledger spends inside it."""
 
-    def __init__(self, inner: object) -> None:
+    def __init__(self, inner: PostingObserver) -> None:
         self.inner, self.seconds = inner, 0.0
 
-    def on_posted(self, conn: object, posted: object) -> None:
+    def on_posted(self, conn: sa.Connection, posted: Posted) -> None:
         began = time.perf_counter()
-        self.inner.on_posted(conn, posted)  # type: ignore[attr-defined]
+        self.inner.on_posted(conn, posted)
         self.seconds += time.perf_counter() - began
 
 
@@ -176,7 +183,7 @@ def ledger_rates(events: int, *, observer_first: bool) -> tuple[float, float, fl
     return rates[False], rates[True], share
 
 
-def _transaction(n: int, skus: list[str]) -> object:
+def _transaction(n: int, skus: list[str]) -> StockTransaction:
     """Receipts into bin-1 alternating with transfers of that unit on to bin-2."""
     from tests.collector.timeseries.ledger_support import tx  # noqa: PLC0415
 

@@ -20,25 +20,23 @@ import logging
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import sqlalchemy as sa
 import structlog
 
+from collector.clock import SystemClock
+from collector.ingest.ports import InboundMessage
 from collector.ledger.catalog import ItemRow
 from collector.ledger.engine import open_ledger
 from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.item_codes import create_owner_item
 from collector.ledger.schema import items
 from collector.ledger.session import PostingSession
+from edge_agent.wire import StockTransaction
 from tests.collector.ledger.measure_ingest import SKUS, build_messages
-
-
-class _Clock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 def _seed(engine: sa.Engine, *, owner_items: bool) -> None:
@@ -57,12 +55,12 @@ def _seed(engine: sa.Engine, *, owner_items: bool) -> None:
             create_owner_item(engine, "acme", ItemRow(sku=f"A-{index}", name="a"), now=now)
 
 
-def run_once(messages: list, batch: int, *, owner_items: bool) -> float:
+def run_once(messages: list[InboundMessage], batch: int, *, owner_items: bool) -> float:
     """CPU seconds to ingest every message into a fresh SQLite ledger."""
     with tempfile.TemporaryDirectory() as folder:
         engine = open_ledger(f"sqlite:///{Path(folder)}/ledger.db")
         _seed(engine, owner_items=owner_items)
-        ingestor = SqlIngestor(engine, clock=_Clock())
+        ingestor = SqlIngestor(engine, clock=SystemClock())
         cpu = time.process_time()
         for start in range(0, len(messages), batch):
             ingestor.ingest(messages[start : start + batch])
@@ -71,7 +69,7 @@ def run_once(messages: list, batch: int, *, owner_items: bool) -> float:
     return spent
 
 
-def _identity(_session: PostingSession, tx: object) -> object:
+def _identity(_session: PostingSession, tx: StockTransaction) -> StockTransaction:
     return tx
 
 
@@ -84,12 +82,12 @@ def main() -> None:
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     messages = build_messages(args.events)
-    shipped: Callable[..., object] = PostingSession.resolved
     rates: dict[str, list[float]] = {"baseline": [], "no owner items": [], "owner items": []}
     for _ in range(args.runs):
-        PostingSession.resolved = _identity  # type: ignore[method-assign,assignment]
-        rates["baseline"].append(args.events / run_once(messages, args.batch, owner_items=False))
-        PostingSession.resolved = shipped  # type: ignore[method-assign]
+        with mock.patch.object(PostingSession, "resolved", _identity):
+            rates["baseline"].append(
+                args.events / run_once(messages, args.batch, owner_items=False)
+            )
         rates["no owner items"].append(
             args.events / run_once(messages, args.batch, owner_items=False)
         )

@@ -59,7 +59,10 @@ SAMPLES: dict[str, Sample] = {
 and the serial most lines moved, …"""
 
 
-QUERIES: dict[str, list[Sample]] = {
+Query = Callable[[sa.Connection], str]
+"""A query string for a page, from the ledger."""
+
+QUERIES: dict[str, list[Query]] = {
     "/reports": [lambda conn: "by=sku"],  # a line per SKU: thousands
     "/stock": [
         lambda conn: "q=" + str(SAMPLES["sku"](conn))[:7],  # a search many SKUs match

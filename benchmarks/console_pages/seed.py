@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import httpx2
 import sqlalchemy as sa
 
 from benchmarks.console_pages.pages import SAMPLES
@@ -20,7 +21,7 @@ class SeedError(RuntimeError):
     """The API refused a seeding step: what, and its answer."""
 
 
-def seed(api: httpx.Client, engine: sa.Engine) -> None:
+def seed(api: httpx.Client | httpx2.Client, engine: sa.Engine) -> None:
     """Two weeks of sales of the sample item (for a forecast), a count under way, a refused
     receipt (a dead letter), a supplier with a reorder rule, its suggestion and an order, and
     a lot-tracked and a serial-tracked item received and sold (for the trace pages)."""
