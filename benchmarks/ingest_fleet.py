@@ -223,17 +223,24 @@ def ack_latencies_ms(fleet: FleetResult) -> tuple[list[float], float]:
     return latencies_ms, last_ack_s
 
 
-def rate_by_thirds(fleet: FleetResult) -> tuple[float, float]:
-    """Events/s acked in the first and in the last third of the run: does it hold up?"""
+def rate_by_thirds(fleet: FleetResult, *, all_sending: bool = False) -> tuple[float, float]:
+    """Events/s acked in the first and in the last third of the run: does it hold up?
+
+    With ``all_sending``, the run ends when the first device got its last ack: the tail
+    where fewer devices are left (the load generator thinning out, not the collector
+    slowing down) is left out.
+    """
     rises = sorted(
         (at_s, seq - previous)
         for acks in fleet.acks.values()
         for (at_s, seq), previous in zip(acks, [0] + [seq for _, seq in acks], strict=False)
     )
     start_s, end_s = first_publish_s(fleet), rises[-1][0]
+    if all_sending:
+        end_s = min(acks[-1][0] for acks in fleet.acks.values() if acks)
     third_s = (end_s - start_s) / 3
     first = sum(count for at_s, count in rises if at_s <= start_s + third_s)
-    last = sum(count for at_s, count in rises if at_s > end_s - third_s)
+    last = sum(count for at_s, count in rises if end_s - third_s < at_s <= end_s)
     return first / third_s, last / third_s
 
 

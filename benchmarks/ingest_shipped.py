@@ -220,4 +220,10 @@ def _result(
         wall_s=wall_s,
     )
     result.extra["first_third_per_s"], result.extra["last_third_per_s"] = rate_by_thirds(fleet)
+    first_s, last_s = rate_by_thirds(fleet, all_sending=True)
+    result.extra["all_sending_first_third_per_s"] = first_s
+    result.extra["all_sending_last_third_per_s"] = last_s
+    result.extra["all_sending_s"] = min(a[-1][0] for a in fleet.acks.values() if a) - (
+        first_publish_s(fleet)
+    )
     return result
