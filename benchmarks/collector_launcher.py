@@ -23,7 +23,7 @@ def main() -> None:
 
     print(f"{MARK}{collector.__file__}", file=sys.stderr, flush=True)
     sys.argv[0] = "collector"
-    sys.exit(collector_main())
+    collector_main()  # typer's app exits with the command's status
 
 
 if __name__ == "__main__":

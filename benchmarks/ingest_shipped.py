@@ -19,7 +19,7 @@ import signal
 import subprocess
 import time
 import uuid
-from typing import Any, Protocol
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -66,8 +66,8 @@ class Traffic(Protocol):
         """The devices' events, in publish order."""
         ...
 
-    def observers(self) -> list[Any]:
-        """Posting observers of a ``SqlIngestor`` built in the benchmark."""
+    def ingestor(self, engine: sa.Engine) -> SqlIngestor:
+        """The ingestor ``collector run`` builds for this traffic (for the in-bench runs)."""
         ...
 
     def check(self, engine: sa.Engine, plans: Plans) -> None:

@@ -16,6 +16,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from collector.clock import SystemClock
+from collector.domain.model import Tracking
 from collector.ingest.ports import Disposition, InboundMessage
 from collector.ledger.catalog import ItemRow, import_items
 from collector.ledger.ingestor import SqlIngestor
@@ -62,9 +63,10 @@ def _bins(engine: sa.Engine) -> list[str]:
 
 def _items(engine: sa.Engine) -> None:
     rows = [
-        ItemRow(sku=f"LOT-{n:02d}", name=f"Lot item {n}", tracking="lot") for n in range(LOT_SKUS)
+        ItemRow(sku=f"LOT-{n:02d}", name=f"Lot item {n}", tracking=Tracking.LOT)
+        for n in range(LOT_SKUS)
     ]
-    rows.append(ItemRow(sku="SER-00", name="Serial item", tracking="serial"))
+    rows.append(ItemRow(sku="SER-00", name="Serial item", tracking=Tracking.SERIAL))
     import_items(engine, rows, now=datetime.now(UTC))
 
 

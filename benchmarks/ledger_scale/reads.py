@@ -105,40 +105,61 @@ def measure_reads(
     out = Timings()
     for sku, instant in zip(picks.skus, picks.instants, strict=True):
         flt = StockFilter(sku=sku, as_of=instant, books_tz=UTC)
-        out.add(
-            "as_of_sku", *_timed(lambda c, f=flt: stock_page(c, EVERYONE, f, limit=1000), engine)
-        )
+        out.add("as_of_sku", *_timed(_stock_page(flt), engine))
     if old_paths:
         for sku, instant in list(zip(picks.skus, picks.instants, strict=True))[:5]:
             flt = StockFilter(sku=sku, as_of=instant)
-            out.add("as_of_sku_journal", *_timed(
-                lambda c, f=flt: stock_page(c, EVERYONE, f, limit=1000), engine, 1))  # fmt: skip
+            out.add("as_of_sku_journal", *_timed(_stock_page(flt), engine, 1))
     for _ in range(runs):
         out.add("site_value_now", *_timed(
             lambda c: [stock_totals(c, EVERYONE, StockFilter())], engine))  # fmt: skip
     for month in MONTHS[:runs]:
         start, end = _month(month)
-        out.add("month_report", *_timed(lambda c, s=start, e=end: period_report(
-            c, EVERYONE, start=s, end=e, query=ReportQuery(), books_tz=UTC), engine))  # fmt: skip
+        out.add("month_report", *_timed(_month_report(start, end), engine))
     if old_paths:
         start, end = _month(MONTHS[0])
         out.add("month_report_journal", *_timed(lambda c: period_report(
             c, EVERYONE, start=start, end=end, query=ReportQuery()), engine, 1))  # fmt: skip
     for first, last in QUARTERS[:runs]:
         first_day, last_day = date(YEAR, first, 1), _last_day(last)
-        out.add("quarter_turnover", *_timed(lambda c, a=first_day, b=last_day: turnover_report(
-            c, EVERYONE, first_day=a, last_day=b, books_tz=UTC), engine))  # fmt: skip
+        out.add("quarter_turnover", *_timed(_turnover(first_day, last_day), engine))
     _traces(engine, seed, out)
     return out
 
 
 def _traces(engine: sa.Engine, seed: RecallSeed, out: Timings) -> None:
     for sku, lot in seed.lots[:: max(len(seed.lots) // 8, 1)]:
-        out.add("trace_lot", *_timed(
-            lambda c, s=sku, lt=lot: _lines(trace_lot(c, EVERYONE, s, lt)), engine))  # fmt: skip
+        out.add("trace_lot", *_timed(_lot_trace(sku, lot), engine))
     for serial in seed.serials[:: max(len(seed.serials) // 8, 1)]:
-        out.add("trace_serial", *_timed(
-            lambda c, s=serial: _lines(trace_serial(c, EVERYONE, s)), engine))  # fmt: skip
+        out.add("trace_serial", *_timed(_serial_trace(serial), engine))
+
+
+Call = Callable[[sa.Connection], Any]
+"""One read, on the connection it is timed on."""
+
+
+def _stock_page(flt: StockFilter) -> Call:
+    return lambda c: stock_page(c, EVERYONE, flt, limit=1000)
+
+
+def _month_report(start: datetime, end: datetime) -> Call:
+    return lambda c: period_report(
+        c, EVERYONE, start=start, end=end, query=ReportQuery(), books_tz=UTC
+    )
+
+
+def _turnover(first_day: date, last_day: date) -> Call:
+    return lambda c: turnover_report(
+        c, EVERYONE, first_day=first_day, last_day=last_day, books_tz=UTC
+    )
+
+
+def _lot_trace(sku: str, lot: str) -> Call:
+    return lambda c: _lines(trace_lot(c, EVERYONE, sku, lot))
+
+
+def _serial_trace(serial: str) -> Call:
+    return lambda c: _lines(trace_serial(c, EVERYONE, serial))
 
 
 def _lines(trace: Any) -> list[Any]:
