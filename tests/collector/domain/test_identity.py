@@ -75,7 +75,7 @@ def run(actions: list[dict]) -> tuple[Book, list[tuple[MovementLine, ...]]]:
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(action, max_size=60))
-def test_each_position_value_is_the_sum_of_its_movement_values(actions):
+def test_each_position_value_is_the_sum_of_its_movement_values(actions) -> None:
     book, events = run(actions)
     lines = [line for event in events for line in event]
     sums: dict[PositionKey, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
@@ -93,7 +93,7 @@ def test_each_position_value_is_the_sum_of_its_movement_values(actions):
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(action, max_size=60), st.integers(min_value=0, max_value=60))
-def test_beginning_plus_purchases_minus_cogs_is_ending_inventory(actions, cut):
+def test_beginning_plus_purchases_minus_cogs_is_ending_inventory(actions, cut) -> None:
     book, events = run(actions)
     # a period boundary falls between events: both lines of a transfer share one instant
     before = [line for event in events[:cut] for line in event]

@@ -144,7 +144,7 @@ def test_a_dead_letter_cannot_be_replayed_into_a_pruned_seq(engine, clock):
     assert movement_count(engine) == 0
 
 
-def test_small_batches_prune_everything_and_report_progress(ingestor, engine):
+def test_small_batches_prune_everything_and_report_progress(ingestor, engine) -> None:
     ingestor.ingest([heartbeat_message(seq) for seq in range(1, 8)])
     seen: list[tuple[str, int, int]] = []
     from collector.retention.prune import PruneRun, prune  # noqa: PLC0415
