@@ -9,7 +9,8 @@ posting transaction that holds its partitions ``FOR SHARE``). Times are
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from collector.cluster.errors import ClusterError
 from collector.cluster.partitions import partition_of
 from collector.cluster.schema import cluster_leases, cluster_members
+from collector.ledger.engine import bound_idle_in_transaction
 from collector.ledger.schema import device_progress
 
 _NOW = sa.func.clock_timestamp()
@@ -67,9 +69,16 @@ class LeaseStore:
         self.partitions = partitions
         self._ttl_s = ttl_s
 
+    @contextmanager
+    def _begin(self) -> Iterator[sa.Connection]:
+        """A transaction that PostgreSQL ends if this member stalls inside it holding rows."""
+        with self._engine.begin() as conn:
+            bound_idle_in_transaction(conn)
+            yield conn
+
     def prepare(self) -> None:
         """Make sure the lease rows 0..N-1 exist; ``ClusterError`` if the cluster has another N."""
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             existing = conn.execute(sa.select(sa.func.count()).select_from(cluster_leases))
             count = int(existing.scalar_one())
             if count not in (0, self.partitions):
@@ -96,7 +105,7 @@ class LeaseStore:
         alive = sa.select(sa.func.count()).where(
             cluster_members.c.heartbeat_at > _earlier(self._ttl_s)
         )
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(upsert)
             return int(conn.execute(alive).scalar_one())
 
@@ -105,7 +114,7 @@ class LeaseStore:
         query = sa.select(cluster_leases.c.partition).where(
             sa.or_(cluster_leases.c.owner.is_(None), cluster_leases.c.lease_until <= _NOW)
         )
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             return set(conn.execute(query).scalars())
 
     def claim(self, partition: int) -> int | None:
@@ -127,7 +136,7 @@ class LeaseStore:
             )
             .returning(cluster_leases.c.token)
         )
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             token = conn.execute(stmt).scalar_one_or_none()
         return int(token) if token is not None else None
 
@@ -149,7 +158,7 @@ class LeaseStore:
             )
             .returning(cluster_leases.c.partition)
         )
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             return conn.execute(stmt).scalar_one_or_none() is not None
 
     def release(self, partition: int, token: int) -> None:
@@ -163,14 +172,14 @@ class LeaseStore:
             )
             .values(owner=None, lease_until=_NOW, lag_events=0, lag_s=None, reported_at=_NOW)
         )
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(stmt)
 
     def leave(self, held: Iterable[tuple[int, int]]) -> None:
         """Release every lease held and drop this member's row (a clean stop)."""
         for partition, token in held:
             self.release(partition, token)
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(
                 sa.delete(cluster_members).where(cluster_members.c.member_id == self.member_id)
             )
@@ -182,7 +191,7 @@ class LeaseStore:
         found: dict[int, list[StreamSeed]] = {p: [] for p in wanted}
         if not wanted:
             return found
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             rows = conn.execute(sa.select(device_progress)).all()
         for row in rows:
             partition = partition_of(row.device_id, self.partitions)

@@ -70,10 +70,45 @@ def read_only_connection(engine: sa.Engine) -> sa.Connection:
     return engine.connect().execution_options(**{READ_ONLY: True})
 
 
-def lock_ledger(connection: sa.Connection) -> None:
-    """Make this transaction the only ledger writer until it ends (ids are allocated in order)."""
+WRITER_IDLE_TIMEOUT_S = 5.0
+"""How long PostgreSQL lets a bounded writer's transaction sit idle before ending its session.
+
+A writer cut off from the database between two statements (its host frozen, the
+network gone) would otherwise hold the ledger lock, and the lease rows it read
+``FOR SHARE``, until TCP gives up hours later, and every other writer and cluster
+member would wait behind it. A batch's statements follow each other within
+milliseconds; within a TTL (5 s by default) another member can then take over.
+"""
+
+
+def lock_ledger(connection: sa.Connection, *, idle_timeout_s: float | None = None) -> None:
+    """Make this transaction the only ledger writer until it ends (ids are allocated in order).
+
+    ``idle_timeout_s``: on PostgreSQL, end the session if this transaction idles longer
+    (``WRITER_IDLE_TIMEOUT_S`` for the ingest path); None for operator commands and
+    migrations, whose Python work between statements may take long on a big ledger.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    lock = sa.func.pg_advisory_xact_lock(_LEDGER_LOCK_KEY)
+    if idle_timeout_s is None:
+        connection.execute(sa.select(lock))
+    else:  # one round trip: the setting and the lock
+        connection.execute(sa.select(_idle_timeout(idle_timeout_s), lock))
+
+
+def bound_idle_in_transaction(
+    connection: sa.Connection, idle_timeout_s: float = WRITER_IDLE_TIMEOUT_S
+) -> None:
+    """On PostgreSQL, end the session if this transaction idles longer than ``idle_timeout_s``."""
     if connection.dialect.name == "postgresql":
-        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LEDGER_LOCK_KEY)))
+        connection.execute(sa.select(_idle_timeout(idle_timeout_s)))
+
+
+def _idle_timeout(idle_timeout_s: float) -> sa.ColumnElement[object]:
+    milliseconds = str(max(int(idle_timeout_s * 1000), 1))
+    # set_config(…, true) is SET LOCAL: it ends with the transaction
+    return sa.func.set_config("idle_in_transaction_session_timeout", milliseconds, True)
 
 
 def alembic_config(connection: sa.Connection) -> Config:

@@ -37,7 +37,7 @@ from collector.errors import InsufficientStockError, LedgerError, RejectedEventE
 from collector.ingest.ports import Disposition
 from collector.ledger.days import write_days
 from collector.ledger.dead_letters import record_dead_letters
-from collector.ledger.engine import lock_ledger
+from collector.ledger.engine import WRITER_IDLE_TIMEOUT_S, lock_ledger
 from collector.ledger.inbox import set_dispositions, write_inbox
 from collector.ledger.item_codes import SessionCodes
 from collector.ledger.loading import (
@@ -84,7 +84,7 @@ class PostingSession:
         options: SessionOptions | None = None,
     ) -> None:
         """Take the ledger lock; nothing is read until something needs it."""
-        lock_ledger(conn)
+        lock_ledger(conn, idle_timeout_s=WRITER_IDLE_TIMEOUT_S)
         self.conn = conn
         self.now = now
         self._observers = tuple(observers)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from collector.alerts.store import apply_verdicts
 from collector.domain.model import PositionKey
-from collector.ledger.engine import lock_ledger
+from collector.ledger.engine import WRITER_IDLE_TIMEOUT_S, lock_ledger
 from collector.ledger.schema import device_progress
 from collector.reconcile.devices import DeviceLiveness, SeqGaps, UnheardDevice
 from collector.reconcile.gates import window_start
@@ -48,7 +48,7 @@ class ReconcileTicker:
     def tick(self, now: datetime) -> list[int]:
         """One pass at ``now``; returns the ids of alerts that changed."""
         with self._engine.begin() as conn:
-            lock_ledger(conn)
+            lock_ledger(conn, idle_timeout_s=WRITER_IDLE_TIMEOUT_S)
             self._recount_presence(conn, now)
             snapshot = self._snapshot(conn, now)
             result = self._reconciler.tick(snapshot, now)
