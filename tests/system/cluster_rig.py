@@ -16,10 +16,10 @@ from collector.cluster.partitions import partition_of
 from tests.support.mosquitto_private import PrivateMosquitto
 from tests.support.services import fresh_postgres_database
 from tests.system.fleet_stream import sku_of
-from tests.system.ledger_probe import LedgerProbe
+from tests.system.ledger_probe import LedgerProbe, assert_exactly_once
 from tests.system.processes import COLLECTOR, Child, CollectorProcess
 from tests.system.rig import import_items
-from tests.system.stream import StreamSpec
+from tests.system.stream import StreamSpec, seq_of_reference
 
 LOCATION = "main/cluster-test/shelf-1"
 PARTITIONS = 32
@@ -78,11 +78,11 @@ class ClusterRig:
     def spec(self, device_id: str, total: int) -> StreamSpec:
         return StreamSpec(self.site, device_id, sku_of(SKU_PREFIX, device_id), LOCATION, total)
 
-    def member(self, member: str) -> ClusterCollector:
-        """Start a member (not waiting for its subscription)."""
+    def member(self, member: str, db_url: str | None = None) -> ClusterCollector:
+        """Start a member (not waiting for its subscription); ``db_url``: another way in."""
         self.starts += 1
         process = ClusterCollector(
-            port=self.broker.port, db_url=self.db_url, site=self.site, member=member,
+            port=self.broker.port, db_url=db_url or self.db_url, site=self.site, member=member,
             log_dir=self.workdir, name=f"{member}-run{self.starts}",
         )  # fmt: skip
         self.children.append(process)
@@ -122,6 +122,16 @@ class ClusterRig:
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([COLLECTOR, *args, "--db", self.db_url], capture_output=True,
                               text=True, timeout=60, check=False)  # fmt: skip
+
+    def assert_every_stream_exact(self, per_device: int) -> None:
+        """Every device's receipts in the ledger exactly once, nothing else, in seq order."""
+        for device in self.devices:
+            spec = self.spec(device, per_device)
+            assert_exactly_once(self.probe, spec)
+            found = [seq_of_reference(row["reason"]) for row in self.probe.movements(spec.sku)]
+            seqs = [seq for seq in found if seq is not None]
+            assert seqs == found, f"{device}: a line of its SKU that no seq of the stream made"
+            assert seqs == sorted(seqs), f"{device}'s receipts were applied out of seq order"
 
     def context(self) -> str:
         logs = [child.logs() for child in self.children]

@@ -20,9 +20,7 @@ import time
 import pytest
 
 from tests.system.cluster_rig import PARTITIONS, ClusterRig
-from tests.system.ledger_probe import assert_exactly_once
 from tests.system.processes import wait_for
-from tests.system.stream import seq_of_reference
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -75,13 +73,7 @@ def test_three_members_share_twenty_devices_through_a_kill_and_a_restart(
     fleet.release()  # the rest of the stream goes through the rejoined members
     assert fleet.process.wait(FINISH_TIMEOUT_S) == 0, f"fleet did not drain\n{rig.context()}"
 
-    for device in rig.devices:
-        spec = rig.spec(device, PER_DEVICE)
-        assert_exactly_once(rig.probe, spec)
-        found = [seq_of_reference(row["reason"]) for row in rig.probe.movements(spec.sku)]
-        seqs = [seq for seq in found if seq is not None]
-        assert seqs == found, f"{device}: a line of its SKU that no seq of the stream made"
-        assert seqs == sorted(seqs), f"{device}'s receipts were applied out of seq order"
+    rig.assert_every_stream_exact(PER_DEVICE)
     wait_for(lambda: _balanced(rig, MEMBERS), 30, "the partitions rebalanced", rig.context)
     _check_status_command(rig)
     for name, process in members.items():
