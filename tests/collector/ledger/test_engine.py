@@ -82,3 +82,20 @@ def test_postgresql_keeps_its_own_statistics() -> None:
     engine = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     assert refresh_planner_statistics(engine) is False  # autovacuum analyses; never touched
     engine.dispose()
+
+
+def test_a_delete_does_not_write_the_freed_pages_again(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    engine = create_ledger_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE big (body TEXT)")
+        conn.exec_driver_sql("INSERT INTO big VALUES (?)", ("x" * 1_000_000,))
+    raw = engine.raw_connection()  # outside a transaction: an empty WAL to measure from
+    raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+    raw.close()
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM big")
+    wal_bytes = Path(f"{path}-wal").stat().st_size
+    engine.dispose()
+    # zeroing the row's ~250 freed overflow pages would write a megabyte into the WAL
+    assert wal_bytes < 100_000
