@@ -27,6 +27,14 @@ class _Stream(Generic[T]):
     """Seqs released above the first hole (never touching ``contiguous``)."""
     held: dict[int, list[T]] = field(default_factory=dict)
     held_since_s: float | None = None
+    patient_until_s: float | None = None
+    """While a resend from ``contiguous + 1`` is on its way (``expect``): hold until then."""
+
+    def deadline_s(self, window_s: float) -> float | None:
+        """When what is held goes out anyway, or None while nothing is held."""
+        if self.held_since_s is None:
+            return None
+        return max(self.held_since_s + window_s, self.patient_until_s or 0.0)
 
     @property
     def frontier(self) -> int:
@@ -45,6 +53,10 @@ class ReorderPolicy:
 
     window_s: float = 2.0
     max_held: int = 200
+    resend_wait_s: float = 10.0
+    """How long a stream asked to resend from its contiguous seq (a device just taken over)
+    holds later events for the resent ones: a round trip to the device, longer than the
+    network's reordering that ``window_s`` covers."""
 
 
 class ReorderBuffer(Generic[T]):
@@ -63,6 +75,11 @@ class ReorderBuffer(Generic[T]):
         stream.contiguous = max(stream.contiguous, contiguous)
         stream.released = complement(stream.contiguous + 1, highest, gaps)
         stream.contiguous = absorb(stream.contiguous, stream.released)
+
+    def expect(self, key: StreamKey, until_s: float) -> None:
+        """A resend from the stream's contiguous seq was asked for: hold later events for it
+        until ``until_s`` (or until the stream catches up), not only ``window_s``."""
+        self._stream(key).patient_until_s = until_s
 
     def drop(self, key: StreamKey) -> list[T]:
         """Forget a stream (its device moved to another collector); returns what it held."""
@@ -104,15 +121,16 @@ class ReorderBuffer(Generic[T]):
         """Release, in seq order, every stream whose oldest held item waited ``window_s``."""
         released: list[tuple[StreamKey, list[T]]] = []
         for key, stream in list(self._holding.items()):
-            since = stream.held_since_s
-            if since is not None and now_s >= since + self.policy.window_s:  # as next_deadline_s
+            deadline_s = stream.deadline_s(self.policy.window_s)
+            if deadline_s is not None and now_s >= deadline_s:  # as next_deadline_s
                 released.append((key, self._flush(key, stream)))
         return released
 
     def next_deadline_s(self) -> float | None:
         """When the earliest hold expires, or None while nothing is held."""
-        starts = [s.held_since_s for s in self._holding.values() if s.held_since_s is not None]
-        return min(starts) + self.policy.window_s if starts else None
+        window_s = self.policy.window_s
+        deadlines = [d for s in self._holding.values() if (d := s.deadline_s(window_s)) is not None]
+        return min(deadlines) if deadlines else None
 
     def gap(self, key: StreamKey) -> Range | None:
         """The first hole below released seqs (``contiguous + 1`` up), or None."""
@@ -150,7 +168,7 @@ class ReorderBuffer(Generic[T]):
             released.extend(stream.held.pop(seq))
             stream.mark_released(seq)
         if not stream.held:
-            stream.held_since_s = None
+            stream.held_since_s = stream.patient_until_s = None  # caught up
             self._holding.pop(key, None)
         return released
 
@@ -160,6 +178,6 @@ class ReorderBuffer(Generic[T]):
         for seq in sorted(stream.held):
             released.extend(stream.held.pop(seq))
             stream.mark_released(seq)
-        stream.held_since_s = None
+        stream.held_since_s = stream.patient_until_s = None
         self._holding.pop(key, None)
         return released

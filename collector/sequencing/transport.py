@@ -112,8 +112,12 @@ class SequencedConnection:
                 self._ready.extend(self._buffer.drop(key))
                 self._resends.close(key)
         now_s = self._clock.monotonic()
+        patient_until_s = now_s + self._buffer.policy.resend_wait_s
         for key, contiguous, highest, gaps in record:
             self._buffer.seed(key, contiguous, highest=highest, gaps=list(gaps))
+            # the device is asked to resend from there (by the takeover, or for the gap):
+            # live events that overtake the resend wait for it longer than the usual window
+            self._buffer.expect(key, patient_until_s)
             self._check_gap(key, now_s)
 
     # ------------------------------------------------------------------ internals

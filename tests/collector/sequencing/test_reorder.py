@@ -121,3 +121,23 @@ def test_seeded_stream_holds_what_jumps_ahead() -> None:
     buf.seed(KEY, 10, highest=10, gaps=[])
     assert buf.offer(KEY, 12, "e12", 0.0) == []
     assert buf.offer(KEY, 11, "e11", 0.0) == ["e11", "e12"]
+
+
+def test_a_stream_expecting_a_resend_holds_past_the_window_until_then() -> None:
+    buf = buffer(window_s=2.0)
+    buf.seed(KEY, 40, highest=40, gaps=[])
+    buf.expect(KEY, 10.0)  # the device was asked to resend from 41
+    buf.offer(KEY, 45, "e45", 1.0)  # live, ahead of the resend
+    assert buf.next_deadline_s() == 10.0
+    assert buf.expire(3.0) == []  # the usual window alone would have let it go
+    assert buf.expire(10.0) == [(KEY, ["e45"])]
+
+
+def test_a_stream_that_caught_up_stops_expecting() -> None:
+    buf = buffer(window_s=2.0)
+    buf.seed(KEY, 40, highest=40, gaps=[])
+    buf.expect(KEY, 10.0)
+    buf.offer(KEY, 42, "e42", 1.0)
+    assert buf.offer(KEY, 41, "e41", 1.5) == ["e41", "e42"]  # the resend arrived
+    buf.offer(KEY, 44, "e44", 2.0)  # an ordinary reordering from now on
+    assert buf.next_deadline_s() == 4.0

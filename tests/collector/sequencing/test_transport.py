@@ -181,3 +181,17 @@ def test_a_restart_hands_on_what_the_stream_held_and_leaves_other_devices_alone(
     assert drain(conn) == [3]  # on to the loop, whose fence refuses it
     inner.queued.append(event_delivery(2, device="other"))
     assert drain(conn) == [2]  # the other device's stream was kept
+
+
+def test_after_a_restart_live_events_wait_for_the_resend_beyond_the_reorder_window(
+    inner: FakeConnection, clock: ManualClock
+) -> None:
+    """A device just taken over is asked to resend from 3; under load that takes a while."""
+    conn = sequenced(inner, clock)
+    conn.restart(lambda device: device == DEVICE, [(StreamKey(SITE, DEVICE, EPOCH), 2, 2, ())])
+    inner.queued.append(event_delivery(7))  # live, overtaking the resend of 3..6
+    assert drain(conn) == []
+    clock.t_s += 5.0  # past the 2 s window
+    assert drain(conn) == []
+    inner.queued.extend(event_delivery(seq) for seq in (3, 4, 5, 6))
+    assert drain(conn) == [3, 4, 5, 6, 7]
