@@ -168,8 +168,10 @@ class ReorderBuffer(Generic[T]):
             released.extend(stream.held.pop(seq))
             stream.mark_released(seq)
         if not stream.held:
-            stream.held_since_s = stream.patient_until_s = None  # caught up
+            stream.held_since_s = None
             self._holding.pop(key, None)
+            if released:  # what was held went on behind the resent events: caught up
+                stream.patient_until_s = None
         return released
 
     def _flush(self, key: StreamKey, stream: _Stream[T]) -> list[T]:

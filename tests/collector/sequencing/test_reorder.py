@@ -141,3 +141,12 @@ def test_a_stream_that_caught_up_stops_expecting() -> None:
     assert buf.offer(KEY, 41, "e41", 1.5) == ["e41", "e42"]  # the resend arrived
     buf.offer(KEY, 44, "e44", 2.0)  # an ordinary reordering from now on
     assert buf.next_deadline_s() == 4.0
+
+
+def test_an_ack_while_nothing_is_held_keeps_the_stream_expecting() -> None:
+    buf = buffer(window_s=2.0)
+    buf.seed(KEY, 40, highest=40, gaps=[])
+    buf.expect(KEY, 10.0)
+    assert buf.acknowledged(KEY, 40) == []  # the ledger's ack of what came before
+    buf.offer(KEY, 45, "e45", 1.0)
+    assert buf.next_deadline_s() == 10.0
