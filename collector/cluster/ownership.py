@@ -57,6 +57,10 @@ class Ownership:
         """Every partition held and its token."""
         return dict(self._tokens)
 
+    def current(self) -> dict[int, int]:
+        """The held tokens as they stand, not copied: a new object after every change."""
+        return self._tokens
+
     def grant(self, grant: Grant) -> None:
         """The coordinator claimed a partition; the connection takes it over on its thread."""
         with self._lock:
@@ -87,6 +91,10 @@ class StreamSeeder(Protocol):
         """Start the streams of the devices ``belongs`` names over from ``record``."""
         ...
 
+    def forget(self, belongs: Callable[[str], bool]) -> None:
+        """Drop the streams of the devices ``belongs`` names (their partition was let go)."""
+        ...
+
 
 class OwnedConnection:
     """A ``Connection`` that hands over only the events of partitions this member holds."""
@@ -108,6 +116,7 @@ class OwnedConnection:
         self._new_id = new_id
         self.seeder: StreamSeeder | None = None
         self._active: dict[int, int] = {}
+        self._tokens_seen: dict[int, int] = {}
         self._seen: dict[str, tuple[str, int]] = {}
         self._pending: dict[tuple[int, int], tuple[int, float]] = {}
         self._pending_lock = threading.Lock()
@@ -116,6 +125,8 @@ class OwnedConnection:
 
     def receive(self, timeout_s: float) -> Delivery | None:
         """Next delivery of a held partition, tagged with its token; others are passed by."""
+        if self._ownership.current() is not self._tokens_seen:
+            self._let_go()
         self._take_over()
         deadline_s = self._clock.monotonic() + max(timeout_s, 0.0)
         while True:
@@ -175,6 +186,25 @@ class OwnedConnection:
             key = position.key
             _site, epoch = self._seen.get(key.device_id, (key.site, 0))
             self._seen[key.device_id] = (key.site, max(epoch, key.epoch))
+
+    def _let_go(self) -> None:
+        """Forget the streams of partitions lost or released since the last look.
+
+        Otherwise the sequencer would go on holding their events and asking their devices
+        to resend gaps that are now another member's, rewinding the device under its owner.
+        """
+        self._tokens_seen = self._ownership.current()
+        for partition, token in list(self._active.items()):
+            if self._tokens_seen.get(partition) == token:
+                continue
+            del self._active[partition]
+            if self.seeder is not None:
+                self.seeder.forget(self._of_partition(partition))
+            log.info("cluster.partition_let_go", partition=partition, token=token)
+
+    def _of_partition(self, partition: int) -> Callable[[str], bool]:
+        """A test of whether a device hashes into ``partition``."""
+        return lambda device_id: partition_of(device_id, self._partitions) == partition
 
     def _take_over(self) -> None:
         """Start every newly granted partition: seed its streams, ask its devices again."""

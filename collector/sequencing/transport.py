@@ -107,10 +107,7 @@ class SequencedConnection:
         and then could not commit, its lease lost), so it is forgotten, not merged.
         Events still held go on (the posting fence refuses them: their lease is gone).
         """
-        for key in self._buffer.stream_keys():
-            if belongs(key.device_id):
-                self._ready.extend(self._buffer.drop(key))
-                self._resends.close(key)
+        self.forget(belongs)
         now_s = self._clock.monotonic()
         patient_until_s = now_s + self._buffer.policy.resend_wait_s
         for key, contiguous, highest, gaps in record:
@@ -119,6 +116,14 @@ class SequencedConnection:
             # live events that overtake the resend wait for it longer than the usual window
             self._buffer.expect(key, patient_until_s)
             self._check_gap(key, now_s)
+
+    def forget(self, belongs: Callable[[str], bool]) -> None:
+        """Drop the streams of the devices ``belongs`` names (another collector has them now):
+        what they held goes on to the loop, whose posting fence refuses it; no more resends."""
+        for key in self._buffer.stream_keys():
+            if belongs(key.device_id):
+                self._ready.extend(self._buffer.drop(key))
+                self._resends.close(key)
 
     # ------------------------------------------------------------------ internals
 

@@ -55,10 +55,14 @@ class Seeds:
     def __init__(self) -> None:
         self.seeded: list[tuple[StreamKey, int]] = []
         self.restarted: list[str] = []
+        self.forgotten: list[str] = []
 
     def restart(self, belongs: Callable[[str], bool], record: Sequence[StreamRecord]) -> None:
         self.restarted = [d for d in (MINE, THEIRS) if belongs(d)]
         self.seeded = [(key, contiguous) for key, contiguous, _high, _gaps in record]
+
+    def forget(self, belongs: Callable[[str], bool]) -> None:
+        self.forgotten += [d for d in (MINE, THEIRS) if belongs(d)]
 
 
 def connection() -> tuple[OwnedConnection, Ownership, FakeBroker, Seeds, ManualClock]:
@@ -154,3 +158,16 @@ def test_lag_counts_what_was_handed_over_and_not_yet_acked() -> None:
     assert (lag[1].events, lag[1].oldest_s) == (1, 1.5)
     owned.ack(second)
     assert owned.lag() == {}
+
+
+def test_a_partition_let_go_has_its_streams_forgotten_by_the_sequencer() -> None:
+    owned, ownership, _broker, seeds, _clock = connection()
+    ownership.grant(Grant(1, token=3))
+    ownership.grant(Grant(2, token=4))
+    owned.receive(0)
+    assert seeds.forgotten == []
+    ownership.revoke(1)  # released to another member, or lost
+    owned.receive(0)
+    assert seeds.forgotten == [MINE]  # no more holds or resends for its devices here
+    owned.receive(0)
+    assert seeds.forgotten == [MINE]  # once

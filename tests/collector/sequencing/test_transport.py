@@ -195,3 +195,16 @@ def test_after_a_restart_live_events_wait_for_the_resend_beyond_the_reorder_wind
     assert drain(conn) == []
     inner.queued.extend(event_delivery(seq) for seq in (3, 4, 5, 6))
     assert drain(conn) == [3, 4, 5, 6, 7]
+
+
+def test_a_forgotten_stream_hands_on_what_it_held_and_asks_for_nothing_more(
+    inner: FakeConnection, clock: ManualClock
+) -> None:
+    inner.queued.extend([event_delivery(1), event_delivery(3)])
+    conn = sequenced(inner, clock)
+    assert drain(conn) == [1]  # 3 is held
+    conn.forget(lambda device: device == DEVICE)  # its partition went to another member
+    assert drain(conn) == [3]  # on to the loop, whose fence refuses it
+    clock.t_s += 60.0  # long past the window and every resend's backoff
+    assert drain(conn) == []
+    assert inner.commands() == []
