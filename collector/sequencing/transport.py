@@ -104,8 +104,8 @@ class SequencedConnection:
         ``record`` (this collector just took those devices over, maybe back).
 
         What this collector knew of them may be ahead of the ledger (events it released
-        and then could not commit, its lease lost), so it is forgotten, not merged.
-        Events still held go on (the posting fence refuses them: their lease is gone).
+        and then could not commit, its lease lost), so it is forgotten (``forget``), not
+        merged; events still held are dropped, and come again with the resend.
         """
         self.forget(belongs)
         now_s = self._clock.monotonic()
@@ -118,11 +118,19 @@ class SequencedConnection:
             self._check_gap(key, now_s)
 
     def forget(self, belongs: Callable[[str], bool]) -> None:
-        """Drop the streams of the devices ``belongs`` names (another collector has them now):
-        what they held goes on to the loop, whose posting fence refuses it; no more resends."""
+        """Drop the streams of the devices ``belongs`` names (another collector has them now),
+        and ask no more resends for them.
+
+        What they held is acknowledged to the broker and dropped, as events of a partition
+        not held are: never posted, since the fence admits them while the lease row still
+        names this member (a renewal that failed here, a release not yet written), which
+        would apply them ahead of the missing ones. The device still has them (no device
+        ack was sent) and sends them again to their owner.
+        """
         for key in self._buffer.stream_keys():
             if belongs(key.device_id):
-                self._ready.extend(self._buffer.drop(key))
+                for delivery in self._buffer.drop(key):
+                    self._inner.ack(delivery)
                 self._resends.close(key)
 
     # ------------------------------------------------------------------ internals

@@ -171,14 +171,15 @@ def test_a_restart_forgets_what_was_released_beyond_the_ledger(
     assert drain(conn) == [3, 4, 5]
 
 
-def test_a_restart_hands_on_what_the_stream_held_and_leaves_other_devices_alone(
+def test_a_restart_drops_what_the_stream_held_and_leaves_other_devices_alone(
     inner: FakeConnection, clock: ManualClock
 ) -> None:
     inner.queued.extend([event_delivery(1), event_delivery(3), event_delivery(1, device="other")])
     conn = sequenced(inner, clock)
     assert drain(conn) == [1, 1]  # 3 is held
     conn.restart(lambda device: device == DEVICE, [])
-    assert drain(conn) == [3]  # on to the loop, whose fence refuses it
+    assert drain(conn) == []  # not posted: acked to the broker and dropped
+    assert 3 in inner.acked  # (the device still has it and sends it again)
     inner.queued.append(event_delivery(2, device="other"))
     assert drain(conn) == [2]  # the other device's stream was kept
 
@@ -197,14 +198,15 @@ def test_after_a_restart_live_events_wait_for_the_resend_beyond_the_reorder_wind
     assert drain(conn) == [3, 4, 5, 6, 7]
 
 
-def test_a_forgotten_stream_hands_on_what_it_held_and_asks_for_nothing_more(
+def test_a_forgotten_stream_drops_what_it_held_and_asks_for_nothing_more(
     inner: FakeConnection, clock: ManualClock
 ) -> None:
     inner.queued.extend([event_delivery(1), event_delivery(3)])
     conn = sequenced(inner, clock)
     assert drain(conn) == [1]  # 3 is held
     conn.forget(lambda device: device == DEVICE)  # its partition went to another member
-    assert drain(conn) == [3]  # on to the loop, whose fence refuses it
+    assert drain(conn) == []  # never posted: the fence may still admit it
+    assert inner.acked == [3]  # acked to the broker (the device sends it again)
     clock.t_s += 60.0  # long past the window and every resend's backoff
     assert drain(conn) == []
     assert inner.commands() == []
