@@ -11,7 +11,13 @@ import pytest
 from collector.analytics import forecast_demand
 from collector.analytics.errors import AnalyticsError
 from collector.analytics.methods import INTERMITTENT
-from collector.analytics.selection import backtest_plan, choose, is_intermittent
+from collector.analytics.selection import (
+    Backtest,
+    Forecast,
+    backtest_plan,
+    choose,
+    is_intermittent,
+)
 
 
 def seasonal_demand(days: int, seed: int = 1) -> np.ndarray:
@@ -29,14 +35,19 @@ def intermittent_demand(days: int, seed: int = 2) -> np.ndarray:
     return ((rng.random(days) < 0.12) * rng.integers(1, 4, days)).astype(np.float64)
 
 
+def _scored(found: Forecast) -> tuple[Backtest, Backtest]:
+    """The chosen method's and the baseline's backtests, both there."""
+    assert found.chosen is not None
+    assert found.baseline is not None
+    return found.chosen, found.baseline
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_on_a_weekly_season_with_trend_the_choice_beats_seasonal_naive(seed: int) -> None:
     found = choose(seasonal_demand(730, seed), 28)
     assert not found.intermittent
     assert found.method == "trend_seasonal"
-    chosen, baseline = found.chosen, found.baseline
-    assert chosen is not None
-    assert baseline is not None
+    chosen, baseline = _scored(found)
     assert chosen.rmsse is not None
     assert baseline.rmsse is not None
     assert chosen.rmsse < baseline.rmsse
@@ -50,9 +61,7 @@ def test_on_intermittent_demand_a_croston_method_is_chosen(seed: int) -> None:
     found = choose(intermittent_demand(400, seed), 28)
     assert found.intermittent
     assert found.method in INTERMITTENT
-    chosen, baseline = found.chosen, found.baseline
-    assert chosen is not None
-    assert baseline is not None
+    chosen, baseline = _scored(found)
     assert chosen.rmsse is not None
     assert baseline.rmsse is not None
     assert chosen.rmsse < baseline.rmsse
