@@ -93,7 +93,7 @@ class Coordinator:
         for partition in plan.release:
             self._ownership.revoke(partition)  # stop admitting first; the fence does the rest
             self._store.release(partition, held[partition])
-        claimed = {p: t for p in plan.claim if (t := self._store.claim(p)) is not None}
+        claimed = self._store.claim_many(plan.claim)
         streams = self._store.streams_of(claimed)
         for partition, token in claimed.items():
             self._ownership.grant(Grant(partition, token, tuple(streams[partition])))
@@ -127,9 +127,10 @@ class Coordinator:
                       hint="leases given up until the link to the broker is back")  # fmt: skip
 
     def _renew(self) -> None:
-        lag = self._lag()
-        for partition, token in sorted(self._ownership.held().items()):
-            if not self._store.renew(partition, token, lag.get(partition, PartitionLag())):
+        held = self._ownership.held()
+        renewed = self._store.renew(held, self._lag())
+        for partition, token in sorted(held.items()):
+            if partition not in renewed:
                 self._ownership.revoke(partition)
                 log.warning("cluster.lease_lost", partition=partition, token=token,
                             hint="another member holds it now")  # fmt: skip

@@ -1,11 +1,14 @@
 """``LeaseFence``: the posting transaction's own check that its partitions' leases still hold.
 
 Injected into ``SqlIngestor``: inside the batch's transaction, after the ledger lock,
-it reads the leases of the batch's partitions ``FOR SHARE``. A message is admitted only
-when its partition is leased to this member, unexpired, under the very token the
-message was received with (``InboundMessage.lease``). The share lock makes a claim by
-another member wait until this transaction ends, so a collector that lost its lease can
-never commit, and a new owner reads the ledger only after the old owner's last commit.
+it reads the leases of the batch's partitions ``FOR KEY SHARE``. A message is admitted
+only when its partition is leased to this member, unexpired, under the very token the
+message was received with (``InboundMessage.lease``). A claim by another member locks
+the row ``FOR UPDATE`` first, so it waits until this transaction ends: a collector that
+lost its lease can never commit, and a new owner reads the ledger only after the old
+owner's last commit. The owner's own renewals (plain updates of the row) do not wait:
+with ``FOR SHARE`` each renewal queued behind a commit, a member under load renewed its
+leases slower than they expired, and the cluster churned its partitions (CI).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ class LeaseFence:
 
 
 def _held(conn: sa.Connection, member_id: str, partitions: list[int]) -> dict[int, int]:
-    """Live leases of ``member_id`` among ``partitions``, locked ``FOR SHARE`` in order."""
+    """Live leases of ``member_id`` among ``partitions``, locked ``FOR KEY SHARE`` in order."""
     query = (
         sa.select(cluster_leases.c.partition, cluster_leases.c.token)
         .where(
@@ -49,6 +52,6 @@ def _held(conn: sa.Connection, member_id: str, partitions: list[int]) -> dict[in
             cluster_leases.c.lease_until > sa.func.clock_timestamp(),
         )
         .order_by(cluster_leases.c.partition)
-        .with_for_update(read=True)
+        .with_for_update(read=True, key_share=True)
     )
     return {int(row.partition): int(row.token) for row in conn.execute(query)}

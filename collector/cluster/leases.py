@@ -2,14 +2,17 @@
 
 Every statement runs in its own short transaction and touches one lease row, so a
 renewal or a claim never holds one row while waiting for another (no deadlock with a
-posting transaction that holds its partitions ``FOR SHARE``). Times are
+posting transaction that holds its partitions ``FOR KEY SHARE``). Renewals and claims
+each take all their rows in one statement, and none of them waits for a posting
+transaction: a claim skips a row one still holds (``FOR UPDATE SKIP LOCKED``), so a
+member's heartbeat stays short however loaded the machine is. Times are
 ``clock_timestamp()`` on the database, so the members' own clocks never matter.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,12 +29,42 @@ from collector.ledger.schema import device_progress
 _NOW = sa.func.clock_timestamp()
 
 
-def _later(seconds: float) -> sa.ColumnElement[object]:
-    return _NOW + sa.func.make_interval(0, 0, 0, 0, 0, 0, seconds)
-
-
 def _earlier(seconds: float) -> sa.ColumnElement[object]:
     return _NOW - sa.func.make_interval(0, 0, 0, 0, 0, 0, seconds)
+
+
+_CLAIM = sa.text(
+    """
+    WITH free AS (
+        SELECT partition FROM cluster_leases
+         WHERE partition = ANY(CAST(:partitions AS integer[]))
+           AND (owner IS NULL OR lease_until <= clock_timestamp())
+         ORDER BY partition
+           FOR UPDATE SKIP LOCKED
+    )
+    UPDATE cluster_leases AS l
+       SET owner = :member, token = l.token + 1, since = clock_timestamp(),
+           lease_until = clock_timestamp() + make_interval(secs => :ttl_s),
+           lag_events = 0, lag_s = NULL, reported_at = clock_timestamp()
+      FROM free
+     WHERE l.partition = free.partition
+    RETURNING l.partition, l.token
+    """
+)
+
+_RENEW = sa.text(
+    """
+    UPDATE cluster_leases AS l
+       SET lease_until = clock_timestamp() + make_interval(secs => :ttl_s),
+           lag_events = v.lag_events, lag_s = v.lag_s, reported_at = clock_timestamp()
+      FROM unnest(CAST(:partitions AS integer[]), CAST(:tokens AS bigint[]),
+                  CAST(:lag_events AS bigint[]), CAST(:lag_s AS double precision[]))
+           AS v(partition, token, lag_events, lag_s)
+     WHERE l.partition = v.partition AND l.token = v.token AND l.owner = :member
+       AND l.lease_until > clock_timestamp()
+    RETURNING l.partition
+    """
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,51 +151,49 @@ class LeaseStore:
             return set(conn.execute(query).scalars())
 
     def claim(self, partition: int) -> int | None:
-        """Take a free or expired partition: its new fencing token, or None if another got it."""
-        stmt = (
-            sa.update(cluster_leases)
-            .where(
-                cluster_leases.c.partition == partition,
-                sa.or_(cluster_leases.c.owner.is_(None), cluster_leases.c.lease_until <= _NOW),
-            )
-            .values(
-                owner=self.member_id,
-                token=cluster_leases.c.token + 1,
-                since=_NOW,
-                lease_until=_later(self._ttl_s),
-                lag_events=0,
-                lag_s=None,
-                reported_at=_NOW,
-            )
-            .returning(cluster_leases.c.token)
-        )
-        with self._begin() as conn:
-            token = conn.execute(stmt).scalar_one_or_none()
-        return int(token) if token is not None else None
+        """Take one free or expired partition (``claim_many``): its new token, or None."""
+        return self.claim_many([partition]).get(partition)
 
-    def renew(self, partition: int, token: int, lag: PartitionLag) -> bool:
-        """Extend a lease still held under ``token``; False when it was lost (expired, taken)."""
-        stmt = (
-            sa.update(cluster_leases)
-            .where(
-                cluster_leases.c.partition == partition,
-                cluster_leases.c.owner == self.member_id,
-                cluster_leases.c.token == token,
-                cluster_leases.c.lease_until > _NOW,
-            )
-            .values(
-                lease_until=_later(self._ttl_s),
-                lag_events=lag.events,
-                lag_s=lag.oldest_s,
-                reported_at=_NOW,
-            )
-            .returning(cluster_leases.c.partition)
-        )
+    def claim_many(self, partitions: Iterable[int]) -> dict[int, int]:
+        """Take those of ``partitions`` that are free or expired, in one statement: partition
+        → its new fencing token.
+
+        A partition whose former owner's posting transaction still holds it (its fence reads
+        the row ``FOR KEY SHARE``) is skipped, not waited for: the next heartbeat claims it,
+        so the new owner reads the ledger only after that last commit, and this member's
+        own renewals never wait behind another's commit.
+        """
+        wanted = sorted(set(partitions))
+        if not wanted:
+            return {}
+        params = {"member": self.member_id, "ttl_s": self._ttl_s, "partitions": wanted}
         with self._begin() as conn:
-            return conn.execute(stmt).scalar_one_or_none() is not None
+            return {int(p): int(t) for p, t in conn.execute(_CLAIM, params).all()}
+
+    def renew(self, held: Mapping[int, int], lag: Mapping[int, PartitionLag]) -> set[int]:
+        """Extend every lease still held under its token, in one statement; returns those
+        renewed (the others were lost: expired, or taken).
+
+        One round trip for all of them: renewed one by one, a member starved of CPU took
+        longer to get through its leases than they last, and lost them to the others.
+        """
+        if not held:
+            return set()
+        order = sorted(held)
+        seen = [lag.get(p, PartitionLag()) for p in order]
+        params = {
+            "member": self.member_id,
+            "ttl_s": self._ttl_s,
+            "partitions": order,
+            "tokens": [held[p] for p in order],
+            "lag_events": [s.events for s in seen],
+            "lag_s": [s.oldest_s for s in seen],
+        }
+        with self._begin() as conn:
+            return {int(p) for p in conn.execute(_RENEW, params).scalars()}
 
     def release(self, partition: int, token: int) -> None:
-        """Give a partition up now (it waits for a posting transaction that holds it)."""
+        """Give a partition up now (the next claim waits for a posting transaction holding it)."""
         stmt = (
             sa.update(cluster_leases)
             .where(

@@ -79,7 +79,7 @@ WRITER_IDLE_TIMEOUT_S = 5.0
 
 A writer cut off from the database between two statements (its host frozen, the
 network gone) would otherwise hold the ledger lock, and the lease rows it read
-``FOR SHARE``, until TCP gives up hours later, and every other writer and cluster
+``FOR KEY SHARE``, until TCP gives up hours later, and every other writer and cluster
 member would wait behind it. A batch's statements follow each other within
 milliseconds; within a TTL (5 s by default) another member can then take over.
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -106,23 +107,41 @@ def test_only_the_fenced_messages_of_a_mixed_batch_are_left_out(pg_engine: sa.En
     assert [(p.device_id, p.contiguous_seq) for p in result.progress] == [(DEVICE, 2)]
 
 
-def test_a_release_waits_for_the_posting_transaction_that_holds_the_partition(
+def _in_thread(work: Callable[[], object]) -> threading.Event:
+    """Start ``work()`` on a thread; the event is set once it returned."""
+    done = threading.Event()
+
+    def run() -> None:
+        work()
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    return done
+
+
+def test_no_claim_takes_a_partition_while_a_posting_transaction_admitted_it(
     pg_engine: sa.Engine,
 ) -> None:
+    a, b = store(pg_engine, "a"), store(pg_engine, "b")
+    token = a.claim(PARTITION)
+    assert token is not None
+    fence = LeaseFence(member_id="a", partitions=PARTITIONS)
+    with pg_engine.begin() as conn:
+        assert fence.admit(conn, [leased(tx_message(1, device=DEVICE), token)]) == [True]
+        assert _in_thread(lambda: a.release(PARTITION, token)).wait(5), "the release waited"
+        assert b.claim(PARTITION) is None, "the lease changed hands under a posting transaction"
+    assert b.claim(PARTITION) == token + 1  # once it committed
+
+
+def test_a_renewal_does_not_wait_for_the_posting_transaction(pg_engine: sa.Engine) -> None:
     a = store(pg_engine, "a")
     token = a.claim(PARTITION)
     assert token is not None
     fence = LeaseFence(member_id="a", partitions=PARTITIONS)
-    released = threading.Event()
+    renewed: list[set[int]] = []
     with pg_engine.begin() as conn:
         assert fence.admit(conn, [leased(tx_message(1, device=DEVICE), token)]) == [True]
-
-        def release() -> None:
-            a.release(PARTITION, token)
-            released.set()
-
-        thread = threading.Thread(target=release)
-        thread.start()
-        assert not released.wait(0.5), "the lease changed hands under a posting transaction"
-    assert released.wait(5), "the release did not go through after the commit"
-    thread.join(5)
+        done = _in_thread(lambda: renewed.append(a.renew({PARTITION: token}, {})))
+        # under load a member renewing behind each of its own commits let its leases lapse
+        assert done.wait(2), "the renewal queued behind the posting transaction"
+    assert renewed == [{PARTITION}]
