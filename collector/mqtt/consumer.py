@@ -112,7 +112,7 @@ class MqttConsumer:
         return self._connected.wait(timeout_s)
 
     def is_linked(self) -> bool:
-        """True while subscribed on a live connection."""
+        """True while subscribed on a live connection (a resumed session counts at once)."""
         return self._connected.is_set()
 
     def stop(self, flush_timeout_s: float = 5.0) -> None:
@@ -244,6 +244,11 @@ class MqttConsumer:
             self._connection_no += 1
             self._attempt = 0
             client.subscribe(self._subscription, qos=1)
+            if flags.session_present:
+                # The session kept its subscription: messages flow now. Its SUBACK comes
+                # behind whatever the broker queued meanwhile (15 s of backlog in CI), and a
+                # cluster member counted that time as "cut off from the broker".
+                self._connected.set()
             log.info(
                 "mqtt.connected",
                 broker=self._address.redacted_url,

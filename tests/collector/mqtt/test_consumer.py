@@ -9,6 +9,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from collector.clock import SystemClock
 from collector.mqtt.address import parse_broker_url
@@ -176,3 +177,31 @@ def test_publishing_while_the_broker_is_away_neither_raises_nor_blocks_later_pub
     topic = wire.acks_topic("s", "d")
     consumer.publish(topic, b"{}")
     consumer.publish(topic, b"{}")
+
+
+class _SubscribeRecorder:
+    """Stands in for the paho client inside a callback: records the subscriptions asked for."""
+
+    def __init__(self) -> None:
+        self.subscribed: list[str] = []
+
+    def subscribe(self, topic: str, qos: int) -> None:
+        self.subscribed.append(topic)
+
+
+@pytest.mark.parametrize(("session_present", "linked"), [(True, True), (False, False)])
+def test_a_resumed_session_is_linked_at_connack_a_new_one_only_at_suback(
+    site: str, session_present: bool, linked: bool
+) -> None:
+    # a resumed session's SUBACK queues behind its backlog: a cluster member waiting for it
+    # took itself for cut off from the broker and gave its leases up
+    consumer = make_consumer(1, "collector-linked", site)
+    client = _SubscribeRecorder()
+    success = ReasonCode(PacketTypes.CONNACK, "Success")
+    flags = paho.ConnectFlags(session_present=session_present)
+    consumer._on_connect(client, None, flags, success, None)  # type: ignore[arg-type]
+    assert client.subscribed == [wire.events_topic(site, "+")]
+    assert consumer.is_linked() is linked
+    granted = [ReasonCode(PacketTypes.SUBACK, "Granted QoS 1")]
+    consumer._on_subscribe(client, None, 1, granted, None)  # type: ignore[arg-type]
+    assert consumer.is_linked()
