@@ -26,6 +26,7 @@ from pathlib import Path
 from edge_agent import wire
 from edge_agent.link.delivery import Delivery, online_status
 from edge_agent.link.settings import LinkSettings
+from edge_agent.outbox.sender import DEFAULT_ACK_TIMEOUT_S
 from edge_agent.outbox.store import Outbox
 from tests.system.stream import receipt
 
@@ -40,7 +41,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--total", type=int, required=True)
     parser.add_argument("--rate", type=float, required=True, help="appends per second per device")
-    parser.add_argument("--ack-timeout-s", type=float, default=3.0)
+    parser.add_argument("--ack-timeout-s", type=float, default=DEFAULT_ACK_TIMEOUT_S)
     parser.add_argument("--drain-timeout-s", type=float, default=120.0)
     parser.add_argument("--hold-at", type=int, default=0, help="seq to wait at for the file")
     parser.add_argument("--release-file", type=Path, default=None)
