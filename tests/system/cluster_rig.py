@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,12 +19,14 @@ from tests.support.mosquitto_private import PrivateMosquitto
 from tests.support.services import fresh_postgres_database
 from tests.system.fleet_stream import sku_of
 from tests.system.ledger_probe import LedgerProbe, assert_exactly_once
-from tests.system.processes import COLLECTOR, Child, CollectorProcess
+from tests.system.processes import COLLECTOR, Child, CollectorProcess, wait_for
 from tests.system.rig import import_items
 from tests.system.stream import StreamSpec, seq_of_reference
 
 LOCATION = "main/cluster-test/shelf-1"
 PARTITIONS = 32
+TAKEOVER_BOUND_S = 10.0
+"""A dead or cut-off member's partitions have a new owner within this (issue: 10 s)."""
 SKU_PREFIX = "CL"
 LIVE_LEASES = sa.text(
     "SELECT partition, owner FROM cluster_leases "
@@ -50,6 +54,7 @@ class FleetProcess(Child):
     def __init__(self, *, port: int, site: str, devices: list[str], total: int, rate: float,
                  hold_at: int, workdir: Path) -> None:  # fmt: skip
         self.release_file = workdir / "fleet.release"
+        self.workdir = workdir
         command = [sys.executable, "-m", "tests.system.fleet_stream", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--site", site, "--workdir", str(workdir)]
         command += ["--devices", ",".join(devices), "--sku-prefix", SKU_PREFIX]
@@ -60,6 +65,17 @@ class FleetProcess(Child):
     def release(self) -> None:
         """Let the devices go on past their hold point."""
         self.release_file.touch()
+
+    def wait_drained(self, timeout_s: float, context: Callable[[], str]) -> None:
+        """Wait for the fleet to exit 0 (everything acknowledged); fail with what was left."""
+        try:
+            code = self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            code = None
+        if code != 0:
+            outboxes = sorted(self.workdir.glob("*.outbox.sqlite3"))
+            left = {path.name.split(".")[0]: _unsent(path) for path in outboxes}
+            pytest.fail(f"fleet did not drain (exit {code}); unsent {left}\n{context()}")
 
 
 @dataclass
@@ -123,6 +139,29 @@ class ClusterRig:
         return subprocess.run([COLLECTOR, *args, "--db", self.db_url], capture_output=True,
                               text=True, timeout=60, check=False)  # fmt: skip
 
+    def measure_takeover(
+        self,
+        orphaned: set[int],
+        *,
+        since_s: float,
+        applied_before: int,
+        new_owner: Callable[[str | None], bool],
+    ) -> tuple[float, float]:
+        """Seconds from ``since_s`` until ``orphaned`` all have a ``new_owner``, and until
+        their devices' events are applied again; asserted within the takeover bound."""
+        devices = self.devices_of(orphaned)
+        taken = lambda: all(new_owner(self.owners().get(p)) for p in orphaned)  # noqa: E731
+        wait_for(taken, 30, f"partitions {sorted(orphaned)} taken over", self.context)
+        takeover_s = time.monotonic() - since_s
+        resumed = lambda: self.applied(devices) > applied_before  # noqa: E731
+        wait_for(resumed, 30, "the orphaned devices applied again", self.context)
+        resumed_s = time.monotonic() - since_s
+        print(f"takeover {takeover_s:.1f} s, {len(devices)} devices applied again "
+              f"{resumed_s:.1f} s after the fault")  # fmt: skip
+        assert takeover_s < TAKEOVER_BOUND_S, f"takeover took {takeover_s:.1f} s\n{self.context()}"
+        assert resumed_s < TAKEOVER_BOUND_S + 2, f"devices resumed after {resumed_s:.1f} s"
+        return takeover_s, resumed_s
+
     def assert_every_stream_exact(self, per_device: int) -> None:
         """Every device's receipts in the ledger exactly once, nothing else, in seq order."""
         for device in self.devices:
@@ -136,6 +175,12 @@ class ClusterRig:
     def context(self) -> str:
         logs = [child.logs() for child in self.children]
         return "\n".join([*logs, f"--- broker ---\n{self.broker.log_text()[-2000:]}"])
+
+
+def _unsent(outbox: Path) -> int:
+    """Events still in a device's outbox file (not acknowledged by the collectors)."""
+    with sqlite3.connect(outbox) as conn:
+        return int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
 
 
 @pytest.fixture
