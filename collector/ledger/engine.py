@@ -18,17 +18,32 @@ READ_ONLY = "ledger_read_only"
 """Execution option of a connection that only reads (``read_only_connection``)."""
 
 
+PG_DEAD_LINK_DEFAULTS: dict[str, int] = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
+"""libpq settings that turn a silent link to PostgreSQL into an error within about 30 s
+(a query's unacknowledged bytes, or 25 s of an idle connection without keepalive answers),
+rather than a session that waits for TCP to give up, hours later; any of them in the URL's
+query (``?tcp_user_timeout=…``) wins."""
+
+
 def create_ledger_engine(url: str) -> sa.Engine:
     """An engine for ``sqlite:///PATH`` or ``postgresql+psycopg://…`` tuned for the ledger.
 
     SQLite: WAL, foreign keys on, ``synchronous=FULL`` (commits are batched, so durability
     is cheap), every transaction ``BEGIN IMMEDIATE`` so writers queue instead of failing,
     except on a ``read_only_connection``.
-    The folder of a SQLite file is created when missing.
+    The folder of a SQLite file is created when missing. PostgreSQL: ``PG_DEAD_LINK_DEFAULTS``.
     """
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        dead_link = {k: v for k, v in PG_DEAD_LINK_DEFAULTS.items() if k not in parsed.query}
+        return sa.create_engine(parsed, pool_pre_ping=True, connect_args=dead_link)
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from collector.ledger.engine import create_ledger_engine, read_only_connection
+from collector.ledger.engine import (
+    PG_DEAD_LINK_DEFAULTS,
+    create_ledger_engine,
+    read_only_connection,
+)
+from tests.support.services import POSTGRES_ADMIN_URL
 
 SHORT_BUSY_MS = 200
 
@@ -99,3 +104,16 @@ def test_a_delete_does_not_write_the_freed_pages_again(tmp_path: Path) -> None:
     engine.dispose()
     # zeroing the row's ~250 freed overflow pages would write a megabyte into the WAL
     assert wal_bytes < 100_000
+
+
+@pytest.mark.postgres
+def test_a_postgresql_link_that_goes_silent_is_given_up_and_the_url_may_say_otherwise() -> None:
+    url = sa.make_url(POSTGRES_ADMIN_URL).update_query_dict({"keepalives_idle": "7"})
+    engine = create_ledger_engine(url.render_as_string(hide_password=False))
+    with engine.connect() as conn:
+        used = conn.connection.dbapi_connection.info.get_parameters()  # type: ignore[union-attr]
+    engine.dispose()
+    # a frozen network then ends the session in ~30 s, not when TCP gives up hours later
+    assert used["tcp_user_timeout"] == str(PG_DEAD_LINK_DEFAULTS["tcp_user_timeout"])
+    assert used["keepalives"] == "1"
+    assert used["keepalives_idle"] == "7"  # the URL's own wins
