@@ -31,6 +31,16 @@ log = structlog.get_logger("collector.cluster")
 LagSource = Callable[[], dict[int, PartitionLag]]
 
 
+def wait_before_next_s(started_s: float, now_s: float, heartbeat_s: float) -> float:
+    """How long to wait for the next heartbeat, counted from the start of the last one.
+
+    Waiting a whole heartbeat after a slow tick (a loaded machine) stretched the time
+    between two renewals to the tick's length plus the heartbeat, eating the TTL's margin.
+    A tenth of a heartbeat at least, so that ticks slower than the heartbeat do not spin.
+    """
+    return max(heartbeat_s / 10, heartbeat_s - (now_s - started_s))
+
+
 class Coordinator:
     """Keeps ``ownership`` in step with the lease table, one heartbeat at a time."""
 
@@ -149,7 +159,10 @@ class Coordinator:
         return True
 
     def _run(self) -> None:
-        while not self._stop.wait(self._heartbeat_s):
+        started_s = self._clock.monotonic()
+        while not self._stop.wait(wait_before_next_s(started_s, self._clock.monotonic(),
+                                                     self._heartbeat_s)):  # fmt: skip
+            started_s = self._clock.monotonic()
             self.beat()
 
     def _unreachable(self, err: Exception) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from collector.cluster.coordinator import Coordinator
+from collector.cluster.coordinator import Coordinator, wait_before_next_s
 from collector.cluster.leases import PartitionLag
 from collector.cluster.ownership import Ownership
 from collector.cluster.partitions import partition_of
@@ -132,3 +132,10 @@ def test_a_member_that_cannot_reach_the_database_for_a_ttl_admits_nothing(
     assert not a.beat()
     assert ownership.held() == {}  # they may have been taken: stop admitting
     cut_off.dispose()
+
+
+@pytest.mark.parametrize(("took_s", "wait_s"), [(0.0, 1.5), (0.5, 1.0), (1.5, 0.15), (4.0, 0.15)])
+def test_the_next_heartbeat_is_due_a_heartbeat_after_the_last_one_started(
+    took_s: float, wait_s: float
+) -> None:
+    assert wait_before_next_s(100.0, 100.0 + took_s, 1.5) == pytest.approx(wait_s)
