@@ -1,10 +1,10 @@
 """``LeaseStore``: the SQL of membership and partition leases, all timed by the database clock.
 
-Every statement runs in its own short transaction and touches one lease row, so a
-renewal or a claim never holds one row while waiting for another (no deadlock with a
-posting transaction that holds its partitions ``FOR KEY SHARE``). Renewals and claims
-each take all their rows in one statement, and none of them waits for a posting
-transaction: a claim skips a row one still holds (``FOR UPDATE SKIP LOCKED``), so a
+Every statement runs in its own short transaction. Renewals and claims each take all
+their rows in one statement, and none of them waits for a posting transaction (its fence
+holds its partitions ``FOR KEY SHARE``, which a plain update does not conflict with): a
+claim skips a row one still holds (``FOR UPDATE SKIP LOCKED``), and since a claim never
+waits, a renewal waiting on a row being claimed can close no deadlock cycle. So a
 member's heartbeat stays short however loaded the machine is. Times are
 ``clock_timestamp()`` on the database, so the members' own clocks never matter.
 """
