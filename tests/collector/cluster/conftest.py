@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -43,3 +45,12 @@ def lapse(engine: sa.Engine, partition: int) -> None:
             ),
             {"p": partition},
         )
+
+
+def in_thread(work: Callable[[], object], timeout_s: float) -> tuple[bool, float]:
+    """Run ``work()`` on a thread: (finished within ``timeout_s``, seconds it took)."""
+    started = time.monotonic()
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    return not thread.is_alive(), time.monotonic() - started

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 import sqlalchemy as sa
 
@@ -13,7 +10,7 @@ from collector.cluster.partitions import partition_of
 from collector.ingest.ports import Disposition, InboundMessage
 from collector.ledger.ingestor import SqlIngestor
 from collector.ledger.schema import device_progress, inbox, movements
-from tests.collector.cluster.conftest import PARTITIONS, lapse, store
+from tests.collector.cluster.conftest import PARTITIONS, in_thread, lapse, store
 from tests.collector.ledger.messages import tx_message
 from tests.support.clock import FakeClock
 
@@ -107,18 +104,6 @@ def test_only_the_fenced_messages_of_a_mixed_batch_are_left_out(pg_engine: sa.En
     assert [(p.device_id, p.contiguous_seq) for p in result.progress] == [(DEVICE, 2)]
 
 
-def _in_thread(work: Callable[[], object]) -> threading.Event:
-    """Start ``work()`` on a thread; the event is set once it returned."""
-    done = threading.Event()
-
-    def run() -> None:
-        work()
-        done.set()
-
-    threading.Thread(target=run, daemon=True).start()
-    return done
-
-
 def test_no_claim_takes_a_partition_while_a_posting_transaction_admitted_it(
     pg_engine: sa.Engine,
 ) -> None:
@@ -128,7 +113,8 @@ def test_no_claim_takes_a_partition_while_a_posting_transaction_admitted_it(
     fence = LeaseFence(member_id="a", partitions=PARTITIONS)
     with pg_engine.begin() as conn:
         assert fence.admit(conn, [leased(tx_message(1, device=DEVICE), token)]) == [True]
-        assert _in_thread(lambda: a.release(PARTITION, token)).wait(5), "the release waited"
+        released, _took_s = in_thread(lambda: a.release(PARTITION, token), timeout_s=5)
+        assert released, "the release waited for the posting transaction"
         assert b.claim(PARTITION) is None, "the lease changed hands under a posting transaction"
     assert b.claim(PARTITION) == token + 1  # once it committed
 
@@ -141,7 +127,8 @@ def test_a_renewal_does_not_wait_for_the_posting_transaction(pg_engine: sa.Engin
     renewed: list[set[int]] = []
     with pg_engine.begin() as conn:
         assert fence.admit(conn, [leased(tx_message(1, device=DEVICE), token)]) == [True]
-        done = _in_thread(lambda: renewed.append(a.renew({PARTITION: token}, {})))
+        work = lambda: renewed.append(a.renew({PARTITION: token}, {}))  # noqa: E731
+        finished, _took_s = in_thread(work, timeout_s=2)
         # under load a member renewing behind each of its own commits let its leases lapse
-        assert done.wait(2), "the renewal queued behind the posting transaction"
+        assert finished, "the renewal queued behind the posting transaction"
     assert renewed == [{PARTITION}]

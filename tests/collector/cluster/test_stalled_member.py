@@ -7,9 +7,8 @@ timeout, so other writers go on and another member can claim the leases.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -19,7 +18,7 @@ from collector.cluster.schema import cluster_leases
 from collector.ledger import session as session_module
 from collector.ledger.engine import WRITER_IDLE_TIMEOUT_S, lock_ledger
 from collector.ledger.session import PostingSession
-from tests.collector.cluster.conftest import lapse, store
+from tests.collector.cluster.conftest import in_thread, lapse, store
 
 pytestmark = pytest.mark.postgres
 
@@ -48,15 +47,6 @@ def stalled(pg_engine: sa.Engine, short_idle: None) -> Iterator[sa.Connection]:
         conn.close()
 
 
-def _in_thread(work: Callable[[], object], timeout_s: float) -> tuple[bool, float]:
-    """Run ``work()`` on a thread: (finished within ``timeout_s``, seconds it took)."""
-    started = time.monotonic()
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    thread.join(timeout_s)
-    return not thread.is_alive(), time.monotonic() - started
-
-
 def test_another_writer_gets_the_ledger_lock_once_a_stalled_session_is_ended(
     pg_engine: sa.Engine, stalled: sa.Connection
 ) -> None:
@@ -64,7 +54,7 @@ def test_another_writer_gets_the_ledger_lock_once_a_stalled_session_is_ended(
         with pg_engine.begin() as conn:
             lock_ledger(conn)
 
-    finished, took_s = _in_thread(write, timeout_s=IDLE_S + 5)
+    finished, took_s = in_thread(write, timeout_s=IDLE_S + 5)
     assert finished, "a stalled writer's transaction kept the ledger lock"
     assert took_s >= IDLE_S * 0.8  # it did wait for the stalled one first
     with pytest.raises(sa.exc.DBAPIError):  # the server ended the stalled session
