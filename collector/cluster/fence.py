@@ -3,10 +3,11 @@
 Injected into ``SqlIngestor``: inside the batch's transaction, after the ledger lock,
 it reads the leases of the batch's partitions ``FOR KEY SHARE``. A message is admitted
 only when its partition is leased to this member, unexpired, under the very token the
-message was received with (``InboundMessage.lease``). A claim by another member locks
-the row ``FOR UPDATE`` first, so it waits until this transaction ends: a collector that
-lost its lease can never commit, and a new owner reads the ledger only after the old
-owner's last commit. The owner's own renewals (plain updates of the row) do not wait:
+message was received with (``InboundMessage.lease``). A claim by another member takes
+the row ``FOR UPDATE SKIP LOCKED``, so it passes the partition by until this transaction
+ends: a collector that lost its lease can never commit, and a new owner reads the ledger
+only after the old owner's last commit. The owner's own renewals (plain updates of the
+row) do not wait:
 with ``FOR SHARE`` each renewal queued behind a commit, a member under load renewed its
 leases slower than they expired, and the cluster churned its partitions (CI).
 """

@@ -193,7 +193,7 @@ class LeaseStore:
             return {int(p) for p in conn.execute(_RENEW, params).scalars()}
 
     def release(self, partition: int, token: int) -> None:
-        """Give a partition up now (the next claim waits for a posting transaction holding it)."""
+        """Give a partition up now (a claim skips it while a posting transaction holds it)."""
         stmt = (
             sa.update(cluster_leases)
             .where(

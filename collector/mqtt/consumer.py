@@ -108,7 +108,7 @@ class MqttConsumer:
         self._thread.start()
 
     def wait_connected(self, timeout_s: float) -> bool:
-        """Block until subscribed on a live connection (or the timeout)."""
+        """Block until linked (``is_linked``) or the timeout passes."""
         return self._connected.wait(timeout_s)
 
     def is_linked(self) -> bool:
