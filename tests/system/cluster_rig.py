@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,8 +179,11 @@ class ClusterRig:
 
 
 def _unsent(outbox: Path) -> int:
-    """Events still in a device's outbox file (not acknowledged by the collectors)."""
-    with sqlite3.connect(outbox) as conn:
+    """Events still in a device's outbox file (not acknowledged by the collectors).
+
+    Read only and by hand, not through ``Outbox``: the fleet may still hold the file.
+    """
+    with closing(sqlite3.connect(f"file:{outbox}?mode=ro", uri=True)) as conn:
         return int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
 
 
